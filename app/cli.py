@@ -1,0 +1,124 @@
+"""The `ridni` command: serve the API, manage users, migrate, link files offline."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.core.settings import get_settings
+from app.users.models import Role
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    result: int = args.run(args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ridni", description="Ridni: link missing-child reports with sightings."
+    )
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", help="apply pending migrations, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(run=_migrate)
+
+    users = commands.add_parser("users", help="manage users").add_subparsers(title="actions")
+    add = users.add_parser("add", help="create a user; prints its bearer token as the last line")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.set_defaults(run=_users_add)
+
+    link = commands.add_parser(
+        "link", help="link a file of sightings against a file of reports, offline"
+    )
+    link.add_argument("--reports", required=True, type=Path)
+    link.add_argument("--sightings", required=True, type=Path)
+    link.add_argument("--out", required=True, type=Path)
+    link.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="propose candidates scoring at least this (default: the engine's)",
+    )
+    link.set_defaults(run=_link)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.core.migrations import upgrade
+    from app.main import create_app
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from app.core.migrations import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database is up to date")
+    return 0
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from app.core.database import make_engine, make_session_factory
+    from app.core.migrations import upgrade
+    from app.users.service import create_user
+
+    name = args.name.strip()
+    if not name or len(name) > 200:
+        print("error: --name must be 1 to 200 characters", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session, session.begin():
+        user, token = create_user(session, name=name, role=Role(args.role))
+    engine.dispose()
+    print(f"created {user.role} user {user.id}; its token is shown once, below:")
+    print(token)
+    return 0
+
+
+def _link(args: argparse.Namespace) -> int:
+    from matching import DEFAULT_THRESHOLD, LinkInputError, link_files
+
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    if not 0.0 <= threshold <= 1.0:
+        print("error: --threshold must be between 0 and 1", file=sys.stderr)
+        return 2
+    try:
+        summary = link_files(
+            args.reports,
+            args.sightings,
+            args.out,
+            threshold=threshold,
+            progress=sys.stderr.isatty(),
+        )
+    except LinkInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""RFC 9457 problem details: one small error hierarchy, rendered by one set of handlers.
+
+Details never carry personal data: no names, dates, contacts or the offending input.
+"""
+
+import logging
+import traceback
+from collections.abc import Sequence
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("ridni.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers or {}
+
+    def extra(self) -> dict[str, Any]:
+        return {}
+
+
+class BadRequest(Problem):
+    status = 400
+    title = "Bad request"
+
+
+class Unauthorized(Problem):
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str = "A valid bearer token is required.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+
+    def __init__(self, detail: str = "No such resource.") -> None:
+        super().__init__(detail)
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    title = "Payload too large"
+
+
+class Unprocessable(Problem):
+    status = 422
+    title = "Unprocessable content"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+    def extra(self) -> dict[str, Any]:
+        return {"errors": self.errors} if self.errors is not None else {}
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _error_list(errors: Sequence[Any], prefix: Sequence[str] = ()) -> list[dict[str, Any]]:
+    # Only where and why: echoing the input could put a child's name into a client log.
+    return [
+        {
+            "loc": [*prefix, *(str(part) for part in error.get("loc", ()))],
+            "msg": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
+        for error in errors
+    ]
+
+
+def validation_problem(error: ValidationError, prefix: Sequence[str]) -> Unprocessable:
+    """A 422 for data validated inside a service (a merged patch, an imported row)."""
+    return Unprocessable(
+        "The request does not validate.", errors=_error_list(error.errors(), prefix)
+    )
+
+
+# Starlette hands handlers a plain Exception; each is registered for one type only.
+async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(Problem, exc)
+    return problem_response(exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra())
+
+
+async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(RequestValidationError, exc)
+    errors = _error_list(exc.errors())
+    if any(error["type"] == "json_invalid" for error in errors):
+        return problem_response(400, "Malformed JSON", "The request body is not valid JSON.")
+    return problem_response(
+        422, "Unprocessable content", "The request does not validate.", errors=errors
+    )
+
+
+async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(StarletteHTTPException, exc)
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+    title = titles.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))
+
+
+async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    # The type and where, never the message: database errors quote the row's values.
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    log.error(
+        "unhandled %s at %s", type(exc).__name__, where and f"{where.filename}:{where.lineno}"
+    )
+    return problem_response(500, "Internal server error", "Something went wrong on our side.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,42 @@
+"""Who is calling: bearer-token authentication and role gates."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from app.core.database import SessionDep
+from app.core.problems import Forbidden, Unauthorized
+from app.users import service as users
+from app.users.models import Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    role: Role
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.coordinator, Role.admin)
+
+
+def current_principal(request: Request, session: SessionDep) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    user = users.authenticate(session, token.strip())
+    if user is None:
+        raise Unauthorized()
+    return Principal(user_id=user.id, role=Role(user.role))
+
+
+def require(*roles: Role) -> Any:
+    """A dependency that lets only the given roles through (403 for any other role)."""
+
+    def gate(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden("This role may not use this endpoint.")
+        return principal
+
+    return Depends(gate)

@@ -1,0 +1,37 @@
+"""Service configuration, read from the environment (see the README's Configuration table)."""
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RIDNI_", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default="sqlite:///./ridni.db",
+        validation_alias=AliasChoices("DATABASE_URL", "RIDNI_DATABASE_URL"),
+        description="SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user@host/db.",
+    )
+    proposal_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Candidates scoring at or above this are proposed to coordinators.",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Request bodies larger than this get 413."
+    )
+    docs_enabled: bool = Field(default=True, description="Serve /docs and /openapi.json.")
+    idempotency_claim_seconds: int = Field(
+        default=60,
+        gt=0,
+        description="A request still in flight after this long is taken as abandoned, "
+        "so that a retry with the same Idempotency-Key may proceed.",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

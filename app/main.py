@@ -1,0 +1,45 @@
+"""The Ridni web application."""
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.core.database import make_engine, make_session_factory
+from app.core.limits import RequestBodyGuard
+from app.core.problems import install_problem_handlers, problem_response
+from app.core.settings import Settings, get_settings
+from app.reports.router import router as reports_router
+from app.sightings.router import router as sightings_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="Ridni",
+        version="1",
+        summary="Linking missing-child reports with sightings of deported Ukrainian children.",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    engine = make_engine(settings.database_url)
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    install_problem_handlers(app)
+    app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
+    app.include_router(reports_router)
+    app.include_router(sightings_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        """200 once the database answers."""
+        try:
+            with app.state.session_factory() as session:
+                session.execute(text("SELECT 1"))
+        except Exception:
+            return problem_response(503, "Service unavailable", "The database is not reachable.")
+        return JSONResponse({"status": "ok"})
+
+    return app

@@ -1,0 +1,38 @@
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import ID, Base, Timestamped, new_id
+from app.core.person import PersonColumns
+
+
+class ReportStatus(StrEnum):
+    open = "open"
+    located = "located"
+    closed = "closed"
+
+
+class Report(PersonColumns, Timestamped, Base):
+    """A family's report of a missing child; the person columns describe the child."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s.value) for s in ReportStatus)})", name="status"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=ReportStatus.open.value, index=True)
+    home_settlement: Mapped[str | None] = mapped_column(String(200))
+    last_seen_year: Mapped[int | None] = mapped_column(SmallInteger)
+    last_seen_month: Mapped[int | None] = mapped_column(SmallInteger)
+    last_seen_day: Mapped[int | None] = mapped_column(SmallInteger)
+    last_seen_place: Mapped[str | None] = mapped_column(String(200))
+    circumstances: Mapped[str | None] = mapped_column(Text)
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_relationship: Mapped[str | None] = mapped_column(String(500))
+    reporter_phone: Mapped[str | None] = mapped_column(String(500))
+    reporter_email: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,43 @@
+"""Every query on reports. `readable` is the one place that says who may see which report."""
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from app.core.pagination import page, split_page
+from app.core.security import Principal
+from app.reports.models import Report
+from app.users.models import Role
+
+
+def readable(principal: Principal) -> Select[Report]:
+    stmt = select(Report)
+    if principal.sees_everything:
+        return stmt
+    if principal.role == Role.family:
+        return stmt.where(Report.owner_id == principal.user_id)
+    return stmt.where(false())
+
+
+def get(session: Session, principal: Principal, report_id: str) -> Report | None:
+    return session.scalars(readable(principal).where(Report.id == report_id)).one_or_none()
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    status: str | None = None,
+) -> tuple[list[Report], str | None]:
+    stmt = readable(principal)
+    if status is not None:
+        stmt = stmt.where(Report.status == status)
+    rows = list(session.scalars(page(stmt, Report, limit=limit, cursor=cursor)))
+    return split_page(rows, limit)
+
+
+def add(session: Session, report: Report) -> Report:
+    session.add(report)
+    session.flush()
+    return report

@@ -1,0 +1,61 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from app.core.database import SessionDep
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.security import Principal, require
+from app.reports import service
+from app.reports.models import ReportStatus
+from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
+from app.users.models import Role
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+Filer = Annotated[Principal, require(Role.family, Role.coordinator, Role.admin)]
+ReportId = Annotated[str, Path(max_length=36)]
+
+
+@router.post("", status_code=201, response_model=ReportOut)
+def create_report(
+    body: ReportIn,
+    principal: Filer,
+    session: SessionDep,
+    stale_after: ClaimLifetime,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ReportOut:
+    """File a missing-child report."""
+    report = service.file_report(
+        session, principal, body, idempotency_key=idempotency_key, stale_after=stale_after
+    )
+    return service.to_out(report, principal)
+
+
+@router.get("", response_model=ReportPage)
+def list_reports(
+    principal: Filer,
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    status: ReportStatus | None = None,
+) -> ReportPage:
+    """A family's own reports, or every report for coordinators; newest first."""
+    rows, next_cursor = service.list_reports(
+        session, principal, limit=limit, cursor=cursor, status=status
+    )
+    return ReportPage(items=[service.to_out(r, principal) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{report_id}", response_model=ReportOut)
+def get_report(report_id: ReportId, principal: Filer, session: SessionDep) -> ReportOut:
+    return service.to_out(service.get_report(session, principal, report_id), principal)
+
+
+@router.patch("/{report_id}", response_model=ReportOut)
+def amend_report(
+    report_id: ReportId, body: ReportChanges, principal: Filer, session: SessionDep
+) -> ReportOut:
+    """Amend a report (merge patch). Only coordinators may change `status`."""
+    report = service.amend_report(session, principal, report_id, body)
+    return service.to_out(report, principal)

@@ -1,0 +1,182 @@
+"""Business rules for families' reports."""
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.core.dates import PartialDate
+from app.core.idempotency import idempotent
+from app.core.person import person_columns, person_fields
+from app.core.problems import Forbidden, NotFound, Unprocessable, validation_problem
+from app.core.security import Principal
+from app.reports import repository
+from app.reports.models import Report
+from app.reports.schemas import Child, ReportChanges, ReportIn, ReportOut
+from app.users.models import Role
+
+SCOPE = "reports"
+
+
+def file_report(
+    session: Session,
+    principal: Principal,
+    data: ReportIn,
+    *,
+    idempotency_key: str | None,
+    stale_after: timedelta,
+) -> Report:
+    with idempotent(
+        session,
+        owner_id=principal.user_id,
+        scope=SCOPE,
+        key=idempotency_key,
+        body=data.model_dump(mode="json"),
+        stale_after=stale_after,
+    ) as claim:
+        if claim.replay_id is not None:
+            return _get_or_404(session, principal, claim.replay_id)
+        report = Report(owner_id=principal.user_id)
+        _apply_child(report, data.child)
+        _apply_details(report, data, data.model_fields_set)
+        repository.add(session, report)
+        claim.complete(report.id)
+        return report
+
+
+def get_report(session: Session, principal: Principal, report_id: str) -> Report:
+    return _get_or_404(session, principal, report_id)
+
+
+def amend_report(
+    session: Session, principal: Principal, report_id: str, changes: ReportChanges
+) -> Report:
+    report = _get_or_404(session, principal, report_id)
+    if "status" in changes.model_fields_set and not principal.sees_everything:
+        raise Forbidden("Only coordinators change a report's status.")
+    if "status" in changes.model_fields_set:
+        if changes.status is None:
+            raise Unprocessable(
+                "status cannot be cleared",
+                errors=[
+                    {
+                        "loc": ["body", "status"],
+                        "msg": "must be open, located or closed",
+                        "type": "enum",
+                    }
+                ],
+            )
+        report.status = changes.status.value
+    if changes.child is not None:
+        merged = {**_child_fields(report), **changes.child.model_dump(exclude_unset=True)}
+        try:
+            # Through JSON, so the merged fields meet exactly the rules a POST meets.
+            child = Child.model_validate_json(json.dumps(merged))
+        except ValidationError as error:
+            raise validation_problem(error, ["body", "child"]) from None
+        _apply_child(report, child)
+    elif "child" in changes.model_fields_set:
+        raise Unprocessable(
+            "child cannot be cleared",
+            errors=[
+                {
+                    "loc": ["body", "child"],
+                    "msg": "a report always describes a child",
+                    "type": "missing",
+                }
+            ],
+        )
+    _apply_details(report, changes, changes.model_fields_set)
+    session.flush()
+    return report
+
+
+def list_reports(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    status: str | None,
+) -> tuple[list[Report], str | None]:
+    return repository.list_page(session, principal, limit=limit, cursor=cursor, status=status)
+
+
+def to_out(report: Report, principal: Principal) -> ReportOut:
+    shows_reporter = principal.sees_everything or (
+        principal.role == Role.family and report.owner_id == principal.user_id
+    )
+    last_seen = None
+    if report.last_seen_year is not None or report.last_seen_place is not None:
+        last_seen = {"date": _last_seen_date(report), "place": report.last_seen_place}
+    reporter = None
+    if shows_reporter and any(
+        (
+            report.reporter_name,
+            report.reporter_relationship,
+            report.reporter_phone,
+            report.reporter_email,
+        )
+    ):
+        reporter = {
+            "name": report.reporter_name,
+            "relationship": report.reporter_relationship,
+            "phone": report.reporter_phone,
+            "email": report.reporter_email,
+        }
+    return ReportOut.model_validate(
+        {
+            "id": report.id,
+            "status": report.status,
+            "created_at": report.created_at,
+            "updated_at": report.updated_at,
+            "child": _child_fields(report),
+            "last_seen": last_seen,
+            "circumstances": report.circumstances,
+            "reporter": reporter,
+        }
+    )
+
+
+def _get_or_404(session: Session, principal: Principal, report_id: str) -> Report:
+    report = repository.get(session, principal, report_id)
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def _child_fields(report: Report) -> dict[str, Any]:
+    return {**person_fields(report), "home_settlement": report.home_settlement}
+
+
+def _apply_child(report: Report, child: Child) -> None:
+    for column, value in person_columns(child).items():
+        setattr(report, column, value)
+    report.home_settlement = child.home_settlement
+
+
+def _apply_details(report: Report, data: ReportIn | ReportChanges, sent: set[str]) -> None:
+    """Copy last_seen, circumstances and reporter where the request sent them."""
+    if "last_seen" in sent:
+        seen = data.last_seen
+        day = PartialDate.parse(seen.date) if seen and seen.date else None
+        report.last_seen_year = day.year if day else None
+        report.last_seen_month = day.month if day else None
+        report.last_seen_day = day.day if day else None
+        report.last_seen_place = seen.place if seen else None
+    if "circumstances" in sent:
+        report.circumstances = data.circumstances
+    if "reporter" in sent:
+        reporter = data.reporter
+        report.reporter_name = reporter.name if reporter else None
+        report.reporter_relationship = reporter.relationship if reporter else None
+        report.reporter_phone = reporter.phone if reporter else None
+        report.reporter_email = reporter.email if reporter else None
+
+
+def _last_seen_date(report: Report) -> str | None:
+    if report.last_seen_year is None:
+        return None
+    return str(PartialDate(report.last_seen_year, report.last_seen_month, report.last_seen_day))

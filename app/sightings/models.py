@@ -1,0 +1,38 @@
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import ID, Base, Timestamped, new_id
+from app.core.person import PersonColumns
+
+
+class SourceType(StrEnum):
+    document = "document"
+    witness = "witness"
+    list = "list"
+    media = "media"
+    other = "other"
+
+
+class Sighting(PersonColumns, Timestamped, Base):
+    """A field contact's sighting; the person columns describe the child seen."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (
+        CheckConstraint(
+            f"source_type IN ({', '.join(repr(s.value) for s in SourceType)})",
+            name="source_type",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    origin_settlement: Mapped[str | None] = mapped_column(String(200))
+    observed_on: Mapped[date | None]
+    location: Mapped[str | None] = mapped_column(String(200))
+    source_type: Mapped[str] = mapped_column(String(10))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source_contact: Mapped[str | None] = mapped_column(String(500))
+    source_details: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,35 @@
+"""Every query on sightings. `readable` is the one place that says who may see which sighting."""
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from app.core.pagination import page, split_page
+from app.core.security import Principal
+from app.sightings.models import Sighting
+from app.users.models import Role
+
+
+def readable(principal: Principal) -> Select[Sighting]:
+    stmt = select(Sighting)
+    if principal.sees_everything:
+        return stmt
+    if principal.role == Role.field:
+        return stmt.where(Sighting.owner_id == principal.user_id)
+    return stmt.where(false())
+
+
+def get(session: Session, principal: Principal, sighting_id: str) -> Sighting | None:
+    return session.scalars(readable(principal).where(Sighting.id == sighting_id)).one_or_none()
+
+
+def list_page(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[Sighting], str | None]:
+    rows = list(session.scalars(page(readable(principal), Sighting, limit=limit, cursor=cursor)))
+    return split_page(rows, limit)
+
+
+def add(session: Session, sighting: Sighting) -> Sighting:
+    session.add(sighting)
+    session.flush()
+    return sighting

@@ -1,0 +1,49 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from app.core.database import SessionDep
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.security import Principal, require
+from app.sightings import service
+from app.sightings.schemas import SightingIn, SightingOut, SightingPage
+from app.users.models import Role
+
+router = APIRouter(prefix="/api/v1/sightings", tags=["sightings"])
+
+Observer = Annotated[Principal, require(Role.field, Role.coordinator, Role.admin)]
+SightingId = Annotated[str, Path(max_length=36)]
+
+
+@router.post("", status_code=201, response_model=SightingOut)
+def create_sighting(
+    body: SightingIn,
+    principal: Observer,
+    session: SessionDep,
+    stale_after: ClaimLifetime,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> SightingOut:
+    """File a sighting of a child."""
+    sighting = service.file_sighting(
+        session, principal, body, idempotency_key=idempotency_key, stale_after=stale_after
+    )
+    return service.to_out(sighting, principal, with_source=True)
+
+
+@router.get("", response_model=SightingPage)
+def list_sightings(
+    principal: Observer, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> SightingPage:
+    """A field contact's own sightings, or every sighting for coordinators; newest first."""
+    rows, next_cursor = service.list_sightings(session, principal, limit=limit, cursor=cursor)
+    return SightingPage(
+        items=[service.to_out(s, principal, with_source=False) for s in rows],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get("/{sighting_id}", response_model=SightingOut)
+def get_sighting(sighting_id: SightingId, principal: Observer, session: SessionDep) -> SightingOut:
+    sighting = service.get_sighting(session, principal, sighting_id)
+    return service.to_out(sighting, principal, with_source=True)

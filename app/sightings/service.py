@@ -1,0 +1,87 @@
+"""Business rules for field contacts' sightings."""
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.core.idempotency import idempotent
+from app.core.person import person_columns, person_fields
+from app.core.problems import NotFound
+from app.core.security import Principal
+from app.sightings import repository
+from app.sightings.models import Sighting
+from app.sightings.schemas import SightingIn, SightingOut
+
+SCOPE = "sightings"
+
+
+def file_sighting(
+    session: Session,
+    principal: Principal,
+    data: SightingIn,
+    *,
+    idempotency_key: str | None,
+    stale_after: timedelta,
+) -> Sighting:
+    with idempotent(
+        session,
+        owner_id=principal.user_id,
+        scope=SCOPE,
+        key=idempotency_key,
+        body=data.model_dump(mode="json"),
+        stale_after=stale_after,
+    ) as claim:
+        if claim.replay_id is not None:
+            return get_sighting(session, principal, claim.replay_id)
+        source = data.source
+        sighting = Sighting(
+            owner_id=principal.user_id,
+            **person_columns(data.subject),
+            origin_settlement=data.subject.origin_settlement,
+            observed_on=date.fromisoformat(data.observed_on) if data.observed_on else None,
+            location=data.location,
+            source_type=data.source_type.value,
+            notes=data.notes,
+            source_contact=source.contact if source else None,
+            source_details=source.details if source else None,
+        )
+        repository.add(session, sighting)
+        claim.complete(sighting.id)
+        return sighting
+
+
+def get_sighting(session: Session, principal: Principal, sighting_id: str) -> Sighting:
+    sighting = repository.get(session, principal, sighting_id)
+    if sighting is None:
+        raise NotFound()
+    return sighting
+
+
+def list_sightings(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[Sighting], str | None]:
+    return repository.list_page(session, principal, limit=limit, cursor=cursor)
+
+
+def to_out(sighting: Sighting, principal: Principal, *, with_source: bool) -> SightingOut:
+    """`with_source` only for a single sighting: the source never appears in a list."""
+    source = None
+    if (
+        with_source
+        and principal.sees_everything
+        and (sighting.source_contact is not None or sighting.source_details is not None)
+    ):
+        source = {"contact": sighting.source_contact, "details": sighting.source_details}
+    return SightingOut.model_validate(
+        {
+            "id": sighting.id,
+            "created_at": sighting.created_at,
+            "updated_at": sighting.updated_at,
+            "subject": {**person_fields(sighting), "origin_settlement": sighting.origin_settlement},
+            "observed_on": sighting.observed_on.isoformat() if sighting.observed_on else None,
+            "location": sighting.location,
+            "source_type": sighting.source_type,
+            "notes": sighting.notes,
+            "source": source,
+        }
+    )

@@ -1,0 +1,27 @@
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import ID, Base, Timestamped, new_id
+
+
+class Role(StrEnum):
+    family = "family"
+    field = "field"
+    coordinator = "coordinator"
+    admin = "admin"
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({', '.join(repr(r.value) for r in Role)})", name="role"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # SHA-256 of the bearer token: the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    disabled: Mapped[bool] = mapped_column(default=False)
