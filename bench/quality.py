@@ -1,0 +1,210 @@
+"""Quality benchmark: ``python -m bench.quality [--world DIR] [--threshold T] [--fit]``.
+
+Runs the engine on a world in the format of ``shared/bench/README.md`` and prints its metrics
+(R@1, R@10, precision, recall and F1 of proposals, R@1 per stratum), beside the reference figures
+of the two peers measured on dev, plus blocking recall, time, a calibration table and a threshold
+sweep. ``--fit`` also fits the two parameters of the logistic score map on the world's scored
+pairs (maximum likelihood) and prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from matching import DEFAULT_THRESHOLD, Linker, Person
+from matching._compare import compare_prepared
+from matching._person import prepare
+
+DEFAULT_WORLD = Path(__file__).resolve().parents[1].parent / "shared/bench/dev"
+
+# Reference figures on dev from shared/bench/README.md and the issue (None: not published).
+PEERS: dict[str, dict[str, float | None]] = {
+    "ASCII-fold + token_sort_ratio": {
+        "R@1": 0.652, "R@10": 0.798, "precision": 0.415, "recall": 0.540, "F1": 0.469,
+    },
+    "Splink 5": {
+        "R@1": 0.728, "R@10": 0.809, "precision": 0.851, "recall": 0.579, "F1": 0.689,
+        "R@1 witness": 0.401, "R@1 renamed": 0.531,
+    },
+}  # fmt: skip
+TARGETS = {
+    "R@1": 0.89, "R@10": 0.95, "F1": 0.88, "R@1 witness": 0.72, "R@1 renamed": 0.68,
+    "blocking recall": 0.995,
+}  # fmt: skip
+
+
+def load_world(world: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    def jl(name: str) -> list[dict[str, Any]]:
+        with (world / name).open(encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+
+    with (world / "truth.json").open(encoding="utf-8") as fh:
+        truth = json.load(fh)
+    return jl("reports.jsonl"), jl("sightings.jsonl"), truth
+
+
+def fit_logistic(xs: list[float], ys: list[int]) -> tuple[float, float]:
+    """Maximum-likelihood a, b of p = 1/(1+exp(-(a x + b))) by Newton's method."""
+    a, b = 0.5, -5.0
+    for _ in range(50):
+        ga = gb = haa = hab = hbb = 0.0
+        for x, y in zip(xs, ys, strict=True):
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, a * x + b))))
+            r = y - p
+            ga += r * x
+            gb += r
+            w = p * (1 - p)
+            haa += w * x * x
+            hab += w * x
+            hbb += w
+        det = haa * hbb - hab * hab
+        if det <= 1e-12:
+            break
+        da = (hbb * ga - hab * gb) / det
+        db = (haa * gb - hab * ga) / det
+        a += da
+        b += db
+        if abs(da) < 1e-7 and abs(db) < 1e-7:
+            break
+    return a, b
+
+
+def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
+    reports, sightings, truth = load_world(world)
+    report_child: dict[str, str] = truth["report_child"]
+    sighting_child: dict[str, str] = truth["sighting_child"]
+    renamed = set(truth.get("renamed", ()))
+    kind: dict[str, str] = truth.get("kind", {})
+    children_reported = set(report_child.values())
+
+    t0 = time.perf_counter()
+    linker = Linker()
+    for r in reports:
+        linker.add(r["key"], Person.from_bench(r))
+    people = [(s["key"], Person.from_bench(s)) for s in sightings]
+    results = {key: linker.candidates(p, limit=10) for key, p in people}
+    link_seconds = time.perf_counter() - t0
+
+    strata: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # name -> [hits@1, n]
+    hit1 = hit10 = matchable = reached = 0
+    proposed = proposed_true = recalled = 0
+    for key, person in people:
+        child = sighting_child.get(key)
+        cands = results[key]
+        is_matchable = child in children_reported
+        good = [c for c in cands if report_child.get(str(c.key)) == child]
+        props = [c for c in cands if c.score >= threshold]
+        proposed += len(props)
+        ptrue = sum(1 for c in props if report_child.get(str(c.key)) == child)
+        proposed_true += ptrue
+        if not is_matchable:
+            continue
+        matchable += 1
+        recalled += ptrue > 0
+        top = bool(cands) and report_child.get(str(cands[0].key)) == child
+        hit1 += top
+        hit10 += bool(good)
+        if any(report_child.get(str(k)) == child for k in linker.reachable(person)):
+            reached += 1
+        for name in (kind.get(key, "?"), "renamed" if key in renamed else None):
+            if name:
+                strata[name][0] += top
+                strata[name][1] += 1
+    precision = proposed_true / proposed if proposed else 0.0
+    recall = recalled / matchable if matchable else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    m: dict[str, float] = {
+        "R@1": hit1 / matchable,
+        "R@10": hit10 / matchable,
+        "precision": precision,
+        "recall": recall,
+        "F1": f1,
+    }
+    for name in ("document", "witness", "list", "renamed"):
+        h, n = strata.get(name, [0, 0])
+        m[f"R@1 {name}"] = h / n if n else float("nan")
+    m["blocking recall"] = reached / matchable
+    m["link seconds"] = link_seconds
+
+    print(f"world: {world}   reports {len(reports)}   sightings {len(sightings)}"
+          f"   matchable {matchable}   threshold {threshold}")
+    head = f"| figure | Ridni | {' | '.join(PEERS)} | target |"
+    print(head)
+    print("|" + " --- |" * (3 + len(PEERS)))
+    for name, value in m.items():
+        peers = " | ".join(_fmt(PEERS[p].get(name)) for p in PEERS)
+        tgt = TARGETS.get(name)
+        print(f"| {name} | {_fmt(value)} | {peers} | {'≥ ' + _fmt(tgt) if tgt else ''} |")
+    print("strata sizes: " + ", ".join(f"{k} {v[1]}" for k, v in sorted(strata.items())))
+
+    # Calibration and threshold sweep over every pair the blocking keys reach.
+    reps = {r["key"]: prepare(Person.from_bench(r)) for r in reports}
+    freqs = linker.frequencies
+    pairs: list[tuple[float, float, int, str, str]] = []  # score, total, is_true, sighting, report
+    for key, person in people:
+        sp = prepare(person)
+        child = sighting_child.get(key)
+        for rk in linker.reachable(person):
+            c = compare_prepared(reps[str(rk)], sp, frequencies=freqs)
+            pairs.append((c.score, c.total, int(report_child.get(str(rk)) == child), key, str(rk)))
+    print(f"\ncalibration over {len(pairs)} scored pairs (all pairs the blocking keys reach)")
+    print("| score bin | pairs | share true | mean score |")
+    print("| --- | --- | --- | --- |")
+    bins: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for s, _, y, _, _ in pairs:
+        bins[min(int(s * 10), 9)].append((s, y))
+    for b in range(10):
+        items = bins.get(b, [])
+        if items:
+            share = sum(y for _, y in items) / len(items)
+            mean = sum(s for s, _ in items) / len(items)
+            print(f"| {b / 10:.1f}-{(b + 1) / 10:.1f} | {len(items)} | {share:.3f} | {mean:.3f} |")
+    print("\nthreshold sweep (proposals among each sighting's ten best)")
+    print("| threshold | precision | recall | F1 |")
+    print("| --- | --- | --- | --- |")
+    for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        pt = ptt = 0
+        rec: set[str] = set()
+        for key, _ in people:
+            child = sighting_child.get(key)
+            for c in results[key]:
+                if c.score >= t:
+                    pt += 1
+                    if report_child.get(str(c.key)) == child:
+                        ptt += 1
+                        rec.add(key)
+        p_ = ptt / pt if pt else 0.0
+        r_ = len(rec) / matchable
+        f_ = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
+        print(f"| {t:.1f} | {p_:.3f} | {r_:.3f} | {f_:.3f} |")
+    if fit:
+        a, b = fit_logistic([t for _, t, _, _, _ in pairs], [y for _, _, y, _, _ in pairs])
+        print(f"\nfitted logistic map: A = {a:.4f}, B = {b:.4f}")
+    return m
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float) and math.isnan(v):
+        return "–"
+    return f"{v:.3f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
+    ap.add_argument("--world", type=Path, default=DEFAULT_WORLD)
+    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    ap.add_argument("--fit", action="store_true", help="fit the logistic score map")
+    args = ap.parse_args(argv)
+    run(args.world.resolve(), args.threshold, args.fit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""Blocking keys, the in-memory Linker and the offline ``link_files`` command body."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._compare import FieldComparison, compare_prepared
+from ._person import Person, Prepared, prepare
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Candidate",
+    "LinkInputError",
+    "LinkSummary",
+    "Linker",
+    "blocking_keys",
+    "link_files",
+    "person_frequencies",
+]
+
+# Proposal threshold on the calibrated score. Chosen on the dev world (bench/quality.py):
+# see the measurement written next to the figure in bench/README-like docstring of bench.quality.
+DEFAULT_THRESHOLD = 0.5
+
+# Birth years assumed for a record that gives neither a date nor an age (children born
+# 2000-2025): the record is reachable from any dated record of the same name.
+_ANY_YEARS = (2000, 2025)
+
+
+def _years(p: Prepared) -> range:
+    if p.birth_years is None:
+        return range(_ANY_YEARS[0], _ANY_YEARS[1] + 1)
+    lo, hi = p.birth_years
+    if lo == hi:  # a date of birth: tolerate a year off by one on each side
+        return range(lo - 1, hi + 2)
+    return range(lo, hi + 1)
+
+
+def _keys(p: Prepared) -> frozenset[str]:
+    keys: set[str] = set()
+    years = _years(p)
+    given_keys = {f"g{gid}" for gid in p.given_groups}
+    if not given_keys:  # a name the data does not know: its skeleton's first letters
+        given_keys = {f"k{sk[:4]}" for t in p.given for sk in t.skels if sk}
+    for gk in given_keys:
+        for y in years:
+            keys.add(f"{gk}|{y}")
+    for code in p.family_codes:
+        for y in years:
+            keys.add(f"f{code}|{y}")
+        for gk in given_keys:  # survives a wrong or missing date
+            keys.add(f"f{code}|{gk}")
+    return frozenset(keys)
+
+
+def blocking_keys(person: Person) -> frozenset[str]:
+    """Short strings; two people who may be one child share at least one key.
+
+    Keys combine a given-name group (or skeleton prefix) with a plausible birth year, a surname
+    code with a birth year, and a surname code with a given-name group. None of them needs the
+    family name to agree, so renamed children stay reachable through the given-name keys.
+    """
+    return _keys(prepare(person))
+
+
+def person_frequencies(people: Iterable[Person]) -> dict[str, float]:
+    """Shares of given-name groups and surname keys among ``people`` (for term frequencies)."""
+    counts: Counter[str] = Counter()
+    n = 0
+    for person in people:
+        p = prepare(person)
+        n += 1
+        for gid in p.given_groups:
+            counts["given:" + gid] += 1
+        for k in p.family_clerk:
+            counts["family:" + k] += 1
+    return {k: v / n for k, v in counts.items()} if n else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    key: Hashable
+    score: float
+    explanation: tuple[FieldComparison, ...]
+
+
+class Linker:
+    """An in-memory index of reports; ``candidates`` scores only what the blocking keys reach.
+
+    Term frequencies are computed from the reports held unless ``frequencies`` is given.
+    """
+
+    def __init__(self, *, frequencies: Mapping[str, float] | None = None) -> None:
+        self._people: dict[Hashable, Prepared] = {}
+        self._index: dict[str, list[Hashable]] = {}
+        self._fixed_freqs = frequencies
+        self._counts: Counter[str] = Counter()
+        self._freqs: dict[str, float] | None = None
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+    def add(self, key: Hashable, person: Person) -> None:
+        if key in self._people:
+            raise ValueError(f"duplicate key {key!r}")
+        p = prepare(person)
+        self._people[key] = p
+        for k in _keys(p):
+            self._index.setdefault(k, []).append(key)
+        for gid in p.given_groups:
+            self._counts["given:" + gid] += 1
+        for ck in p.family_clerk:
+            self._counts["family:" + ck] += 1
+        self._freqs = None
+
+    @property
+    def frequencies(self) -> Mapping[str, float]:
+        if self._fixed_freqs is not None:
+            return self._fixed_freqs
+        if self._freqs is None:
+            n = max(len(self._people), 1)
+            self._freqs = {k: v / n for k, v in self._counts.items()}
+        return self._freqs
+
+    def reachable(self, person: Person) -> set[Hashable]:
+        """Keys of the held records that share a blocking key with ``person``."""
+        out: set[Hashable] = set()
+        for k in _keys(prepare(person)):
+            out.update(self._index.get(k, ()))
+        return out
+
+    def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
+        p = prepare(person)
+        freqs = self.frequencies
+        scored: list[tuple[float, str, Candidate]] = []
+        for key in self.reachable(person):
+            c = compare_prepared(self._people[key], p, frequencies=freqs)
+            scored.append((c.total, str(key), Candidate(key, c.score, c.explanation)))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [c for _, _, c in scored[:limit]]
+
+
+# --- offline linking --------------------------------------------------------------------------
+class LinkInputError(ValueError):
+    """A malformed input line: ``line_number`` (1-based) and a plain ``reason``."""
+
+    def __init__(self, line_number: int, reason: str, path: str | None = None) -> None:
+        self.line_number = line_number
+        self.reason = reason
+        self.path = path
+        where = f"{path}, line {line_number}" if path else f"line {line_number}"
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    reports: int
+    sightings: int
+    proposed: int
+    seconds: float
+
+
+_STR_FIELDS = (
+    "given_name",
+    "family_name",
+    "patronymic",
+    "full_name",
+    "sex",
+    "date_of_birth",
+    "home_settlement",
+    "origin_settlement",
+    "observed_on",
+    "distinguishing_marks",
+    "source_type",
+    "location",
+)
+
+
+def _check_person(data: Any, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValueError(f"'{where}' must be an object")
+    for f in _STR_FIELDS:
+        if f in data and data[f] is not None and not isinstance(data[f], str):
+            raise ValueError(f"'{where}.{f}' must be a string")
+    other = data.get("other_names")
+    if other is not None and (
+        not isinstance(other, list) or not all(isinstance(x, str) for x in other)
+    ):
+        raise ValueError(f"'{where}.other_names' must be a list of strings")
+    age = data.get("age_estimate")
+    if age is not None:
+        if not isinstance(age, dict):
+            raise ValueError(f"'{where}.age_estimate' must be an object")
+        for k in ("min", "max"):
+            v = age.get(k)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+                raise ValueError(f"'{where}.age_estimate.{k}' must be an integer")
+    if not any(isinstance(data.get(k), str) for k in ("given_name", "family_name", "full_name")):
+        raise ValueError(f"'{where}' needs given_name, family_name or full_name")
+    return data
+
+
+def _read(path: Path, field: str) -> Iterator[tuple[str, Person]]:
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise LinkInputError(n, f"not valid JSON ({e.msg})", str(path)) from None
+            try:
+                if not isinstance(obj, dict):
+                    raise ValueError("a line must be a JSON object")
+                key = obj.get("key")
+                if not isinstance(key, str) or not key:
+                    raise ValueError("missing or non-string 'key'")
+                if field not in obj:
+                    raise ValueError(f"missing '{field}'")
+                data = _check_person(obj[field], field)
+                yield key, Person.from_api(data)
+            except ValueError as e:
+                raise LinkInputError(n, str(e), str(path)) from None
+
+
+def link_files(
+    reports_path: str | Path,
+    sightings_path: str | Path,
+    out_path: str | Path,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    progress: bool = True,
+    limit: int = 10,
+) -> LinkSummary:
+    """Link a file of reports against a file of sightings (bench/API JSON lines).
+
+    Writes one line per sighting: ``{"key", "candidates": [{"key", "score", "proposed",
+    "explanation"}]}`` with its ``limit`` best reports, best first. Raises
+    :class:`LinkInputError` on a malformed line.
+    """
+    t0 = time.perf_counter()
+    linker = Linker()
+    for key, person in _read(Path(reports_path), "child"):
+        try:
+            linker.add(key, person)
+        except ValueError as e:
+            raise LinkInputError(0, str(e), str(reports_path)) from None
+    sightings = list(_read(Path(sightings_path), "subject"))
+    proposed = 0
+    total = len(sightings)
+    with Path(out_path).open("w", encoding="utf-8") as out:
+        for i, (key, person) in enumerate(sightings, 1):
+            cands = []
+            for c in linker.candidates(person, limit=limit):
+                is_proposed = c.score >= threshold
+                proposed += is_proposed
+                cands.append(
+                    {
+                        "key": c.key,
+                        "score": round(c.score, 4),
+                        "proposed": is_proposed,
+                        "explanation": [fc.as_dict() for fc in c.explanation],
+                    }
+                )
+            out.write(json.dumps({"key": key, "candidates": cands}, ensure_ascii=False) + "\n")
+            if progress and (i % 500 == 0 or i == total):
+                print(f"\rlinked {i}/{total} sightings", end="", file=sys.stderr, flush=True)
+    if progress and total:
+        print(file=sys.stderr)
+    return LinkSummary(len(linker), total, proposed, time.perf_counter() - t0)

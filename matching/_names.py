@@ -1,0 +1,212 @@
+"""Name knowledge: given-name groups, patronymics, surname keys and places.
+
+What each piece adds and misses:
+
+* Given-name groups (``given_names.tsv``) link forms that are different words (Микола = Николай,
+  Ганна = Анна, Льоша = Олексій) and every diminutive. Lookups go through the exact normalised
+  form and through the skeleton of every form, so Latin spellings under any system (Mykola,
+  Nikolai, Kolya) reach the group without being listed. Names outside the file are compared by
+  skeleton and Jaro-Winkler only: a Latin spelling of the same Cyrillic form is caught, a
+  Russified form that is a different word (Ярема = Ерёма) is not.
+* Patronymics are recognised by their endings (Ukrainian -ович/-івна/-ївна, Russian
+  -ович/-евич/-овна/-евна/-ична/-ич, and their Latin forms) and reduced to the stem of the
+  father's name, which is looked up among the stems of the Ukrainian and Russian forms of male
+  groups: Олександрович = Александрович = Oleksandrovych.
+* Surnames: Russian clerks respell і as е or и, и as ы, ї as йи, є as е, drop the apostrophe and
+  write Russian gender endings (-ский/-ская, -ов/-ова). The *clerk key* folds these: skeleton,
+  е/и merged, the gender ending cut. A consonant code (our own, Daitch-Mokotoff-like) is coarse
+  enough for blocking but too coarse to score with.
+* Places: ``places.tsv`` gives the Ukrainian, Russian, former and Latin names of a settlement;
+  other places are compared by skeleton.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from rapidfuzz.distance import JaroWinkler
+
+from ._data import NameGroup, Place, load_given_names, load_places
+from ._text import normalize, skeletons
+
+__all__ = [
+    "GivenNameIndex",
+    "PlaceIndex",
+    "best_jw",
+    "clerk_keys",
+    "given_index",
+    "patronymic_stems",
+    "place_index",
+    "surname_codes",
+]
+
+KIND_LABEL = {"uk": "uk", "ru": "ru", "dim": "diminutive", "other": "Western form"}
+
+# Patronymic endings in skeleton letters (see _text): -ович/-евич/-йович (ovic, evic),
+# -івна/-ївна/-овна/-евна (ivna, ovna, evna), -ична/-інічна (iCna), -ич (iC: Ильич, Лукич).
+# Latin readings reach the same letters (Oleksandrovych -> oleksandroviC).
+_PATRONYMIC_SUFFIXES = ("iniCna", "oviC", "eviC", "ivna", "ovna", "evna", "iCna", "iC")
+_FEMALE_PATRONYMIC = ("ivna", "ovna", "evna", "iCna")
+_TRAILING_VOWELS = "aeiou"
+
+
+def _stem(skel: str) -> str:
+    return skel.rstrip(_TRAILING_VOWELS) or skel
+
+
+def patronymic_stems(word: str) -> tuple[frozenset[str], str | None]:
+    """Stems of the father's name if ``word`` looks like a patronymic, and its sex."""
+    stems: set[str] = set()
+    sex: str | None = None
+    for sk in skeletons(word):
+        for suf in _PATRONYMIC_SUFFIXES:
+            if sk.endswith(suf) and len(sk) - len(suf) >= 2:
+                if suf == "iC" and len(sk) < 5:
+                    continue
+                stems.add(_stem(sk[: -len(suf)]))
+                sex = "female" if suf in _FEMALE_PATRONYMIC else "male"
+                break
+    return frozenset(stems), sex
+
+
+def best_jw(a: frozenset[str], b: frozenset[str]) -> float:
+    """Best Jaro-Winkler similarity between any two readings."""
+    best = 0.0
+    for x in a:
+        for y in b:
+            if x == y:
+                return 1.0
+            s = JaroWinkler.similarity(x, y)
+            if s > best:
+                best = s
+    return best
+
+
+# --- Surnames ---------------------------------------------------------------------------------
+_GENDER_ENDINGS = re.compile(r"(?<=[a-zSCc])(?:aia|ia|a|i|o)$")
+
+
+@cache
+def clerk_keys(word: str) -> frozenset[str]:
+    """Keys that survive Russian clerk respelling and gender forms of a surname.
+
+    Олійник/Олейник/Oliinyk/Oleinik, Білоус/Белоус, Ковальський/Ковальская/Kovalska,
+    Соловйов/Соловьева all meet here.
+    """
+    out = set()
+    for sk in skeletons(word):
+        k = sk.replace("e", "i")
+        k = re.sub(r"i+", "i", k)
+        if len(k) > 4:
+            k = _GENDER_ENDINGS.sub("", k)
+        out.add(k)
+    return frozenset(out)
+
+
+_CODE_MAP = str.maketrans(
+    {"p": "b", "t": "d", "s": "z", "c": "z", "C": "S", "k": "h", "f": "v", "n": "m"}
+)
+
+
+@cache
+def surname_codes(word: str) -> frozenset[str]:
+    """A Daitch-Mokotoff-like consonant code for blocking (first letter + up to 4 consonants).
+
+    Written for this project (the only Python Daitch-Mokotoff is GPL); it works on skeleton
+    letters, so every transliteration system already agrees before coding.
+    """
+    out = set()
+    for k in clerk_keys(word):
+        if not k:
+            continue
+        head = "V" if k[0] in _TRAILING_VOWELS else k[0].translate(_CODE_MAP)
+        body = "".join(ch for ch in k[1:] if ch not in _TRAILING_VOWELS).translate(_CODE_MAP)
+        body = re.sub(r"(.)\1+", r"\1", body)
+        out.add((head + body)[:5])
+    return frozenset(out)
+
+
+# --- Given names ------------------------------------------------------------------------------
+@dataclass(slots=True)
+class GivenNameIndex:
+    groups: dict[str, NameGroup] = field(default_factory=dict)
+    by_form: dict[str, dict[str, str]] = field(default_factory=dict)  # form -> gid -> kind
+    by_skeleton: dict[str, dict[str, str]] = field(default_factory=dict)
+    by_stem: dict[str, set[str]] = field(default_factory=dict)  # male stems for patronymics
+
+    def add(self, group: NameGroup) -> None:
+        self.groups[group.gid] = group
+        for kind, forms in (
+            ("uk", group.ukrainian),
+            ("ru", group.russian),
+            ("dim", group.diminutives),
+            ("other", group.other),
+        ):
+            for form in forms:
+                n = normalize(form)
+                self.by_form.setdefault(n, {}).setdefault(group.gid, kind)
+                for sk in skeletons(form):
+                    self.by_skeleton.setdefault(sk, {}).setdefault(group.gid, kind)
+                if group.sex == "male" and kind in ("uk", "ru"):
+                    for sk in skeletons(form):
+                        self.by_stem.setdefault(_stem(sk), set()).add(group.gid)
+
+    def lookup(self, word: str) -> dict[str, str]:
+        """Groups a single given-name word belongs to, with the kind of form it is there."""
+        n = normalize(word)
+        found = dict(self.by_form.get(n, {}))
+        if found:
+            return found
+        for sk in skeletons(n):
+            for gid, kind in self.by_skeleton.get(sk, {}).items():
+                found.setdefault(gid, kind)
+        return found
+
+    def father_groups(self, stems: frozenset[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for st in stems:
+            out |= self.by_stem.get(st, set())
+        return frozenset(out)
+
+
+@cache
+def given_index() -> GivenNameIndex:
+    idx = GivenNameIndex()
+    for g in load_given_names():
+        idx.add(g)
+    return idx
+
+
+# --- Places -----------------------------------------------------------------------------------
+@dataclass(slots=True)
+class PlaceIndex:
+    places: list[Place] = field(default_factory=list)
+    by_form: dict[str, set[int]] = field(default_factory=dict)
+    by_skeleton: dict[str, set[int]] = field(default_factory=dict)
+
+    def add(self, place: Place) -> None:
+        pid = len(self.places)
+        self.places.append(place)
+        for form in (*place.ukrainian, *place.russian, *place.former, *place.latin):
+            self.by_form.setdefault(normalize(form), set()).add(pid)
+            for sk in skeletons(form.replace(" ", "")):
+                self.by_skeleton.setdefault(sk, set()).add(pid)
+
+    def lookup(self, text: str) -> frozenset[int]:
+        n = normalize(text)
+        if n in self.by_form:
+            return frozenset(self.by_form[n])
+        out: set[int] = set()
+        for sk in skeletons(n.replace(" ", "")):
+            out |= self.by_skeleton.get(sk, set())
+        return frozenset(out)
+
+
+@cache
+def place_index() -> PlaceIndex:
+    idx = PlaceIndex()
+    for p in load_places():
+        idx.add(p)
+    return idx

@@ -1,0 +1,262 @@
+"""The person record the engine takes in, and its prepared (derived, cached) form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ._names import clerk_keys, given_index, patronymic_stems, place_index, surname_codes
+from ._text import normalize, skeletons, tokens
+
+__all__ = ["DateParts", "NameToken", "Person", "Prepared", "prepare"]
+
+_SEXES = {"male": "male", "female": "female", "m": "male", "f": "female", "unknown": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A child as a report or a sighting describes it. All fields optional; strings as recorded.
+
+    ``date_of_birth`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``age_min``/``age_max`` are years
+    at ``observed_on`` (``YYYY-MM-DD``); ``sex`` is ``male``, ``female``, ``unknown`` or None.
+    """
+
+    given_name: str | None = None
+    family_name: str | None = None
+    patronymic: str | None = None
+    full_name: str | None = None
+    other_names: tuple[str, ...] = ()
+    sex: str | None = None
+    date_of_birth: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    settlement: str | None = None
+    observed_on: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], *, observed_on: str | None = None) -> Person:
+        """Build from the API's person description (reports' ``child``, sightings' ``subject``)."""
+        age = data.get("age_estimate") or {}
+        other = data.get("other_names") or ()
+        return cls(
+            given_name=data.get("given_name"),
+            family_name=data.get("family_name"),
+            patronymic=data.get("patronymic"),
+            full_name=data.get("full_name"),
+            other_names=tuple(other),
+            sex=data.get("sex"),
+            date_of_birth=data.get("date_of_birth"),
+            age_min=age.get("min"),
+            age_max=age.get("max"),
+            settlement=data.get("home_settlement") or data.get("origin_settlement"),
+            observed_on=observed_on or data.get("observed_on"),
+        )
+
+    @classmethod
+    def from_bench(cls, line: Mapping[str, Any]) -> Person:
+        """Build from a bench line: ``{"key", "child"}`` or ``{"key", "subject"}``."""
+        data = line.get("child") or line.get("subject") or {}
+        return cls.from_api(data)
+
+
+@dataclass(frozen=True, slots=True)
+class DateParts:
+    year: int | None
+    month: int | None
+    day: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NameToken:
+    text: str  # as written (one word)
+    norm: str
+    skels: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Derived forms computed once per person."""
+
+    person: Person
+    given: tuple[NameToken, ...]
+    given_groups: Mapping[str, str]  # gid -> kind of the form that reached it
+    given_group_form: Mapping[str, str]  # gid -> the written form that reached it
+    family: tuple[NameToken, ...]
+    family_clerk: frozenset[str]
+    family_codes: frozenset[str]
+    father_stems: frozenset[str]
+    father_groups: frozenset[str]
+    patronymic_text: str | None
+    sex: str | None
+    sex_inferred: bool
+    dob: DateParts | None
+    birth_years: tuple[int, int] | None  # inclusive range of plausible birth years
+    observed_year: int | None
+    place_ids: frozenset[int]
+    place_skels: frozenset[str]
+    place_text: str | None
+
+
+_DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def _parse_date(text: str | None) -> DateParts | None:
+    if not text:
+        return None
+    m = _DATE_RE.match(text)
+    if not m:
+        return None
+    y = int(m.group(1))
+    mo = int(m.group(2)) if m.group(2) else None
+    d = int(m.group(3)) if m.group(3) else None
+    if mo is not None and not 1 <= mo <= 12:
+        mo, d = None, None
+    if d is not None and not 1 <= d <= 31:
+        d = None
+    return DateParts(y, mo, d, text.strip())
+
+
+def _token(word: str) -> NameToken:
+    return NameToken(word, normalize(word), skeletons(word))
+
+
+def _words(text: str | None) -> list[str]:
+    return tokens(text) if text else []
+
+
+def _female_surname(word: str) -> bool | None:
+    n = normalize(word)
+    if re.search(r"(ська|цька|зька|ская|цкая|ова|ева|єва|іна|ина|ая)$", n) or re.search(
+        r"(ska|skaya|skaia|ova|eva|ina)$", n
+    ):
+        return True
+    if re.search(r"(ський|цький|ский|цкий|ов|ев|єв|ін|ин)$", n) or re.search(
+        r"(sky|skyi|skiy|skii|skij|ov|ev|in|off)$", n
+    ):
+        return False
+    return None
+
+
+@lru_cache(maxsize=300_000)
+def prepare(person: Person) -> Prepared:
+    """Compute the derived forms of a person (cached: Person is frozen and hashable)."""
+    idx = given_index()
+    given_words = _words(person.given_name)
+    family_words = _words(person.family_name)
+    patronymic_words = _words(person.patronymic)
+    other_given: list[str] = []
+
+    # full_name in any order: patronymic by ending, given name by knowledge, the rest family.
+    if person.full_name:
+        words = _words(person.full_name)
+        rest: list[str] = []
+        for w in words:
+            stems, _ = patronymic_stems(w)
+            if stems and len(words) >= 3 and not patronymic_words:
+                patronymic_words.append(w)
+            else:
+                rest.append(w)
+        known = [w for w in rest if idx.lookup(w)]
+        unknown = [w for w in rest if not idx.lookup(w)]
+        if known and unknown:
+            given_words += known
+            family_words += unknown
+        elif len(rest) == 1:
+            given_words += rest if known else []
+            family_words += [] if known else rest
+        else:
+            # Nothing tells the parts apart: keep every word in both roles.
+            given_words += rest
+            family_words += rest
+    for w in (*person.other_names,):
+        for part in _words(w):
+            if idx.lookup(part):
+                other_given.append(part)
+            else:
+                family_words.append(part)
+
+    sex = _SEXES.get((person.sex or "").strip().lower())
+    sex_inferred = False
+
+    groups: dict[str, str] = {}
+    group_form: dict[str, str] = {}
+    for w in (*given_words, *other_given):
+        for gid, kind in idx.lookup(w).items():
+            if gid not in groups:
+                groups[gid] = kind
+                group_form[gid] = w
+    father_stems: set[str] = set()
+    pat_sex: str | None = None
+    for w in patronymic_words:
+        st, ps = patronymic_stems(w)
+        father_stems |= st or {s.rstrip("aeiou") for s in skeletons(w)}
+        pat_sex = pat_sex or ps
+    if sex is None:
+        sexes = {idx.groups[g].sex for g in groups}
+        if len(sexes) == 1:
+            sex = sexes.pop()
+            sex_inferred = True
+        elif pat_sex:
+            sex = pat_sex
+            sex_inferred = True
+        else:
+            fem = [_female_surname(w) for w in family_words]
+            if any(f is True for f in fem) and not any(f is False for f in fem):
+                sex, sex_inferred = "female", True
+            elif any(f is False for f in fem) and not any(f is True for f in fem):
+                sex, sex_inferred = "male", True
+    if sex is not None:
+        same = {g: k for g, k in groups.items() if idx.groups[g].sex == sex}
+        if same:
+            groups = same
+
+    dob = _parse_date(person.date_of_birth)
+    obs = _parse_date(person.observed_on)
+    observed_year = obs.year if obs else None
+    birth_years: tuple[int, int] | None = None
+    if dob and dob.year:
+        birth_years = (dob.year, dob.year)
+    elif person.age_min is not None or person.age_max is not None:
+        ref = observed_year or 2024
+        lo_age = person.age_min if person.age_min is not None else person.age_max
+        hi_age = person.age_max if person.age_max is not None else person.age_min
+        if lo_age is not None and hi_age is not None:
+            lo_age, hi_age = min(lo_age, hi_age), max(lo_age, hi_age)
+            birth_years = (ref - hi_age - 1, ref - lo_age)
+
+    place_ids: frozenset[int] = frozenset()
+    place_skels: frozenset[str] = frozenset()
+    if person.settlement:
+        place_ids = place_index().lookup(person.settlement)
+        place_skels = skeletons(normalize(person.settlement).replace(" ", ""))
+
+    family = tuple(_token(w) for w in family_words)
+    clerk: set[str] = set()
+    codes: set[str] = set()
+    for w in family_words:
+        clerk |= clerk_keys(w)
+        codes |= surname_codes(w)
+    return Prepared(
+        person=person,
+        given=tuple(_token(w) for w in (*given_words, *other_given)),
+        given_groups=groups,
+        given_group_form=group_form,
+        family=family,
+        family_clerk=frozenset(clerk),
+        family_codes=frozenset(codes),
+        father_stems=frozenset(father_stems),
+        father_groups=idx.father_groups(frozenset(father_stems)),
+        patronymic_text=" ".join(patronymic_words) or None,
+        sex=sex,
+        sex_inferred=sex_inferred,
+        dob=dob,
+        birth_years=birth_years,
+        observed_year=observed_year,
+        place_ids=place_ids,
+        place_skels=place_skels,
+        place_text=person.settlement,
+    )
