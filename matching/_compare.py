@@ -76,6 +76,8 @@ def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Field
         ka, kb = a.given_groups[gid], b.given_groups[gid]
         fa, fb = a.given_group_form[gid], b.given_group_form[gid]
         m = 0.9 if "dim" not in (ka, kb) else 0.8
+        if "typo" in (ka, kb):
+            m = 0.1
         # An ambiguous form (Саша: Олександр or Олександра, sex unknown) says less.
         ambiguity = max(
             len(a.given_groups) if ka == "dim" else 1, len(b.given_groups) if kb == "dim" else 1

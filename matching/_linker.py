@@ -52,6 +52,12 @@ def _keys(p: Prepared) -> frozenset[str]:
     for gk in given_keys:
         for y in years:
             keys.add(f"{gk}|{y}")
+    dob = p.dob
+    if dob and dob.year and dob.month and dob.day:
+        lo, hi = sorted((dob.month, dob.day))
+        keys.add(f"d{dob.year}{lo:02d}{hi:02d}")  # exact date, or day and month swapped
+        for gk in given_keys:  # year wrong, day and month right
+            keys.add(f"m{dob.month:02d}{dob.day:02d}{gk}")
     for code in p.family_codes:
         for y in years:
             keys.add(f"f{code}|{y}")

@@ -26,7 +26,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from ._data import NameGroup, Place, load_given_names, load_places
 from ._text import normalize, skeletons
@@ -42,7 +43,13 @@ __all__ = [
     "surname_codes",
 ]
 
-KIND_LABEL = {"uk": "uk", "ru": "ru", "dim": "diminutive", "other": "Western form"}
+KIND_LABEL = {
+    "uk": "uk",
+    "ru": "ru",
+    "dim": "diminutive",
+    "other": "Western form",
+    "typo": "misspelt",
+}
 
 # Patronymic endings in skeleton letters (see _text): -ович/-евич/-йович (ovic, evic),
 # -івна/-ївна/-овна/-евна (ivna, ovna, evna), -ична/-інічна (iCna), -ич (iC: Ильич, Лукич).
@@ -135,8 +142,10 @@ class GivenNameIndex:
     by_form: dict[str, dict[str, str]] = field(default_factory=dict)  # form -> gid -> kind
     by_skeleton: dict[str, dict[str, str]] = field(default_factory=dict)
     by_stem: dict[str, set[str]] = field(default_factory=dict)  # male stems for patronymics
+    _skeleton_keys: list[str] = field(default_factory=list)
 
     def add(self, group: NameGroup) -> None:
+        self._skeleton_keys.clear()
         self.groups[group.gid] = group
         for kind, forms in (
             ("uk", group.ukrainian),
@@ -162,6 +171,30 @@ class GivenNameIndex:
         for sk in skeletons(n):
             for gid, kind in self.by_skeleton.get(sk, {}).items():
                 found.setdefault(gid, kind)
+        return found
+
+    def lookup_typo(self, word: str) -> dict[str, str]:
+        """Groups whose forms are one edit away (two for long names): typing errors (Олг, Ulti͡ana).
+
+        Only for words the data does not know; the kind of form is ``typo``.
+        """
+        if not self._skeleton_keys:
+            self._skeleton_keys.extend(sorted(self.by_skeleton))
+        found: dict[str, str] = {}
+        for sk in skeletons(word):
+            if len(sk) < 3:
+                continue
+            cutoff = 1 if len(sk) < 7 else 2
+            for key, _, _ in process.extract(
+                sk,
+                self._skeleton_keys,
+                scorer=Levenshtein.distance,
+                score_cutoff=cutoff,
+                limit=8,
+            ):
+                if abs(len(key) - len(sk)) <= cutoff and key[0] == sk[0]:
+                    for gid in self.by_skeleton[key]:
+                        found.setdefault(gid, "typo")
         return found
 
     def father_groups(self, stems: frozenset[str]) -> frozenset[str]:

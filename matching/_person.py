@@ -189,6 +189,12 @@ def prepare(person: Person) -> Prepared:
             if gid not in groups:
                 groups[gid] = kind
                 group_form[gid] = w
+    if not groups:  # no known form: perhaps a typing error in a known name
+        for w in given_words:
+            for gid, kind in idx.lookup_typo(w).items():
+                if gid not in groups:
+                    groups[gid] = kind
+                    group_form[gid] = w
     father_stems: set[str] = set()
     pat_sex: str | None = None
     for w in patronymic_words:

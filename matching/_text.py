@@ -65,6 +65,9 @@ def normalize(text: str) -> str:
     Idempotent: ``normalize(normalize(x)) == normalize(x)``.
     """
     t = unicodedata.normalize("NFKC", text).lower()
+    # Combining marks left after composition (ALA-LC tie bars in i͡a, ISO 9 g̀) carry nothing.
+    if any(unicodedata.combining(ch) for ch in t):
+        t = "".join(ch for ch in t if not unicodedata.combining(ch))
     t = t.replace("ё", "е")
     t = _APOS_RE.sub("", t)
     t = t.replace("-", " ").replace("\u2010", " ").replace("\u2011", " ").replace("\u2013", " ")
