@@ -92,7 +92,7 @@ def best_jw(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 # --- Surnames ---------------------------------------------------------------------------------
-_GENDER_ENDINGS = re.compile(r"(?<=[a-zSCc])(?:aia|ia|a|i|o)$")
+_GENDER_ENDINGS = re.compile(r"(?<=[a-zSCc])(?:aia|ia|a|i)$")
 
 
 @cache
@@ -100,11 +100,14 @@ def clerk_keys(word: str) -> frozenset[str]:
     """Keys that survive Russian clerk respelling and gender forms of a surname.
 
     Олійник/Олейник/Oliinyk/Oleinik, Білоус/Белоус, Ковальський/Ковальская/Kovalska,
-    Соловйов/Соловьева all meet here.
+    Соловйов/Соловьева all meet here. Measured against names-translator's uk->ru surname
+    dictionary (1,559 sampled pairs whose Russian form differs): e/i merge alone 95.5%.
     """
     out = set()
     for sk in skeletons(word):
-        k = sk.replace("e", "i")
+        # е/і/и/о interchange in Russified spellings: Олійник/Олейник, Матківський/Матковский,
+        # Перебійніс/Перебейнос, -ьов/-ев (Брильов/Брылев).
+        k = sk.replace("e", "i").replace("o", "i")
         k = re.sub(r"i+", "i", k)
         if len(k) > 4:
             k = _GENDER_ENDINGS.sub("", k)
@@ -166,8 +169,6 @@ class GivenNameIndex:
         """Groups a single given-name word belongs to, with the kind of form it is there."""
         n = normalize(word)
         found = dict(self.by_form.get(n, {}))
-        if found:
-            return found
         for sk in skeletons(n):
             for gid, kind in self.by_skeleton.get(sk, {}).items():
                 found.setdefault(gid, kind)

@@ -111,18 +111,22 @@ _LAT_SEQ: list[tuple[str, tuple[str, ...]]] = sorted(
         ("szcz", ("SC",)),  # Polish щ
         ("shtsh", ("SC",)),
         ("tsch", ("C",)),  # German ч
-        ("tch", ("C",)),  # French ч
+        ("tch", ("C", "tC")),  # French ч; т+ч (Renatchyk)
+        ("gue", ("he", "hue")),  # French gu before e/i = г (Serguei, Evguenii)
+        ("gui", ("hi", "hui")),
         ("sch", ("S", "SC")),  # German ш/ж; informal щ
         ("shh", ("SC",)),  # GOST 7.79-B щ
         ("zh", ("S",)),
         ("sh", ("S",)),
         ("sz", ("S",)),  # Polish ш
         ("rz", ("S", "rz")),  # Polish ж
-        ("cz", ("C",)),  # Polish ч
+        ("cz", ("C", "c")),  # Polish ч; GOST 7.79-B ц before и/е/ы (Gricz`ko)
+        ("eh", ("eh", "e")),  # GOST 16876-71 э = eh
         ("ch", ("C", "h", "S")),  # English ч, German/Polish х, French ш
         ("kh", ("h",)),
         ("gh", ("h",)),
-        ("ck", ("k",)),
+        ("ck", ("k", "ck")),  # Western к; ць+к with the soft sign dropped (Hryc'ko)
+        ("rzh", ("rS",)),
         ("ts", ("c",)),
         ("tz", ("c",)),
         ("th", ("t",)),
@@ -131,8 +135,8 @@ _LAT_SEQ: list[tuple[str, tuple[str, ...]]] = sorted(
         ("jou", ("iu", "Su")),  # French ю / жу
         ("you", ("iu",)),
         ("iou", ("iu",)),
-        ("yo", ("io",)),
-        ("jo", ("io", "So")),  # French/Telegram j = ж
+        ("yo", ("io", "o")),  # ё; ьо (Seryoga = Серьога)
+        ("jo", ("io", "So", "o")),  # French/Telegram j = ж; DSTU ьо (Bronjo)
         ("ye", ("ie",)),
         ("je", ("ie", "Se")),
         ("yu", ("iu",)),
@@ -182,7 +186,27 @@ def _latin_units(word: str) -> list[tuple[str, ...]]:
             continue
         if ch == "j" and i > 0 and word[i - 1] not in _VOWELS and word[i - 1].isalpha() and (
             i + 1 == n or word[i + 1] not in _VOWELS
-        ):  # DSTU 9112 / Polish soft sign: Kovaljsjkyj, Gudzj
+        ):  # DSTU 9112 / Polish soft sign: Kovaljsjkyj, Gudzj; French final ж: Serj
+            if i + 1 == n:
+                units.append(("", "S"))
+            i += 1
+            continue
+        if ch == "e" and i + 1 == n and word.endswith("ine"):  # MVD 310 French: Martine = Мартин
+            units.append(("e", ""))
+            i += 1
+            continue
+        if ch == "z" and i + 1 == n and i > 0:  # German final ц (Hryz = Гриць)
+            units.append(("z", "c"))
+            i += 1
+            continue
+        if (
+            ch == "s"
+            and not german
+            and i + 1 < n
+            and word[i + 1] in _VOWELS
+            and (i == 0 or word[i - 1] in _VOWELS)
+        ):  # German s = з before a vowel (Nasar, Sachar) even without other German marks
+            units.append(("s", "z"))
             i += 1
             continue
         if german and ch in _GERMAN and not any(
