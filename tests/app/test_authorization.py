@@ -1,0 +1,104 @@
+"""Every API route × every role × own/other record, with the exact status expected.
+
+The table is keyed by the routes the app really has: a new route without a row fails
+`test_every_route_has_a_row`, so nobody can add an endpoint without deciding who may call it.
+"""
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from app.users.models import Role
+from tests.app import payloads
+from tests.conftest import Callers
+
+OWN, OTHER = "own", "other"
+F, FI, C, A = Role.family, Role.field, Role.coordinator, Role.admin
+
+# (method, path) -> {role: (status for its own record, status for someone else's)}
+EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
+    ("POST", "/api/v1/reports"): {F: (201, 201), FI: (403, 403), C: (201, 201), A: (201, 201)},
+    ("GET", "/api/v1/reports"): {F: (200, 200), FI: (403, 403), C: (200, 200), A: (200, 200)},
+    ("GET", "/api/v1/reports/{report_id}"):
+        {F: (200, 404), FI: (403, 403), C: (200, 200), A: (200, 200)},
+    ("PATCH", "/api/v1/reports/{report_id}"):
+        {F: (200, 404), FI: (403, 403), C: (200, 200), A: (200, 200)},
+    ("POST", "/api/v1/sightings"): {F: (403, 403), FI: (201, 201), C: (201, 201), A: (201, 201)},
+    ("GET", "/api/v1/sightings"): {F: (403, 403), FI: (200, 200), C: (200, 200), A: (200, 200)},
+    ("GET", "/api/v1/sightings/{sighting_id}"):
+        {F: (403, 403), FI: (200, 404), C: (200, 200), A: (200, 200)},
+}
+
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/reports"): payloads.report(),
+    ("PATCH", "/api/v1/reports/{report_id}"): {"circumstances": "Seen in Skadovsk in May."},
+    ("POST", "/api/v1/sightings"): payloads.sighting(),
+}
+
+
+def api_routes(app: FastAPI) -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in _flatten(app.routes)
+        if isinstance(route, APIRoute) and route.path.startswith("/api/")
+        for method in route.methods
+    }
+
+
+def _flatten(routes: list[BaseRoute]) -> list[BaseRoute]:
+    # FastAPI keeps an included router as one entry that holds the router it was given.
+    flat: list[BaseRoute] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        flat += _flatten(included.routes) if included is not None else [route]
+    return flat
+
+
+def test_every_route_has_a_row(app: FastAPI):
+    assert api_routes(app) == set(EXPECTED)
+
+
+def _record_ids(client: TestClient, callers: Callers, role: Role, whose: str) -> dict[str, str]:
+    """A report and a sighting that belong to the caller (own) or to somebody else (other)."""
+    report_owner = callers.family2 if whose == OTHER else (
+        callers.of(role) if role != Role.field else callers.family)
+    sighting_owner = callers.field2 if whose == OTHER else (
+        callers.of(role) if role != Role.family else callers.field)
+    report = client.post("/api/v1/reports", json=payloads.report(),
+                         headers=report_owner.headers)
+    sighting = client.post("/api/v1/sightings", json=payloads.sighting(),
+                           headers=sighting_owner.headers)
+    assert report.status_code == sighting.status_code == 201
+    return {"report_id": report.json()["id"], "sighting_id": sighting.json()["id"]}
+
+
+@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("whose", [OWN, OTHER])
+def test_status(client: TestClient, callers: Callers, route: tuple[str, str], role: Role,
+                whose: str):
+    method, template = route
+    path = template.format(**_record_ids(client, callers, role, whose))
+    response = client.request(method, path, json=BODIES.get(route),
+                              headers=callers.of(role).headers)
+    expected = EXPECTED[route][role][0 if whose == OWN else 1]
+    assert response.status_code == expected, response.text
+    if expected >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("token", [None, "rdn_not-a-token", ""])
+def test_no_token_or_a_bad_one_is_401(client: TestClient, route: tuple[str, str],
+                                      token: str | None):
+    method, template = route
+    path = template.format(report_id="00000000-0000-4000-8000-000000000000",
+                           sighting_id="00000000-0000-4000-8000-000000000000")
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    response = client.request(method, path, json=BODIES.get(route), headers=headers)
+    assert response.status_code == 401
+    assert response.json()["status"] == 401

@@ -1,0 +1,106 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from app.reports.models import Report
+from app.sightings.models import Sighting
+from tests.app import payloads
+from tests.conftest import Callers
+
+
+def count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+class TestSequentialRetry:
+    @pytest.mark.parametrize(("path", "body", "model", "who"), [
+        ("/api/v1/reports", payloads.report(), Report, "family"),
+        ("/api/v1/sightings", payloads.sighting(), Sighting, "field"),
+    ])
+    def test_retry_returns_the_first_answer(
+        self, client: TestClient, callers: Callers, session: Session,
+        path: str, body: dict, model: type, who: str,
+    ):
+        headers = {**getattr(callers, who).headers, "Idempotency-Key": "retry-1"}
+        first = client.post(path, json=body, headers=headers)
+        second = client.post(path, json=body, headers=headers)
+        assert first.status_code == second.status_code == 201
+        assert first.json() == second.json()
+        assert count(session, model) == 1
+
+    def test_same_key_other_body_is_422(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        headers = {**callers.family.headers, "Idempotency-Key": "retry-2"}
+        client.post("/api/v1/reports", json=payloads.report(), headers=headers)
+        other = client.post("/api/v1/reports", json=payloads.report(given_name="Олена"),
+                            headers=headers)
+        assert other.status_code == 422
+        assert other.json()["errors"][0]["type"] == "idempotency_key_reused"
+        assert count(session, Report) == 1
+
+    def test_keys_are_per_caller(self, client: TestClient, callers: Callers, session: Session):
+        for caller in (callers.family, callers.family2):
+            response = client.post("/api/v1/reports", json=payloads.report(),
+                                   headers={**caller.headers, "Idempotency-Key": "shared"})
+            assert response.status_code == 201
+        assert count(session, Report) == 2
+
+    def test_a_failed_request_does_not_hold_the_key(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        headers = {**callers.family.headers, "Idempotency-Key": "retry-3"}
+        bad = client.post("/api/v1/reports", json=payloads.report(date_of_birth="2011-02-30"),
+                          headers=headers)
+        good = client.post("/api/v1/reports", json=payloads.report(), headers=headers)
+        assert (bad.status_code, good.status_code) == (422, 201)
+
+
+def _serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.postgres_only
+def test_twenty_concurrent_retries_make_one_row(
+    is_postgres: bool, committed_app: FastAPI, committed_callers: Callers, engine: Engine
+):
+    if not is_postgres:
+        pytest.skip("real concurrent commits are proven on PostgreSQL")
+    server, thread, base = _serve(committed_app)
+    headers = {**committed_callers.family.headers, "Idempotency-Key": "burst"}
+    body = payloads.report()
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http, ThreadPoolExecutor(20) as pool:
+            barrier = threading.Barrier(20)
+
+            def post(_: int) -> httpx.Response:
+                barrier.wait()
+                return http.post("/api/v1/reports", json=body, headers=headers)
+
+            answers = list(pool.map(post, range(20)))
+            after = http.post("/api/v1/reports", json=body, headers=headers)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    statuses = {answer.status_code for answer in answers}
+    assert statuses <= {201, 409}
+    created_ids = {answer.json()["id"] for answer in answers if answer.status_code == 201}
+    assert len(created_ids) == 1
+    assert after.status_code == 201
+    assert after.json()["id"] in created_ids
+    with Session(engine) as session:
+        assert count(session, Report) == 1

@@ -1,0 +1,182 @@
+"""Fixtures shared by every test: a migrated database, a client, users of every role.
+
+The database is SQLite unless RIDNI_TEST_DATABASE_URL names another (the test command runs the
+suite once on SQLite and once on PostgreSQL). Each test runs inside a transaction that is rolled
+back; tests of concurrency use `committed_app`, whose writes really commit.
+"""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.database import make_engine
+from app.core.migrations import upgrade
+from app.core.settings import Settings
+from app.main import create_app
+from app.models import Base
+from app.users.models import Role
+from app.users.service import create_user
+
+POSTGRES_URL_ENV = "RIDNI_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ridni-test.db'}"
+    _drop_everything(url)
+    return url
+
+
+def _drop_everything(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        _let_sqlite_nest_savepoints(engine)
+    yield engine
+    engine.dispose()
+
+
+def _let_sqlite_nest_savepoints(engine: Engine) -> None:
+    # pysqlite defers BEGIN until the first write, so a rolled-back test could still commit
+    # through a released savepoint; SQLAlchemy's documented recipe takes BEGIN over.
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """A session inside the test's transaction, for arranging data and checking what was stored."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture
+def client(app: FastAPI, connection: Connection) -> Iterator[TestClient]:
+    real_factory = app.state.session_factory
+    app.state.session_factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        app.state.session_factory = real_factory
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    role: Role
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass(frozen=True)
+class Callers:
+    family: Caller
+    family2: Caller
+    field: Caller
+    field2: Caller
+    coordinator: Caller
+    admin: Caller
+
+    def of(self, role: Role) -> Caller:
+        caller: Caller = getattr(self, role.value)
+        return caller
+
+
+def make_callers(session: Session) -> Callers:
+    made = {}
+    for label, role in [
+        ("family", Role.family), ("family2", Role.family), ("field", Role.field),
+        ("field2", Role.field), ("coordinator", Role.coordinator), ("admin", Role.admin),
+    ]:
+        user, token = create_user(session, name=f"test {label}", role=role)
+        made[label] = Caller(user.id, role, token)
+    session.commit()
+    return Callers(**made)
+
+
+@pytest.fixture
+def callers(session: Session) -> Callers:
+    return make_callers(session)
+
+
+@pytest.fixture
+def committed_app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
+    """An app whose requests really commit; every table is emptied afterwards."""
+    app = create_app(settings)
+    yield app
+    app.state.engine.dispose()
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def committed_callers(committed_app: FastAPI) -> Callers:
+    with committed_app.state.session_factory() as session:
+        return make_callers(session)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(REPO / "tests" / "matching"):
+            item.add_marker(pytest.mark.nodb)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    return f"database: {'PostgreSQL ' + url if url else 'SQLite (temporary file)'}"
+
+
+REPO = Path(__file__).resolve().parents[1]
