@@ -120,8 +120,13 @@ def _parse_date(text: str | None) -> DateParts | None:
     return DateParts(y, mo, d, text.strip())
 
 
+def _display(word: str) -> str:
+    """A normalised word as a coordinator reads it (Микола, not микола or МИКОЛА)."""
+    return word[:1].upper() + word[1:]
+
+
 def _token(word: str) -> NameToken:
-    return NameToken(word, normalize(word), skeletons(word))
+    return NameToken(_display(word), normalize(word), skeletons(word))
 
 
 def _words(text: str | None) -> list[str]:
@@ -188,13 +193,13 @@ def prepare(person: Person) -> Prepared:
         for gid, kind in idx.lookup(w).items():
             if gid not in groups:
                 groups[gid] = kind
-                group_form[gid] = w
+                group_form[gid] = _display(w)
     if not groups:  # no known form: perhaps a typing error in a known name
         for w in given_words:
             for gid, kind in idx.lookup_typo(w).items():
                 if gid not in groups:
                     groups[gid] = kind
-                    group_form[gid] = w
+                    group_form[gid] = _display(w)
     father_stems: set[str] = set()
     pat_sex: str | None = None
     for w in patronymic_words:

@@ -1,0 +1,172 @@
+"""Dates, ages, scoring, explanations, and the properties every score must have."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching import Comparison, Person, compare
+
+
+def field(c: Comparison, name: str) -> tuple[str, float]:
+    fc = next(f for f in c.explanation if f.field == name)
+    return fc.verdict, fc.weight
+
+
+def dob(a: str, b: str) -> tuple[str, float]:
+    return field(
+        compare(
+            Person(given_name="Іван", date_of_birth=a), Person(given_name="Иван", date_of_birth=b)
+        ),
+        "date_of_birth",
+    )
+
+
+class TestDates:
+    def test_levels_are_ordered(self) -> None:
+        exact = dob("2011-03-12", "2011-03-12")[1]
+        swapped = dob("2011-03-12", "2011-12-03")
+        year = dob("2011-03-12", "2012-03-12")
+        digit = dob("2011-03-12", "2011-03-17")
+        different = dob("2011-03-12", "2015-07-01")
+        assert swapped[0] == "day and month swapped"
+        assert year[0] == "year off by one"
+        assert digit[0] == "one digit wrong"
+        assert exact > swapped[1] > 0 and exact > year[1] > 0 and exact > digit[1] > 0
+        assert different[1] < 0
+
+    def test_partial_dates_agree_as_far_as_given(self) -> None:
+        verdict, weight = dob("2011", "2011-03-12")
+        assert verdict == "agrees as far as given" and weight > 0
+        assert dob("2011-03", "2011-03-12")[1] > weight
+        assert dob("2011", "2014-03-12")[1] < 0
+
+    def test_swap_is_explained_in_words(self) -> None:
+        c = compare(
+            Person(given_name="Іван", date_of_birth="2011-03-12"),
+            Person(given_name="Иван", date_of_birth="2011-12-03"),
+        )
+        fc = next(f for f in c.explanation if f.field == "date_of_birth")
+        assert "2011-03-12" in fc.detail and "2011-12-03" in fc.detail
+
+    def age(self, born: str, lo: int, hi: int) -> tuple[str, float]:
+        return field(
+            compare(
+                Person(given_name="Коля", date_of_birth=born),
+                Person(given_name="Коля", age_min=lo, age_max=hi, observed_on="2024-05-01"),
+            ),
+            "age",
+        )
+
+    def test_age_estimate_against_date_of_birth(self) -> None:
+        inside = self.age("2011-03-12", 12, 14)  # 13 on 2024-05-01
+        assert inside[0] == "within the estimate" and inside[1] > 0
+        # born in June: still 12 on 2024-05-01, one year under an estimate of 13-14
+        assert self.age("2011-06-12", 13, 14)[0] == "one year outside the estimate"
+        near = self.age("2011-03-12", 14, 15)
+        far = self.age("2011-03-12", 3, 5)
+        assert inside[1] > near[1] > far[1]
+        assert far[1] < 0
+
+
+class TestRanking:
+    report = Person(
+        given_name="Микола",
+        family_name="Олійник",
+        sex="male",
+        date_of_birth="2011-03-12",
+        settlement="Мелітополь",
+        patronymic="Андрійович",
+    )
+
+    @pytest.mark.parametrize(
+        "sighting",
+        [
+            Person(full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12"),
+            Person(given_name="Коля", age_min=12, age_max=14, settlement="Melitopol",
+                   observed_on="2024-05-01"),
+            Person(full_name="Oleinik Nikolai", date_of_birth="2011-03-12"),
+        ],
+    )
+    def test_the_issue_example_beats_a_sibling(self, sighting: Person) -> None:
+        sibling = Person(given_name="Олег", family_name="Олійник", sex="male",
+                         date_of_birth="2014-06-01", settlement="Мелітополь")
+        assert compare(self.report, sighting).score > compare(sibling, sighting).score
+
+    def test_renamed_child_still_ranks_first(self) -> None:
+        sighting = Person(given_name="Николай", family_name="Иванов", date_of_birth="2011-03-12",
+                          settlement="Мелитополь", sex="male")
+        namesake = Person(given_name="Олег", family_name="Иванов", sex="male",
+                          date_of_birth="2011-07-20", settlement="Херсон")
+        assert compare(self.report, sighting).score > compare(namesake, sighting).score
+        assert compare(self.report, sighting).score > 0.5
+
+    def test_explanation_largest_first(self) -> None:
+        c = compare(self.report, Person(full_name="Oleinik Nikolai", date_of_birth="2011-03-12"))
+        weights = [abs(f.weight) for f in c.explanation]
+        assert weights == sorted(weights, reverse=True)
+        assert {f.field for f in c.explanation} >= {"given_name", "family_name", "date_of_birth"}
+
+    def test_term_frequency_common_names_weigh_less(self) -> None:
+        a = Person(given_name="Олександр")
+        b = Person(given_name="Александр")
+        common = compare(a, b, frequencies={"given:m:олександр": 0.05}).total
+        rare = compare(a, b, frequencies={"given:m:олександр": 0.001}).total
+        assert rare > common
+
+
+# --- properties -------------------------------------------------------------------------------
+GIVEN = ["Микола", "Николай", "Коля", "Mykola", "Олена", "Елена", "Саша", "Олег", "Yevhen", None]
+FAMILY = ["Олійник", "Олейник", "Oliinyk", "Шевченко", "Schewtschenko", "Іванов", None]
+DATES = ["2011-03-12", "2011-12-03", "2012-03-12", "2011", "2011-03", "2015-07-01", None]
+PLACES = ["Бахмут", "Артемовск", "Melitopol", "Мелітополь", None]
+
+people = st.builds(
+    Person,
+    given_name=st.sampled_from(GIVEN),
+    family_name=st.sampled_from(FAMILY),
+    patronymic=st.sampled_from(["Андрійович", "Андреевич", "Петрівна", None]),
+    sex=st.sampled_from(["male", "female", "unknown", None]),
+    date_of_birth=st.sampled_from(DATES),
+    age_min=st.sampled_from([None, 10, 12]),
+    age_max=st.sampled_from([None, 14]),
+    settlement=st.sampled_from(PLACES),
+    observed_on=st.sampled_from([None, "2024-05-01"]),
+)
+
+
+@given(people, people)
+@settings(max_examples=300)
+def test_score_in_unit_interval_and_symmetric(a: Person, b: Person) -> None:
+    s = compare(a, b).score
+    assert 0.0 <= s <= 1.0
+    assert s == pytest.approx(compare(b, a).score, abs=1e-12)
+
+
+@given(people, people)
+@settings(max_examples=300)
+def test_self_match_scores_highest(a: Person, b: Person) -> None:
+    assert compare(a, a).score >= compare(a, b).score - 1e-12
+
+
+def _respace(text: str | None, upper: bool) -> str | None:
+    if text is None:
+        return None
+    t = "  " + "   ".join(text.split(" ")) + " "
+    return t.upper() if upper else t.lower()
+
+
+@given(people, people, st.booleans())
+@settings(max_examples=200)
+def test_case_and_spacing_do_not_change_the_score(a: Person, b: Person, upper: bool) -> None:
+    b2 = Person(
+        given_name=_respace(b.given_name, upper),
+        family_name=_respace(b.family_name, upper),
+        patronymic=_respace(b.patronymic, upper),
+        sex=b.sex,
+        date_of_birth=b.date_of_birth,
+        age_min=b.age_min,
+        age_max=b.age_max,
+        settlement=_respace(b.settlement, upper),
+        observed_on=b.observed_on,
+    )
+    assert compare(a, b2).score == pytest.approx(compare(a, b).score, abs=1e-12)

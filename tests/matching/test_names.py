@@ -1,0 +1,151 @@
+"""Name knowledge: given-name groups and diminutives, patronymics, surnames, places, sex."""
+
+import pytest
+
+from matching import Person, compare
+from matching._names import clerk_keys, given_index, patronymic_stems, surname_codes
+from matching._person import prepare
+
+
+def groups(word: str) -> set[str]:
+    return set(given_index().lookup(word))
+
+
+class TestGivenNames:
+    @pytest.mark.parametrize(
+        "forms",
+        [
+            ["Микола", "Николай", "Mykola", "Nikolai", "Kolya", "Коля"],
+            ["Олексій", "Алексей", "Льоша", "Oleksii", "Aleksey"],
+            ["Ганна", "Анна", "Hanna"],
+            ["Дар'я", "Дарина", "Дарья", "Daria"],
+            ["Катерина", "Екатерина", "Kateryna", "Ekaterina"],
+            ["Тетяна", "Татьяна", "Tetiana", "Tatyana"],
+            ["Федір", "Фёдор", "Fedir", "Fyodor"],
+            ["Олена", "Елена", "Olena", "Elena", "Helen"],
+            ["Олександр", "Alexander"],
+        ],
+    )
+    def test_forms_share_a_group(self, forms: list[str]) -> None:
+        common = set.intersection(*(groups(f) for f in forms))
+        assert common, {f: groups(f) for f in forms}
+
+    def test_ambiguous_diminutive_is_settled_by_sex(self) -> None:
+        sasha = groups("Саша")
+        assert len(sasha) >= 2
+        boy = prepare(Person(given_name="Саша", sex="male"))
+        girl = prepare(Person(given_name="Саша", sex="female"))
+        idx = given_index()
+        assert {idx.groups[g].sex for g in boy.given_groups} == {"male"}
+        assert {idx.groups[g].sex for g in girl.given_groups} == {"female"}
+
+    def test_equivalent_forms_explained_in_words(self) -> None:
+        c = compare(Person(given_name="Микола"), Person(given_name="Николай"))
+        given = next(f for f in c.explanation if f.field == "given_name")
+        assert given.verdict == "equivalent"
+        assert "Микола (uk)" in given.detail and "Николай (ru)" in given.detail
+
+    def test_different_names_weigh_against(self) -> None:
+        c = compare(Person(given_name="Микола"), Person(given_name="Олег"))
+        given = next(f for f in c.explanation if f.field == "given_name")
+        assert given.weight < 0
+
+
+class TestPatronymics:
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [
+            ("Олександрович", "Александрович"),
+            ("Андрійович", "Андреевич"),
+            ("Миколаївна", "Николаевна"),
+            ("Oleksandrovych", "Александрович"),
+            ("Ілліч", "Ильич"),
+            ("Дмитрович", "Дмитриевич"),
+        ],
+    )
+    def test_same_father(self, a: str, b: str) -> None:
+        c = compare(
+            Person(given_name="Іван", patronymic=a), Person(given_name="Иван", patronymic=b)
+        )
+        pat = next(f for f in c.explanation if f.field == "patronymic")
+        assert pat.weight > 0, pat
+
+    def test_patronymic_in_full_name_is_not_a_given_name(self) -> None:
+        p = prepare(Person(full_name="Ковальчук Игорь Александрович"))
+        assert p.patronymic_text == "александрович"
+        assert [t.norm for t in p.given] == ["игорь"]
+        assert [t.norm for t in p.family] == ["ковальчук"]
+
+    def test_full_name_in_any_order(self) -> None:
+        a = prepare(Person(full_name="Игорь Ковальчук"))
+        b = prepare(Person(full_name="Ковальчук Игорь"))
+        assert a.given_groups == b.given_groups
+        assert a.family_clerk == b.family_clerk
+
+    def test_sex_of_a_patronymic(self) -> None:
+        assert patronymic_stems("Романівна")[1] == "female"
+        assert patronymic_stems("Романович")[1] == "male"
+        assert patronymic_stems("Коваленко")[0] == frozenset()
+
+
+class TestSurnames:
+    @pytest.mark.parametrize(
+        ("uk", "ru"),
+        [
+            ("Олійник", "Олейник"),
+            ("Мартинюк", "Мартынюк"),
+            ("Білоус", "Белоус"),
+            ("Григор'єв", "Григорьев"),
+            ("Ковальський", "Ковальский"),
+            ("Ковальська", "Ковальская"),
+            ("Соловйов", "Соловьева"),
+            ("Oliinyk", "Oleinik"),
+        ],
+    )
+    def test_clerk_respelling_meets(self, uk: str, ru: str) -> None:
+        assert clerk_keys(uk) & clerk_keys(ru)
+        assert surname_codes(uk) & surname_codes(ru)
+
+    def test_respelled_surname_counts_for(self) -> None:
+        c = compare(Person(family_name="Олійник"), Person(family_name="Олейник"))
+        fam = next(f for f in c.explanation if f.field == "family_name")
+        assert fam.verdict == "respelled" and fam.weight > 3
+
+    def test_different_surname_is_weak_evidence_against(self) -> None:
+        c = compare(Person(family_name="Олійник"), Person(family_name="Петренко"))
+        fam = next(f for f in c.explanation if f.field == "family_name")
+        assert -4 < fam.weight < 0
+
+
+class TestPlacesAndSex:
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [
+            ("Бахмут", "Артемовск"),
+            ("Покровськ", "Красноармейск"),
+            ("Дніпро", "Днепропетровск"),
+            ("Олешки", "Цюрупинск"),
+            ("Торецьк", "Дзержинск"),
+            ("Мелітополь", "Melitopol"),
+        ],
+    )
+    def test_same_place(self, a: str, b: str) -> None:
+        c = compare(
+            Person(given_name="Іван", settlement=a), Person(given_name="Іван", settlement=b)
+        )
+        place = next(f for f in c.explanation if f.field == "settlement")
+        assert place.verdict == "same place"
+
+    def test_different_place_is_weak_evidence_against(self) -> None:
+        c = compare(
+            Person(given_name="Іван", settlement="Бахмут"),
+            Person(given_name="Іван", settlement="Мелітополь"),
+        )
+        place = next(f for f in c.explanation if f.field == "settlement")
+        assert -2 < place.weight < 0
+
+    def test_sex_inferred_from_name(self) -> None:
+        assert prepare(Person(given_name="Наталія")).sex == "female"
+        assert prepare(Person(given_name="Петро")).sex == "male"
+        p = prepare(Person(given_name="Саша", patronymic="Петрівна"))
+        assert p.sex == "female" and p.sex_inferred
