@@ -299,6 +299,10 @@ def _dob(a: Prepared, b: Prepared) -> FieldComparison | None:
     ya, yb = a.birth_years, b.birth_years
     if ya and yb:
         detail = f"born {ya[0]}-{ya[1]} vs {yb[0]}-{yb[1]} (age estimates)"
+        if ya == yb:  # the same estimate: as telling as a date inside it
+            width = ya[1] - ya[0] - 1
+            w = 3.0 if width <= 2 else 2.0 if width <= 4 else 1.0
+            return FieldComparison("age", "same estimate", detail, w)
         if ya[0] <= yb[1] and yb[0] <= ya[1]:
             return FieldComparison("age", "estimates overlap", detail, 0.5)
         return FieldComparison("age", "estimates disagree", detail, -2.0)
