@@ -68,11 +68,12 @@ def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Field
     norms_a = {t.norm for t in a.given}
     if shared:
         idx = given_index()
-        # The rarest shared group is the most telling one.
         def freq_of(g: str) -> float:
             return (freqs or {}).get("given:" + g, DEFAULT_GIVEN_FREQ)
 
-        gid = min(shared, key=lambda g: (freq_of(g), g))
+        # When a form belongs to several groups (a diminutive such as Ліза), take the commonest
+        # shared group: the agreement is no rarer than that.
+        gid = min(shared, key=lambda g: (-freq_of(g), g))
         ka, kb = a.given_groups[gid], b.given_groups[gid]
         fa, fb = a.given_group_form[gid], b.given_group_form[gid]
         m = 0.9 if "dim" not in (ka, kb) else 0.8
@@ -289,6 +290,12 @@ def _dob(a: Prepared, b: Prepared) -> FieldComparison | None:
         ) + f", seen as {lo}-{hi}"
         if amax >= lo and amin <= hi:
             w = 3.0 if hi - lo <= 2 else 2.0 if hi - lo <= 4 else 1.0
+            # Estimates centre on the age the child looks: an age at the edge of a wide range
+            # is a little less likely than one near its middle.
+            centre = (lo + hi) / 2
+            off = min(abs(a - centre) for a in (amin, amax))
+            if hi - lo >= 2 and off >= (hi - lo) / 2:
+                w -= 0.5
             return FieldComparison("age", "within the estimate", detail, w)
         gap = lo - amax if amax < lo else amin - hi
         if gap == 1:

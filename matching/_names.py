@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from ._data import NameGroup, Place, load_given_names, load_places
 from ._text import normalize, skeletons
@@ -189,7 +189,7 @@ class GivenNameIndex:
             for key, _, _ in process.extract(
                 sk,
                 self._skeleton_keys,
-                scorer=Levenshtein.distance,
+                scorer=OSA.distance,  # a swap of two letters counts as one edit
                 score_cutoff=cutoff,
                 limit=8,
             ):
