@@ -219,7 +219,7 @@ def _check_person(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _read(path: Path, field: str) -> Iterator[tuple[str, Person]]:
+def _read(path: Path, field: str) -> Iterator[tuple[int, str, Person]]:
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -237,7 +237,7 @@ def _read(path: Path, field: str) -> Iterator[tuple[str, Person]]:
                 if field not in obj:
                     raise ValueError(f"missing '{field}'")
                 data = _check_person(obj[field], field)
-                yield key, Person.from_api(data)
+                yield n, key, Person.from_api(data)
             except ValueError as e:
                 raise LinkInputError(n, str(e), str(path)) from None
 
@@ -259,12 +259,12 @@ def link_files(
     """
     t0 = time.perf_counter()
     linker = Linker()
-    for key, person in _read(Path(reports_path), "child"):
+    for n, key, person in _read(Path(reports_path), "child"):
         try:
             linker.add(key, person)
         except ValueError as e:
-            raise LinkInputError(0, str(e), str(reports_path)) from None
-    sightings = list(_read(Path(sightings_path), "subject"))
+            raise LinkInputError(n, str(e), str(reports_path)) from None
+    sightings = [(key, person) for _, key, person in _read(Path(sightings_path), "subject")]
     proposed = 0
     total = len(sightings)
     with Path(out_path).open("w", encoding="utf-8") as out:

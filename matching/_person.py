@@ -244,6 +244,11 @@ def prepare(person: Person) -> Prepared:
     if person.settlement:
         place_ids = place_index().lookup(person.settlement)
         place_skels = skeletons(normalize(person.settlement).replace(" ", ""))
+        # Russian spellings of Ukrainian place names (Старобільськ/Старобельск, Нова/Новая
+        # Каховка) meet under the surname clerk keys, word by word.
+        place_words = [sorted(clerk_keys(w)) for w in tokens(person.settlement)]
+        if place_words and all(place_words):
+            place_skels = place_skels | {"~" + " ".join(w[0] for w in place_words)}
 
     family = tuple(_token(w) for w in family_words)
     clerk: set[str] = set()

@@ -111,6 +111,7 @@ class TestLinkFiles:
              "other_names"),
             ('{"key": "r9", "child": {"date_of_birth": "2011"}}', "given_name"),
             ('[1, 2]', "object"),
+            ('{"key": "r1", "child": {"given_name": "Іван"}}', "duplicate key"),
         ],
     )
     def test_malformed_line_names_line_and_reason(

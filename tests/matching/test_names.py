@@ -136,6 +136,17 @@ class TestPlacesAndSex:
         place = next(f for f in c.explanation if f.field == "settlement")
         assert place.verdict == "same place"
 
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [("Великі Копані", "Великие Копани"), ("Нові Трояни", "Novye Troiany")],
+    )
+    def test_place_unknown_to_the_data_meets_by_spelling(self, a: str, b: str) -> None:
+        c = compare(
+            Person(given_name="Іван", settlement=a), Person(given_name="Іван", settlement=b)
+        )
+        place = next(f for f in c.explanation if f.field == "settlement")
+        assert place.verdict == "same place"
+
     def test_different_place_is_weak_evidence_against(self) -> None:
         c = compare(
             Person(given_name="Іван", settlement="Бахмут"),
