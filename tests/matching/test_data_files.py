@@ -17,8 +17,11 @@ GIVEN = DATA / "given_names.tsv"
 PLACES = DATA / "places.tsv"
 
 
-def _rows(path: Path) -> list[tuple[int, str, list[str]]]:
-    rows = []
+Rows = list[tuple[int, str, list[str]]]
+
+
+def _rows(path: Path) -> Rows:
+    rows: Rows = []
     with path.open(encoding="utf-8", newline="") as fh:
         for lineno, raw in enumerate(fh, 1):
             line = raw.rstrip("\n")
@@ -59,12 +62,12 @@ def _is_latin_word(s: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def given() -> list[tuple[int, str, list[str]]]:
+def given() -> Rows:
     return _rows(GIVEN)
 
 
 @pytest.fixture(scope="module")
-def places() -> list[tuple[int, str, list[str]]]:
+def places() -> Rows:
     return _rows(PLACES)
 
 
@@ -78,23 +81,23 @@ def test_given_names_header_comment() -> None:
     assert any("sex\tukrainian\trussian\tdiminutives\tother" in h for h in comments)
 
 
-def test_given_names_five_columns(given) -> None:
+def test_given_names_five_columns(given: Rows) -> None:
     bad = [(n, line) for n, line, cols in given if len(cols) != 5]
     assert not bad, bad[:5]
 
 
-def test_given_names_sex(given) -> None:
+def test_given_names_sex(given: Rows) -> None:
     bad = [(n, cols[0]) for n, _, cols in given if cols[0] not in {"m", "f"}]
     assert not bad, bad[:5]
 
 
-def test_given_names_enough_groups(given) -> None:
+def test_given_names_enough_groups(given: Rows) -> None:
     counts = Counter(cols[0] for _, _, cols in given)
     assert counts["m"] >= 150, counts
     assert counts["f"] >= 150, counts
 
 
-def test_given_names_cyrillic_columns(given) -> None:
+def test_given_names_cyrillic_columns(given: Rows) -> None:
     bad = []
     for n, _, cols in given:
         assert _items(cols[1]), f"line {n}: empty ukrainian column"
@@ -106,7 +109,7 @@ def test_given_names_cyrillic_columns(given) -> None:
     assert not bad, bad[:10]
 
 
-def test_given_names_latin_column(given) -> None:
+def test_given_names_latin_column(given: Rows) -> None:
     bad = []
     for n, _, cols in given:
         for item in cols[4].split(",") if cols[4] else []:
@@ -115,23 +118,23 @@ def test_given_names_latin_column(given) -> None:
     assert not bad, bad[:10]
 
 
-def test_given_names_straight_apostrophe(given) -> None:
+def test_given_names_straight_apostrophe(given: Rows) -> None:
     bad = [(n, line) for n, line, _ in given if any(c in line for c in "’ʼ`´‘")]
     assert not bad, bad[:5]
 
 
-def test_given_names_no_duplicate_rows(given) -> None:
+def test_given_names_no_duplicate_rows(given: Rows) -> None:
     dup = [line for line, k in Counter(line for _, line, _ in given).items() if k > 1]
     assert not dup, dup[:5]
 
 
-def test_given_names_unique_canonical_per_sex(given) -> None:
+def test_given_names_unique_canonical_per_sex(given: Rows) -> None:
     keys = Counter((cols[0], _items(cols[1])[0]) for _, _, cols in given)
     dup = [k for k, v in keys.items() if v > 1]
     assert not dup, dup
 
 
-def test_given_names_no_duplicates_inside_a_cell(given) -> None:
+def test_given_names_no_duplicates_inside_a_cell(given: Rows) -> None:
     bad = []
     for n, _, cols in given:
         for col in (1, 2, 3, 4):
@@ -141,7 +144,7 @@ def test_given_names_no_duplicates_inside_a_cell(given) -> None:
     assert not bad, bad[:10]
 
 
-def test_given_names_yo_has_plain_e_variant(given) -> None:
+def test_given_names_yo_has_plain_e_variant(given: Rows) -> None:
     bad = []
     for n, _, cols in given:
         for col in (2, 3):
@@ -152,20 +155,20 @@ def test_given_names_yo_has_plain_e_variant(given) -> None:
     assert not bad, bad[:10]
 
 
-def _group(given, sex: str, ukrainian: str) -> list[str]:
+def _group(given: Rows, sex: str, ukrainian: str) -> list[str]:
     for _, _, cols in given:
         if cols[0] == sex and ukrainian in _items(cols[1]):
             return cols
     pytest.fail(f"no {sex} group with Ukrainian form {ukrainian}")
 
 
-def test_given_names_required_examples(given) -> None:
+def test_given_names_required_examples(given: Rows) -> None:
     g = _group(given, "m", "Микола")
-    assert "Николай" == _items(g[2])[0]
+    assert _items(g[2])[0] == "Николай"
     assert "Коля" in _items(g[3])
 
     g = _group(given, "m", "Олексій")
-    assert "Алексей" == _items(g[2])[0]
+    assert _items(g[2])[0] == "Алексей"
     assert "Льоша" in _items(g[3])
 
     ganna = [c for _, _, c in given if c[0] == "f" and ({"Ганна", "Анна"} & set(_items(c[1])))]
@@ -223,11 +226,11 @@ def test_given_names_required_examples(given) -> None:
         ("f", "Ірина", "Ирина"),
     ],
 )
-def test_given_names_pairs(given, sex: str, ukrainian: str, russian: str) -> None:
+def test_given_names_pairs(given: Rows, sex: str, ukrainian: str, russian: str) -> None:
     assert russian in _items(_group(given, sex, ukrainian)[2])
 
 
-def test_given_names_separate_groups(given) -> None:
+def test_given_names_separate_groups(given: Rows) -> None:
     # names that look alike but are different names keep their own rows
     m = {_items(c[1])[0] for _, _, c in given if c[0] == "m"}
     f = {_items(c[1])[0] for _, _, c in given if c[0] == "f"}
@@ -235,7 +238,7 @@ def test_given_names_separate_groups(given) -> None:
     assert {"Оксана", "Ксенія", "Олена", "Альона"} <= f
 
 
-def test_given_names_ambiguous_diminutives_in_every_group(given) -> None:
+def test_given_names_ambiguous_diminutives_in_every_group(given: Rows) -> None:
     def holders(dim: str) -> set[str]:
         return {_items(c[1])[0] for _, _, c in given if dim in _items(c[3])}
 
@@ -257,16 +260,16 @@ def test_places_header_comment() -> None:
     assert any("oblast\tukrainian\trussian\tformer\tlatin" in h for h in comments)
 
 
-def test_places_five_columns(places) -> None:
+def test_places_five_columns(places: Rows) -> None:
     bad = [(n, line) for n, line, cols in places if len(cols) != 5]
     assert not bad, bad[:5]
 
 
-def test_places_enough_rows(places) -> None:
+def test_places_enough_rows(places: Rows) -> None:
     assert len(places) >= 150
 
 
-def test_places_scripts(places) -> None:
+def test_places_scripts(places: Rows) -> None:
     bad = []
     for n, _, cols in places:
         if not _is_latin_word(cols[0]):
@@ -282,14 +285,14 @@ def test_places_scripts(places) -> None:
     assert not bad, bad[:10]
 
 
-def test_places_no_duplicates(places) -> None:
+def test_places_no_duplicates(places: Rows) -> None:
     dup = [line for line, k in Counter(line for _, line, _ in places).items() if k > 1]
     assert not dup, dup[:5]
     keys = Counter((cols[0], _items(cols[1])[0]) for _, _, cols in places)
     assert not [k for k, v in keys.items() if v > 1]
 
 
-def test_places_russian_yo_has_plain_e_variant(places) -> None:
+def test_places_russian_yo_has_plain_e_variant(places: Rows) -> None:
     bad = []
     for n, _, cols in places:
         for col in (2, 3):
@@ -322,18 +325,40 @@ def _names(cols: list[str]) -> set[str]:
         ("Маріуполь", {"Жданов"}),
     ],
 )
-def test_places_renamings(places, current: str, also: set[str]) -> None:
+def test_places_renamings(places: Rows, current: str, also: set[str]) -> None:
     rows = [cols for _, _, cols in places if _items(cols[1])[0] == current]
     assert rows, f"no row for {current}"
     assert any(also <= _names(cols) for cols in rows), (current, also)
 
 
-def test_places_oblast_centres(places) -> None:
+def test_places_oblast_centres(places: Rows) -> None:
     names = {_items(cols[1])[0] for _, _, cols in places}
     centres = {
-        "Вінниця", "Луцьк", "Дніпро", "Донецьк", "Житомир", "Ужгород", "Запоріжжя",
-        "Івано-Франківськ", "Київ", "Кропивницький", "Луганськ", "Львів", "Миколаїв", "Одеса",
-        "Полтава", "Рівне", "Суми", "Тернопіль", "Харків", "Херсон", "Хмельницький", "Черкаси",
-        "Чернівці", "Чернігів", "Сімферополь", "Севастополь",
+        "Вінниця",
+        "Луцьк",
+        "Дніпро",
+        "Донецьк",
+        "Житомир",
+        "Ужгород",
+        "Запоріжжя",
+        "Івано-Франківськ",
+        "Київ",
+        "Кропивницький",
+        "Луганськ",
+        "Львів",
+        "Миколаїв",
+        "Одеса",
+        "Полтава",
+        "Рівне",
+        "Суми",
+        "Тернопіль",
+        "Харків",
+        "Херсон",
+        "Хмельницький",
+        "Черкаси",
+        "Чернівці",
+        "Чернігів",
+        "Сімферополь",
+        "Севастополь",
     }
     assert not centres - names, centres - names
