@@ -54,7 +54,7 @@ def _keys(p: Prepared) -> frozenset[str]:
     years = _years(p)
     given_keys = {f"g{gid}" for gid in p.given_groups}
     if not given_keys:  # a name the data does not know: its skeleton's first letters
-        given_keys = {f"k{sk[:4]}" for t in p.given for sk in t.skels if sk}
+        given_keys = {f"k{sk[:3]}" for t in p.given for sk in t.skels if sk}
     for gk in given_keys:
         for y in years:
             keys.add(f"{gk}|{y}")
