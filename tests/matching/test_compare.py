@@ -170,3 +170,24 @@ def test_case_and_spacing_do_not_change_the_score(a: Person, b: Person, upper: b
         observed_on=b.observed_on,
     )
     assert compare(a, b2).score == pytest.approx(compare(a, b).score, abs=1e-12)
+
+
+WORDS = st.text(alphabet=st.sampled_from(list("абвгдеєжзиіїйклмнопрсаоуьяschkyv '-")), max_size=12)
+free_people = st.builds(
+    Person,
+    given_name=st.one_of(st.none(), WORDS),
+    family_name=st.one_of(st.none(), WORDS),
+    full_name=st.one_of(st.none(), WORDS),
+    other_names=st.lists(WORDS, max_size=2).map(tuple),
+    date_of_birth=st.one_of(st.none(), st.sampled_from(DATES), st.text(max_size=10)),
+    settlement=st.one_of(st.none(), WORDS),
+)
+
+
+@given(free_people, free_people)
+@settings(max_examples=300)
+def test_properties_on_arbitrary_text(a: Person, b: Person) -> None:
+    ab, ba, aa = compare(a, b).score, compare(b, a).score, compare(a, a).score
+    assert 0.0 <= ab <= 1.0
+    assert ab == pytest.approx(ba, abs=1e-12)
+    assert aa >= ab - 1e-12
