@@ -83,7 +83,7 @@ def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Field
         ambiguity = max(
             len(a.given_groups) if ka == "dim" else 1, len(b.given_groups) if kb == "dim" else 1
         )
-        w = _tf_weight(m, freq_of(gid), 2.5, 9.0) - math.log2(ambiguity)
+        w = max(1.5, _tf_weight(m, freq_of(gid), 2.5, 9.0) - math.log2(ambiguity))
         if fa == fb or any(t.norm in norms_a for t in b.given):
             return FieldComparison("given_name", "exact", f"{fa} = {fb}", w + 0.3)
         if any(t.skels & s.skels for t in a.given for s in b.given):

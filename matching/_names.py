@@ -101,7 +101,9 @@ def clerk_keys(word: str) -> frozenset[str]:
 
     Олійник/Олейник/Oliinyk/Oleinik, Білоус/Белоус, Ковальський/Ковальская/Kovalska,
     Соловйов/Соловьева all meet here. Measured against names-translator's uk->ru surname
-    dictionary (1,559 sampled pairs whose Russian form differs): e/i merge alone 95.5%.
+    dictionary (3,000 sampled surnames, 1,559 whose first Russian form differs): merging е/і/и
+    alone met 95.5% of pairs, merging о as well 99.6% (the rest: Рыночный for Ринковий,
+    Аленичева for Оленічева, adjectival -ая endings), in Cyrillic and under KMU/ICAO/BGN alike.
     """
     out = set()
     for sk in skeletons(word):
