@@ -8,6 +8,7 @@ from app.core.database import make_engine, make_session_factory
 from app.core.limits import RequestBodyGuard
 from app.core.problems import install_problem_handlers, problem_response
 from app.core.settings import Settings, get_settings
+from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
     app.include_router(reports_router)
     app.include_router(sightings_router)
+    app.include_router(matches_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

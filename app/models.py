@@ -2,8 +2,20 @@
 
 from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
+from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from app.users.models import User
 
-__all__ = ["Base", "IdempotencyKey", "Report", "Sighting", "User"]
+__all__ = [
+    "Base",
+    "IdempotencyKey",
+    "Match",
+    "MatchEvent",
+    "Report",
+    "ReportKey",
+    "ReportTerm",
+    "Sighting",
+    "SightingKey",
+    "User",
+]

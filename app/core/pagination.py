@@ -1,9 +1,12 @@
-"""Keyset pagination, newest first: the cursor is the (created_at, id) of the last item served."""
+"""Keyset pagination: the cursor is the sort value and id of the last item served.
+
+Lists are newest first (`by="created_at"`) or, for the review queue, best first (`by="score"`).
+"""
 
 import base64
 import json
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Query
 from sqlalchemy import Select, and_, or_
@@ -15,21 +18,29 @@ MAX_LIMIT = 200
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=200)]
+SortKey = Literal["created_at", "score"]
 
 T = TypeVar("T", bound=Any)
 
 
-def encode_cursor(created_at: datetime, row_id: str) -> str:
-    raw = json.dumps([created_at.isoformat(), row_id]).encode()
+def _encode(value: datetime | float, row_id: str) -> str:
+    plain = value.isoformat() if isinstance(value, datetime) else value
+    raw = json.dumps([plain, row_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _decode(cursor: str, by: SortKey) -> tuple[datetime | float, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, row_id = json.loads(raw)
-        moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None or not isinstance(row_id, str):
+        value, row_id = json.loads(raw)
+        if not isinstance(row_id, str):
+            raise ValueError
+        if by == "score":
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ValueError
+            return float(value), row_id
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
             raise ValueError
         return moment, row_id
     except (ValueError, TypeError):
@@ -45,21 +56,21 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         ) from None
 
 
-def page(stmt: Select[T], model: Any, *, limit: int, cursor: str | None) -> Select[T]:
-    """Order newest first and start after the cursor; fetches one extra row to see if more exist."""
+def page(
+    stmt: Select[T], model: Any, *, limit: int, cursor: str | None, by: SortKey = "created_at"
+) -> Select[T]:
+    """Order by `by` descending, then id; start after the cursor; fetch one extra row."""
+    column = getattr(model, by)
     if cursor is not None:
-        created_at, row_id = _decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                model.created_at < created_at,
-                and_(model.created_at == created_at, model.id < row_id),
-            )
-        )
-    return stmt.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+        value, row_id = _decode(cursor, by)
+        stmt = stmt.where(or_(column < value, and_(column == value, model.id < row_id)))
+    return stmt.order_by(column.desc(), model.id.desc()).limit(limit + 1)
 
 
-def split_page(rows: list[T], limit: int) -> tuple[list[T], str | None]:
+def split_page(
+    rows: list[T], limit: int, *, by: SortKey = "created_at"
+) -> tuple[list[T], str | None]:
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.created_at, last.id)
+    return rows[:limit], _encode(getattr(last, by), last.id)

@@ -5,6 +5,8 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matching import DEFAULT_THRESHOLD
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RIDNI_", extra="ignore", populate_by_name=True)
@@ -15,7 +17,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user@host/db.",
     )
     proposal_threshold: float = Field(
-        default=0.5,
+        default=DEFAULT_THRESHOLD,
         ge=0.0,
         le=1.0,
         description="Candidates scoring at or above this are proposed to coordinators.",

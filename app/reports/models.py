@@ -36,3 +36,5 @@ class Report(PersonColumns, Timestamped, Base):
     reporter_relationship: Mapped[str | None] = mapped_column(String(500))
     reporter_phone: Mapped[str | None] = mapped_column(String(500))
     reporter_email: Mapped[str | None] = mapped_column(String(500))
+    # The engine and threshold its candidate keys and proposals were last computed with.
+    matched_with: Mapped[str | None] = mapped_column(String(40), index=True)

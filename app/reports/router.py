@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.security import Principal, require
 from app.reports import service
@@ -23,11 +23,17 @@ def create_report(
     principal: Filer,
     session: SessionDep,
     stale_after: ClaimLifetime,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReportOut:
     """File a missing-child report."""
     report = service.file_report(
-        session, principal, body, idempotency_key=idempotency_key, stale_after=stale_after
+        session,
+        principal,
+        body,
+        idempotency_key=idempotency_key,
+        stale_after=stale_after,
+        threshold=settings.proposal_threshold,
     )
     return service.to_out(report, principal)
 
@@ -54,8 +60,14 @@ def get_report(report_id: ReportId, principal: Filer, session: SessionDep) -> Re
 
 @router.patch("/{report_id}", response_model=ReportOut)
 def amend_report(
-    report_id: ReportId, body: ReportChanges, principal: Filer, session: SessionDep
+    report_id: ReportId,
+    body: ReportChanges,
+    principal: Filer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> ReportOut:
     """Amend a report (merge patch). Only coordinators may change `status`."""
-    report = service.amend_report(session, principal, report_id, body)
+    report = service.amend_report(
+        session, principal, report_id, body, threshold=settings.proposal_threshold
+    )
     return service.to_out(report, principal)

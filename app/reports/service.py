@@ -12,6 +12,7 @@ from app.core.idempotency import idempotent
 from app.core.person import person_columns, person_fields
 from app.core.problems import Forbidden, NotFound, Unprocessable, validation_problem
 from app.core.security import Principal
+from app.matches import service as matches
 from app.reports import repository
 from app.reports.models import Report
 from app.reports.schemas import Child, ReportChanges, ReportIn, ReportOut
@@ -27,6 +28,7 @@ def file_report(
     *,
     idempotency_key: str | None,
     stale_after: timedelta,
+    threshold: float,
 ) -> Report:
     with idempotent(
         session,
@@ -42,6 +44,7 @@ def file_report(
         _apply_child(report, data.child)
         _apply_details(report, data, data.model_fields_set)
         repository.add(session, report)
+        matches.report_changed(session, report, threshold=threshold)
         claim.complete(report.id)
         return report
 
@@ -51,7 +54,12 @@ def get_report(session: Session, principal: Principal, report_id: str) -> Report
 
 
 def amend_report(
-    session: Session, principal: Principal, report_id: str, changes: ReportChanges
+    session: Session,
+    principal: Principal,
+    report_id: str,
+    changes: ReportChanges,
+    *,
+    threshold: float,
 ) -> Report:
     report = _get_or_404(session, principal, report_id)
     if "status" in changes.model_fields_set and not principal.sees_everything:
@@ -90,6 +98,8 @@ def amend_report(
         )
     _apply_details(report, changes, changes.model_fields_set)
     session.flush()
+    if changes.child is not None:
+        matches.report_changed(session, report, threshold=threshold)
     return report
 
 

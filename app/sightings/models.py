@@ -36,3 +36,5 @@ class Sighting(PersonColumns, Timestamped, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     source_contact: Mapped[str | None] = mapped_column(String(500))
     source_details: Mapped[str | None] = mapped_column(Text)
+    # The engine and threshold its candidate keys and proposals were last computed with.
+    matched_with: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.security import Principal, require
 from app.sightings import service
@@ -22,11 +22,17 @@ def create_sighting(
     principal: Observer,
     session: SessionDep,
     stale_after: ClaimLifetime,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SightingOut:
     """File a sighting of a child."""
     sighting = service.file_sighting(
-        session, principal, body, idempotency_key=idempotency_key, stale_after=stale_after
+        session,
+        principal,
+        body,
+        idempotency_key=idempotency_key,
+        stale_after=stale_after,
+        threshold=settings.proposal_threshold,
     )
     return service.to_out(sighting, principal, with_source=True)
 

@@ -8,6 +8,7 @@ from app.core.idempotency import idempotent
 from app.core.person import person_columns, person_fields
 from app.core.problems import NotFound
 from app.core.security import Principal
+from app.matches import service as matches
 from app.sightings import repository
 from app.sightings.models import Sighting
 from app.sightings.schemas import SightingIn, SightingOut
@@ -22,6 +23,7 @@ def file_sighting(
     *,
     idempotency_key: str | None,
     stale_after: timedelta,
+    threshold: float,
 ) -> Sighting:
     with idempotent(
         session,
@@ -46,6 +48,7 @@ def file_sighting(
             source_details=source.details if source else None,
         )
         repository.add(session, sighting)
+        matches.sighting_changed(session, sighting, threshold=threshold)
         claim.complete(sighting.id)
         return sighting
 

@@ -16,8 +16,12 @@ def report(**child: Any) -> dict[str, Any]:
         },
         "last_seen": {"date": "2022-10-07", "place": "Херсон"},
         "circumstances": "Taken from a school trip to a camp in Crimea.",
-        "reporter": {"name": "Ганна Олійник", "relationship": "mother",
-                     "phone": "+380501234567", "email": "hanna@example.org"},
+        "reporter": {
+            "name": "Ганна Олійник",
+            "relationship": "mother",
+            "phone": "+380501234567",
+            "email": "hanna@example.org",
+        },
     }
 
 

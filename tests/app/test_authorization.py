@@ -10,8 +10,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
+from app.matches.models import Match
 from app.users.models import Role
 from tests.app import payloads
 from tests.conftest import Callers
@@ -23,20 +26,48 @@ F, FI, C, A = Role.family, Role.field, Role.coordinator, Role.admin
 EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
     ("POST", "/api/v1/reports"): {F: (201, 201), FI: (403, 403), C: (201, 201), A: (201, 201)},
     ("GET", "/api/v1/reports"): {F: (200, 200), FI: (403, 403), C: (200, 200), A: (200, 200)},
-    ("GET", "/api/v1/reports/{report_id}"):
-        {F: (200, 404), FI: (403, 403), C: (200, 200), A: (200, 200)},
-    ("PATCH", "/api/v1/reports/{report_id}"):
-        {F: (200, 404), FI: (403, 403), C: (200, 200), A: (200, 200)},
+    ("GET", "/api/v1/reports/{report_id}"): {
+        F: (200, 404),
+        FI: (403, 403),
+        C: (200, 200),
+        A: (200, 200),
+    },
+    ("PATCH", "/api/v1/reports/{report_id}"): {
+        F: (200, 404),
+        FI: (403, 403),
+        C: (200, 200),
+        A: (200, 200),
+    },
     ("POST", "/api/v1/sightings"): {F: (403, 403), FI: (201, 201), C: (201, 201), A: (201, 201)},
     ("GET", "/api/v1/sightings"): {F: (403, 403), FI: (200, 200), C: (200, 200), A: (200, 200)},
-    ("GET", "/api/v1/sightings/{sighting_id}"):
-        {F: (403, 403), FI: (200, 404), C: (200, 200), A: (200, 200)},
+    ("GET", "/api/v1/sightings/{sighting_id}"): {
+        F: (403, 403),
+        FI: (200, 404),
+        C: (200, 200),
+        A: (200, 200),
+    },
+    **{
+        route: {F: (403, 403), FI: (403, 403), C: (200, 200), A: (200, 200)}
+        for route in [
+            ("GET", "/api/v1/sightings/{sighting_id}/candidates"),
+            ("GET", "/api/v1/reports/{report_id}/candidates"),
+            ("GET", "/api/v1/matches"),
+            ("GET", "/api/v1/matches/{match_id}"),
+            ("GET", "/api/v1/matches/{match_id}/history"),
+            ("POST", "/api/v1/matches/{match_id}/decision"),
+        ]
+    },
 }
 
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/reports"): payloads.report(),
     ("PATCH", "/api/v1/reports/{report_id}"): {"circumstances": "Seen in Skadovsk in May."},
     ("POST", "/api/v1/sightings"): payloads.sighting(),
+    ("POST", "/api/v1/matches/{match_id}/decision"): {
+        "decision": "reject",
+        "note": "Different child: another mother.",
+        "version": 1,
+    },
 }
 
 
@@ -62,29 +93,50 @@ def test_every_route_has_a_row(app: FastAPI):
     assert api_routes(app) == set(EXPECTED)
 
 
-def _record_ids(client: TestClient, callers: Callers, role: Role, whose: str) -> dict[str, str]:
-    """A report and a sighting that belong to the caller (own) or to somebody else (other)."""
-    report_owner = callers.family2 if whose == OTHER else (
-        callers.of(role) if role != Role.field else callers.family)
-    sighting_owner = callers.field2 if whose == OTHER else (
-        callers.of(role) if role != Role.family else callers.field)
-    report = client.post("/api/v1/reports", json=payloads.report(),
-                         headers=report_owner.headers)
-    sighting = client.post("/api/v1/sightings", json=payloads.sighting(),
-                           headers=sighting_owner.headers)
+def _record_ids(
+    client: TestClient, session: Session, callers: Callers, role: Role, whose: str
+) -> dict[str, str]:
+    """A report and a sighting of one child, belonging to the caller (own) or to somebody else
+    (other), and the match the service proposed between them."""
+    report_owner = (
+        callers.family2
+        if whose == OTHER
+        else (callers.of(role) if role != Role.field else callers.family)
+    )
+    sighting_owner = (
+        callers.field2
+        if whose == OTHER
+        else (callers.of(role) if role != Role.family else callers.field)
+    )
+    report = client.post("/api/v1/reports", json=payloads.report(), headers=report_owner.headers)
+    sighting = client.post(
+        "/api/v1/sightings", json=payloads.sighting(), headers=sighting_owner.headers
+    )
     assert report.status_code == sighting.status_code == 201
-    return {"report_id": report.json()["id"], "sighting_id": sighting.json()["id"]}
+    match = session.scalars(select(Match).where(Match.report_id == report.json()["id"])).one()
+    return {
+        "report_id": report.json()["id"],
+        "sighting_id": sighting.json()["id"],
+        "match_id": match.id,
+    }
 
 
 @pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 @pytest.mark.parametrize("whose", [OWN, OTHER])
-def test_status(client: TestClient, callers: Callers, route: tuple[str, str], role: Role,
-                whose: str):
+def test_status(
+    client: TestClient,
+    session: Session,
+    callers: Callers,
+    route: tuple[str, str],
+    role: Role,
+    whose: str,
+):
     method, template = route
-    path = template.format(**_record_ids(client, callers, role, whose))
-    response = client.request(method, path, json=BODIES.get(route),
-                              headers=callers.of(role).headers)
+    path = template.format(**_record_ids(client, session, callers, role, whose))
+    response = client.request(
+        method, path, json=BODIES.get(route), headers=callers.of(role).headers
+    )
     expected = EXPECTED[route][role][0 if whose == OWN else 1]
     assert response.status_code == expected, response.text
     if expected >= 400:
@@ -93,11 +145,12 @@ def test_status(client: TestClient, callers: Callers, route: tuple[str, str], ro
 
 @pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("token", [None, "rdn_not-a-token", ""])
-def test_no_token_or_a_bad_one_is_401(client: TestClient, route: tuple[str, str],
-                                      token: str | None):
+def test_no_token_or_a_bad_one_is_401(
+    client: TestClient, route: tuple[str, str], token: str | None
+):
     method, template = route
-    path = template.format(report_id="00000000-0000-4000-8000-000000000000",
-                           sighting_id="00000000-0000-4000-8000-000000000000")
+    nobody = "00000000-0000-4000-8000-000000000000"
+    path = template.format(report_id=nobody, sighting_id=nobody, match_id=nobody)
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     response = client.request(method, path, json=BODIES.get(route), headers=headers)
     assert response.status_code == 401

@@ -101,24 +101,29 @@ def test_bad_sighting_is_422_and_stores_nothing(
 
 
 def test_validation_errors_do_not_echo_the_input(client: TestClient, callers: Callers):
-    response = client.post("/api/v1/reports", json=child(given_name="Секретна" * 30),
-                           headers=callers.family.headers)
+    response = client.post(
+        "/api/v1/reports", json=child(given_name="Секретна" * 30), headers=callers.family.headers
+    )
     assert response.status_code == 422
     assert "Секретна" not in response.text
 
 
 class TestMalformedRequests:
     def test_malformed_json_is_400(self, client: TestClient, callers: Callers, session: Session):
-        response = client.post("/api/v1/reports", content='{"child": {"given_name": "Ми'.encode(),
-                               headers={**callers.family.headers,
-                                        "Content-Type": "application/json"})
+        response = client.post(
+            "/api/v1/reports",
+            content='{"child": {"given_name": "Ми'.encode(),
+            headers={**callers.family.headers, "Content-Type": "application/json"},
+        )
         _assert_problem(response, 400)
         assert _count(session) == (0, 0)
 
     def test_body_that_is_not_json_is_415(self, client: TestClient, callers: Callers):
-        response = client.post("/api/v1/reports", content=b"given_name=Mykola",
-                               headers={**callers.family.headers,
-                                        "Content-Type": "application/x-www-form-urlencoded"})
+        response = client.post(
+            "/api/v1/reports",
+            content=b"given_name=Mykola",
+            headers={**callers.family.headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         _assert_problem(response, 415)
 
     def test_oversized_body_is_413(self, client: TestClient, callers: Callers, session: Session):
@@ -136,21 +141,25 @@ class TestMalformedRequests:
                 yield b"x" * 1024
             yield b'"}}'
 
-        response = client.post("/api/v1/reports", content=chunks(),
-                               headers={**callers.family.headers,
-                                        "Content-Type": "application/json"})
+        response = client.post(
+            "/api/v1/reports",
+            content=chunks(),
+            headers={**callers.family.headers, "Content-Type": "application/json"},
+        )
         _assert_problem(response, 413)
         assert _count(session) == (0, 0)
 
     def test_huge_limit_is_422(self, client: TestClient, callers: Callers):
-        response = client.get("/api/v1/reports", params={"limit": 100_000},
-                              headers=callers.coordinator.headers)
+        response = client.get(
+            "/api/v1/reports", params={"limit": 100_000}, headers=callers.coordinator.headers
+        )
         _assert_problem(response, 422)
 
     @pytest.mark.parametrize("limit", ["0", "-1", "ten"])
     def test_nonsense_limit_is_422(self, client: TestClient, callers: Callers, limit: str):
-        response = client.get("/api/v1/reports", params={"limit": limit},
-                              headers=callers.coordinator.headers)
+        response = client.get(
+            "/api/v1/reports", params={"limit": limit}, headers=callers.coordinator.headers
+        )
         _assert_problem(response, 422)
 
     @pytest.mark.parametrize("record_id", ["not-a-uuid", "1", "x" * 37, "' OR 1=1 --"])
@@ -161,8 +170,9 @@ class TestMalformedRequests:
             assert response.headers["content-type"] == "application/problem+json"
 
     def test_unknown_status_filter_is_422(self, client: TestClient, callers: Callers):
-        response = client.get("/api/v1/reports", params={"status": "found"},
-                              headers=callers.coordinator.headers)
+        response = client.get(
+            "/api/v1/reports", params={"status": "found"}, headers=callers.coordinator.headers
+        )
         _assert_problem(response, 422)
 
     def test_unknown_path_is_a_404_problem(self, client: TestClient):
@@ -172,14 +182,15 @@ class TestMalformedRequests:
         response = client.delete("/api/v1/reports", headers=callers.coordinator.headers)
         _assert_problem(response, 405)
 
-    def test_patch_with_unknown_field_changes_nothing(
-        self, client: TestClient, callers: Callers
-    ):
-        report = client.post("/api/v1/reports", json=payloads.report(),
-                             headers=callers.family.headers).json()
-        response = client.patch(f"/api/v1/reports/{report['id']}",
-                                json={"circumstances": "changed", "owner_id": "someone"},
-                                headers=callers.family.headers)
+    def test_patch_with_unknown_field_changes_nothing(self, client: TestClient, callers: Callers):
+        report = client.post(
+            "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+        ).json()
+        response = client.patch(
+            f"/api/v1/reports/{report['id']}",
+            json={"circumstances": "changed", "owner_id": "someone"},
+            headers=callers.family.headers,
+        )
         _assert_problem(response, 422)
         after = client.get(f"/api/v1/reports/{report['id']}", headers=callers.family.headers)
         assert after.json()["circumstances"] == report["circumstances"]

@@ -19,14 +19,18 @@ def cli_database(tmp_path) -> str:
 def ridni(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own command, fixed arguments
         [sys.executable, "-m", "app.cli", *args],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
     )
 
 
 def test_users_add_prints_a_working_token_once_and_stores_its_hash(cli_database: str):
-    result = ridni("users", "add", "--name", "Олена Коваль", "--role", "coordinator",
-                   database_url=cli_database)
+    result = ridni(
+        "users", "add", "--name", "Олена Коваль", "--role", "coordinator", database_url=cli_database
+    )
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("rdn_") and len(token) > 40
@@ -41,8 +45,7 @@ def test_users_add_prints_a_working_token_once_and_stores_its_hash(cli_database:
 
 
 def test_users_add_refuses_an_unknown_role(cli_database: str):
-    result = ridni("users", "add", "--name", "x", "--role", "superuser",
-                   database_url=cli_database)
+    result = ridni("users", "add", "--name", "x", "--role", "superuser", database_url=cli_database)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
 

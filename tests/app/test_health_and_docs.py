@@ -11,8 +11,9 @@ def test_healthz_answers_ok_without_auth(client: TestClient):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable():
-    app = create_app(Settings(
-        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"))
+    app = create_app(
+        Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    )
     with TestClient(app) as client:
         response = client.get("/healthz")
     assert response.status_code == 503
@@ -21,8 +22,13 @@ def test_healthz_is_503_when_the_database_is_unreachable():
 
 def test_openapi_documents_every_endpoint(client: TestClient):
     schema = client.get("/openapi.json").json()
-    assert {"/api/v1/reports", "/api/v1/reports/{report_id}", "/api/v1/sightings",
-            "/api/v1/sightings/{sighting_id}", "/healthz"} <= set(schema["paths"])
+    assert {
+        "/api/v1/reports",
+        "/api/v1/reports/{report_id}",
+        "/api/v1/sightings",
+        "/api/v1/sightings/{sighting_id}",
+        "/healthz",
+    } <= set(schema["paths"])
     assert client.get("/docs").status_code == 200
 
 

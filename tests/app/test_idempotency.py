@@ -3,7 +3,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from tests.app import payloads
+from tests.app.live import serve
 from tests.conftest import Callers
 
 
@@ -20,13 +20,22 @@ def count(session: Session, model: type) -> int:
 
 
 class TestSequentialRetry:
-    @pytest.mark.parametrize(("path", "body", "model", "who"), [
-        ("/api/v1/reports", payloads.report(), Report, "family"),
-        ("/api/v1/sightings", payloads.sighting(), Sighting, "field"),
-    ])
+    @pytest.mark.parametrize(
+        ("path", "body", "model", "who"),
+        [
+            ("/api/v1/reports", payloads.report(), Report, "family"),
+            ("/api/v1/sightings", payloads.sighting(), Sighting, "field"),
+        ],
+    )
     def test_retry_returns_the_first_answer(
-        self, client: TestClient, callers: Callers, session: Session,
-        path: str, body: dict, model: type, who: str,
+        self,
+        client: TestClient,
+        callers: Callers,
+        session: Session,
+        path: str,
+        body: dict,
+        model: type,
+        who: str,
     ):
         headers = {**getattr(callers, who).headers, "Idempotency-Key": "retry-1"}
         first = client.post(path, json=body, headers=headers)
@@ -40,16 +49,20 @@ class TestSequentialRetry:
     ):
         headers = {**callers.family.headers, "Idempotency-Key": "retry-2"}
         client.post("/api/v1/reports", json=payloads.report(), headers=headers)
-        other = client.post("/api/v1/reports", json=payloads.report(given_name="Олена"),
-                            headers=headers)
+        other = client.post(
+            "/api/v1/reports", json=payloads.report(given_name="Олена"), headers=headers
+        )
         assert other.status_code == 422
         assert other.json()["errors"][0]["type"] == "idempotency_key_reused"
         assert count(session, Report) == 1
 
     def test_keys_are_per_caller(self, client: TestClient, callers: Callers, session: Session):
         for caller in (callers.family, callers.family2):
-            response = client.post("/api/v1/reports", json=payloads.report(),
-                                   headers={**caller.headers, "Idempotency-Key": "shared"})
+            response = client.post(
+                "/api/v1/reports",
+                json=payloads.report(),
+                headers={**caller.headers, "Idempotency-Key": "shared"},
+            )
             assert response.status_code == 201
         assert count(session, Report) == 2
 
@@ -57,21 +70,11 @@ class TestSequentialRetry:
         self, client: TestClient, callers: Callers, session: Session
     ):
         headers = {**callers.family.headers, "Idempotency-Key": "retry-3"}
-        bad = client.post("/api/v1/reports", json=payloads.report(date_of_birth="2011-02-30"),
-                          headers=headers)
+        bad = client.post(
+            "/api/v1/reports", json=payloads.report(date_of_birth="2011-02-30"), headers=headers
+        )
         good = client.post("/api/v1/reports", json=payloads.report(), headers=headers)
         assert (bad.status_code, good.status_code) == (422, 201)
-
-
-def _serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, thread, f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.postgres_only
@@ -80,22 +83,21 @@ def test_twenty_concurrent_retries_make_one_row(
 ):
     if not is_postgres:
         pytest.skip("real concurrent commits are proven on PostgreSQL")
-    server, thread, base = _serve(committed_app)
     headers = {**committed_callers.family.headers, "Idempotency-Key": "burst"}
     body = payloads.report()
-    try:
-        with httpx.Client(base_url=base, timeout=30) as http, ThreadPoolExecutor(20) as pool:
-            barrier = threading.Barrier(20)
+    with (
+        serve(committed_app) as base,
+        httpx.Client(base_url=base, timeout=30) as http,
+        ThreadPoolExecutor(20) as pool,
+    ):
+        barrier = threading.Barrier(20)
 
-            def post(_: int) -> httpx.Response:
-                barrier.wait()
-                return http.post("/api/v1/reports", json=body, headers=headers)
+        def post(_: int) -> httpx.Response:
+            barrier.wait()
+            return http.post("/api/v1/reports", json=body, headers=headers)
 
-            answers = list(pool.map(post, range(20)))
-            after = http.post("/api/v1/reports", json=body, headers=headers)
-    finally:
-        server.should_exit = True
-        thread.join(10)
+        answers = list(pool.map(post, range(20)))
+        after = http.post("/api/v1/reports", json=body, headers=headers)
     statuses = {answer.status_code for answer in answers}
     assert statuses <= {201, 409}
     created_ids = {answer.json()["id"] for answer in answers if answer.status_code == 201}

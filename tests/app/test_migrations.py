@@ -18,8 +18,9 @@ def empty_database(database_url: str, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     name = f"ridni_migrations_{uuid.uuid4().hex[:8]}"
-    server = create_engine(make_url(database_url).set(database="postgres"),
-                           isolation_level="AUTOCOMMIT")
+    server = create_engine(
+        make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:

@@ -6,8 +6,9 @@ from tests.conftest import Callers
 
 class TestCreateSighting:
     def test_field_contact_files_a_sighting(self, client: TestClient, callers: Callers):
-        response = client.post("/api/v1/sightings", json=payloads.sighting(),
-                               headers=callers.field.headers)
+        response = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        )
         assert response.status_code == 201
         body = response.json()
         assert body["subject"]["full_name"] == "ОЛЕЙНИК Николай Андреевич"
@@ -19,15 +20,18 @@ class TestCreateSighting:
     def test_witness_with_an_age_instead_of_a_birth_date(
         self, client: TestClient, callers: Callers
     ):
-        body = {"subject": {"given_name": "Коля", "age_estimate": {"min": 12, "max": 14}},
-                "source_type": "witness"}
+        body = {
+            "subject": {"given_name": "Коля", "age_estimate": {"min": 12, "max": 14}},
+            "source_type": "witness",
+        }
         response = client.post("/api/v1/sightings", json=body, headers=callers.field.headers)
         assert response.status_code == 201
         assert response.json()["subject"]["age_estimate"] == {"min": 12, "max": 14}
 
     def test_family_gets_403(self, client: TestClient, callers: Callers):
-        response = client.post("/api/v1/sightings", json=payloads.sighting(),
-                               headers=callers.family.headers)
+        response = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.family.headers
+        )
         assert response.status_code == 403
 
 
@@ -35,12 +39,16 @@ class TestSourceIsProtected:
     def test_coordinator_sees_source_on_a_single_sighting(
         self, client: TestClient, callers: Callers
     ):
-        sighting = client.post("/api/v1/sightings", json=payloads.sighting(),
-                               headers=callers.field.headers).json()
-        response = client.get(f"/api/v1/sightings/{sighting['id']}",
-                              headers=callers.coordinator.headers)
-        assert response.json()["source"] == {"contact": "Signal +000",
-                                             "details": "volunteer in Crimea"}
+        sighting = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        ).json()
+        response = client.get(
+            f"/api/v1/sightings/{sighting['id']}", headers=callers.coordinator.headers
+        )
+        assert response.json()["source"] == {
+            "contact": "Signal +000",
+            "details": "volunteer in Crimea",
+        }
 
     def test_source_never_appears_in_a_list(self, client: TestClient, callers: Callers):
         client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
@@ -50,23 +58,23 @@ class TestSourceIsProtected:
             assert listed.json()["items"][0]["source"] is None
             assert "Signal +000" not in listed.text
 
-    def test_field_contact_does_not_see_the_source_back(
-        self, client: TestClient, callers: Callers
-    ):
-        sighting = client.post("/api/v1/sightings", json=payloads.sighting(),
-                               headers=callers.field.headers).json()
-        response = client.get(f"/api/v1/sightings/{sighting['id']}",
-                              headers=callers.field.headers)
+    def test_field_contact_does_not_see_the_source_back(self, client: TestClient, callers: Callers):
+        sighting = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        ).json()
+        response = client.get(f"/api/v1/sightings/{sighting['id']}", headers=callers.field.headers)
         assert response.status_code == 200
         assert "Signal +000" not in response.text
 
 
 class TestReadSightings:
     def test_field_contact_sees_only_its_own(self, client: TestClient, callers: Callers):
-        own = client.post("/api/v1/sightings", json=payloads.sighting(),
-                          headers=callers.field.headers).json()
-        other = client.post("/api/v1/sightings", json=payloads.sighting(),
-                            headers=callers.field2.headers).json()
+        own = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        ).json()
+        other = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field2.headers
+        ).json()
         listed = client.get("/api/v1/sightings", headers=callers.field.headers).json()
         assert [item["id"] for item in listed["items"]] == [own["id"]]
         hidden = client.get(f"/api/v1/sightings/{other['id']}", headers=callers.field.headers)

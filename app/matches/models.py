@@ -1,0 +1,118 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import ID, Base, Timestamped, new_id, utcnow
+
+
+class MatchStatus(StrEnum):
+    proposed = "proposed"
+    confirmed = "confirmed"
+    rejected = "rejected"
+    # An undecided proposal whose score fell below the threshold after an amendment.
+    withdrawn = "withdrawn"
+
+
+class Decision(StrEnum):
+    confirm = "confirm"
+    reject = "reject"
+    reopen = "reopen"
+
+
+class ReportKey(Base):
+    """The candidate index: one row per blocking key of a report."""
+
+    __tablename__ = "report_keys"
+    # Covering: candidates are looked up by key and need only the report id.
+    __table_args__ = (Index("ix_report_keys_key_report_id", "key", "report_id"),)
+
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SightingKey(Base):
+    """The candidate index: one row per blocking key of a sighting."""
+
+    __tablename__ = "sighting_keys"
+    __table_args__ = (Index("ix_sighting_keys_key_sighting_id", "key", "sighting_id"),)
+
+    sighting_id: Mapped[str] = mapped_column(
+        ForeignKey("sightings.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ReportTerm(Base):
+    """Name terms of each report, so that common names can be weighed as common."""
+
+    __tablename__ = "report_terms"
+
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class Match(Timestamped, Base):
+    """A proposed link between one report and one sighting, and the coordinators' decision."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        UniqueConstraint("report_id", "sighting_id"),
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s.value) for s in MatchStatus)})", name="status"
+        ),
+        # A sighting is one child: it may be confirmed for one report at a time.
+        Index(
+            "uq_matches_confirmed_sighting",
+            "sighting_id",
+            unique=True,
+            sqlite_where=text("status = 'confirmed'"),
+            postgresql_where=text("status = 'confirmed'"),
+        ),
+        Index("ix_matches_status_score", "status", "score"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    sighting_id: Mapped[str] = mapped_column(ForeignKey("sightings.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default=MatchStatus.proposed.value)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class MatchEvent(Base):
+    """Append-only history of a match: proposals by the engine and decisions by people."""
+
+    __tablename__ = "match_events"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    match_id: Mapped[str] = mapped_column(ForeignKey("matches.id"), index=True)
+    # None when the engine acted (a proposal, a withdrawal).
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

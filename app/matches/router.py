@@ -1,0 +1,119 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.core.database import SessionDep
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.security import Principal, require
+from app.matches import repository, service
+from app.matches.models import Match, MatchStatus
+from app.matches.schemas import (
+    CandidateOut,
+    CandidatePage,
+    DecisionIn,
+    HistoryEntry,
+    HistoryPage,
+    MatchDetail,
+    MatchOut,
+    MatchPage,
+)
+from app.reports import service as reports
+from app.sightings import service as sightings
+from app.users.models import Role
+
+router = APIRouter(prefix="/api/v1", tags=["matches"])
+
+Reviewer = Annotated[Principal, require(Role.coordinator, Role.admin)]
+RecordId = Annotated[str, Path(max_length=36)]
+CandidateLimit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/sightings/{sighting_id}/candidates", response_model=CandidatePage)
+def sighting_candidates(
+    sighting_id: RecordId, principal: Reviewer, session: SessionDep, limit: CandidateLimit = 10
+) -> CandidatePage:
+    """The reports this sighting may be, best first (live, not only proposals)."""
+    sighting = sightings.get_sighting(session, principal, sighting_id)
+    scored = service.candidates_for_sighting(session, sighting, limit)
+    matches = repository.for_sighting(session, sighting.id)
+    return CandidatePage(items=[_candidate(s, matches.get(s.report.id)) for s in scored])
+
+
+@router.get("/reports/{report_id}/candidates", response_model=CandidatePage)
+def report_candidates(
+    report_id: RecordId, principal: Reviewer, session: SessionDep, limit: CandidateLimit = 10
+) -> CandidatePage:
+    """The sightings that may be this report's child, best first."""
+    report = reports.get_report(session, principal, report_id)
+    scored = service.candidates_for_report(session, report, limit)
+    matches = repository.for_report(session, report.id)
+    return CandidatePage(items=[_candidate(s, matches.get(s.sighting.id)) for s in scored])
+
+
+def _candidate(scored: service.Scored, match: Match | None) -> CandidateOut:
+    return CandidateOut.model_validate(
+        {
+            "report_id": scored.report.id,
+            "sighting_id": scored.sighting.id,
+            "score": scored.score,
+            "explanation": scored.explanation,
+            "match_id": match.id if match else None,
+            "match_status": match.status if match else None,
+        }
+    )
+
+
+@router.get("/matches", response_model=MatchPage)
+def list_matches(
+    principal: Reviewer,
+    session: SessionDep,
+    status: MatchStatus | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> MatchPage:
+    """The review queue, highest score first."""
+    rows, next_cursor = repository.list_page(
+        session, principal, status=status, limit=limit, cursor=cursor
+    )
+    return MatchPage(items=[_match(m) for m in rows], next_cursor=next_cursor)
+
+
+@router.get("/matches/{match_id}", response_model=MatchDetail)
+def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> MatchDetail:
+    match = service.get_match(session, principal, match_id)
+    report = reports.get_report(session, principal, match.report_id)
+    sighting = sightings.get_sighting(session, principal, match.sighting_id)
+    return MatchDetail.model_validate(
+        {
+            **_match(match).model_dump(),
+            "report": reports.to_out(report, principal),
+            "sighting": sightings.to_out(sighting, principal, with_source=True),
+        }
+    )
+
+
+@router.post("/matches/{match_id}/decision", response_model=MatchOut)
+def decide(
+    match_id: RecordId, body: DecisionIn, principal: Reviewer, session: SessionDep
+) -> MatchOut:
+    """Confirm, reject or reopen; `version` must be the version you saw, else 409."""
+    match = service.decide(
+        session, principal, match_id, decision=body.decision, note=body.note, version=body.version
+    )
+    return _match(match)
+
+
+@router.get("/matches/{match_id}/history", response_model=HistoryPage)
+def match_history(match_id: RecordId, principal: Reviewer, session: SessionDep) -> HistoryPage:
+    """Every proposal, withdrawal and decision, oldest first (append-only)."""
+    match = service.get_match(session, principal, match_id)
+    return HistoryPage(
+        items=[
+            HistoryEntry.model_validate(event, from_attributes=True)
+            for event in repository.history(session, match.id)
+        ]
+    )
+
+
+def _match(match: Match) -> MatchOut:
+    return MatchOut.model_validate(match, from_attributes=True)

@@ -1,0 +1,275 @@
+"""Matching inside the service: the candidate index, proposals, and coordinators' decisions."""
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import matching
+from app.core.models import utcnow
+from app.core.problems import Conflict, NotFound
+from app.core.security import Principal
+from app.matches import engine, repository
+from app.matches.models import Decision, Match, MatchEvent, MatchStatus
+from app.reports.models import Report, ReportStatus
+from app.sightings.models import Sighting
+
+# Which decisions may follow which status. A rejected pair stays rejected until a person reopens.
+_ALLOWED: dict[Decision, set[str]] = {
+    Decision.confirm: {MatchStatus.proposed, MatchStatus.withdrawn},
+    Decision.reject: {MatchStatus.proposed, MatchStatus.withdrawn},
+    Decision.reopen: {MatchStatus.confirmed, MatchStatus.rejected},
+}
+_RESULT = {
+    Decision.confirm: MatchStatus.confirmed,
+    Decision.reject: MatchStatus.rejected,
+    Decision.reopen: MatchStatus.proposed,
+}
+
+
+@dataclass(frozen=True)
+class Scored:
+    report: Report
+    sighting: Sighting
+    score: float
+    explanation: list[dict[str, Any]]
+
+
+# --- on arrival ------------------------------------------------------------------------------
+def report_changed(session: Session, report: Report, *, threshold: float) -> None:
+    """Re-index a filed or amended report and refresh its proposals."""
+    person = engine.report_person(report)
+    keys = matching.blocking_keys(person)
+    repository.replace_report_index(session, report.id, keys, engine.name_terms(person))
+    scored = _score_report(session, report, person, keys)
+    _refresh_proposals(
+        session,
+        scored,
+        repository.for_report(session, report.id),
+        key_of=lambda s: s.sighting.id,
+        threshold=threshold,
+    )
+    report.matched_with = engine.match_signature(threshold)
+
+
+def sighting_changed(session: Session, sighting: Sighting, *, threshold: float) -> None:
+    """Index a filed sighting and propose the reports it may be."""
+    person = engine.sighting_person(sighting)
+    keys = matching.blocking_keys(person)
+    repository.replace_sighting_index(session, sighting.id, keys)
+    scored = _score_sighting(session, sighting, person, keys)
+    _refresh_proposals(
+        session,
+        scored,
+        repository.for_sighting(session, sighting.id),
+        key_of=lambda s: s.report.id,
+        threshold=threshold,
+    )
+    sighting.matched_with = engine.match_signature(threshold)
+
+
+def _score_sighting(
+    session: Session, sighting: Sighting, person: matching.Person, keys: frozenset[str]
+) -> list[Scored]:
+    shares = repository.term_shares(session, engine.name_terms(person))
+    return sorted(
+        (
+            _scored(
+                report,
+                sighting,
+                matching.compare(engine.report_person(report), person, frequencies=shares),
+            )
+            for report in repository.reports_sharing_keys(session, keys)
+        ),
+        key=lambda s: (-s.score, s.report.id),
+    )
+
+
+def _score_report(
+    session: Session, report: Report, person: matching.Person, keys: frozenset[str]
+) -> list[Scored]:
+    shares = repository.term_shares(session, engine.name_terms(person))
+    return sorted(
+        (
+            _scored(
+                report,
+                sighting,
+                matching.compare(person, engine.sighting_person(sighting), frequencies=shares),
+            )
+            for sighting in repository.sightings_sharing_keys(session, keys)
+        ),
+        key=lambda s: (-s.score, s.sighting.id),
+    )
+
+
+def _scored(report: Report, sighting: Sighting, comparison: matching.Comparison) -> Scored:
+    return Scored(
+        report, sighting, comparison.score, [asdict(field) for field in comparison.explanation]
+    )
+
+
+def _refresh_proposals(
+    session: Session,
+    scored: Sequence[Scored],
+    existing: dict[str, Match],
+    *,
+    key_of: Any,
+    threshold: float,
+) -> None:
+    """Propose what reaches the threshold; withdraw undecided proposals that no longer do.
+
+    Decided matches keep their decision, and a rejected pair is never proposed again.
+    """
+    reached = set()
+    for candidate in scored:
+        if candidate.score < threshold:
+            break
+        reached.add(key_of(candidate))
+        match = existing.get(key_of(candidate))
+        if match is None:
+            _propose(session, candidate)
+        elif match.status == MatchStatus.withdrawn:
+            _take_score(match, candidate)
+            match.status = MatchStatus.proposed.value
+            match.version += 1
+            _log(session, match, None, "proposed", MatchStatus.withdrawn, None)
+        elif match.status == MatchStatus.proposed and _take_score(match, candidate):
+            match.version += 1
+    for key, match in existing.items():
+        if key not in reached and match.status == MatchStatus.proposed:
+            match.status = MatchStatus.withdrawn.value
+            match.version += 1
+            _log(session, match, None, "withdrawn", MatchStatus.proposed, None)
+    session.flush()
+
+
+def _propose(session: Session, candidate: Scored) -> None:
+    match = Match(
+        report_id=candidate.report.id,
+        sighting_id=candidate.sighting.id,
+        score=candidate.score,
+        explanation=candidate.explanation,
+    )
+    try:
+        # A concurrent request may propose the same pair; the unique pair constraint decides.
+        with session.begin_nested():
+            session.add(match)
+            session.flush()
+    except IntegrityError:
+        return
+    _log(session, match, None, "proposed", None, None)
+
+
+def _take_score(match: Match, candidate: Scored) -> bool:
+    """Update an undecided match to its new score; True when anything changed."""
+    if match.score == candidate.score and match.explanation == candidate.explanation:
+        return False
+    match.score = candidate.score
+    match.explanation = candidate.explanation
+    return True
+
+
+def _log(
+    session: Session,
+    match: Match,
+    actor_id: str | None,
+    action: str,
+    from_status: str | None,
+    note: str | None,
+) -> None:
+    repository.add_event(
+        session,
+        MatchEvent(
+            match_id=match.id,
+            actor_id=actor_id,
+            action=action,
+            from_status=from_status,
+            to_status=match.status,
+            score=match.score,
+            note=note,
+        ),
+    )
+
+
+# --- live candidates -------------------------------------------------------------------------
+def candidates_for_sighting(session: Session, sighting: Sighting, limit: int) -> list[Scored]:
+    person = engine.sighting_person(sighting)
+    return _score_sighting(session, sighting, person, matching.blocking_keys(person))[:limit]
+
+
+def candidates_for_report(session: Session, report: Report, limit: int) -> list[Scored]:
+    person = engine.report_person(report)
+    return _score_report(session, report, person, matching.blocking_keys(person))[:limit]
+
+
+# --- review ----------------------------------------------------------------------------------
+def get_match(session: Session, principal: Principal, match_id: str) -> Match:
+    match = repository.get(session, principal, match_id)
+    if match is None:
+        raise NotFound()
+    return match
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    match_id: str,
+    *,
+    decision: Decision,
+    note: str | None,
+    version: int,
+) -> Match:
+    match = get_match(session, principal, match_id)
+    if match.version != version:
+        raise Conflict(f"The match is at version {match.version}: someone changed it first.")
+    if match.status not in _ALLOWED[decision]:
+        raise Conflict(f"A {match.status} match cannot be given the decision '{decision}'.")
+    before = match.status
+    if decision == Decision.confirm:
+        _refuse_second_confirmation(session, match)
+    try:
+        changed = repository.set_decision(
+            session,
+            match,
+            seen_version=version,
+            status=_RESULT[decision].value,
+            decided_by=principal.user_id,
+            decided_at=utcnow(),
+            note=note,
+            updated_at=utcnow(),
+        )
+    except IntegrityError:
+        # Another coordinator confirmed the same sighting for another report at this moment.
+        raise Conflict("This sighting was just confirmed for another report.") from None
+    if not changed:
+        raise Conflict("Someone decided this match first; reload it and decide again.")
+    _log(session, match, principal.user_id, decision.value, before, note)
+    _apply_to_report(session, match, decision, before)
+    session.flush()
+    return match
+
+
+def _refuse_second_confirmation(session: Session, match: Match) -> None:
+    first = repository.confirmed_for_sighting(session, match.sighting_id, other_than=match.id)
+    if first is not None:
+        raise Conflict(
+            f"This sighting is already confirmed for report {first.report_id} "
+            f"(match {first.id}); reopen that match first."
+        )
+
+
+def _apply_to_report(session: Session, match: Match, decision: Decision, before: str) -> None:
+    report = session.get(Report, match.report_id)
+    if report is None:
+        return
+    if decision == Decision.confirm:
+        report.status = ReportStatus.located.value
+    elif (
+        decision == Decision.reopen
+        and before == MatchStatus.confirmed
+        and report.status == ReportStatus.located
+        and repository.confirmed_count_for_report(session, report.id) == 0
+    ):
+        report.status = ReportStatus.open.value
