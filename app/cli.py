@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[role.value for role in Role])
     add.set_defaults(run=_users_add)
 
+    rematch = commands.add_parser(
+        "rematch", help="recompute candidate keys and proposals for every record (resumable)"
+    )
+    rematch.add_argument("--batch-size", type=int, default=500)
+    rematch.set_defaults(run=_rematch)
+
     link = commands.add_parser(
         "link", help="link a file of sightings against a file of reports, offline"
     )
@@ -92,6 +98,28 @@ def _users_add(args: argparse.Namespace) -> int:
     engine.dispose()
     print(f"created {user.role} user {user.id}; its token is shown once, below:")
     print(token)
+    return 0
+
+
+def _rematch(args: argparse.Namespace) -> int:
+    from app.core.database import make_engine, make_session_factory
+    from app.core.migrations import upgrade
+    from app.matches.rematch import rematch
+
+    if args.batch_size < 1:
+        print("error: --batch-size must be at least 1", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    summary = rematch(
+        make_session_factory(engine),
+        threshold=settings.proposal_threshold,
+        batch_size=args.batch_size,
+        progress=sys.stderr.isatty(),
+    )
+    engine.dispose()
+    print(summary)
     return 0
 
 

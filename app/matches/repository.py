@@ -1,8 +1,8 @@
 """Every query on matches, the candidate index and the name-term counts."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 
-from sqlalchemy import Select, delete, false, func, insert, select, update
+from sqlalchemy import Select, delete, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
@@ -39,11 +39,6 @@ def history(session: Session, match_id: str) -> list[MatchEvent]:
             .order_by(MatchEvent.created_at, MatchEvent.id)
         )
     )
-
-
-def for_sighting(session: Session, sighting_id: str) -> dict[str, Match]:
-    rows = session.scalars(select(Match).where(Match.sighting_id == sighting_id))
-    return {match.report_id: match for match in rows}
 
 
 def for_report(session: Session, report_id: str) -> dict[str, Match]:
@@ -84,34 +79,94 @@ def set_decision(session: Session, match: Match, *, seen_version: int, **values:
     return True
 
 
-def replace_report_index(
-    session: Session, report_id: str, keys: Iterable[str], terms: Iterable[str]
+def replace_report_indexes(
+    session: Session, indexes: Mapping[str, tuple[Iterable[str], Iterable[str]]]
 ) -> None:
-    session.execute(delete(ReportKey).where(ReportKey.report_id == report_id))
-    session.execute(delete(ReportTerm).where(ReportTerm.report_id == report_id))
-    key_rows = [{"report_id": report_id, "key": key} for key in keys]
-    term_rows = [{"report_id": report_id, "term": term} for term in terms]
-    if key_rows:
-        session.execute(insert(ReportKey), key_rows)
-    if term_rows:
-        session.execute(insert(ReportTerm), term_rows)
+    """Replace the blocking keys and name terms of reports: {report id: (keys, terms)}."""
+    ids = list(indexes)
+    session.execute(delete(ReportKey).where(ReportKey.report_id.in_(ids)))
+    session.execute(delete(ReportTerm).where(ReportTerm.report_id.in_(ids)))
+    keys = [{"report_id": i, "key": k} for i, (ks, _) in indexes.items() for k in ks]
+    terms = [{"report_id": i, "term": t} for i, (_, ts) in indexes.items() for t in ts]
+    if keys:
+        session.execute(insert(ReportKey), keys)
+    if terms:
+        session.execute(insert(ReportTerm), terms)
 
 
-def replace_sighting_index(session: Session, sighting_id: str, keys: Iterable[str]) -> None:
-    session.execute(delete(SightingKey).where(SightingKey.sighting_id == sighting_id))
-    rows = [{"sighting_id": sighting_id, "key": key} for key in keys]
+def replace_sighting_indexes(session: Session, indexes: Mapping[str, Iterable[str]]) -> None:
+    """Replace the blocking keys of sightings: {sighting id: keys}."""
+    session.execute(delete(SightingKey).where(SightingKey.sighting_id.in_(list(indexes))))
+    rows = [{"sighting_id": i, "key": k} for i, ks in indexes.items() for k in ks]
     if rows:
         session.execute(insert(SightingKey), rows)
 
 
-def reports_sharing_keys(session: Session, keys: Iterable[str]) -> list[Report]:
-    reached = select(ReportKey.report_id).where(ReportKey.key.in_(list(keys))).distinct()
-    return list(session.scalars(select(Report).where(Report.id.in_(reached))))
+def report_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    wanted = list(set(keys))
+    for chunk in _chunks(wanted, 5000):
+        rows = session.execute(
+            select(ReportKey.key, ReportKey.report_id).where(ReportKey.key.in_(chunk))
+        )
+        for key, report_id in rows:
+            found.setdefault(key, set()).add(report_id)
+    return found
+
+
+def reports_by_id(session: Session, ids: Iterable[str]) -> dict[str, Report]:
+    found: dict[str, Report] = {}
+    for chunk in _chunks(list(set(ids)), 5000):
+        found.update((r.id, r) for r in session.scalars(select(Report).where(Report.id.in_(chunk))))
+    return found
 
 
 def sightings_sharing_keys(session: Session, keys: Iterable[str]) -> list[Sighting]:
     reached = select(SightingKey.sighting_id).where(SightingKey.key.in_(list(keys))).distinct()
     return list(session.scalars(select(Sighting).where(Sighting.id.in_(reached))))
+
+
+def matches_for_sightings(session: Session, ids: Iterable[str]) -> dict[str, dict[str, Match]]:
+    """{sighting id: {report id: match}} for the given sightings."""
+    found: dict[str, dict[str, Match]] = {}
+    for match in session.scalars(select(Match).where(Match.sighting_id.in_(list(ids)))):
+        found.setdefault(match.sighting_id, {})[match.report_id] = match
+    return found
+
+
+def all_term_shares(session: Session) -> dict[str, float]:
+    """Every term's share among all reports, for a run over everything."""
+    total = session.scalar(select(func.count()).select_from(Report)) or 0
+    if not total:
+        return {}
+    counts = session.execute(select(ReportTerm.term, func.count()).group_by(ReportTerm.term))
+    return {term: count / total for term, count in counts}
+
+
+def stale_ids(
+    session: Session, model: type[Report] | type[Sighting], signature: str, *, limit: int
+) -> list[str]:
+    """Ids of records whose index was computed with another engine or threshold."""
+    column = model.matched_with
+    stmt = select(model.id).where(or_(column.is_(None), column != signature))
+    return list(session.scalars(stmt.order_by(model.id).limit(limit)))
+
+
+def count_stale(session: Session, model: type[Report] | type[Sighting], signature: str) -> int:
+    column = model.matched_with
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(or_(column.is_(None), column != signature))
+        )
+        or 0
+    )
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def term_shares(session: Session, terms: Iterable[str]) -> dict[str, float]:

@@ -35,7 +35,7 @@ def sighting_candidates(
     """The reports this sighting may be, best first (live, not only proposals)."""
     sighting = sightings.get_sighting(session, principal, sighting_id)
     scored = service.candidates_for_sighting(session, sighting, limit)
-    matches = repository.for_sighting(session, sighting.id)
+    matches = repository.matches_for_sightings(session, [sighting.id]).get(sighting.id, {})
     return CandidatePage(items=[_candidate(s, matches.get(s.report.id)) for s in scored])
 
 

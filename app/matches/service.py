@@ -1,6 +1,6 @@
 """Matching inside the service: the candidate index, proposals, and coordinators' decisions."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -37,71 +37,109 @@ class Scored:
     explanation: list[dict[str, Any]]
 
 
-# --- on arrival ------------------------------------------------------------------------------
+# --- on arrival, and in batches for a rematch ----------------------------------------------
+def index_reports(session: Session, reports: Sequence[Report], *, threshold: float) -> None:
+    """Store the blocking keys and name terms of reports."""
+    signature = engine.match_signature(threshold)
+    indexes = {}
+    for report in reports:
+        person = engine.report_person(report)
+        indexes[report.id] = (matching.blocking_keys(person), engine.name_terms(person))
+        report.matched_with = signature
+    repository.replace_report_indexes(session, indexes)
+
+
 def report_changed(session: Session, report: Report, *, threshold: float) -> None:
     """Re-index a filed or amended report and refresh its proposals."""
-    person = engine.report_person(report)
-    keys = matching.blocking_keys(person)
-    repository.replace_report_index(session, report.id, keys, engine.name_terms(person))
-    scored = _score_report(session, report, person, keys)
+    index_reports(session, [report], threshold=threshold)
     _refresh_proposals(
         session,
-        scored,
+        _score_report(session, report),
         repository.for_report(session, report.id),
         key_of=lambda s: s.sighting.id,
         threshold=threshold,
     )
-    report.matched_with = engine.match_signature(threshold)
 
 
-def sighting_changed(session: Session, sighting: Sighting, *, threshold: float) -> None:
-    """Index a filed sighting and propose the reports it may be."""
-    person = engine.sighting_person(sighting)
-    keys = matching.blocking_keys(person)
-    repository.replace_sighting_index(session, sighting.id, keys)
-    scored = _score_sighting(session, sighting, person, keys)
-    _refresh_proposals(
-        session,
-        scored,
-        repository.for_sighting(session, sighting.id),
-        key_of=lambda s: s.report.id,
-        threshold=threshold,
-    )
-    sighting.matched_with = engine.match_signature(threshold)
+def match_sightings(
+    session: Session,
+    sightings: Sequence[Sighting],
+    *,
+    threshold: float,
+    shares: Mapping[str, float] | None = None,
+) -> None:
+    """Index sightings and refresh their proposals: one on arrival, a batch in a rematch.
+
+    `shares` (name-term frequencies among reports) is looked up per sighting unless given.
+    """
+    people = {sighting.id: engine.sighting_person(sighting) for sighting in sightings}
+    keys = {sighting_id: matching.blocking_keys(person) for sighting_id, person in people.items()}
+    repository.replace_sighting_indexes(session, keys)
+    reached = _reports_reached(session, keys)
+    existing = repository.matches_for_sightings(session, people)
+    signature = engine.match_signature(threshold)
+    for sighting in sightings:
+        person = people[sighting.id]
+        scored = _rank_reports(
+            sighting,
+            person,
+            reached[sighting.id],
+            shares if shares is not None else _shares(session, person),
+        )
+        _refresh_proposals(
+            session,
+            scored,
+            existing.get(sighting.id, {}),
+            key_of=lambda s: s.report.id,
+            threshold=threshold,
+        )
+        sighting.matched_with = signature
 
 
-def _score_sighting(
-    session: Session, sighting: Sighting, person: matching.Person, keys: frozenset[str]
+def _reports_reached(
+    session: Session, keys: Mapping[str, frozenset[str]]
+) -> dict[str, list[Report]]:
+    """The reports sharing a blocking key with each sighting: {sighting id: reports}."""
+    by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
+    ids = {sid: set().union(*(by_key.get(k, ()) for k in ks)) for sid, ks in keys.items()}
+    reports = repository.reports_by_id(session, (rid for rids in ids.values() for rid in rids))
+    return {sid: [reports[rid] for rid in rids] for sid, rids in ids.items()}
+
+
+def _shares(session: Session, person: matching.Person) -> dict[str, float]:
+    return repository.term_shares(session, engine.name_terms(person))
+
+
+def _rank_reports(
+    sighting: Sighting,
+    person: matching.Person,
+    reports: Sequence[Report],
+    shares: Mapping[str, float],
 ) -> list[Scored]:
-    shares = repository.term_shares(session, engine.name_terms(person))
-    return sorted(
-        (
-            _scored(
-                report,
-                sighting,
-                matching.compare(engine.report_person(report), person, frequencies=shares),
-            )
-            for report in repository.reports_sharing_keys(session, keys)
-        ),
-        key=lambda s: (-s.score, s.report.id),
+    scored = (
+        _scored(
+            report,
+            sighting,
+            matching.compare(engine.report_person(report), person, frequencies=shares),
+        )
+        for report in reports
     )
+    return sorted(scored, key=lambda s: (-s.score, s.report.id))
 
 
-def _score_report(
-    session: Session, report: Report, person: matching.Person, keys: frozenset[str]
-) -> list[Scored]:
-    shares = repository.term_shares(session, engine.name_terms(person))
-    return sorted(
-        (
-            _scored(
-                report,
-                sighting,
-                matching.compare(person, engine.sighting_person(sighting), frequencies=shares),
-            )
-            for sighting in repository.sightings_sharing_keys(session, keys)
-        ),
-        key=lambda s: (-s.score, s.sighting.id),
+def _score_report(session: Session, report: Report) -> list[Scored]:
+    person = engine.report_person(report)
+    shares = _shares(session, person)
+    sightings = repository.sightings_sharing_keys(session, matching.blocking_keys(person))
+    scored = (
+        _scored(
+            report,
+            sighting,
+            matching.compare(person, engine.sighting_person(sighting), frequencies=shares),
+        )
+        for sighting in sightings
     )
+    return sorted(scored, key=lambda s: (-s.score, s.sighting.id))
 
 
 def _scored(report: Report, sighting: Sighting, comparison: matching.Comparison) -> Scored:
@@ -196,12 +234,12 @@ def _log(
 # --- live candidates -------------------------------------------------------------------------
 def candidates_for_sighting(session: Session, sighting: Sighting, limit: int) -> list[Scored]:
     person = engine.sighting_person(sighting)
-    return _score_sighting(session, sighting, person, matching.blocking_keys(person))[:limit]
+    reports = _reports_reached(session, {sighting.id: matching.blocking_keys(person)})
+    return _rank_reports(sighting, person, reports[sighting.id], _shares(session, person))[:limit]
 
 
 def candidates_for_report(session: Session, report: Report, limit: int) -> list[Scored]:
-    person = engine.report_person(report)
-    return _score_report(session, report, person, matching.blocking_keys(person))[:limit]
+    return _score_report(session, report)[:limit]
 
 
 # --- review ----------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def file_sighting(
             source_details=source.details if source else None,
         )
         repository.add(session, sighting)
-        matches.sighting_changed(session, sighting, threshold=threshold)
+        matches.match_sightings(session, [sighting], threshold=threshold)
         claim.complete(sighting.id)
         return sighting
 

@@ -1,5 +1,6 @@
 """The `ridni` command, run as a user would, against a real database file."""
 
+import json
 import subprocess
 import sys
 
@@ -55,3 +56,46 @@ def test_migrate_is_repeatable(cli_database: str):
         result = ridni("migrate", database_url=cli_database)
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
+
+
+def test_rematch_on_an_empty_database(cli_database: str):
+    result = ridni("rematch", database_url=cli_database)
+    assert result.returncode == 0, result.stderr
+    assert "re-indexed 0 reports and re-matched 0 sightings" in result.stdout
+
+
+def test_link_writes_ten_best_per_sighting(cli_database: str, tmp_path):
+    reports = tmp_path / "reports.jsonl"
+    sightings = tmp_path / "sightings.jsonl"
+    out = tmp_path / "out.jsonl"
+    reports.write_text(
+        json.dumps({"key": "r1", "child": {"given_name": "Микола", "family_name": "Олійник",
+                                           "date_of_birth": "2011-03-12"}}, ensure_ascii=False)
+        + "\n" + json.dumps({"key": "r2", "child": {"given_name": "Олена",
+                                                     "family_name": "Бондар"}}) + "\n",
+        encoding="utf-8",
+    )
+    sightings.write_text(json.dumps({"key": "s1", "subject": {
+        "full_name": "ОЛЕЙНИК Николай Андреевич", "date_of_birth": "2011-03-12",
+        "source_type": "document"}}, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = ridni("link", "--reports", str(reports), "--sightings", str(sightings),
+                   "--out", str(out), database_url=cli_database)
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
+    assert line["key"] == "s1"
+    assert line["candidates"][0]["key"] == "r1"
+    assert line["candidates"][0]["proposed"] is True
+    assert line["candidates"][0]["explanation"]
+
+
+def test_link_names_the_malformed_line(cli_database: str, tmp_path):
+    reports = tmp_path / "reports.jsonl"
+    reports.write_text('{"key": "r1", "child": {"given_name": "Микола"}}\n{"key": "r2", \n',
+                       encoding="utf-8")
+    sightings = tmp_path / "sightings.jsonl"
+    sightings.write_text("", encoding="utf-8")
+    result = ridni("link", "--reports", str(reports), "--sightings", str(sightings),
+                   "--out", str(tmp_path / "out.jsonl"), database_url=cli_database)
+    assert result.returncode == 1
+    assert "line 2" in result.stderr
+    assert "Traceback" not in result.stderr

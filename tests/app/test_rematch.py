@@ -1,0 +1,78 @@
+"""`ridni rematch`: everything re-indexed and re-proposed, decisions untouched, resumable."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.matches import engine
+from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
+from app.matches.rematch import rematch
+from app.reports.models import Report
+from app.sightings.models import Sighting
+from tests.app import payloads
+from tests.conftest import Callers
+
+THRESHOLD = 0.5
+
+
+def factory(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+
+
+def file_records(client: TestClient, callers: Callers, count: int) -> None:
+    for _ in range(count):
+        client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
+        client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
+
+
+def test_rebuilds_the_index_and_proposals_and_keeps_decisions(
+    client: TestClient, callers: Callers, session: Session, connection: Connection
+):
+    file_records(client, callers, 2)
+    rejected = session.scalars(select(Match).order_by(Match.id)).first()
+    assert rejected is not None
+    rejected.status = "rejected"
+    # As if the engine had changed: the index and the undecided proposals are gone.
+    session.execute(delete(ReportKey))
+    session.execute(delete(SightingKey))
+    undecided = select(Match.id).where(Match.status == "proposed")
+    session.execute(delete(MatchEvent).where(MatchEvent.match_id.in_(undecided)))
+    session.execute(delete(Match).where(Match.status == "proposed"))
+    session.execute(update(Report).values(matched_with="old-engine"))
+    session.execute(update(Sighting).values(matched_with="old-engine"))
+    session.commit()
+
+    summary = rematch(factory(connection), threshold=THRESHOLD, progress=False)
+
+    assert (summary.reports, summary.sightings) == (2, 2)
+    assert session.scalar(select(func.count()).select_from(ReportKey)) > 0
+    assert session.scalar(select(func.count()).select_from(SightingKey)) > 0
+    statuses = sorted(session.scalars(select(Match.status)))
+    assert statuses == ["proposed", "proposed", "proposed", "rejected"]
+    session.refresh(rejected)
+    assert rejected.status == "rejected"
+    signature = engine.match_signature(THRESHOLD)
+    assert set(session.scalars(select(Sighting.matched_with))) == {signature}
+
+
+def test_resumes_with_what_is_left(
+    client: TestClient, callers: Callers, session: Session, connection: Connection
+):
+    file_records(client, callers, 3)
+    first_sighting = session.scalars(select(Sighting).order_by(Sighting.id)).first()
+    assert first_sighting is not None
+    first_sighting.matched_with = None  # a run stopped before reaching this one
+    session.commit()
+
+    summary = rematch(factory(connection), threshold=THRESHOLD, batch_size=1, progress=False)
+
+    assert (summary.reports, summary.sightings) == (0, 1)
+
+
+def test_a_new_threshold_recomputes_everything(
+    client: TestClient, callers: Callers, session: Session, connection: Connection
+):
+    file_records(client, callers, 2)
+    summary = rematch(factory(connection), threshold=0.99, progress=False)
+    assert (summary.reports, summary.sightings) == (2, 2)
+    assert rematch(factory(connection), threshold=0.99, progress=False).sightings == 0
