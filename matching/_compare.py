@@ -65,28 +65,33 @@ def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Field
     if not a.given or not b.given:
         return None
     shared = sorted(set(a.given_groups) & set(b.given_groups))
-    norms_a = {t.norm for t in a.given}
     if shared:
         idx = given_index()
-        def freq_of(g: str) -> float:
-            return (freqs or {}).get("given:" + g, DEFAULT_GIVEN_FREQ)
+        # When a form belongs to several groups (a diminutive such as Ліза), the agreement is
+        # no rarer than the commonest shared group: that share sets the term frequency.
+        f = max((freqs or {}).get("given:" + g, DEFAULT_GIVEN_FREQ) for g in shared)
 
-        # When a form belongs to several groups (a diminutive such as Ліза), take the commonest
-        # shared group: the agreement is no rarer than that.
-        gid = min(shared, key=lambda g: (-freq_of(g), g))
+        def group_weight(g: str) -> float:
+            ka, kb = a.given_groups[g], b.given_groups[g]
+            m = 0.1 if "typo" in (ka, kb) else 0.8 if "dim" in (ka, kb) else 0.9
+            # An ambiguous form (Саша: Олександр or Олександра, sex unknown) says less.
+            ambiguity = max(
+                len(a.given_groups) if ka == "dim" else 1,
+                len(b.given_groups) if kb == "dim" else 1,
+            )
+            return max(1.5, _tf_weight(m, f, 2.5, 9.0) - math.log2(ambiguity))
+
+        gid = min(shared, key=lambda g: (-group_weight(g), g))
+        w = group_weight(gid)
         ka, kb = a.given_groups[gid], b.given_groups[gid]
         fa, fb = a.given_group_form[gid], b.given_group_form[gid]
-        m = 0.9 if "dim" not in (ka, kb) else 0.8
-        if "typo" in (ka, kb):
-            m = 0.1
-        # An ambiguous form (Саша: Олександр or Олександра, sex unknown) says less.
-        ambiguity = max(
-            len(a.given_groups) if ka == "dim" else 1, len(b.given_groups) if kb == "dim" else 1
-        )
-        w = max(1.5, _tf_weight(m, freq_of(gid), 2.5, 9.0) - math.log2(ambiguity))
-        if fa == fb or any(t.norm in norms_a for t in b.given):
-            return FieldComparison("given_name", "exact", f"{fa} = {fb}", w + 0.3)
+        same = [(t, s) for t in a.given for s in b.given if t.norm == s.norm]
+        if same:  # the very same word: never less than an exact match of an unknown name
+            w = max(w, _tf_weight(0.9, f, 2.5, 9.0))
+            t, s_ = same[0]
+            return FieldComparison("given_name", "exact", f"{t.text} = {s_.text}", w + 0.3)
         if any(t.skels & s.skels for t in a.given for s in b.given):
+            w = max(w, _tf_weight(0.85, f, 2.5, 9.0))
             return FieldComparison(
                 "given_name", "same under transliteration", f"{fa} = {fb}", w + 0.2
             )

@@ -14,7 +14,7 @@ Sources and what each adds or misses:
   systems (KMU 2010, ISO 9, GOST 7.79, BGN/PCGN, ALA-LC, ICAO 9303, German/French/Polish usage).
   Checked, outside the package, against translitua 2.0 (17 Ukrainian systems) and iuliia 0.13
   (27 Russian schemas) over every form of ``given_names.tsv``: a Latin rendering reaches its
-  group for 99.5-100% of forms under every system except German (98.9%: s for з, z for ц).
+  group for 99.9-100% of forms under every system except German (98.9%: s for з, z for ц).
 
 Not used at run time, and why:
 

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,26 @@ def person_frequencies(people: Iterable[Person]) -> dict[str, float]:
     return {k: v / n for k, v in counts.items()} if n else {}
 
 
+class _Shares(Mapping[str, float]):
+    """A live view of counts as shares of the records held (no copy on every add)."""
+
+    def __init__(self, counts: Counter[str], total: Callable[[], int]) -> None:
+        self._counts = counts
+        self._total = total
+
+    def __getitem__(self, key: str) -> float:
+        n = self._counts.get(key)
+        if not n:
+            raise KeyError(key)
+        return n / max(self._total(), 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     key: Hashable
@@ -114,7 +134,7 @@ class Linker:
         self._index: dict[str, list[Hashable]] = {}
         self._fixed_freqs = frequencies
         self._counts: Counter[str] = Counter()
-        self._freqs: dict[str, float] | None = None
+        self._shares = _Shares(self._counts, self.__len__)
 
     def __len__(self) -> int:
         return len(self._people)
@@ -130,16 +150,12 @@ class Linker:
             self._counts["given:" + gid] += 1
         for ck in p.family_clerk:
             self._counts["family:" + ck] += 1
-        self._freqs = None
 
     @property
     def frequencies(self) -> Mapping[str, float]:
         if self._fixed_freqs is not None:
             return self._fixed_freqs
-        if self._freqs is None:
-            n = max(len(self._people), 1)
-            self._freqs = {k: v / n for k, v in self._counts.items()}
-        return self._freqs
+        return self._shares
 
     def reachable(self, person: Person) -> set[Hashable]:
         """Keys of the held records that share a blocking key with ``person``."""

@@ -266,7 +266,7 @@ def prepare(person: Person) -> Prepared:
         family_codes=frozenset(codes),
         father_stems=frozenset(father_stems),
         father_groups=idx.father_groups(frozenset(father_stems)),
-        patronymic_text=" ".join(patronymic_words) or None,
+        patronymic_text=" ".join(_display(w) for w in patronymic_words) or None,
         sex=sex,
         sex_inferred=sex_inferred,
         dob=dob,

@@ -72,7 +72,7 @@ class TestPatronymics:
 
     def test_patronymic_in_full_name_is_not_a_given_name(self) -> None:
         p = prepare(Person(full_name="Ковальчук Игорь Александрович"))
-        assert p.patronymic_text == "александрович"
+        assert p.patronymic_text == "Александрович"
         assert [t.norm for t in p.given] == ["игорь"]
         assert [t.norm for t in p.family] == ["ковальчук"]
 
