@@ -274,5 +274,5 @@ def prepare(person: Person) -> Prepared:
         observed_year=observed_year,
         place_ids=place_ids,
         place_skels=place_skels,
-        place_text=person.settlement,
+        place_text=person.settlement if place_skels else None,
     )
