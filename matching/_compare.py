@@ -139,7 +139,7 @@ def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Field
         "given_name",
         "different",
         f"{bt.text} ≠ {bs.text}" + (" (different names)" if known else ""),
-        -5.0 if known else -3.5,
+        -7.0 if known else -3.5,
     )
 
 
