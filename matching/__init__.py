@@ -5,6 +5,15 @@ A plain library (no web, no database): build :class:`Person` values, then
 * :func:`compare` two of them for a calibrated score and an explanation,
 * :func:`blocking_keys` to find candidates without scanning everything,
 * :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files.
+
+Term frequencies: ``compare(..., frequencies=...)`` and ``Linker(frequencies=...)`` take a
+mapping of ``"given:<group id>"`` and ``"family:<surname key>"`` to the share of reports holding
+that value; :func:`person_frequencies` computes it from any collection of people (a ``Linker``
+computes it from the reports it holds when none is given).
+
+Scores are calibrated probabilities; :data:`DEFAULT_THRESHOLD` is the proposal threshold, with
+its measurement beside it in ``_linker.py``. Knowledge sources and what each adds and misses are
+described in ``_data.py`` and ``_names.py``.
 """
 
 from ._compare import Comparison, FieldComparison, compare
