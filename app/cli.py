@@ -4,6 +4,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from time import perf_counter
 
 from app.core.settings import get_settings
 from app.users.models import Role
@@ -66,10 +67,19 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.core.migrations import upgrade
     from app.main import create_app
+    from app.matches.service import warm_engine
 
     settings = get_settings()
     upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    app = create_app(settings)
+    if settings.warm_engine:
+        started = perf_counter()
+        with app.state.session_factory() as session:
+            count = warm_engine(session)
+        print(
+            f"matching engine ready: {count} reports prepared in {perf_counter() - started:.1f} s"
+        )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 

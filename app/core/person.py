@@ -106,8 +106,9 @@ def person_columns(person: PersonFields) -> dict[str, Any]:
     }
 
 
-def person_fields(row: PersonColumns) -> dict[str, Any]:
-    """The person description of a stored row, exactly as it was sent."""
+def person_fields(row: Any) -> dict[str, Any]:
+    """The person description of a stored row (anything with the PersonColumns attributes,
+    an ORM object or a plain result row), exactly as it was sent."""
     birth = (
         str(PartialDate(row.birth_year, row.birth_month, row.birth_day))
         if row.birth_year is not None

@@ -3,6 +3,9 @@
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row
 
 import matching
 from app.core.person import person_fields
@@ -10,13 +13,14 @@ from app.reports.models import Report
 from app.sightings.models import Sighting
 
 
-def report_person(report: Report) -> matching.Person:
+def report_person(report: Report | Row[Any]) -> matching.Person:
+    """The engine's view of a report (an ORM row, or a plain row of the same columns)."""
     return matching.Person.from_api(
         {**person_fields(report), "home_settlement": report.home_settlement}
     )
 
 
-def sighting_person(sighting: Sighting) -> matching.Person:
+def sighting_person(sighting: Sighting | Row[Any]) -> matching.Person:
     # A witness gives an age "now": without an observation date, the day it was filed stands in.
     observed = sighting.observed_on or sighting.created_at.date()
     return matching.Person.from_api(

@@ -1,8 +1,9 @@
 """Every query on matches, the candidate index and the name-term counts."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from sqlalchemy import Select, delete, false, func, insert, or_, select, update
+from sqlalchemy import Row, Select, delete, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
@@ -10,6 +11,26 @@ from app.core.security import Principal
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
+
+_PERSON_COLUMNS = [
+    "given_name",
+    "family_name",
+    "patronymic",
+    "full_name",
+    "other_names",
+    "sex",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "age_min",
+    "age_max",
+    "distinguishing_marks",
+]
+_REPORT_COLUMNS = [getattr(Report, c) for c in ["id", "home_settlement", *_PERSON_COLUMNS]]
+_SIGHTING_COLUMNS = [
+    getattr(Sighting, c)
+    for c in ["id", "origin_settlement", "observed_on", "created_at", *_PERSON_COLUMNS]
+]
 
 
 def readable(principal: Principal) -> Select[Match]:
@@ -121,9 +142,22 @@ def reports_by_id(session: Session, ids: Iterable[str]) -> dict[str, Report]:
     return found
 
 
-def sightings_sharing_keys(session: Session, keys: Iterable[str]) -> list[Sighting]:
+def report_rows(session: Session, ids: Iterable[str]) -> list[Row[Any]]:
+    """What the engine needs of each report, as plain rows: loading whole ORM objects for
+    thousands of candidates would cost more than scoring them."""
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(list(set(ids)), 5000):
+        rows += session.execute(select(*_REPORT_COLUMNS).where(Report.id.in_(chunk))).all()
+    return rows
+
+
+def all_report_rows(session: Session) -> Iterator[Row[Any]]:
+    yield from session.execute(select(*_REPORT_COLUMNS).execution_options(yield_per=2000))
+
+
+def sighting_rows_sharing_keys(session: Session, keys: Iterable[str]) -> list[Row[Any]]:
     reached = select(SightingKey.sighting_id).where(SightingKey.key.in_(list(keys))).distinct()
-    return list(session.scalars(select(Sighting).where(Sighting.id.in_(reached))))
+    return list(session.execute(select(*_SIGHTING_COLUMNS).where(Sighting.id.in_(reached))))
 
 
 def matches_for_sightings(session: Session, ids: Iterable[str]) -> dict[str, dict[str, Match]]:

@@ -36,7 +36,7 @@ def sighting_candidates(
     sighting = sightings.get_sighting(session, principal, sighting_id)
     scored = service.candidates_for_sighting(session, sighting, limit)
     matches = repository.matches_for_sightings(session, [sighting.id]).get(sighting.id, {})
-    return CandidatePage(items=[_candidate(s, matches.get(s.report.id)) for s in scored])
+    return CandidatePage(items=[_candidate(s, matches.get(s.report_id)) for s in scored])
 
 
 @router.get("/reports/{report_id}/candidates", response_model=CandidatePage)
@@ -47,14 +47,14 @@ def report_candidates(
     report = reports.get_report(session, principal, report_id)
     scored = service.candidates_for_report(session, report, limit)
     matches = repository.for_report(session, report.id)
-    return CandidatePage(items=[_candidate(s, matches.get(s.sighting.id)) for s in scored])
+    return CandidatePage(items=[_candidate(s, matches.get(s.sighting_id)) for s in scored])
 
 
 def _candidate(scored: service.Scored, match: Match | None) -> CandidateOut:
     return CandidateOut.model_validate(
         {
-            "report_id": scored.report.id,
-            "sighting_id": scored.sighting.id,
+            "report_id": scored.report_id,
+            "sighting_id": scored.sighting_id,
             "score": scored.score,
             "explanation": scored.explanation,
             "match_id": match.id if match else None,

@@ -1,7 +1,7 @@
 """Matching inside the service: the candidate index, proposals, and coordinators' decisions."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -31,10 +31,25 @@ _RESULT = {
 
 @dataclass(frozen=True)
 class Scored:
-    report: Report
-    sighting: Sighting
-    score: float
-    explanation: list[dict[str, Any]]
+    report_id: str
+    sighting_id: str
+    comparison: matching.Comparison
+
+    @property
+    def score(self) -> float:
+        return self.comparison.score
+
+    @property
+    def weight(self) -> float:
+        """The log-likelihood total behind the score: it ranks where the probability saturates."""
+        return self.comparison.total
+
+    @property
+    def explanation(self) -> list[dict[str, Any]]:
+        return [
+            {"field": f.field, "verdict": f.verdict, "detail": f.detail, "weight": f.weight}
+            for f in self.comparison.explanation
+        ]
 
 
 # --- on arrival, and in batches for a rematch ----------------------------------------------
@@ -56,7 +71,7 @@ def report_changed(session: Session, report: Report, *, threshold: float) -> Non
         session,
         _score_report(session, report),
         repository.for_report(session, report.id),
-        key_of=lambda s: s.sighting.id,
+        key_of=lambda s: s.sighting_id,
         threshold=threshold,
     )
 
@@ -81,7 +96,7 @@ def match_sightings(
     for sighting in sightings:
         person = people[sighting.id]
         scored = _rank_reports(
-            sighting,
+            sighting.id,
             person,
             reached[sighting.id],
             shares if shares is not None else _shares(session, person),
@@ -90,7 +105,7 @@ def match_sightings(
             session,
             scored,
             existing.get(sighting.id, {}),
-            key_of=lambda s: s.report.id,
+            key_of=lambda s: s.report_id,
             threshold=threshold,
         )
         sighting.matched_with = signature
@@ -98,12 +113,13 @@ def match_sightings(
 
 def _reports_reached(
     session: Session, keys: Mapping[str, frozenset[str]]
-) -> dict[str, list[Report]]:
-    """The reports sharing a blocking key with each sighting: {sighting id: reports}."""
+) -> dict[str, dict[str, matching.Person]]:
+    """The reports sharing a blocking key with each sighting: {sighting id: {report id: person}}."""
     by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
     ids = {sid: set().union(*(by_key.get(k, ()) for k in ks)) for sid, ks in keys.items()}
-    reports = repository.reports_by_id(session, (rid for rids in ids.values() for rid in rids))
-    return {sid: [reports[rid] for rid in rids] for sid, rids in ids.items()}
+    rows = repository.report_rows(session, (rid for rids in ids.values() for rid in rids))
+    people = {row.id: engine.report_person(row) for row in rows}
+    return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
 
 
 def _shares(session: Session, person: matching.Person) -> dict[str, float]:
@@ -111,41 +127,31 @@ def _shares(session: Session, person: matching.Person) -> dict[str, float]:
 
 
 def _rank_reports(
-    sighting: Sighting,
+    sighting_id: str,
     person: matching.Person,
-    reports: Sequence[Report],
+    reports: Mapping[str, matching.Person],
     shares: Mapping[str, float],
 ) -> list[Scored]:
     scored = (
-        _scored(
-            report,
-            sighting,
-            matching.compare(engine.report_person(report), person, frequencies=shares),
-        )
-        for report in reports
+        Scored(report_id, sighting_id, matching.compare(report, person, frequencies=shares))
+        for report_id, report in reports.items()
     )
-    return sorted(scored, key=lambda s: (-s.score, s.report.id))
+    return sorted(scored, key=lambda s: (-s.weight, s.report_id))
 
 
 def _score_report(session: Session, report: Report) -> list[Scored]:
     person = engine.report_person(report)
     shares = _shares(session, person)
-    sightings = repository.sightings_sharing_keys(session, matching.blocking_keys(person))
+    rows = repository.sighting_rows_sharing_keys(session, matching.blocking_keys(person))
     scored = (
-        _scored(
-            report,
-            sighting,
-            matching.compare(person, engine.sighting_person(sighting), frequencies=shares),
+        Scored(
+            report.id,
+            row.id,
+            matching.compare(person, engine.sighting_person(row), frequencies=shares),
         )
-        for sighting in sightings
+        for row in rows
     )
-    return sorted(scored, key=lambda s: (-s.score, s.sighting.id))
-
-
-def _scored(report: Report, sighting: Sighting, comparison: matching.Comparison) -> Scored:
-    return Scored(
-        report, sighting, comparison.score, [asdict(field) for field in comparison.explanation]
-    )
+    return sorted(scored, key=lambda s: (-s.weight, s.sighting_id))
 
 
 def _refresh_proposals(
@@ -185,8 +191,8 @@ def _refresh_proposals(
 
 def _propose(session: Session, candidate: Scored) -> None:
     match = Match(
-        report_id=candidate.report.id,
-        sighting_id=candidate.sighting.id,
+        report_id=candidate.report_id,
+        sighting_id=candidate.sighting_id,
         score=candidate.score,
         explanation=candidate.explanation,
     )
@@ -231,11 +237,23 @@ def _log(
     )
 
 
+def warm_engine(session: Session) -> int:
+    """Prepare every report's derived name forms once (the engine keeps them in memory), so
+    that the first requests after a start do not each prepare thousands of candidates."""
+    count = 0
+    for row in repository.all_report_rows(session):
+        matching.blocking_keys(engine.report_person(row))
+        count += 1
+    return count
+
+
 # --- live candidates -------------------------------------------------------------------------
 def candidates_for_sighting(session: Session, sighting: Sighting, limit: int) -> list[Scored]:
     person = engine.sighting_person(sighting)
     reports = _reports_reached(session, {sighting.id: matching.blocking_keys(person)})
-    return _rank_reports(sighting, person, reports[sighting.id], _shares(session, person))[:limit]
+    return _rank_reports(sighting.id, person, reports[sighting.id], _shares(session, person))[
+        :limit
+    ]
 
 
 def candidates_for_report(session: Session, report: Report, limit: int) -> list[Scored]:

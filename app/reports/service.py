@@ -40,13 +40,18 @@ def file_report(
     ) as claim:
         if claim.replay_id is not None:
             return _get_or_404(session, principal, claim.replay_id)
-        report = Report(owner_id=principal.user_id)
-        _apply_child(report, data.child)
-        _apply_details(report, data, data.model_fields_set)
-        repository.add(session, report)
+        report = repository.add(session, new_report(principal.user_id, data))
         matches.report_changed(session, report, threshold=threshold)
         claim.complete(report.id)
         return report
+
+
+def new_report(owner_id: str, data: ReportIn) -> Report:
+    """A report row for validated data, not yet added to any session."""
+    report = Report(owner_id=owner_id)
+    _apply_child(report, data.child)
+    _apply_details(report, data, data.model_fields_set)
+    return report
 
 
 def get_report(session: Session, principal: Principal, report_id: str) -> Report:

@@ -35,22 +35,26 @@ def file_sighting(
     ) as claim:
         if claim.replay_id is not None:
             return get_sighting(session, principal, claim.replay_id)
-        source = data.source
-        sighting = Sighting(
-            owner_id=principal.user_id,
-            **person_columns(data.subject),
-            origin_settlement=data.subject.origin_settlement,
-            observed_on=date.fromisoformat(data.observed_on) if data.observed_on else None,
-            location=data.location,
-            source_type=data.source_type.value,
-            notes=data.notes,
-            source_contact=source.contact if source else None,
-            source_details=source.details if source else None,
-        )
-        repository.add(session, sighting)
+        sighting = repository.add(session, new_sighting(principal.user_id, data))
         matches.match_sightings(session, [sighting], threshold=threshold)
         claim.complete(sighting.id)
         return sighting
+
+
+def new_sighting(owner_id: str, data: SightingIn) -> Sighting:
+    """A sighting row for validated data, not yet added to any session."""
+    source = data.source
+    return Sighting(
+        owner_id=owner_id,
+        **person_columns(data.subject),
+        origin_settlement=data.subject.origin_settlement,
+        observed_on=date.fromisoformat(data.observed_on) if data.observed_on else None,
+        location=data.location,
+        source_type=data.source_type.value,
+        notes=data.notes,
+        source_contact=source.contact if source else None,
+        source_details=source.details if source else None,
+    )
 
 
 def get_sighting(session: Session, principal: Principal, sighting_id: str) -> Sighting:

@@ -1,0 +1,353 @@
+"""Service benchmark, measured through HTTP against a running `ridni serve` (a subprocess).
+
+    python -m bench.service quality  [--database sqlite|postgresql]
+    python -m bench.service latency  [--database sqlite|postgresql|both] [--reports N] [--posts M]
+    python -m bench.service rematch  [--database sqlite|postgresql] [--reports N] [--sightings N]
+
+`quality` files the dev world through the API (reports as a family, sightings as a field
+contact), reads each sighting's candidates and the review queue back as a coordinator, and prints
+the metrics beside the engine's own on the same world. `latency` stores N synthetic reports, then
+times M sighting POSTs (median, p95). `rematch` stores N reports and N sightings without their
+index and times `ridni rematch` with its peak memory. Each prints a table.
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+import matching
+from app.core.database import make_engine, make_session_factory
+from app.core.migrations import upgrade
+from app.matches.service import index_reports
+from app.reports.schemas import ReportIn
+from app.reports.service import new_report
+from app.sightings.schemas import SightingIn
+from app.sightings.service import new_sighting
+from app.users.models import Role
+from app.users.service import create_user
+from bench.metrics import matching_metrics
+from bench.quality import DEFAULT_WORLD, load_world
+from bench.synthetic import Population
+
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REPO = Path(__file__).resolve().parents[1]
+
+
+# --- databases and the running service -----------------------------------------------------
+@contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    name = "ridni_bench"
+    server = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _env(url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url}
+
+
+@contextmanager
+def running_service(url: str) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=_env(url),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the service did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def add_user(url: str, role: str) -> str:
+    result = subprocess.run(  # noqa: S603 - our own command
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "users",
+            "add",
+            "--name",
+            f"bench {role}",
+            "--role",
+            role,
+        ],
+        env=_env(url),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- quality through the API ---------------------------------------------------------------
+def _api_body(line: dict[str, Any], side: str) -> dict[str, Any]:
+    """A bench line as the API takes it (the sighting's extra fields move up a level)."""
+    if side == "report":
+        return {"child": line["child"]}
+    subject = dict(line["subject"])
+    body = {"subject": subject, "source_type": subject.pop("source_type", "other")}
+    for field in ("observed_on", "location"):
+        if field in subject:
+            body[field] = subject.pop(field)
+    return body
+
+
+def quality(kind: str, world: Path) -> None:
+    reports, sightings, truth = load_world(world)
+    with fresh_database(kind) as url:
+        upgrade(url)
+        family, field, coordinator = (add_user(url, r) for r in ("family", "field", "coordinator"))
+        started = time.perf_counter()
+        with running_service(url) as base, httpx.Client(base_url=base, timeout=60) as http:
+            report_key = {}
+            for line in reports:
+                answer = http.post(
+                    "/api/v1/reports", json=_api_body(line, "report"), headers=_auth(family)
+                )
+                answer.raise_for_status()
+                report_key[answer.json()["id"]] = line["key"]
+            sighting_id = {}
+            for line in sightings:
+                answer = http.post(
+                    "/api/v1/sightings", json=_api_body(line, "sighting"), headers=_auth(field)
+                )
+                answer.raise_for_status()
+                sighting_id[line["key"]] = answer.json()["id"]
+            loaded = time.perf_counter() - started
+            ranked = {}
+            for key, sid in sighting_id.items():
+                items = http.get(
+                    f"/api/v1/sightings/{sid}/candidates",
+                    params={"limit": 10},
+                    headers=_auth(coordinator),
+                ).json()["items"]
+                ranked[key] = [report_key[item["report_id"]] for item in items]
+            sighting_key = {sid: key for key, sid in sighting_id.items()}
+            proposals = []
+            cursor = None
+            while True:
+                params = {
+                    "status": "proposed",
+                    "limit": 200,
+                    **({"cursor": cursor} if cursor else {}),
+                }
+                page = http.get("/api/v1/matches", params=params, headers=_auth(coordinator)).json()
+                proposals += [
+                    (sighting_key[m["sighting_id"]], report_key[m["report_id"]])
+                    for m in page["items"]
+                ]
+                if not (cursor := page["next_cursor"]):
+                    break
+    service = matching_metrics(ranked, proposals, truth)
+    engine = _engine_figures(reports, sightings, truth)
+    print(
+        f"world {world}: {len(reports)} reports and {len(sightings)} sightings filed through "
+        f"the API on {kind} in {loaded:.1f} s; {len(proposals)} proposals in the queue"
+    )
+    print("| figure | service (HTTP) | engine alone | difference |")
+    print("| --- | --- | --- | --- |")
+    for name, value in service.items():
+        print(f"| {name} | {value:.3f} | {engine[name]:.3f} | {value - engine[name]:+.3f} |")
+
+
+def _engine_figures(reports: list[Any], sightings: list[Any], truth: Any) -> dict[str, float]:
+    linker = matching.Linker()
+    for line in reports:
+        linker.add(line["key"], matching.Person.from_bench(line))
+    ranked, proposals = {}, []
+    for line in sightings:
+        candidates = linker.candidates(matching.Person.from_bench(line), limit=10)
+        ranked[line["key"]] = [str(c.key) for c in candidates]
+        proposals += [
+            (line["key"], str(c.key)) for c in candidates if c.score >= matching.DEFAULT_THRESHOLD
+        ]
+    return matching_metrics(ranked, proposals, truth)
+
+
+# --- speed at scale --------------------------------------------------------------------------
+def store_reports(url: str, count: int, population: Population) -> None:
+    """Store synthetic reports with their candidate index, in batches, without HTTP."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory() as session, session.begin():
+        owner, _ = create_user(session, name="bench family", role=Role.family)
+        owner_id = owner.id
+    for start in range(0, count, 1000):
+        with factory() as session, session.begin():
+            rows = [
+                new_report(owner_id, ReportIn.model_validate(population.report()))
+                for _ in range(min(1000, count - start))
+            ]
+            session.add_all(rows)
+            session.flush()
+            index_reports(session, rows, threshold=matching.DEFAULT_THRESHOLD)
+    _analyze(engine)
+    engine.dispose()
+
+
+def _analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics after a bulk load, as autovacuum would soon after."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+
+
+def store_unmatched_sightings(url: str, count: int, population: Population) -> None:
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory() as session, session.begin():
+        owner, _ = create_user(session, name="bench field", role=Role.field)
+        owner_id = owner.id
+    for start in range(0, count, 1000):
+        with factory() as session, session.begin():
+            session.add_all(
+                new_sighting(owner_id, SightingIn.model_validate(population.sighting()))
+                for _ in range(min(1000, count - start))
+            )
+    engine.dispose()
+
+
+def latency(kinds: list[str], reports: int, posts: int) -> None:
+    print(f"POST /api/v1/sightings with {reports:,} reports stored; {posts} sequential requests")
+    print("| database | median ms | p95 ms | max ms | proposals made |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind in kinds:
+        population = Population(seed=11)
+        with fresh_database(kind) as url:
+            upgrade(url)
+            store_reports(url, reports, population)
+            field, coordinator = add_user(url, "field"), add_user(url, "coordinator")
+            with running_service(url) as base, httpx.Client(base_url=base, timeout=60) as http:
+                for _ in range(10):  # warm the process (imports, name tables, connections)
+                    http.post(
+                        "/api/v1/sightings", json=population.sighting(), headers=_auth(field)
+                    ).raise_for_status()
+                times = []
+                for _ in range(posts):
+                    body = population.sighting()
+                    started = time.perf_counter()
+                    http.post(
+                        "/api/v1/sightings", json=body, headers=_auth(field)
+                    ).raise_for_status()
+                    times.append((time.perf_counter() - started) * 1000)
+                queue = http.get(
+                    "/api/v1/matches", params={"limit": 200}, headers=_auth(coordinator)
+                ).json()["items"]
+        times.sort()
+        p95 = times[int(0.95 * (len(times) - 1))]
+        print(
+            f"| {kind} | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} | "
+            f"{len(queue)}{'+' if len(queue) == 200 else ''} |"
+        )
+
+
+def rematch(kind: str, reports: int, sightings: int) -> None:
+    population = Population(seed=13)
+    with fresh_database(kind) as url:
+        upgrade(url)
+        store_reports(url, reports, population)
+        store_unmatched_sightings(url, sightings, population)
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "rematch", "--batch-size", "1000"],
+            env=_env(url),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        summary = process.stdout.read().decode().strip() if process.stdout else ""
+    if status != 0:
+        raise SystemExit(f"ridni rematch failed with status {status}")
+    print(
+        f"ridni rematch on {kind}, {reports:,} reports x {sightings:,} sightings, "
+        f"{os.cpu_count()} cores"
+    )
+    print("| figure | value | target |")
+    print("| --- | --- | --- |")
+    print(f"| wall time | {seconds / 60:.1f} min | < 10 min |")
+    print(f"| peak memory (RSS) | {usage.ru_maxrss / 1024:.0f} MiB | < 1024 MiB |")
+    print(f"\n{summary}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.service",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    q = commands.add_parser("quality")
+    q.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    q.add_argument("--world", type=Path, default=DEFAULT_WORLD)
+    lat = commands.add_parser("latency")
+    lat.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    lat.add_argument("--reports", type=int, default=100_000)
+    lat.add_argument("--posts", type=int, default=300)
+    re_ = commands.add_parser("rematch")
+    re_.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    re_.add_argument("--reports", type=int, default=100_000)
+    re_.add_argument("--sightings", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    if args.command == "quality":
+        quality(args.database, args.world)
+    elif args.command == "latency":
+        kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+        latency(kinds, args.reports, args.posts)
+    else:
+        rematch(args.database, args.reports, args.sightings)
+
+
+if __name__ == "__main__":
+    main()
