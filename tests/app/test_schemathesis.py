@@ -1,0 +1,335 @@
+"""Property-based fuzzing of the whole HTTP API against the service's own OpenAPI schema.
+
+Schemathesis reads /openapi.json from the app in-process (no server, no network), generates
+requests for every operation, valid and schema-violating ones alike, sends them to the app under
+test in-process and checks every answer: no 5xx, a documented status code, a documented content
+type and a body that validates against the documented schema, schema-violating input refused,
+and that an operation requiring a bearer token refuses a request without one or with a bad one.
+
+Every operation runs once as a coordinator and once as a family. Each test uses the shared
+`client` fixture, so the app's sessions join the test's transaction and every write is rolled
+back. Generation is derandomized with a fixed seed, so CI sees the same cases on every run.
+"""
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis import Case, CheckFunction
+from schemathesis.checks import load_all_checks, not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.core.transport import Response
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    content_type_conformance,
+    ignored_auth,
+    missing_required_header,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from app.core.settings import Settings
+from app.main import create_app
+from tests.app import payloads
+from tests.conftest import Callers
+
+SEED = 20240501
+# Hypothesis examples in the fuzzing phase; the examples and coverage phases add their own cases
+# (boundary values and one schema violation at a time for every parameter and property).
+MAX_EXAMPLES = 100
+# Each operation must really have been exercised this often, so that a generation problem
+# cannot pass unnoticed; GET /healthz takes no input, so it has exactly one possible request.
+MIN_CASES = 100
+NO_INPUT = {"GET /healthz"}
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        "generation": {
+            "mode": "all",  # positive and negative (schema-violating) data
+            "max-examples": MAX_EXAMPLES,
+            "deterministic": True,  # Hypothesis `derandomize`
+            "database": "none",  # no replay of examples saved by earlier runs
+            # The test sends the caller's real token; generated tokens would only be refused.
+            "with-security-parameters": False,
+        },
+        # The stateful phase needs OpenAPI links between operations, which this schema lacks.
+        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}},
+    }
+)
+
+CHECKS: list[CheckFunction] = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    missing_required_header,
+    unsupported_method,
+    allow_header_conformance,
+    ignored_auth,  # resends each accepted request without its token and with a bad one
+]
+
+PROBLEM_JSON = "application/problem+json"
+BEARER = {"type": "http", "scheme": "bearer"}
+
+
+# known issue: the schema declares no security scheme, so Schemathesis' authentication check
+# (`ignored_auth`) would have nothing to check. Until the app declares one, the bearer scheme the
+# API requires (API.md: "Authorization: Bearer <token> on every /api/v1 call") is added here, to
+# the copy this test uses; once the served schema declares it, it is used as served.
+def _with_bearer_auth(raw: dict[str, Any]) -> dict[str, Any]:
+    if raw.get("components", {}).get("securitySchemes"):
+        return raw
+    raw = copy.deepcopy(raw)
+    raw.setdefault("components", {})["securitySchemes"] = {"bearer": BEARER}
+    for path, operations in raw["paths"].items():
+        if path.startswith("/api/v1/"):
+            for operation in operations.values():
+                operation.setdefault("security", [{"bearer": []}])
+    return raw
+
+
+def _load_schema() -> schemathesis.BaseSchema:
+    # Only the schema is read from this app (over an in-memory database nothing touches);
+    # the requests go to the session's `app` fixture, which the `client` fixture points at the
+    # test's transaction.
+    schema_app = create_app(Settings(database_url="sqlite://", docs_enabled=True))
+    served = schemathesis.openapi.from_asgi("/openapi.json", schema_app, config=CONFIG)
+    schema = schemathesis.openapi.from_dict(_with_bearer_auth(served.raw_schema), config=CONFIG)
+    schema.app = schema_app
+    schema.location = "/openapi.json"
+    schema_app.state.engine.dispose()
+    return schema
+
+
+schema = _load_schema()
+
+
+# known issue: statuses the routes answer (as problem documents) that the schema does not list.
+# A response with one of these statuses, while the schema still leaves it out, is checked for
+# "not a 5xx" and "is a problem document" only. Once the route declares the status
+# (`responses=`), it gets every check again. 401 is absent on purpose: a valid token is always
+# sent, and `ignored_auth` checks the refusals of missing and bad tokens itself.
+BODY_ERRORS = {400, 413, 415}  # malformed JSON, oversized or non-JSON bodies (none declared)
+KNOWN_UNDOCUMENTED: dict[str, set[int]] = {
+    "POST /api/v1/reports": BODY_ERRORS | {403, 409},
+    "GET /api/v1/reports": {403},
+    "GET /api/v1/reports/{report_id}": {404},
+    "PATCH /api/v1/reports/{report_id}": BODY_ERRORS | {403, 404},
+    "POST /api/v1/sightings": BODY_ERRORS | {403, 409},
+    "GET /api/v1/sightings": {403},
+    "GET /api/v1/sightings/{sighting_id}": {403, 404},
+    "GET /api/v1/sightings/{sighting_id}/candidates": {403, 404},
+    "GET /api/v1/reports/{report_id}/candidates": {403, 404},
+    "GET /api/v1/matches": {403},
+    "GET /api/v1/matches/{match_id}": {403, 404},
+    "POST /api/v1/matches/{match_id}/decision": BODY_ERRORS | {403, 404, 409},
+    "GET /api/v1/matches/{match_id}/history": {403, 404},
+}
+
+# known issue: the 422 the schema documents is FastAPI's default (application/json,
+# HTTPValidationError), while every route answers 422 as an RFC 9457 problem document
+# (application/problem+json, with `errors`). While the schema documents no problem+json body for
+# a status, such a response is checked against the problem-document shape below instead.
+
+# known issue: the request schemas are looser than the validation the routes apply (blank or
+# whitespace-only strings, at least one name, date ranges and dates in the future, age ranges,
+# cursors the API did not issue), so schema-valid data gets a 422. Until the schema says so
+# (minLength / pattern) or for the rules JSON Schema cannot express, `positive_data_acceptance`
+# is not applied to these operations.
+STRICTER_THAN_SCHEMA = {
+    "POST /api/v1/reports",
+    "GET /api/v1/reports",
+    "PATCH /api/v1/reports/{report_id}",
+    "POST /api/v1/sightings",
+    "GET /api/v1/sightings",
+    "GET /api/v1/matches",
+    "POST /api/v1/matches/{match_id}/decision",
+}
+
+# known issue: a 405 on a path served by two routes lists only one route's method in `Allow`
+# (OPTIONS /api/v1/reports: `Allow: POST`, without GET; /api/v1/reports/{id}: `Allow: GET`,
+# without PATCH; /api/v1/sightings likewise), which RFC 9110 §15.5.6 does not allow.
+ALLOW_LISTS_ONE_ROUTE = {"/api/v1/reports", "/api/v1/reports/{report_id}", "/api/v1/sightings"}
+
+
+def _documented(case: Case, status: int) -> dict[str, Any] | None:
+    responses: dict[str, Any] = case.operation.definition.raw.get("responses", {})
+    for key in (str(status), f"{status // 100}XX", "default"):
+        if key in responses:
+            found: dict[str, Any] = responses[key]
+            return found
+    return None
+
+
+def _media_type(response: Response) -> str:
+    values = response.headers.get("content-type") or [""]
+    return values[0].split(";")[0].strip().lower()
+
+
+def _assert_problem_document(case: Case, response: Response) -> None:
+    assert _media_type(response) == PROBLEM_JSON, (case.operation.label, response.status_code)
+    body = json.loads(response.content or b"null")
+    assert isinstance(body, dict), body
+    assert body.get("status") == response.status_code, body
+    assert isinstance(body.get("title"), str) and isinstance(body.get("detail"), str), body
+    assert isinstance(body.get("type", "about:blank"), str), body
+    if "errors" in body:
+        assert isinstance(body["errors"], list), body
+
+
+def _checks_for(case: Case, response: Response) -> list[CheckFunction]:
+    label = case.operation.label
+    checks = list(CHECKS)
+    if label in STRICTER_THAN_SCHEMA:
+        checks.remove(positive_data_acceptance)
+    if case.operation.path in ALLOW_LISTS_ONE_ROUTE:
+        checks.remove(allow_header_conformance)
+    documented = _documented(case, response.status_code)
+    if documented is None and response.status_code in KNOWN_UNDOCUMENTED.get(label, set()):
+        _assert_problem_document(case, response)
+        for check in (
+            status_code_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+            response_schema_conformance,
+        ):
+            checks.remove(check)
+    elif (
+        documented is not None
+        and 400 <= response.status_code < 500
+        and _media_type(response) == PROBLEM_JSON
+        and PROBLEM_JSON not in documented.get("content", {})
+    ):
+        _assert_problem_document(case, response)
+        checks.remove(content_type_conformance)
+        checks.remove(response_schema_conformance)
+    return checks
+
+
+@dataclass
+class Tally:
+    cases: Counter[str] = field(default_factory=Counter)
+    failed: bool = False
+
+
+CASES: Counter[str] = Counter()
+
+
+def _print_case_counts(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not CASES:
+        return
+    reporter.write_sep("-", "schemathesis: cases per operation")
+    for label, count in sorted(CASES.items()):
+        reporter.write_line(f"{count:6d}  {label}")
+
+
+@pytest.fixture
+def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
+    """Counts this test's cases, and fails it if generation silently produced too few."""
+    if not CASES:
+        request.config.add_cleanup(lambda: _print_case_counts(request.config))
+    tally = Tally()
+    yield tally
+    role = request.node.originalname.removeprefix("test_api_as_")
+    for label, count in tally.cases.items():
+        CASES[f"{label} as {role}"] = count
+        request.node.user_properties.append(("schemathesis_cases", count))
+    if tally.failed:
+        return  # the failure itself is the report; the count would only add noise
+    assert tally.cases, "Schemathesis generated no case at all"
+    for label, count in tally.cases.items():
+        minimum = 1 if label in NO_INPUT else MIN_CASES
+        assert count >= minimum, f"{label}: only {count} cases, expected at least {minimum}"
+
+
+@pytest.fixture
+def existing(client: TestClient, callers: Callers) -> dict[str, str]:
+    """A report of callers.family, a sighting that matches it and the match proposed for them.
+
+    Random IDs only ever find nothing, so half the cases with schema-valid path parameters ask
+    for these instead: that way the 200 answers of the by-ID operations are checked too.
+    """
+    report = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
+    sighting = client.post(
+        "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+    )
+    matches = client.get("/api/v1/matches", headers=callers.coordinator.headers)
+    assert report.status_code == sighting.status_code == 201
+    assert matches.status_code == 200
+    # Generated bodies rarely pass the routes' validation (see STRICTER_THAN_SCHEMA), so the
+    # 201 answers are checked against the schema here as well.
+    schema["/api/v1/reports"]["POST"].validate_response(report)
+    schema["/api/v1/sightings"]["POST"].validate_response(sighting)
+    schema["/api/v1/matches"]["GET"].validate_response(matches)
+    [match] = matches.json()["items"]
+    return {
+        "report_id": report.json()["id"],
+        "sighting_id": sighting.json()["id"],
+        "match_id": match["id"],
+    }
+
+
+def _use_existing_ids(case: Case, existing: dict[str, str], tally: Tally) -> None:
+    label = case.operation.label
+    negative_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+    if case.path_parameters and not negative_path and tally.cases[label] % 2 == 0:
+        for name in case.path_parameters:
+            if name in existing:
+                case.path_parameters[name] = existing[name]
+
+
+def _call_and_validate(
+    case: Case, app: FastAPI, token: dict[str, str], existing: dict[str, str], tally: Tally
+) -> None:
+    tally.cases[case.operation.label] += 1
+    load_all_checks()
+    _use_existing_ids(case, existing, tally)
+    try:
+        response = case.call(app=app, headers=token)
+        case.validate_response(
+            response,
+            checks=_checks_for(case, response),
+            headers=token,
+            transport_kwargs={"app": app, "headers": token},
+        )
+    except BaseException:
+        tally.failed = True
+        raise
+
+
+# The `client` fixture is deliberately shared by all of one test's cases: they run inside one
+# transaction that is rolled back after the last, and no case relies on an empty database.
+shared_fixtures = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@schema.parametrize()
+@shared_fixtures
+def test_api_as_coordinator(
+    case: Case, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
+) -> None:
+    _call_and_validate(case, app, callers.coordinator.headers, existing, tally)
+
+
+@schema.parametrize()
+@shared_fixtures
+def test_api_as_family(
+    case: Case, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
+) -> None:
+    _call_and_validate(case, app, callers.family.headers, existing, tally)
