@@ -2,7 +2,8 @@
 
 A plain library (no web, no database): build :class:`Person` values, then
 
-* :func:`compare` two of them for a calibrated score and an explanation,
+* :func:`compare` two of them for a calibrated score and an explanation (:func:`compare_each`
+  for one sighting against many reports),
 * :func:`blocking_keys` to find candidates without scanning everything,
 * :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files.
 
@@ -16,7 +17,7 @@ its measurement beside it in ``_linker.py``. Knowledge sources and what each add
 described in ``_data.py`` and ``_names.py``.
 """
 
-from ._compare import Comparison, FieldComparison, compare
+from ._compare import Comparison, FieldComparison, compare, compare_each
 from ._linker import (
     DEFAULT_THRESHOLD,
     Candidate,
@@ -41,6 +42,7 @@ __all__ = [
     "Person",
     "blocking_keys",
     "compare",
+    "compare_each",
     "link_files",
     "normalize",
     "person_frequencies",

@@ -11,15 +11,25 @@ The total weight maps to a probability through a logistic curve with two paramet
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rapidfuzz.distance import JaroWinkler
 
 from ._names import KIND_LABEL, best_jw, given_index
 from ._person import DateParts, Person, Prepared, prepare
 
-__all__ = ["Comparison", "FieldComparison", "compare", "compare_prepared", "to_probability"]
+__all__ = [
+    "Comparison",
+    "FieldComparison",
+    "compare",
+    "compare_each",
+    "compare_prepared",
+    "to_probability",
+]
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +74,13 @@ def _tf_weight(m: float, freq: float, lo: float, hi: float) -> float:
 def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> FieldComparison | None:
     if not a.given or not b.given:
         return None
-    shared = sorted(set(a.given_groups) & set(b.given_groups))
+    shared = sorted(a.given_groups.keys() & b.given_groups.keys())
     if shared:
         idx = given_index()
         # When a form belongs to several groups (a diminutive such as Ліза), the agreement is
         # no rarer than the commonest shared group: that share sets the term frequency.
-        f = max((freqs or {}).get("given:" + g, DEFAULT_GIVEN_FREQ) for g in shared)
+        shares = freqs or {}
+        f = max(shares.get("given:" + g, DEFAULT_GIVEN_FREQ) for g in shared)
 
         def group_weight(g: str) -> float:
             ka, kb = a.given_groups[g], b.given_groups[g]
@@ -81,8 +92,13 @@ def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Field
             )
             return max(1.5, _tf_weight(m, f, 2.5, 9.0) - math.log2(ambiguity))
 
-        gid = min(shared, key=lambda g: (-group_weight(g), g))
-        w = group_weight(gid)
+        # Most pairs share one group: weigh it once (this is the engine's hottest path).
+        if len(shared) == 1:
+            gid, w = shared[0], group_weight(shared[0])
+        else:
+            weights = {g: group_weight(g) for g in shared}
+            gid = min(shared, key=lambda g: (-weights[g], g))
+            w = weights[gid]
         ka, kb = a.given_groups[gid], b.given_groups[gid]
         fa, fb = a.given_group_form[gid], b.given_group_form[gid]
         same = [(t, s) for t in a.given for s in b.given if t.norm == s.norm]
@@ -391,3 +407,22 @@ def compare(
 ) -> Comparison:
     """Compare two people; ``frequencies`` maps "given:<group>" / "family:<key>" to shares."""
     return compare_prepared(prepare(report), prepare(sighting), frequencies=frequencies)
+
+
+def compare_each(
+    sighting: Person,
+    reports: Mapping[K, Person],
+    *,
+    frequencies: Mapping[str, float] | None = None,
+) -> dict[K, Comparison]:
+    """Compare one sighting with many reports (``compare(report, sighting)`` for each).
+
+    Reports are prepared through the shared cache, since every new sighting meets them again;
+    the sighting is prepared once and not cached, since it is scored once. That keeps memory
+    to the reports when a service or a rematch scores many sightings.
+    """
+    prepared = prepare.__wrapped__(sighting)
+    return {
+        key: compare_prepared(prepare(report), prepared, frequencies=frequencies)
+        for key, report in reports.items()
+    }

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import Comparison, Person, compare
+from matching import Comparison, Person, compare, compare_each
 
 
 def field(c: Comparison, name: str) -> tuple[str, float]:
@@ -191,3 +191,16 @@ def test_properties_on_arbitrary_text(a: Person, b: Person) -> None:
     assert 0.0 <= ab <= 1.0
     assert ab == pytest.approx(ba, abs=1e-12)
     assert aa >= ab - 1e-12
+
+
+def test_compare_each_agrees_with_compare() -> None:
+    sighting = Person(full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12")
+    reports = {
+        "same": Person(given_name="Микола", family_name="Олійник", date_of_birth="2011-03-12"),
+        "other": Person(given_name="Олена", family_name="Бондар", date_of_birth="2016-09-01"),
+    }
+    each = compare_each(sighting, reports)
+    assert set(each) == {"same", "other"}
+    for key, report in reports.items():
+        assert each[key] == compare(report, sighting)
+    assert each["same"].score > each["other"].score
