@@ -1,6 +1,7 @@
 """The `ridni` command: serve the API, manage users, migrate, link files offline."""
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         "rematch", help="recompute candidate keys and proposals for every record (resumable)"
     )
     rematch.add_argument("--batch-size", type=int, default=500)
+    rematch.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes scoring sightings (default: one per core)",
+    )
     rematch.set_defaults(run=_rematch)
 
     link = commands.add_parser(
@@ -116,8 +123,8 @@ def _rematch(args: argparse.Namespace) -> int:
     from app.core.migrations import upgrade
     from app.matches.rematch import rematch
 
-    if args.batch_size < 1:
-        print("error: --batch-size must be at least 1", file=sys.stderr)
+    if args.batch_size < 1 or args.workers < 1:
+        print("error: --batch-size and --workers must be at least 1", file=sys.stderr)
         return 2
     settings = get_settings()
     upgrade(settings.database_url)
@@ -127,6 +134,8 @@ def _rematch(args: argparse.Namespace) -> int:
         threshold=settings.proposal_threshold,
         batch_size=args.batch_size,
         progress=sys.stderr.isatty(),
+        workers=args.workers,
+        database_url=settings.database_url,
     )
     engine.dispose()
     print(summary)

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from app.core.database import make_engine, make_session_factory
 from app.core.limits import RequestBodyGuard
-from app.core.problems import install_problem_handlers, problem_response
+from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.settings import Settings, get_settings
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sightings_router)
     app.include_router(matches_router)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], responses=problem_responses(503))
     def healthz() -> JSONResponse:
         """200 once the database answers."""
         try:

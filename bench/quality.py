@@ -17,6 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.metrics import matching_metrics
 from matching import DEFAULT_THRESHOLD, Linker, Person
 from matching._compare import compare_prepared
 from matching._person import prepare
@@ -79,8 +80,6 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     reports, sightings, truth = load_world(world)
     report_child: dict[str, str] = truth["report_child"]
     sighting_child: dict[str, str] = truth["sighting_child"]
-    renamed = set(truth.get("renamed", ()))
-    kind: dict[str, str] = truth.get("kind", {})
     children_reported = set(report_child.values())
 
     t0 = time.perf_counter()
@@ -91,44 +90,18 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     results = {key: linker.candidates(p, limit=10) for key, p in people}
     link_seconds = time.perf_counter() - t0
 
-    strata: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # name -> [hits@1, n]
-    hit1 = hit10 = matchable = reached = 0
-    proposed = proposed_true = recalled = 0
+    ranked = {key: [str(c.key) for c in results[key]] for key, _ in people}
+    proposals = [(key, str(c.key)) for key, _ in people for c in results[key]
+                 if c.score >= threshold]
+    m: dict[str, float] = matching_metrics(ranked, proposals, truth)
+    matchable = reached = 0
     for key, person in people:
         child = sighting_child.get(key)
-        cands = results[key]
-        is_matchable = child in children_reported
-        good = [c for c in cands if report_child.get(str(c.key)) == child]
-        props = [c for c in cands if c.score >= threshold]
-        proposed += len(props)
-        ptrue = sum(1 for c in props if report_child.get(str(c.key)) == child)
-        proposed_true += ptrue
-        if not is_matchable:
+        if child not in children_reported:
             continue
         matchable += 1
-        recalled += ptrue > 0
-        top = bool(cands) and report_child.get(str(cands[0].key)) == child
-        hit1 += top
-        hit10 += bool(good)
         if any(report_child.get(str(k)) == child for k in linker.reachable(person)):
             reached += 1
-        for name in (kind.get(key, "?"), "renamed" if key in renamed else None):
-            if name:
-                strata[name][0] += top
-                strata[name][1] += 1
-    precision = proposed_true / proposed if proposed else 0.0
-    recall = recalled / matchable if matchable else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    m: dict[str, float] = {
-        "R@1": hit1 / matchable,
-        "R@10": hit10 / matchable,
-        "precision": precision,
-        "recall": recall,
-        "F1": f1,
-    }
-    for name in ("document", "witness", "list", "renamed"):
-        h, n = strata.get(name, [0, 0])
-        m[f"R@1 {name}"] = h / n if n else float("nan")
     m["blocking recall"] = reached / matchable
     m["link seconds"] = link_seconds
 
@@ -141,7 +114,6 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
         peers = " | ".join(_fmt(PEERS[p].get(name)) for p in PEERS)
         tgt = TARGETS.get(name)
         print(f"| {name} | {_fmt(value)} | {peers} | {'≥ ' + _fmt(tgt) if tgt else ''} |")
-    print("strata sizes: " + ", ".join(f"{k} {v[1]}" for k, v in sorted(strata.items())))
 
     # Calibration and threshold sweep over every pair the blocking keys reach.
     reps = {r["key"]: prepare(Person.from_bench(r)) for r in reports}

@@ -13,6 +13,7 @@ index and times `ridni rematch` with its peak memory. Each prints a table.
 
 import argparse
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -25,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, text, update
 from sqlalchemy.engine import make_url
 
 import matching
 from app.core.database import make_engine, make_session_factory
 from app.core.migrations import upgrade
 from app.matches.service import index_reports
+from app.reports.models import Report
 from app.reports.schemas import ReportIn
 from app.reports.service import new_report
 from app.sightings.schemas import SightingIn
@@ -291,15 +293,24 @@ def latency(kinds: list[str], reports: int, posts: int) -> None:
         )
 
 
+def _forget_signatures(url: str) -> None:
+    """As after a change of the engine: every report's index is stale too."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(update(Report).values(matched_with=None))
+    engine.dispose()
+
+
 def rematch(kind: str, reports: int, sightings: int) -> None:
     population = Population(seed=13)
     with fresh_database(kind) as url:
         upgrade(url)
         store_reports(url, reports, population)
         store_unmatched_sightings(url, sightings, population)
+        _forget_signatures(url)
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "rematch", "--batch-size", "1000"],
+            [sys.executable, "-m", "app.cli", "rematch", "--batch-size", "500"],
             env=_env(url),
             cwd=REPO,
             stdout=subprocess.PIPE,
@@ -317,7 +328,9 @@ def rematch(kind: str, reports: int, sightings: int) -> None:
     print("| figure | value | target |")
     print("| --- | --- | --- |")
     print(f"| wall time | {seconds / 60:.1f} min | < 10 min |")
-    print(f"| peak memory (RSS) | {usage.ru_maxrss / 1024:.0f} MiB | < 1024 MiB |")
+    summed = re.search(r"peak memory (\d+) MiB", summary)
+    print(f"| peak memory, largest process | {usage.ru_maxrss / 1024:.0f} MiB | |")
+    print(f"| peak memory, all processes | {summed[1] if summed else '?'} MiB | < 1024 MiB |")
     print(f"\n{summary}")
 
 

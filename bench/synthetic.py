@@ -2,8 +2,11 @@
 
 Given names follow a skewed distribution (weight 1/(rank + 10): the commonest name of each sex
 is about 3% of children, as in Ukrainian birth registers of 2004-2022), so that common names
-reach as many candidates as they would in the field. Surnames are stems and suffixes. This is a
-load generator, not a test of matching quality.
+reach as many candidates as they would in the field. Surnames are stems and suffixes. What is
+known of each child follows the shape of the labelled dev world: reports give a full date of
+birth 90% of the time, a month 6%, nothing 4%; sightings are documents and lists with a date
+(65%), witnesses with an age and, two times in three, a family name (26%), and documents with
+only an age (9%). This is a load generator, not a test of matching quality.
 """
 
 import random
@@ -95,10 +98,11 @@ class Population:
 
     def _birth(self) -> tuple[int, str | None]:
         year = self.rng.randint(2004, 2022)
+        month = self.rng.randint(1, 12)
         roll = self.rng.random()
-        if roll < 0.7:
-            return year, f"{year}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
-        return year, (f"{year}" if roll < 0.85 else None)
+        if roll < 0.9:
+            return year, f"{year}-{month:02d}-{self.rng.randint(1, 28):02d}"
+        return year, (f"{year}-{month:02d}" if roll < 0.96 else None)
 
     def report(self) -> dict[str, Any]:
         """A family's report: Ukrainian forms, often a nickname, usually a date of birth."""
@@ -121,14 +125,20 @@ class Population:
         group = self._group()
         year, birth = self._birth()
         russian = group.russian[0] if group.russian else group.ukrainian[0]
-        kind = self.rng.choices(["document", "witness", "list"], [0.55, 0.3, 0.15])[0]
+        shape = self.rng.choices(["dated", "witness", "aged"], [0.65, 0.26, 0.09])[0]
+        kind = {"witness": "witness", "aged": "document"}.get(shape) or self.rng.choices(
+            ["document", "list"], [0.8, 0.2]
+        )[0]
         subject: dict[str, Any] = {"sex": group.sex}
-        if kind == "witness":
+        age = 2024 - year
+        if shape == "witness":
             subject["given_name"] = self.rng.choice(group.diminutives or (russian,))
-            age = 2024 - year
-            subject["age_estimate"] = {"min": max(age - 1, 0), "max": min(age + 1, 25)}
+            if self.rng.random() < 2 / 3:
+                subject["family_name"] = self._surname(group)
         else:
             subject["full_name"] = f"{self._surname(group)} {russian}"
-            if birth:
-                subject["date_of_birth"] = birth
+        if shape == "dated" and birth:
+            subject["date_of_birth"] = birth
+        else:
+            subject["age_estimate"] = {"min": max(age - 1, 0), "max": min(age + 1, 25)}
         return {"subject": subject, "source_type": kind, "observed_on": OBSERVED_ON}

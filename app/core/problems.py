@@ -18,6 +18,53 @@ log = logging.getLogger("ridni.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
+# The RFC 9457 body every error has, for the OpenAPI schema (inline: it is small).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Validation failures: where and why, never the rejected value.",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_MEANINGS = {
+    400: "Malformed JSON",
+    401: "No bearer token, or a bad one",
+    403: "This role may never use this endpoint",
+    404: "No such record, or not one the caller may see (the same answer)",
+    409: "A conflict: someone decided first, or the same Idempotency-Key is still in flight",
+    413: "Request body too large",
+    415: "The body is not JSON",
+    422: "The request does not validate",
+    503: "The database is not reachable",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for problem documents with these statuses."""
+    return {
+        status: {
+            "description": _MEANINGS[status],
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
+
 
 class Problem(Exception):
     status = 400
@@ -129,7 +176,12 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     exc = cast(StarletteHTTPException, exc)
-    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+    titles = {
+        400: "Bad request",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Payload too large",
+    }
     title = titles.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))

@@ -44,10 +44,18 @@ def _check_text(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Strict(), StringConstraints(max_length=NAME_MAX), AfterValidator(_check_name)]
+# min_length and the \S pattern only tell the OpenAPI schema what the validators enforce.
+_NOT_BLANK = {"min_length": 1, "pattern": r"\S"}
+
+Name = Annotated[
+    str, Strict(), StringConstraints(max_length=NAME_MAX, **_NOT_BLANK), AfterValidator(_check_name)
+]
 ShortText = Annotated[
-    str, Strict(), StringConstraints(max_length=SHORT_MAX), AfterValidator(_check_text)
+    str,
+    Strict(),
+    StringConstraints(max_length=SHORT_MAX, **_NOT_BLANK),
+    AfterValidator(_check_text),
 ]
 TextField = Annotated[
-    str, Strict(), StringConstraints(max_length=TEXT_MAX), AfterValidator(_check_text)
+    str, Strict(), StringConstraints(max_length=TEXT_MAX, **_NOT_BLANK), AfterValidator(_check_text)
 ]

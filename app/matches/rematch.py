@@ -1,17 +1,25 @@
 """`ridni rematch`: recompute every candidate key and proposal after the engine or the
 threshold changed, in committed batches (so a stopped run resumes where it stopped), without
-touching decided matches."""
+touching decided matches. Sightings are scored by several worker processes when asked: each
+takes the stale sightings whose id starts with its share of the hex digits."""
 
+import multiprocessing
+import queue
+import resource
 from dataclasses import dataclass
 from time import perf_counter
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
+from app.core.database import make_engine, make_session_factory
 from app.matches import engine, repository, service
 from app.reports.models import Report
 from app.sightings.models import Sighting
+
+HEX_DIGITS = "0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -19,11 +27,12 @@ class RematchSummary:
     reports: int
     sightings: int
     seconds: float
+    peak_mib: float  # this process's peak plus the largest sum of workers running at once
 
     def __str__(self) -> str:
         return (
             f"re-indexed {self.reports} reports and re-matched {self.sightings} sightings "
-            f"in {self.seconds:.1f} s"
+            f"in {self.seconds:.1f} s (peak memory {self.peak_mib:.0f} MiB)"
         )
 
 
@@ -33,7 +42,13 @@ def rematch(
     threshold: float,
     batch_size: int = 500,
     progress: bool = True,
+    workers: int = 1,
+    database_url: str | None = None,
 ) -> RematchSummary:
+    """With `workers` > 1, sightings are scored in that many processes on `database_url`."""
+    if workers > 1 and database_url is None:
+        raise ValueError("parallel workers need the database URL")
+    database_url = database_url or ""
     started = perf_counter()
     signature = engine.match_signature(threshold)
     with factory() as session:
@@ -41,22 +56,95 @@ def rematch(
         stale_sightings = repository.count_stale(session, Sighting, signature)
     with tqdm(total=stale_reports, desc="reports", unit="report", disable=not progress) as bar:
         # Every report first: a sighting must be scored against the whole new index.
-        while ids := _next_batch(factory, Report, signature, batch_size):
-            with factory() as session, session.begin():
-                reports = list(repository.reports_by_id(session, ids).values())
-                service.index_reports(session, reports, threshold=threshold)
-            bar.update(len(ids))
+        report_peaks = _run(
+            factory,
+            database_url,
+            workers,
+            bar.update,
+            Round("reports", signature, threshold, batch_size, shares=None),
+        )
     with factory() as session:
         shares = repository.all_term_shares(session)
     with tqdm(
         total=stale_sightings, desc="sightings", unit="sighting", disable=not progress
     ) as bar:
-        while ids := _next_batch(factory, Sighting, signature, batch_size):
+        sighting_peaks = _run(
+            factory,
+            database_url,
+            workers,
+            bar.update,
+            Round("sightings", signature, threshold, batch_size, shares=shares),
+        )
+    worker_peaks = max(report_peaks, sighting_peaks)
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return RematchSummary(
+        stale_reports, stale_sightings, perf_counter() - started, own_peak + worker_peaks
+    )
+
+
+@dataclass(frozen=True)
+class Round:
+    """One pass over the stale records of one kind."""
+
+    kind: str  # "reports" (re-index) or "sightings" (re-index and re-propose)
+    signature: str
+    threshold: float
+    batch_size: int
+    shares: dict[str, float] | None
+
+    def work(self, factory: sessionmaker[Session], digits: str, done: Any) -> None:
+        model = Report if self.kind == "reports" else Sighting
+        while ids := _next_batch(factory, model, self.signature, self.batch_size, digits):
             with factory() as session, session.begin():
-                sightings = list(session.scalars(select(Sighting).where(Sighting.id.in_(ids))))
-                service.match_sightings(session, sightings, threshold=threshold, shares=shares)
-            bar.update(len(ids))
-    return RematchSummary(stale_reports, stale_sightings, perf_counter() - started)
+                if self.kind == "reports":
+                    reports = list(repository.reports_by_id(session, ids).values())
+                    service.index_reports(session, reports, threshold=self.threshold)
+                else:
+                    sightings = list(session.scalars(select(Sighting).where(Sighting.id.in_(ids))))
+                    service.match_sightings(
+                        session, sightings, threshold=self.threshold, shares=self.shares
+                    )
+            done(len(ids))
+
+
+def _run(
+    factory: sessionmaker[Session], database_url: str, workers: int, done: Any, job: Round
+) -> float:
+    """Do a round here, or in `workers` processes over disjoint shares of the records; the
+    sum of the workers' peak memory (0 when done here)."""
+    if workers == 1:
+        job.work(factory, HEX_DIGITS, done)
+        return 0.0
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    processes = [
+        context.Process(target=_worker, args=(database_url, job, HEX_DIGITS[i::workers], messages))
+        for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    peaks = 0.0
+    while any(p.is_alive() for p in processes) or not messages.empty():
+        try:
+            kind, value = messages.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if kind == "done":
+            done(value)
+        else:
+            peaks += value
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"a rematch worker failed (exit code {process.exitcode})")
+    return peaks
+
+
+def _worker(database_url: str, job: Round, digits: str, messages: Any) -> None:
+    db = make_engine(database_url)
+    job.work(make_session_factory(db), digits, lambda count: messages.put(("done", count)))
+    db.dispose()
+    messages.put(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
 def _next_batch(
@@ -64,6 +152,7 @@ def _next_batch(
     model: type[Report] | type[Sighting],
     signature: str,
     size: int,
+    digits: str,
 ) -> list[str]:
     with factory() as session:
-        return repository.stale_ids(session, model, signature, limit=size)
+        return repository.stale_ids(session, model, signature, limit=size, first_digits=digits)

@@ -178,11 +178,20 @@ def all_term_shares(session: Session) -> dict[str, float]:
 
 
 def stale_ids(
-    session: Session, model: type[Report] | type[Sighting], signature: str, *, limit: int
+    session: Session,
+    model: type[Report] | type[Sighting],
+    signature: str,
+    *,
+    limit: int,
+    first_digits: str = "0123456789abcdef",
 ) -> list[str]:
-    """Ids of records whose index was computed with another engine or threshold."""
+    """Ids of records whose index was computed with another engine or threshold, among those
+    whose id starts with one of `first_digits` (how parallel workers share the work)."""
     column = model.matched_with
-    stmt = select(model.id).where(or_(column.is_(None), column != signature))
+    stmt = select(model.id).where(
+        or_(column.is_(None), column != signature),
+        func.substr(model.id, 1, 1).in_(list(first_digits)),
+    )
     return list(session.scalars(stmt.order_by(model.id).limit(limit)))
 
 

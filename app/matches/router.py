@@ -4,6 +4,7 @@ from fastapi import APIRouter, Path, Query
 
 from app.core.database import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.problems import problem_responses
 from app.core.security import Principal, require
 from app.matches import repository, service
 from app.matches.models import Match, MatchStatus
@@ -21,14 +22,18 @@ from app.reports import service as reports
 from app.sightings import service as sightings
 from app.users.models import Role
 
-router = APIRouter(prefix="/api/v1", tags=["matches"])
+router = APIRouter(prefix="/api/v1", tags=["matches"], responses=problem_responses(401, 403, 422))
 
 Reviewer = Annotated[Principal, require(Role.coordinator, Role.admin)]
 RecordId = Annotated[str, Path(max_length=36)]
 CandidateLimit = Annotated[int, Query(ge=1, le=100)]
 
 
-@router.get("/sightings/{sighting_id}/candidates", response_model=CandidatePage)
+@router.get(
+    "/sightings/{sighting_id}/candidates",
+    response_model=CandidatePage,
+    responses=problem_responses(404),
+)
 def sighting_candidates(
     sighting_id: RecordId, principal: Reviewer, session: SessionDep, limit: CandidateLimit = 10
 ) -> CandidatePage:
@@ -39,7 +44,11 @@ def sighting_candidates(
     return CandidatePage(items=[_candidate(s, matches.get(s.report_id)) for s in scored])
 
 
-@router.get("/reports/{report_id}/candidates", response_model=CandidatePage)
+@router.get(
+    "/reports/{report_id}/candidates",
+    response_model=CandidatePage,
+    responses=problem_responses(404),
+)
 def report_candidates(
     report_id: RecordId, principal: Reviewer, session: SessionDep, limit: CandidateLimit = 10
 ) -> CandidatePage:
@@ -78,7 +87,7 @@ def list_matches(
     return MatchPage(items=[_match(m) for m in rows], next_cursor=next_cursor)
 
 
-@router.get("/matches/{match_id}", response_model=MatchDetail)
+@router.get("/matches/{match_id}", response_model=MatchDetail, responses=problem_responses(404))
 def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> MatchDetail:
     match = service.get_match(session, principal, match_id)
     report = reports.get_report(session, principal, match.report_id)
@@ -92,7 +101,11 @@ def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> M
     )
 
 
-@router.post("/matches/{match_id}/decision", response_model=MatchOut)
+@router.post(
+    "/matches/{match_id}/decision",
+    response_model=MatchOut,
+    responses=problem_responses(400, 404, 409, 413, 415),
+)
 def decide(
     match_id: RecordId, body: DecisionIn, principal: Reviewer, session: SessionDep
 ) -> MatchOut:
@@ -103,7 +116,11 @@ def decide(
     return _match(match)
 
 
-@router.get("/matches/{match_id}/history", response_model=HistoryPage)
+@router.get(
+    "/matches/{match_id}/history",
+    response_model=HistoryPage,
+    responses=problem_responses(404),
+)
 def match_history(match_id: RecordId, principal: Reviewer, session: SessionDep) -> HistoryPage:
     """Every proposal, withdrawal and decision, oldest first (append-only)."""
     match = service.get_match(session, principal, match_id)

@@ -86,24 +86,28 @@ def match_sightings(
     """Index sightings and refresh their proposals: one on arrival, a batch in a rematch.
 
     `shares` (name-term frequencies among reports) is looked up per sighting unless given.
+    Everything is read and scored before anything is written, so that on SQLite the write lock
+    is held only for the writes and parallel rematch workers score at the same time.
     """
     people = {sighting.id: engine.sighting_person(sighting) for sighting in sightings}
     keys = {sighting_id: matching.blocking_keys(person) for sighting_id, person in people.items()}
-    repository.replace_sighting_indexes(session, keys)
     reached = _reports_reached(session, keys)
     existing = repository.matches_for_sightings(session, people)
-    signature = engine.match_signature(threshold)
-    for sighting in sightings:
-        person = people[sighting.id]
-        scored = _rank_reports(
-            sighting.id,
+    ranked = {
+        sighting_id: _rank_reports(
+            sighting_id,
             person,
-            reached[sighting.id],
+            reached[sighting_id],
             shares if shares is not None else _shares(session, person),
         )
+        for sighting_id, person in people.items()
+    }
+    repository.replace_sighting_indexes(session, keys)
+    signature = engine.match_signature(threshold)
+    for sighting in sightings:
         _refresh_proposals(
             session,
-            scored,
+            ranked[sighting.id],
             existing.get(sighting.id, {}),
             key_of=lambda s: s.report_id,
             threshold=threshold,
@@ -132,10 +136,8 @@ def _rank_reports(
     reports: Mapping[str, matching.Person],
     shares: Mapping[str, float],
 ) -> list[Scored]:
-    scored = (
-        Scored(report_id, sighting_id, matching.compare(report, person, frequencies=shares))
-        for report_id, report in reports.items()
-    )
+    compared = matching.compare_each(person, reports, frequencies=shares)
+    scored = (Scored(report_id, sighting_id, c) for report_id, c in compared.items())
     return sorted(scored, key=lambda s: (-s.weight, s.report_id))
 
 

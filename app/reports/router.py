@@ -5,19 +5,27 @@ from fastapi import APIRouter, Path
 from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.problems import problem_responses
 from app.core.security import Principal, require
 from app.reports import service
 from app.reports.models import ReportStatus
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
 from app.users.models import Role
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(
+    prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422)
+)
 
 Filer = Annotated[Principal, require(Role.family, Role.coordinator, Role.admin)]
 ReportId = Annotated[str, Path(max_length=36)]
 
 
-@router.post("", status_code=201, response_model=ReportOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReportOut,
+    responses=problem_responses(400, 409, 413, 415),
+)
 def create_report(
     body: ReportIn,
     principal: Filer,
@@ -53,12 +61,14 @@ def list_reports(
     return ReportPage(items=[service.to_out(r, principal) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{report_id}", response_model=ReportOut)
+@router.get("/{report_id}", response_model=ReportOut, responses=problem_responses(404))
 def get_report(report_id: ReportId, principal: Filer, session: SessionDep) -> ReportOut:
     return service.to_out(service.get_report(session, principal, report_id), principal)
 
 
-@router.patch("/{report_id}", response_model=ReportOut)
+@router.patch(
+    "/{report_id}", response_model=ReportOut, responses=problem_responses(400, 404, 413, 415)
+)
 def amend_report(
     report_id: ReportId,
     body: ReportChanges,

@@ -5,18 +5,26 @@ from fastapi import APIRouter, Path
 from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.problems import problem_responses
 from app.core.security import Principal, require
 from app.sightings import service
 from app.sightings.schemas import SightingIn, SightingOut, SightingPage
 from app.users.models import Role
 
-router = APIRouter(prefix="/api/v1/sightings", tags=["sightings"])
+router = APIRouter(
+    prefix="/api/v1/sightings", tags=["sightings"], responses=problem_responses(401, 403, 422)
+)
 
 Observer = Annotated[Principal, require(Role.field, Role.coordinator, Role.admin)]
 SightingId = Annotated[str, Path(max_length=36)]
 
 
-@router.post("", status_code=201, response_model=SightingOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=SightingOut,
+    responses=problem_responses(400, 409, 413, 415),
+)
 def create_sighting(
     body: SightingIn,
     principal: Observer,
@@ -49,7 +57,7 @@ def list_sightings(
     )
 
 
-@router.get("/{sighting_id}", response_model=SightingOut)
+@router.get("/{sighting_id}", response_model=SightingOut, responses=problem_responses(404))
 def get_sighting(sighting_id: SightingId, principal: Observer, session: SessionDep) -> SightingOut:
     sighting = service.get_sighting(session, principal, sighting_id)
     return service.to_out(sighting, principal, with_source=True)

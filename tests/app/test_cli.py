@@ -5,11 +5,19 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, select
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.core.settings import Settings
+from app.main import create_app
+from app.matches.models import Match, MatchEvent
+from app.reports.models import Report
+from app.sightings.models import Sighting
 from app.users.models import User
 from app.users.service import hash_token
+from tests.app import payloads
+from tests.conftest import make_callers
 
 
 @pytest.fixture
@@ -99,3 +107,32 @@ def test_link_names_the_malformed_line(cli_database: str, tmp_path):
     assert result.returncode == 1
     assert "line 2" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_rematch_in_two_worker_processes(cli_database: str):
+    # Real commits on a file of its own: the workers are separate processes.
+    ridni("migrate", database_url=cli_database)
+    app = create_app(Settings(database_url=cli_database))
+    with app.state.session_factory() as session:
+        callers = make_callers(session)
+    with TestClient(app) as client:
+        for _ in range(3):
+            client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
+            client.post("/api/v1/sightings", json=payloads.sighting(),
+                        headers=callers.field.headers)
+    app.state.engine.dispose()
+    engine = create_engine(cli_database)
+    with engine.begin() as connection:
+        proposed = connection.scalar(select(func.count()).select_from(Match))
+        connection.execute(delete(MatchEvent))
+        connection.execute(delete(Match))
+        connection.execute(update(Report).values(matched_with=None))
+        connection.execute(update(Sighting).values(matched_with=None))
+
+    result = ridni("rematch", "--workers", "2", "--batch-size", "1", database_url=cli_database)
+
+    assert result.returncode == 0, result.stderr
+    assert "re-indexed 3 reports and re-matched 3 sightings" in result.stdout
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Match)) == proposed == 9
+    engine.dispose()
