@@ -21,12 +21,7 @@ class RequestBodyGuard:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _problem(
-                send,
-                413,
-                "Payload too large",
-                f"Request bodies are limited to {self.max_bytes} bytes.",
-            )
+            await self._too_large(send)
             return
         # Read the whole (bounded) body first, so an oversized chunked upload is refused
         # before the application has seen or stored any of it.
@@ -40,12 +35,7 @@ class RequestBodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await _problem(
-                    send,
-                    413,
-                    "Payload too large",
-                    f"Request bodies are limited to {self.max_bytes} bytes.",
-                )
+                await self._too_large(send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -63,6 +53,10 @@ class RequestBodyGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        detail = f"Request bodies are limited to {self.max_bytes} bytes."
+        await _problem(send, 413, "Payload too large", detail)
 
 
 def _declares_json(scope: Scope) -> bool:

@@ -7,25 +7,13 @@ from sqlalchemy import Row, Select, delete, false, func, insert, or_, select, up
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
+from app.core.person import PersonColumns
 from app.core.security import Principal
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
 
-_PERSON_COLUMNS = [
-    "given_name",
-    "family_name",
-    "patronymic",
-    "full_name",
-    "other_names",
-    "sex",
-    "birth_year",
-    "birth_month",
-    "birth_day",
-    "age_min",
-    "age_max",
-    "distinguishing_marks",
-]
+_PERSON_COLUMNS = list(PersonColumns.__annotations__)
 _REPORT_COLUMNS = [getattr(Report, c) for c in ["id", "home_settlement", *_PERSON_COLUMNS]]
 _SIGHTING_COLUMNS = [
     getattr(Sighting, c)
