@@ -6,9 +6,11 @@ back; tests of concurrency use `committed_app`, whose writes really commit.
 """
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -172,6 +174,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(REPO / "tests" / "matching"):
             item.add_marker(pytest.mark.nodb)
+
+
+# Cases Schemathesis generated per operation, printed before pytest's closing line.
+SCHEMATHESIS_CASES = pytest.StashKey[Counter[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    cases = config.stash.get(SCHEMATHESIS_CASES, None)
+    if cases:
+        terminalreporter.write_sep("-", "schemathesis: cases per operation")
+        for label, count in sorted(cases.items()):
+            terminalreporter.write_line(f"{count:6d}  {label}")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

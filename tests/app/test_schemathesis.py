@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app import payloads
-from tests.conftest import Callers
+from tests.conftest import SCHEMATHESIS_CASES, Callers
 
 SEED = 20240501
 # Hypothesis examples in the fuzzing phase; the examples and coverage phases add their own cases
@@ -130,28 +130,15 @@ class Tally:
     failed: bool = False
 
 
-CASES: Counter[str] = Counter()
-
-
-def _print_case_counts(config: pytest.Config) -> None:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not CASES:
-        return
-    reporter.write_sep("-", "schemathesis: cases per operation")
-    for label, count in sorted(CASES.items()):
-        reporter.write_line(f"{count:6d}  {label}")
-
-
 @pytest.fixture
 def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
     """Counts this test's cases, and fails it if generation silently produced too few."""
-    if not CASES:
-        request.config.add_cleanup(lambda: _print_case_counts(request.config))
+    counts = request.config.stash.setdefault(SCHEMATHESIS_CASES, Counter())
     tally = Tally()
     yield tally
     role = request.node.originalname.removeprefix("test_api_as_")
     for label, count in tally.cases.items():
-        CASES[f"{label} as {role}"] = count
+        counts[f"{label} as {role}"] = count
         request.node.user_properties.append(("schemathesis_cases", count))
     if tally.failed:
         return  # the failure itself is the report; the count would only add noise
