@@ -1,10 +1,12 @@
 """The Ridni web application."""
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.core.database import make_engine, make_session_factory
+from app.core.headers import SecurityHeaders
 from app.core.limits import RequestBodyGuard
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.settings import Settings, get_settings
@@ -30,6 +32,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     install_problem_handlers(app)
     app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        # Closed unless configured: only the listed origins may call from a browser.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        )
+    # Outermost, so that every answer has them, 413s and 415s included.
+    app.add_middleware(SecurityHeaders)
     app.include_router(reports_router)
     app.include_router(sightings_router)
     app.include_router(matches_router)
