@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +28,13 @@ from app.users.models import Role
 from app.users.service import create_user
 
 POSTGRES_URL_ENV = "RIDNI_TEST_DATABASE_URL"
+
+# No per-example deadline (the first example also loads the name tables), and under CI the same
+# examples every run, so that a red CI always means a change, never a new random draw.
+hypothesis_settings.register_profile(
+    "ridni", deadline=None, derandomize=os.environ.get("CI") == "true", print_blob=True
+)
+hypothesis_settings.load_profile("ridni")
 
 
 @pytest.fixture(scope="session")
