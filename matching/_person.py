@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from ._names import clerk_keys, given_index, patronymic_stems, place_index, surname_codes
 from ._text import normalize, skeletons, tokens
@@ -125,8 +125,19 @@ def _display(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
+@lru_cache(maxsize=100_000)
 def _token(word: str) -> NameToken:
     return NameToken(_display(word), normalize(word), skeletons(word))
+
+
+_V = TypeVar("_V", bound=Hashable)
+
+
+@lru_cache(maxsize=100_000)
+def _shared(value: _V) -> _V:
+    """One instance for equal values: records repeat surname keys, places and empty sets, and
+    a cache of 100,000 prepared reports holds one copy of each instead of one per record."""
+    return value
 
 
 def _words(text: str | None) -> list[str]:
@@ -258,21 +269,21 @@ def prepare(person: Person) -> Prepared:
         codes |= surname_codes(w)
     return Prepared(
         person=person,
-        given=tuple(_token(w) for w in (*given_words, *other_given)),
+        given=_shared(tuple(_token(w) for w in (*given_words, *other_given))),
         given_groups=groups,
         given_group_form=group_form,
-        family=family,
-        family_clerk=frozenset(clerk),
-        family_codes=frozenset(codes),
-        father_stems=frozenset(father_stems),
-        father_groups=idx.father_groups(frozenset(father_stems)),
+        family=_shared(family),
+        family_clerk=_shared(frozenset(clerk)),
+        family_codes=_shared(frozenset(codes)),
+        father_stems=_shared(frozenset(father_stems)),
+        father_groups=_shared(idx.father_groups(frozenset(father_stems))),
         patronymic_text=" ".join(_display(w) for w in patronymic_words) or None,
         sex=sex,
         sex_inferred=sex_inferred,
         dob=dob,
         birth_years=birth_years,
         observed_year=observed_year,
-        place_ids=place_ids,
-        place_skels=place_skels,
+        place_ids=_shared(place_ids),
+        place_skels=_shared(place_skels),
         place_text=person.settlement if place_skels else None,
     )

@@ -94,6 +94,8 @@ class Round:
 
     def work(self, factory: sessionmaker[Session], digits: str, done: Any) -> None:
         model = Report if self.kind == "reports" else Sighting
+        # Reports were all re-indexed in the round before; read each one once in this round.
+        reports_seen: dict[str, Any] = {}
         while ids := _next_batch(factory, model, self.signature, self.batch_size, digits):
             with factory() as session, session.begin():
                 if self.kind == "reports":
@@ -102,7 +104,11 @@ class Round:
                 else:
                     sightings = list(session.scalars(select(Sighting).where(Sighting.id.in_(ids))))
                     service.match_sightings(
-                        session, sightings, threshold=self.threshold, shares=self.shares
+                        session,
+                        sightings,
+                        threshold=self.threshold,
+                        shares=self.shares,
+                        known_reports=reports_seen,
                     )
             done(len(ids))
 

@@ -82,16 +82,19 @@ def match_sightings(
     *,
     threshold: float,
     shares: Mapping[str, float] | None = None,
+    known_reports: dict[str, matching.Person] | None = None,
 ) -> None:
     """Index sightings and refresh their proposals: one on arrival, a batch in a rematch.
 
     `shares` (name-term frequencies among reports) is looked up per sighting unless given.
+    `known_reports` lets a rematch, during which reports are not re-read, keep the reports it
+    has loaded from one batch to the next (it is filled as reports are read).
     Everything is read and scored before anything is written, so that on SQLite the write lock
     is held only for the writes and parallel rematch workers score at the same time.
     """
     people = {sighting.id: engine.sighting_person(sighting) for sighting in sightings}
     keys = {sighting_id: matching.blocking_keys(person) for sighting_id, person in people.items()}
-    reached = _reports_reached(session, keys)
+    reached = _reports_reached(session, keys, {} if known_reports is None else known_reports)
     existing = repository.matches_for_sightings(session, people)
     ranked = {
         sighting_id: _rank_reports(
@@ -116,13 +119,18 @@ def match_sightings(
 
 
 def _reports_reached(
-    session: Session, keys: Mapping[str, frozenset[str]]
+    session: Session, keys: Mapping[str, frozenset[str]], people: dict[str, matching.Person]
 ) -> dict[str, dict[str, matching.Person]]:
-    """The reports sharing a blocking key with each sighting: {sighting id: {report id: person}}."""
+    """The reports sharing a blocking key with each sighting: {sighting id: {report id: person}}.
+
+    Reports already in `people` are not read again; the others are read and added to it.
+    """
     by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
     ids = {sid: set().union(*(by_key.get(k, ()) for k in ks)) for sid, ks in keys.items()}
-    rows = repository.report_rows(session, (rid for rids in ids.values() for rid in rids))
-    people = {row.id: engine.report_person(row) for row in rows}
+    missing = {rid for rids in ids.values() for rid in rids if rid not in people}
+    people.update(
+        (row.id, engine.report_person(row)) for row in repository.report_rows(session, missing)
+    )
     return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
 
 
@@ -252,7 +260,7 @@ def warm_engine(session: Session) -> int:
 # --- live candidates -------------------------------------------------------------------------
 def candidates_for_sighting(session: Session, sighting: Sighting, limit: int) -> list[Scored]:
     person = engine.sighting_person(sighting)
-    reports = _reports_reached(session, {sighting.id: matching.blocking_keys(person)})
+    reports = _reports_reached(session, {sighting.id: matching.blocking_keys(person)}, {})
     return _rank_reports(sighting.id, person, reports[sighting.id], _shares(session, person))[
         :limit
     ]
