@@ -79,11 +79,6 @@ class Problem(Exception):
         return {}
 
 
-class BadRequest(Problem):
-    status = 400
-    title = "Bad request"
-
-
 class Unauthorized(Problem):
     status = 401
     title = "Unauthorized"
@@ -108,11 +103,6 @@ class NotFound(Problem):
 class Conflict(Problem):
     status = 409
     title = "Conflict"
-
-
-class PayloadTooLarge(Problem):
-    status = 413
-    title = "Payload too large"
 
 
 class Unprocessable(Problem):
