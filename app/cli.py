@@ -66,6 +66,27 @@ def _parser() -> argparse.ArgumentParser:
         help="propose candidates scoring at least this (default: the engine's)",
     )
     link.set_defaults(run=_link)
+
+    export = commands.add_parser(
+        "export", help="write a file for partners or other registries (recorded in the audit trail)"
+    ).add_subparsers(title="what")
+    pfif = export.add_parser(
+        "pfif", help="every report as a PFIF 1.4 person, confirmed sightings as notes"
+    )
+    matches = export.add_parser("matches", help="confirmed matches, as CSV or JSON")
+    reports = export.add_parser("reports", help="reports with a status, as CSV or JSON")
+    reports.add_argument("--status", choices=["open", "located", "closed"], default="open")
+    for command, kind in ((pfif, "pfif"), (matches, "matches"), (reports, "reports")):
+        if kind != "pfif":
+            command.add_argument("--format", choices=["csv", "json"], default="csv")
+        command.add_argument("--out", required=True, type=Path)
+        command.add_argument(
+            "--include-contacts",
+            action="store_true",
+            help="add the reporter's name, relationship, phone and email (admins; never a "
+            "sighting's source)",
+        )
+        command.set_defaults(run=_export, kind=kind)
     return parser
 
 
@@ -164,6 +185,52 @@ def _link(args: argparse.Namespace) -> int:
         print(f"error: {error.strerror}: {error.filename}", file=sys.stderr)
         return 1
     print(summary)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from app.core.database import make_engine, make_session_factory
+    from app.core.migrations import upgrade
+    from app.exports import service
+    from app.exports.schemas import ExportFormat
+    from app.exports.service import Export, ExportKind
+
+    export = Export(
+        ExportKind(args.kind),
+        format=ExportFormat(args.format) if args.kind != "pfif" else None,
+        status=args.status if args.kind == "reports" else None,
+        include_contacts=args.include_contacts,
+    )
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    counts: Counter[str] = Counter()
+    # Written beside the target and renamed at the end: a failed export leaves no partial file.
+    partial = args.out.with_name(f".{args.out.name}.partial")
+    try:
+        with sessions() as session, session.begin():
+            service.start(session, None, export)
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            for piece in service.stream(
+                sessions, None, export, pfif_domain=settings.pfif_domain, counts=counts
+            ):
+                out.write(piece)
+        partial.replace(args.out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        print(f"error: cannot write {args.out}: {error.strerror}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if export.kind == ExportKind.pfif:
+        written = f"{counts['persons']} persons and {counts['notes']} notes"
+    else:
+        written = f"{counts['rows']} rows"
+    contacts = " with reporters' contacts" if export.include_contacts else ""
+    print(f"wrote {written}{contacts} to {args.out}")
     return 0
 
 

@@ -10,6 +10,7 @@ from app.core.headers import SecurityHeaders
 from app.core.limits import RequestBodyGuard
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.settings import Settings, get_settings
+from app.exports.router import router as exports_router
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(sightings_router)
     app.include_router(matches_router)
+    app.include_router(exports_router)
 
     @app.get("/healthz", tags=["health"], responses=problem_responses(503))
     def healthz() -> JSONResponse:

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         description="A request still in flight after this long is taken as abandoned, "
         "so that a retry with the same Idempotency-Key may proceed.",
     )
+    pfif_domain: str = Field(
+        default="ridni.example",
+        pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+        max_length=200,
+        description="The domain in the record ids of PFIF exports (`DOMAIN/report.ID`): the "
+        "deployment's own, lower-case ASCII, so that other registries can tell its records apart.",
+    )
 
 
 @lru_cache

@@ -55,6 +55,9 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
             ("GET", "/api/v1/matches/{match_id}"),
             ("GET", "/api/v1/matches/{match_id}/history"),
             ("POST", "/api/v1/matches/{match_id}/decision"),
+            ("GET", "/api/v1/exports/pfif"),
+            ("GET", "/api/v1/exports/matches"),
+            ("GET", "/api/v1/exports/reports"),
         ]
     },
 }

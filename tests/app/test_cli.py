@@ -136,3 +136,75 @@ def test_rematch_in_two_worker_processes(cli_database: str):
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Match)) == proposed == 9
     engine.dispose()
+
+
+@pytest.fixture
+def located_child(cli_database: str) -> dict[str, str]:
+    """A file database with a report, a sighting of the same child and the match confirmed."""
+    ridni("migrate", database_url=cli_database)
+    app = create_app(Settings(database_url=cli_database))
+    with app.state.session_factory() as session:
+        callers = make_callers(session)
+    with TestClient(app) as client:
+        report = client.post(
+            "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+        ).json()
+        sighting = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        ).json()
+        queue = client.get("/api/v1/matches", headers=callers.coordinator.headers).json()
+        [match] = queue["items"]
+        decided = client.post(
+            f"/api/v1/matches/{match['id']}/decision",
+            json={"decision": "confirm", "note": "Same child.", "version": 1},
+            headers=callers.coordinator.headers,
+        )
+        assert decided.status_code == 200
+    app.state.engine.dispose()
+    return {"report": report["id"], "sighting": sighting["id"], "match": match["id"]}
+
+
+def test_export_pfif_writes_the_file_and_a_summary(cli_database: str, located_child, tmp_path):
+    out = tmp_path / "ridni.xml"
+    result = ridni("export", "pfif", "--out", str(out), database_url=cli_database)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote 1 persons and 1 notes to {out}" in result.stdout
+    text = out.read_text(encoding="utf-8")
+    assert f"ridni.example/report.{located_child['report']}" in text
+    assert f"ridni.example/sighting.{located_child['sighting']}" in text
+    assert "+380501234567" not in text and "Signal" not in text
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_export_matches_and_reports(cli_database: str, located_child, tmp_path):
+    matches = tmp_path / "matches.json"
+    result = ridni(
+        "export", "matches", "--format", "json", "--out", str(matches), database_url=cli_database
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wrote 1 rows" in result.stdout
+    [row] = json.loads(matches.read_text(encoding="utf-8"))
+    assert row["match_id"] == located_child["match"]
+    assert "reporter_phone" not in row
+
+    reports = tmp_path / "located.csv"
+    arguments = ["--status", "located", "--format", "csv", "--include-contacts"]
+    result = ridni(
+        "export", "reports", *arguments, "--out", str(reports), database_url=cli_database
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wrote 1 rows with reporters' contacts" in result.stdout
+    text = reports.read_text(encoding="utf-8")
+    assert located_child["report"] in text and "hanna@example.org" in text
+    assert "Signal" not in text
+
+
+def test_export_to_a_folder_that_does_not_exist_fails_and_leaves_nothing(
+    cli_database: str, tmp_path
+):
+    out = tmp_path / "missing" / "reports.csv"
+    result = ridni("export", "reports", "--out", str(out), database_url=cli_database)
+    assert result.returncode == 1
+    assert f"cannot write {out}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.parent.exists()

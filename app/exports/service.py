@@ -1,0 +1,296 @@
+"""Exports for partners and for other registries: who may have which, and what is in them.
+
+An export is authorised (and written to the audit trail) in the caller's transaction, before
+anything is sent; the file itself is then produced by a generator with a session of its own,
+reading in batches, so that the HTTP answer and the command line stream with constant memory.
+
+What never leaves: a sighting's `source` (in no export, for nobody), a sighting's notes and a
+report's circumstances (free text written for coordinators, not for partners). The reporter's
+contact is left out unless an admin asks for it (`include_contacts`); a coordinator asking is
+refused outright rather than quietly given less.
+"""
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Row
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core import pfif
+from app.core.dates import PartialDate
+from app.core.person import person_fields
+from app.core.problems import Forbidden
+from app.core.security import Principal
+from app.exports import repository
+from app.exports.formats import csv_chunks, json_chunks
+from app.exports.schemas import (
+    ExportFormat,
+    MatchRow,
+    MatchRowWithContacts,
+    ReportRow,
+    ReportRowWithContacts,
+)
+from app.users.models import Role
+
+BATCH_SIZE = 1000
+# What PFIF's `source_name` and a note's (required) `author_name` say: the repository, never
+# the person who filed or confirmed anything.
+SOURCE_NAME = "Ridni"
+# Whom the operator's commands read as: they have the database, so they see what an admin sees.
+OPERATOR = Principal(user_id="operator", role=Role.admin)
+
+
+class ExportKind(StrEnum):
+    pfif = "pfif"
+    matches = "matches"
+    reports = "reports"
+
+
+@dataclass(frozen=True)
+class Export:
+    """What was asked for: the audit trail records exactly this."""
+
+    kind: ExportKind
+    format: ExportFormat | None = None  # None for PFIF, which is XML
+    status: str | None = None  # reports only
+    include_contacts: bool = False
+
+
+def start(session: Session, principal: Principal | None, export: Export) -> None:
+    """Let the export begin, in the caller's transaction: 403 unless the caller may have it
+    (coordinators and admins; the reporter's contact for admins only). `None` is the operator
+    on the command line, who has the database anyway."""
+    if principal is None:
+        return
+    if not principal.sees_everything:
+        raise Forbidden("This role may not export.")
+    if export.include_contacts and principal.role != Role.admin:
+        raise Forbidden("Only an admin may export reporters' contacts.")
+
+
+def media_type(export: Export) -> str:
+    if export.kind == ExportKind.pfif:
+        return pfif.MEDIA_TYPE
+    return "text/csv; charset=utf-8" if export.format == ExportFormat.csv else "application/json"
+
+
+def file_name(export: Export) -> str:
+    suffix = "xml" if export.kind == ExportKind.pfif else str(export.format)
+    status = f"-{export.status}" if export.status else ""
+    return f"ridni-{export.kind}{status}.{suffix}"
+
+
+def stream(
+    sessions: sessionmaker[Session],
+    principal: Principal | None,
+    export: Export,
+    *,
+    pfif_domain: str,
+    batch_size: int = BATCH_SIZE,
+    counts: Counter[str] | None = None,
+) -> Iterator[str]:
+    """The export's text, a batch at a time, read in a session of its own. `counts`, if given,
+    is told how many `rows` (or PFIF `persons` and `notes`) were written."""
+    principal = principal or OPERATOR
+    counts = Counter() if counts is None else counts
+    with sessions() as session:
+        if export.kind == ExportKind.pfif:
+            yield from _pfif(session, principal, export, pfif_domain, batch_size, counts)
+            return
+        model: type[BaseModel]
+        items: Iterator[BaseModel]
+        if export.kind == ExportKind.matches:
+            model = MatchRowWithContacts if export.include_contacts else MatchRow
+            rows = repository.confirmed_match_rows(
+                session, principal, contacts=export.include_contacts, batch_size=batch_size
+            )
+            items = (model.model_validate(_match_row(row)) for row in _counted(rows, counts))
+        else:
+            model = ReportRowWithContacts if export.include_contacts else ReportRow
+            rows = repository.report_rows(
+                session,
+                principal,
+                status=export.status,
+                contacts=export.include_contacts,
+                batch_size=batch_size,
+            )
+            items = (model.model_validate(_report_row(row)) for row in _counted(rows, counts))
+        if export.format == ExportFormat.csv:
+            yield from csv_chunks(model, items, rows_per_chunk=batch_size)
+        else:
+            yield from json_chunks(items, rows_per_chunk=batch_size)
+
+
+def _counted(
+    rows: Iterator[Row[Any]], counts: Counter[str], key: str = "rows"
+) -> Iterator[Row[Any]]:
+    for row in rows:
+        counts[key] += 1
+        yield row
+
+
+def _birth(row: Any, prefix: str = "") -> str | None:
+    year = getattr(row, f"{prefix}birth_year")
+    if year is None:
+        return None
+    return str(
+        PartialDate(year, getattr(row, f"{prefix}birth_month"), getattr(row, f"{prefix}birth_day"))
+    )
+
+
+def _contacts(row: Row[Any], prefix: str = "") -> dict[str, Any]:
+    names = ["reporter_name", "reporter_relationship", "reporter_phone", "reporter_email"]
+    mapping = row._mapping
+    return {name: mapping[f"{prefix}{name}"] for name in names if f"{prefix}{name}" in mapping}
+
+
+def _match_row(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "match_id": row.id,
+        "report_id": row.report_id,
+        "sighting_id": row.sighting_id,
+        "score": row.score,
+        "decided_at": row.decided_at,
+        "child_given_name": row.report_given_name,
+        "child_family_name": row.report_family_name,
+        "child_patronymic": row.report_patronymic,
+        "child_full_name": row.report_full_name,
+        "child_other_names": list(row.report_other_names or []),
+        "child_date_of_birth": _birth(row, "report_"),
+        "child_home_settlement": row.report_home_settlement,
+        "sighting_origin_settlement": row.sighting_origin_settlement,
+        "sighting_observed_on": row.sighting_observed_on,
+        "sighting_location": row.sighting_location,
+        "sighting_source_type": row.sighting_source_type,
+        **_contacts(row, "report_"),
+    }
+
+
+def _report_row(row: Row[Any]) -> dict[str, Any]:
+    person = person_fields(row)
+    age = person["age_estimate"]
+    last_seen = (
+        str(PartialDate(row.last_seen_year, row.last_seen_month, row.last_seen_day))
+        if row.last_seen_year is not None
+        else None
+    )
+    return {
+        "report_id": row.id,
+        "status": row.status,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "given_name": person["given_name"],
+        "family_name": person["family_name"],
+        "patronymic": person["patronymic"],
+        "full_name": person["full_name"],
+        "other_names": person["other_names"],
+        "sex": person["sex"],
+        "date_of_birth": person["date_of_birth"],
+        "age_min": age["min"] if age else None,
+        "age_max": age["max"] if age else None,
+        "distinguishing_marks": person["distinguishing_marks"],
+        "home_settlement": row.home_settlement,
+        "last_seen_date": last_seen,
+        "last_seen_place": row.last_seen_place,
+        **_contacts(row),
+    }
+
+
+# --- PFIF ---------------------------------------------------------------------------------
+
+
+def person_record_id(domain: str, report_id: str) -> str:
+    return f"{domain}/report.{report_id}"
+
+
+def note_record_id(domain: str, sighting_id: str) -> str:
+    return f"{domain}/sighting.{sighting_id}"
+
+
+def _pfif(
+    session: Session,
+    principal: Principal,
+    export: Export,
+    domain: str,
+    batch_size: int,
+    counts: Counter[str],
+) -> Iterator[str]:
+    reports = repository.report_rows(
+        session, principal, status=None, contacts=export.include_contacts, batch_size=batch_size
+    )
+    persons = (_pfif_person(row, domain) for row in _counted(reports, counts, "persons"))
+    # The second query starts only once every person is written (generators are lazy).
+    matches = (
+        _pfif_note(row, domain)
+        for row in _counted(
+            repository.confirmed_match_rows(
+                session, principal, contacts=False, batch_size=batch_size
+            ),
+            counts,
+            "notes",
+        )
+    )
+    yield from pfif.write_document(persons, matches)
+
+
+def _pfif_person(row: Row[Any], domain: str) -> dict[str, str | None]:
+    person = person_fields(row)
+    given = person["given_name"]
+    if given and person["patronymic"]:
+        # PFIF's given_name is "the given name, then any middle names": the patronymic.
+        given = f"{given} {person['patronymic']}"
+    composed = " ".join(part for part in (given, person["family_name"]) if part)
+    record: dict[str, str | None] = {
+        "person_record_id": person_record_id(domain, row.id),
+        "entry_date": pfif.utc_time(row.created_at),
+        "source_name": SOURCE_NAME,
+        "source_date": pfif.utc_time(row.updated_at),
+        "full_name": person["full_name"] or composed,
+        "given_name": given,
+        "family_name": person["family_name"],
+        "alternate_names": "\n".join(person["other_names"]) or None,
+        "description": person["distinguishing_marks"],
+        "sex": person["sex"] if person["sex"] in ("male", "female") else None,
+        "date_of_birth": person["date_of_birth"],
+        "age": _pfif_age(person["age_estimate"]),
+        "home_city": row.home_settlement,
+    }
+    mapping = row._mapping
+    if "reporter_name" in mapping:
+        # The schema constrains these two; a contact PFIF cannot carry is left out, not mangled.
+        email, phone = mapping["reporter_email"], mapping["reporter_phone"]
+        record["author_name"] = mapping["reporter_name"]
+        record["author_email"] = email if email and pfif.EMAIL.fullmatch(email) else None
+        record["author_phone"] = phone if phone and pfif.PHONE.fullmatch(phone) else None
+    return record
+
+
+def _pfif_age(age: dict[str, int] | None) -> str | None:
+    """PFIF 1.4 takes an age or an inclusive range `min-max`."""
+    if age is None:
+        return None
+    return str(age["min"]) if age["min"] == age["max"] else f"{age['min']}-{age['max']}"
+
+
+def _pfif_note(row: Row[Any], domain: str) -> dict[str, str | None]:
+    """A confirmed sighting as a note on its report: when and where the child was seen and
+    from what kind of source; never who the source is, nor the field contact's notes."""
+    decided = pfif.utc_time(row.decided_at or row.updated_at)
+    seen = f"Seen on {row.sighting_observed_on}" if row.sighting_observed_on else "Seen"
+    if row.sighting_location:
+        seen += f" in {row.sighting_location}"
+    return {
+        "note_record_id": note_record_id(domain, row.sighting_id),
+        "person_record_id": person_record_id(domain, row.report_id),
+        "entry_date": decided,
+        "author_name": SOURCE_NAME,
+        "source_date": decided,
+        "status": "believed_alive",
+        "last_known_location": row.sighting_location,
+        "text": f"{seen} (source type: {row.sighting_source_type}). A coordinator confirmed on "
+        f"{decided[:10]} that this sighting is this child.",
+    }
