@@ -210,6 +210,7 @@ def _export(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     # Written beside the target and renamed at the end: a failed export leaves no partial file.
     partial = args.out.with_name(f".{args.out.name}.partial")
+    started = perf_counter()
     try:
         with sessions() as session, session.begin():
             service.start(session, None, export)
@@ -230,7 +231,7 @@ def _export(args: argparse.Namespace) -> int:
     else:
         written = f"{counts['rows']} rows"
     contacts = " with reporters' contacts" if export.include_contacts else ""
-    print(f"wrote {written}{contacts} to {args.out}")
+    print(f"wrote {written}{contacts} to {args.out} in {perf_counter() - started:.1f} s")
     return 0
 
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import StringIO
 from typing import IO, Literal, cast
-from xml.etree.ElementTree import Element, ParseError
+from xml.sax import SAXParseException
+from xml.sax.expatreader import ExpatLocator
+from xml.sax.handler import ContentHandler, feature_namespaces
 from xml.sax.saxutils import XMLGenerator
-from xml.sax.xmlreader import AttributesNSImpl
+from xml.sax.xmlreader import AttributesNSImpl, Locator
 
 from defusedxml import DefusedXmlException, DTDForbidden
-from defusedxml.ElementTree import iterparse
+from defusedxml.expatreader import DefusedExpatParser
 
 NAMESPACE = "http://zesty.ca/pfif/1.4"
 MEDIA_TYPE = "application/pfif+xml"
@@ -166,35 +168,34 @@ def _drain(buffer: StringIO) -> str:
 
 @dataclass
 class Record:
-    """One person or note as read: its position among the records of its kind, and its fields
-    (under their PFIF 1.4 names; unknown elements are ignored, as extensions may add them)."""
+    """One person or note as read: the line it starts on, and its fields (under their PFIF 1.4
+    names; unknown elements are ignored, as extensions may add them)."""
 
     kind: Kind
-    number: int
+    line: int
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def read_records(source: IO[bytes]) -> Iterator[Record]:
-    """Each person and note of a PFIF 1.2, 1.3 or 1.4 document, in file order.
+def read_records(source: IO[bytes], *, chunk_size: int = 64 * 1024) -> Iterator[Record]:
+    """Each person and note of a PFIF 1.2, 1.3 or 1.4 document, in file order, as the file is
+    read (a chunk at a time: memory stays flat however long the file).
 
-    A note inside a person gets that person's `person_record_id` when it has none. Raises
-    `PfifError`, with a reason a person can act on, when the file is not well-formed XML, is not
-    PFIF, or declares a document type (which is how entity expansion bombs and external
-    entities get in: PFIF never needs one).
+    A note written inside a person follows that person and gets its `person_record_id` when
+    it has none. Raises `PfifError`, with a reason a person can act on, when the file is not
+    well-formed XML, is not PFIF, or declares a document type (which is how entity expansion
+    bombs and external entities get in: PFIF never needs one).
     """
-    reader = _Reader()
+    handler = _Handler()
+    parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser.setFeature(feature_namespaces, True)
+    parser.setContentHandler(handler)
+    # `parse` would hand the handler a locator; `feed`, which streams, leaves that to us.
+    handler.setDocumentLocator(ExpatLocator(parser))
     try:
-        for event, element in iterparse(
-            source,
-            events=("start", "end"),
-            forbid_dtd=True,
-            forbid_entities=True,
-            forbid_external=True,
-        ):
-            if event == "start":
-                reader.start(element)
-            else:
-                yield from reader.end(element)
+        while chunk := source.read(chunk_size):
+            parser.feed(chunk)
+            yield from handler.take()
+        parser.close()
     except DTDForbidden:
         raise PfifError(
             "the file declares a document type (DOCTYPE); PFIF never needs one, and it is how "
@@ -202,72 +203,100 @@ def read_records(source: IO[bytes]) -> Iterator[Record]:
         ) from None
     except DefusedXmlException:
         raise PfifError("the file uses entities or external references; it was not read") from None
-    except ParseError as error:
-        line, column = error.position
-        raise PfifError(f"not well-formed XML (line {line}, column {column})") from None
+    except SAXParseException as error:
+        raise PfifError(
+            f"not well-formed XML (line {error.getLineNumber()}, column {error.getColumnNumber()})"
+        ) from None
+    if handler.namespace is None:
+        raise PfifError("the file is empty")
+    yield from handler.take()
 
 
-class _Reader:
-    """Turns iterparse events into records, keeping no more than the record being read."""
+# A field's text is kept up to this length: longer values fail validation all the same, and a
+# file cannot make the reader hold more than this per field.
+_FIELD_CHARS = 20_000
+
+
+class _Handler(ContentHandler):
+    """SAX events to records. Holds only the record being read (and, for a person, the notes
+    written inside it)."""
 
     def __init__(self) -> None:
-        self.root: Element | None = None
-        self.prefix = ""
-        self.depth = 0
-        self.person: Element | None = None
-        self.pending: list[dict[str, str]] = []
-        self.counts = {"person": 0, "note": 0}
+        super().__init__()
+        self.namespace: str | None = None
+        self.path: list[str | None] = []  # local names of the open elements (None: foreign)
+        self.person: Record | None = None
+        self.inner_notes: list[Record] = []
+        self.note: Record | None = None
+        self.text: list[str] | None = None
+        self.text_chars = 0
+        self.ready: list[Record] = []
+        self.locator: Locator | None = None
 
-    def start(self, element: Element) -> None:
-        self.depth += 1
-        if self.depth == 1:
-            namespace, _, local = element.tag.removeprefix("{").partition("}")
+    def take(self) -> list[Record]:
+        ready, self.ready = self.ready, []
+        return ready
+
+    def setDocumentLocator(self, locator: Locator) -> None:
+        self.locator = locator
+
+    def _line(self) -> int:
+        return (self.locator.getLineNumber() or 0) if self.locator is not None else 0
+
+    def startElementNS(
+        self, name: tuple[str | None, str], qname: str | None, attrs: object
+    ) -> None:
+        namespace, local = name
+        if not self.path:
             if local != "pfif" or namespace not in READ_NAMESPACES:
                 raise PfifError(
                     "not a PFIF document: the root element must be pfif in the namespace "
                     f"{NAMESPACE}"
                 )
-            self.root = element
-            self.prefix = f"{{{namespace}}}"
-        elif self.depth == 2 and element.tag == f"{self.prefix}person":
-            self.person = element
+            self.namespace = namespace
+        ours = local if namespace == self.namespace else None
+        parent = self.path[-1] if self.path else None
+        self.path.append(ours)
+        self.text = None
+        if ours == "person" and len(self.path) == 2:
+            self.person = Record("person", self._line())
+        elif ours == "note" and (
+            len(self.path) == 2 or (len(self.path) == 3 and self.person is not None)
+        ):
+            self.note = Record("note", self._line())
+        elif parent in ("person", "note") and self._record() is not None and ours is not None:
+            self.text, self.text_chars = [], 0
 
-    def end(self, element: Element) -> list[Record]:
-        """The records this element completes: a top-level note, or a person and the notes
-        written inside it (which get its `person_record_id` when they have none)."""
-        self.depth -= 1
-        kind = element.tag.removeprefix(self.prefix)
-        if kind == "note" and self.depth == 2 and self.person is not None:
-            self.pending.append(self._fields(kind, element))
-            self.person.remove(element)
-            return []
-        if kind not in ("person", "note") or self.depth != 1 or self.root is None:
-            return []
-        self.root.remove(element)
-        if kind == "note":
-            return [self._record("note", self._fields(kind, element))]
-        person = self._record("person", self._fields(kind, element))
-        owner = person.fields.get("person_record_id")
-        notes = [
-            self._record("note", {"person_record_id": owner, **n} if owner else n)
-            for n in self.pending
-        ]
-        self.person, self.pending = None, []
-        return [person, *notes]
+    def characters(self, content: str) -> None:
+        if self.text is not None and self.text_chars < _FIELD_CHARS:
+            self.text.append(content[: _FIELD_CHARS - self.text_chars])
+            self.text_chars += len(content)
 
-    def _record(self, kind: Kind, fields: dict[str, str]) -> Record:
-        self.counts[kind] += 1
-        return Record(kind, self.counts[kind], fields)
+    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
+        ours = self.path.pop()
+        if ours == "note" and self.note is not None and len(self.path) in (1, 2):
+            if self.person is not None and len(self.path) == 2:
+                self.inner_notes.append(self.note)
+            else:
+                self.ready.append(self.note)
+            self.note = None
+        elif ours == "person" and self.person is not None and len(self.path) == 1:
+            owner = self.person.fields.get("person_record_id")
+            for note in self.inner_notes:
+                if owner:
+                    note.fields.setdefault("person_record_id", owner)
+            self.ready += [self.person, *self.inner_notes]
+            self.person, self.inner_notes = None, []
+        elif self.text is not None and ours is not None:
+            record = self._record()
+            allowed = PERSON_FIELDS if record is self.person else NOTE_FIELDS
+            field_name = _RENAMED.get(ours, ours)
+            value = "".join(self.text).strip()
+            if record is not None and field_name in allowed and value:
+                record.fields[field_name] = value
+            self.text = None
+        else:
+            self.text = None
 
-    def _fields(self, kind: str, element: Element) -> dict[str, str]:
-        allowed = PERSON_FIELDS if kind == "person" else NOTE_FIELDS
-        fields: dict[str, str] = {}
-        for child in element:
-            if not child.tag.startswith(self.prefix) or len(child):
-                continue
-            name = child.tag.removeprefix(self.prefix)
-            name = _RENAMED.get(name, name)
-            value = (child.text or "").strip()
-            if name in allowed and value:
-                fields[name] = value
-        return fields
+    def _record(self) -> Record | None:
+        return self.note if self.note is not None else self.person

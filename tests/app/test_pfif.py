@@ -117,13 +117,20 @@ class TestRead:
         [person] = read(document)
         assert person.fields == {"full_name": "Артем"}
 
-    def test_records_are_numbered_per_kind(self):
+    def test_each_record_knows_the_line_it_starts_on(self):
         document = "".join(pfif.write_document([PERSON, PERSON], [NOTE]))
-        assert [(r.kind, r.number) for r in read(document)] == [
-            ("person", 1),
-            ("person", 2),
-            ("note", 1),
-        ]
+        lines = document.splitlines()
+        found = [(r.kind, r.line) for r in read(document)]
+        assert [kind for kind, _ in found] == ["person", "person", "note"]
+        for kind, line in found:
+            assert lines[line - 1].strip() == f"<pfif:{kind}>"
+
+    def test_a_large_file_is_read_a_chunk_at_a_time(self):
+        many = pfif.write_document([PERSON] * 2000, [])
+        source = io.BytesIO("".join(many).encode())
+        records = pfif.read_records(source, chunk_size=4096)
+        next(records)
+        assert source.tell() < len(source.getvalue()) / 10
 
 
 class TestHostileInput:
