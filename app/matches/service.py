@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 import matching
 from app.core.models import utcnow
@@ -327,15 +328,25 @@ def _refuse_second_confirmation(session: Session, match: Match) -> None:
 
 
 def _apply_to_report(session: Session, match: Match, decision: Decision, before: str) -> None:
+    """Set the report's coarse status, the one thing its family may learn of a decision.
+
+    Its `updated_at` is kept, so that a confirmation later taken back leaves no trace that a
+    family could see.
+    """
     report = session.get(Report, match.report_id)
     if report is None:
         return
+    status = report.status
     if decision == Decision.confirm:
-        report.status = ReportStatus.located.value
+        status = ReportStatus.located.value
     elif (
         decision == Decision.reopen
         and before == MatchStatus.confirmed
         and report.status == ReportStatus.located
         and repository.confirmed_count_for_report(session, report.id) == 0
     ):
-        report.status = ReportStatus.open.value
+        status = ReportStatus.open.value
+    if status != report.status:
+        report.status = status
+        # Written back unchanged, so that the column's onupdate does not stamp the decision.
+        flag_modified(report, "updated_at")

@@ -356,3 +356,41 @@ def test_two_coordinators_deciding_at_once_one_wins(
         ).json()["items"]
     assert codes == [200, 409]
     assert len([h for h in history if h["actor_id"] is not None]) == 1
+
+
+class TestWhatAFamilySees:
+    """No answer to a family tells whether its child has been sighted: proposals, rejections
+    and withdrawn confirmations leave its view exactly as it was, timestamps included; a
+    confirmation changes the coarse status and nothing else."""
+
+    @staticmethod
+    def family_view(client: TestClient, callers: Callers, report_id: str) -> list[Any]:
+        return [
+            client.get(path, headers=callers.family.headers).json()
+            for path in (f"/api/v1/reports/{report_id}", "/api/v1/reports")
+        ]
+
+    def test_only_a_confirmation_shows_and_only_as_the_status(
+        self, client: TestClient, callers: Callers
+    ):
+        report = client.post(
+            "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+        ).json()
+        before = self.family_view(client, callers, report["id"])
+
+        client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
+        [match] = queue(client, callers, "proposed")
+        assert self.family_view(client, callers, report["id"]) == before
+
+        match = decide(client, callers.coordinator, match, "reject").json()
+        assert self.family_view(client, callers, report["id"]) == before
+        match = decide(client, callers.coordinator, match, "reopen").json()
+        assert self.family_view(client, callers, report["id"]) == before
+
+        match = decide(client, callers.coordinator, match, "confirm").json()
+        single, listed = self.family_view(client, callers, report["id"])
+        assert single == {**before[0], "status": "located"}
+        assert listed == {"items": [single], "next_cursor": None}
+
+        decide(client, callers.coordinator, match, "reopen")
+        assert self.family_view(client, callers, report["id"]) == before
