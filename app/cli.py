@@ -3,12 +3,15 @@
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from time import perf_counter
 
+from sqlalchemy.orm import Session
+
 from app.core.settings import get_settings
-from app.users.models import Role
+from app.users.models import Role, User
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=[role.value for role in Role])
     add.set_defaults(run=_users_add)
+    listing = users.add_parser("list", help="list users: id, role, state, token expiry, name")
+    listing.set_defaults(run=_users_list)
+    token = users.add_parser(
+        "token",
+        help="issue a new token for a user (the old one stops working); "
+        "it is printed as the last line, shown once",
+    )
+    token.add_argument("--user", required=True, help="the user's id, or its name if unique")
+    token.set_defaults(run=_users_token)
+    revoke = users.add_parser("revoke", help="revoke a user's token at once")
+    revoke.add_argument("--user", required=True, help="the user's id, or its name if unique")
+    revoke.set_defaults(run=_users_revoke)
 
     rematch = commands.add_parser(
         "rematch", help="recompute candidate keys and proposals for every record (resumable)"
@@ -136,6 +151,83 @@ def _users_add(args: argparse.Namespace) -> int:
     engine.dispose()
     print(f"created {user.role} user {user.id}; its token is shown once, below:")
     print(token)
+    return 0
+
+
+def _users_list(_args: argparse.Namespace) -> int:
+    from app.core.database import make_engine, make_session_factory
+    from app.core.migrations import upgrade
+    from app.core.models import utcnow
+    from app.users.repository import everyone
+    from app.users.service import token_expires_at
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    lifetime = timedelta(days=settings.token_lifetime_days)
+    engine = make_engine(settings.database_url)
+    now = utcnow()
+    with make_session_factory(engine)() as session:
+        for user in everyone(session):
+            expires_at = token_expires_at(user, lifetime)
+            if expires_at is None:
+                validity = "no token"
+            elif expires_at <= now:
+                validity = f"expired {expires_at:%Y-%m-%d}"
+            else:
+                validity = f"expires {expires_at:%Y-%m-%d}"
+            state = "disabled" if user.disabled else "enabled"
+            print(f"{user.id}  {user.role:<11}  {state:<8}  {validity:<18}  {user.name}")
+    engine.dispose()
+    return 0
+
+
+def _users_token(args: argparse.Namespace) -> int:
+    from app.users.service import issue_token
+
+    settings = get_settings()
+    lifetime = timedelta(days=settings.token_lifetime_days)
+
+    def issue(session: Session, user: User) -> str:
+        issued = issue_token(session, user, lifetime=lifetime)
+        note = " (the user is disabled: it works once enabled)" if user.disabled else ""
+        return (
+            f"new token for {user.role} user {user.id}, valid until "
+            f"{issued.expires_at:%Y-%m-%d %H:%M} UTC{note}; the old one no longer works. "
+            f"Shown once, below:\n{issued.token}"
+        )
+
+    return _on_user(args.user, issue)
+
+
+def _users_revoke(args: argparse.Namespace) -> int:
+    from app.users.service import revoke_token
+
+    def revoke(session: Session, user: User) -> str:
+        revoke_token(session, user)
+        return f"revoked the token of {user.role} user {user.id}; `ridni users token` issues one"
+
+    return _on_user(args.user, revoke)
+
+
+def _on_user(reference: str, action: Callable[[Session, User], str]) -> int:
+    """Run `action` on the user named by id (or unique name) in one transaction; print what
+    it says."""
+    from app.core.database import make_engine, make_session_factory
+    from app.core.migrations import upgrade
+    from app.users.service import find_user
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            message = action(session, find_user(session, reference))
+    except LookupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(message)
     return 0
 
 

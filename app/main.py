@@ -14,6 +14,7 @@ from app.exports.router import router as exports_router
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
+from app.users.router import router as users_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
     # Outermost, so that every answer has them, 413s and 415s included.
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sightings_router)
     app.include_router(matches_router)
     app.include_router(exports_router)
+    app.include_router(users_router)
 
     @app.get("/healthz", tags=["health"], responses=problem_responses(503))
     def healthz() -> JSONResponse:

@@ -1,12 +1,14 @@
 """Who is calling: bearer-token authentication and role gates."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.database import SessionDep
+from app.core.deps import SettingsDep
 from app.core.problems import Forbidden, Unauthorized
 from app.users import service as users
 from app.users.models import Role
@@ -23,16 +25,23 @@ class Principal:
 
 
 # Declares the scheme in the OpenAPI schema; the answer to a missing token stays ours (401).
-_bearer = HTTPBearer(auto_error=False, description="A token made by `ridni users add`.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token made by `ridni users add` or `ridni users token`, or by an admin "
+    "through `/api/v1/users`; it expires, and an admin can revoke it.",
+)
 
 
 def current_principal(
     session: SessionDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller of a valid token; 401, one answer for every reason, otherwise."""
     if credentials is None or not credentials.credentials.strip():
         raise Unauthorized()
-    user = users.authenticate(session, credentials.credentials.strip())
+    lifetime = timedelta(days=settings.token_lifetime_days)
+    user = users.authenticate(session, credentials.credentials.strip(), lifetime=lifetime)
     if user is None:
         raise Unauthorized()
     return Principal(user_id=user.id, role=Role(user.role))

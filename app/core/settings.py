@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         description="The domain in the record ids of PFIF exports (`DOMAIN/report.ID`): the "
         "deployment's own, lower-case ASCII, so that other registries can tell its records apart.",
     )
+    token_lifetime_days: int = Field(
+        default=90,
+        gt=0,
+        le=3650,
+        description="A bearer token stops working this many days after it was issued.",
+    )
 
 
 @lru_cache

@@ -60,6 +60,18 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
             ("GET", "/api/v1/exports/reports"),
         ]
     },
+    # User management is for admins alone; coordinators see every record but manage nobody.
+    **{
+        (method, path): {F: (403, 403), FI: (403, 403), C: (403, 403), A: (status, status)}
+        for method, path, status in [
+            ("GET", "/api/v1/users", 200),
+            ("POST", "/api/v1/users", 201),
+            ("GET", "/api/v1/users/{user_id}", 200),
+            ("PATCH", "/api/v1/users/{user_id}", 200),
+            ("POST", "/api/v1/users/{user_id}/tokens", 201),
+            ("DELETE", "/api/v1/users/{user_id}/tokens", 204),
+        ]
+    },
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -71,6 +83,8 @@ BODIES: dict[tuple[str, str], Any] = {
         "note": "Different child: another mother.",
         "version": 1,
     },
+    ("POST", "/api/v1/users"): {"name": "Volunteer 18", "role": "field"},
+    ("PATCH", "/api/v1/users/{user_id}"): {"disabled": False},
 }
 
 
@@ -100,7 +114,8 @@ def _record_ids(
     client: TestClient, session: Session, callers: Callers, role: Role, whose: str
 ) -> dict[str, str]:
     """A report and a sighting of one child, belonging to the caller (own) or to somebody else
-    (other), and the match the service proposed between them."""
+    (other), the match the service proposed between them, and the caller (own) or another user
+    (other)."""
     report_owner = (
         callers.family2
         if whose == OTHER
@@ -121,6 +136,7 @@ def _record_ids(
         "report_id": report.json()["id"],
         "sighting_id": sighting.json()["id"],
         "match_id": match.id,
+        "user_id": callers.family2.user_id if whose == OTHER else callers.of(role).user_id,
     }
 
 
@@ -153,7 +169,7 @@ def test_no_token_or_a_bad_one_is_401(
 ):
     method, template = route
     nobody = "00000000-0000-4000-8000-000000000000"
-    path = template.format(report_id=nobody, sighting_id=nobody, match_id=nobody)
+    path = template.format(report_id=nobody, sighting_id=nobody, match_id=nobody, user_id=nobody)
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     response = client.request(method, path, json=BODIES.get(route), headers=headers)
     assert response.status_code == 401

@@ -9,13 +9,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.core.migrations import upgrade
 from app.core.settings import Settings
 from app.main import create_app
 from app.matches.models import Match, MatchEvent
 from app.reports.models import Report
 from app.sightings.models import Sighting
-from app.users.models import User
-from app.users.service import hash_token
+from app.users.models import Role, User
+from app.users.service import create_user, hash_token
 from tests.app import payloads
 from tests.conftest import make_callers
 
@@ -51,6 +52,73 @@ def test_users_add_prints_a_working_token_once_and_stores_its_hash(cli_database:
         assert user.token_hash == hash_token(token)
         assert token not in user.token_hash
     engine.dispose()
+
+
+def _add(name: str, role: Role, database_url: str) -> tuple[str, str]:
+    """A user made in-process (quicker than the command): its id and token."""
+    upgrade(database_url)
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        user, token = create_user(session, name=name, role=role)
+        user_id = user.id
+    engine.dispose()
+    return user_id, token
+
+
+def _works(database_url: str, token: str) -> bool:
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app) as client:
+        status = client.get(
+            "/api/v1/reports", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+    app.state.engine.dispose()
+    return status != 401
+
+
+def test_users_revoke_by_id_then_token_by_unique_name(cli_database: str):
+    user_id, token = _add("Volunteer 17", Role.field, cli_database)
+    assert _works(cli_database, token)
+
+    revoked = ridni("users", "revoke", "--user", user_id, database_url=cli_database)
+    assert revoked.returncode == 0, revoked.stderr
+    assert user_id in revoked.stdout
+    assert not _works(cli_database, token)
+
+    issued = ridni("users", "token", "--user", "Volunteer 17", database_url=cli_database)
+    assert issued.returncode == 0, issued.stderr
+    new_token = issued.stdout.strip().splitlines()[-1]
+    assert new_token.startswith("rdn_") and new_token != token
+    assert _works(cli_database, new_token)
+
+
+def test_users_token_refuses_an_ambiguous_name(cli_database: str):
+    _add("Олена", Role.family, cli_database)
+    _add("Олена", Role.family, cli_database)
+    result = ridni("users", "token", "--user", "Олена", database_url=cli_database)
+    assert result.returncode == 1
+    assert "2 users have that name" in result.stderr
+    assert "rdn_" not in result.stdout
+
+
+def test_users_list_shows_no_token_or_hash(cli_database: str):
+    coordinator, token = _add("Олена Коваль", Role.coordinator, cli_database)
+    field, _ = _add("Volunteer 17", Role.field, cli_database)
+    engine = create_engine(cli_database)
+    with engine.begin() as connection:
+        connection.execute(
+            update(User).where(User.id == field).values(token_hash=None, token_issued_at=None)
+        )
+    engine.dispose()
+    result = ridni("users", "list", database_url=cli_database)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert [line.split()[:3] for line in lines] == [
+        [coordinator, "coordinator", "enabled"],
+        [field, "field", "enabled"],
+    ]
+    assert "expires" in lines[0] and "Олена Коваль" in lines[0]
+    assert "no token" in lines[1]
+    assert token not in result.stdout and hash_token(token) not in result.stdout
 
 
 def test_users_add_refuses_an_unknown_role(cli_database: str):

@@ -6,7 +6,9 @@ test in-process and checks every answer: no 5xx, a documented status code, a doc
 type and a body that validates against the documented schema, schema-violating input refused,
 and that an operation requiring a bearer token refuses a request without one or with a bad one.
 
-Every operation runs once as a coordinator and once as a family. Each test uses the shared
+Every operation runs once as a coordinator and once as a family. The user routes are an
+admin's, so here they answer 403: `test_user_answers_conform` checks their admin answers
+against the schema. Each test uses the shared
 `client` fixture, so the app's sessions join the test's transaction and every write is rolled
 back. Generation is derandomized with a fixed seed, so CI sees the same cases on every run.
 """
@@ -81,6 +83,7 @@ CHECKS: list[CheckFunction] = [
     ignored_auth,  # resends each accepted request without its token and with a bad one
 ]
 
+
 def _load_schema() -> schemathesis.BaseSchema:
     # Only the schema is read from this app (over an in-memory database nothing touches);
     # the requests go to the session's `app` fixture, which the `client` fixture points at the
@@ -110,8 +113,16 @@ STRICTER_THAN_SCHEMA = {
 
 # known issue: a 405 on a path served by two routes lists only one route's method in `Allow`
 # (OPTIONS /api/v1/reports: `Allow: POST`, without GET; /api/v1/reports/{id}: `Allow: GET`,
-# without PATCH; /api/v1/sightings likewise), which RFC 9110 §15.5.6 does not allow.
-ALLOW_LISTS_ONE_ROUTE = {"/api/v1/reports", "/api/v1/reports/{report_id}", "/api/v1/sightings"}
+# without PATCH; /api/v1/sightings and the /api/v1/users paths likewise), which RFC 9110
+# §15.5.6 does not allow.
+ALLOW_LISTS_ONE_ROUTE = {
+    "/api/v1/reports",
+    "/api/v1/reports/{report_id}",
+    "/api/v1/sightings",
+    "/api/v1/users",
+    "/api/v1/users/{user_id}",
+    "/api/v1/users/{user_id}/tokens",
+}
 
 
 def _checks_for(case: Case, response: Response) -> list[CheckFunction]:
@@ -222,3 +233,29 @@ def test_api_as_family(
     case: Case, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
 ) -> None:
     _call_and_validate(case, app, callers.family.headers, existing, tally)
+
+
+def test_user_answers_conform(client: TestClient, callers: Callers) -> None:
+    """The admin-only user routes, which the fuzzing above sees refuse its callers (403), each
+    answered once as an admin and checked against the schema."""
+    admin = callers.admin.headers
+    user_path = f"/api/v1/users/{callers.field.user_id}"
+    answers = {
+        ("/api/v1/users", "POST"): client.post(
+            "/api/v1/users", json={"name": "Volunteer 18", "role": "field"}, headers=admin
+        ),
+        ("/api/v1/users", "GET"): client.get("/api/v1/users", headers=admin),
+        ("/api/v1/users/{user_id}", "GET"): client.get(user_path, headers=admin),
+        ("/api/v1/users/{user_id}", "PATCH"): client.patch(
+            user_path, json={"disabled": True}, headers=admin
+        ),
+        ("/api/v1/users/{user_id}/tokens", "POST"): client.post(
+            f"{user_path}/tokens", headers=admin
+        ),
+        ("/api/v1/users/{user_id}/tokens", "DELETE"): client.delete(
+            f"{user_path}/tokens", headers=admin
+        ),
+    }
+    for (path, method), response in answers.items():
+        assert response.status_code < 300, (method, path, response.text)
+        schema[path][method].validate_response(response)
