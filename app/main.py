@@ -9,6 +9,7 @@ from app.core.database import make_engine, make_session_factory
 from app.core.headers import SecurityHeaders
 from app.core.limits import RequestBodyGuard
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
+from app.core.ratelimit import RateLimits, document_write_limits
 from app.core.settings import Settings, get_settings
 from app.exports.router import router as exports_router
 from app.matches.router import router as matches_router
@@ -32,6 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.rate_limits = RateLimits(
+        writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
+    )
     install_problem_handlers(app)
     app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -49,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(matches_router)
     app.include_router(exports_router)
     app.include_router(users_router)
+    document_write_limits(app)
 
     @app.get("/healthz", tags=["health"], responses=problem_responses(503))
     def healthz() -> JSONResponse:

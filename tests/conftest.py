@@ -8,6 +8,7 @@ back; tests of concurrency use `committed_app`, whose writes really commit.
 import os
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,17 @@ def _let_sqlite_nest_savepoints(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+# Limits no test reaches, so that no test is throttled by the writes of the ones before it (and
+# Schemathesis can send thousands of writes with one token); tests/app/test_rate_limits.py builds
+# apps with real, small limits.
+UNLIMITED = "1000000/minute"
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(
+        database_url=database_url, rate_limit_writes=UNLIMITED, rate_limit_reports=UNLIMITED
+    )
 
 
 @pytest.fixture(scope="session")
@@ -106,8 +115,9 @@ def session(connection: Connection) -> Iterator[Session]:
         yield session
 
 
-@pytest.fixture
-def client(app: FastAPI, connection: Connection) -> Iterator[TestClient]:
+@contextmanager
+def client_in(app: FastAPI, connection: Connection) -> Iterator[TestClient]:
+    """A client of `app` whose requests run inside the test's transaction."""
     real_factory = app.state.session_factory
     app.state.session_factory = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
@@ -117,6 +127,12 @@ def client(app: FastAPI, connection: Connection) -> Iterator[TestClient]:
             yield client
     finally:
         app.state.session_factory = real_factory
+
+
+@pytest.fixture
+def client(app: FastAPI, connection: Connection) -> Iterator[TestClient]:
+    with client_in(app, connection) as client:
+        yield client
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ _MEANINGS = {
     413: "Request body too large",
     415: "The body is not JSON",
     422: "The request does not validate",
+    429: "Too many writes from this caller; `Retry-After` says how many seconds to wait",
     503: "The database is not reachable",
 }
 
@@ -61,9 +62,19 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {
             "description": _MEANINGS[status],
             "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+            **({"headers": _RETRY_AFTER} if status == 429 else {}),
         }
         for status in statuses
     }
+
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until this caller may write again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 class Problem(Exception):
@@ -103,6 +114,17 @@ class NotFound(Problem):
 class Conflict(Problem):
     status = 409
     title = "Conflict"
+
+
+class TooManyRequests(Problem):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many writes; retry after {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
 
 
 class Unprocessable(Problem):

@@ -1,15 +1,16 @@
-"""Who is calling: bearer-token authentication and role gates."""
+"""Who is calling: bearer-token authentication, the write limit, and role gates."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.database import SessionDep
 from app.core.deps import SettingsDep
 from app.core.problems import Forbidden, Unauthorized
+from app.core.ratelimit import WRITE_METHODS, RateLimits
 from app.users import service as users
 from app.users.models import Role
 
@@ -33,18 +34,27 @@ _bearer = HTTPBearer(
 
 
 def current_principal(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller of a valid token; 401, one answer for every reason, otherwise."""
+    """The caller of a valid token; 401 (one answer for every reason) before any limit, so
+    that only callers we know are counted, and a write counted against the caller's limit."""
     if credentials is None or not credentials.credentials.strip():
         raise Unauthorized()
     lifetime = timedelta(days=settings.token_lifetime_days)
     user = users.authenticate(session, credentials.credentials.strip(), lifetime=lifetime)
     if user is None:
         raise Unauthorized()
+    if request.method in WRITE_METHODS:
+        rate_limits(request).spend_write(user.id)
     return Principal(user_id=user.id, role=Role(user.role))
+
+
+def rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
 
 
 def require(*roles: Role) -> Any:

@@ -2,7 +2,8 @@
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field
+from limits import parse_many
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matching import DEFAULT_THRESHOLD
@@ -54,6 +55,26 @@ class Settings(BaseSettings):
         le=3650,
         description="A bearer token stops working this many days after it was issued.",
     )
+    rate_limit_writes: str = Field(
+        default="120/minute",
+        description="Writes (POST, PATCH, DELETE) each caller may make, as `N/period`; several "
+        "limits separated by `;` all apply (`120/minute;2000/day`).",
+    )
+    rate_limit_reports: str = Field(
+        default="10/hour;30/day",
+        description="Reports a family may file or amend, on top of the write limit.",
+    )
+
+    @field_validator("rate_limit_writes", "rate_limit_reports")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            items = parse_many(value)
+        except ValueError:
+            items = []
+        if not items or any(item.amount < 1 for item in items):
+            raise ValueError("must be limits such as 120/minute or 10/hour;30/day")
+        return value
 
 
 @lru_cache

@@ -1,12 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
+from app.core.security import Principal, rate_limits, require
 from app.reports import service
 from app.reports.models import ReportStatus
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
@@ -20,11 +20,24 @@ Filer = Annotated[Principal, require(Role.family, Role.coordinator, Role.admin)]
 ReportId = Annotated[str, Path(max_length=36)]
 
 
+def _family_filing_limit(request: Request, principal: Filer) -> None:
+    """Families have a tighter limit on filing and amending reports than on other writes: an
+    impostor posing as a family could otherwise file report after report to probe whom we
+    have found (amending a report's child is filing another). Coordinators and admins read
+    every record already, so filing gains them nothing; they keep the write limit only."""
+    if principal.role == Role.family:
+        rate_limits(request).spend_report(principal.user_id)
+
+
+FilingLimit = Depends(_family_filing_limit)
+
+
 @router.post(
     "",
     status_code=201,
     response_model=ReportOut,
     responses=problem_responses(400, 409, 413, 415),
+    dependencies=[FilingLimit],
 )
 def create_report(
     body: ReportIn,
@@ -67,7 +80,10 @@ def get_report(report_id: ReportId, principal: Filer, session: SessionDep) -> Re
 
 
 @router.patch(
-    "/{report_id}", response_model=ReportOut, responses=problem_responses(400, 404, 413, 415)
+    "/{report_id}",
+    response_model=ReportOut,
+    responses=problem_responses(400, 404, 413, 415),
+    dependencies=[FilingLimit],
 )
 def amend_report(
     report_id: ReportId,

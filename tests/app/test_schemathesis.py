@@ -6,8 +6,10 @@ test in-process and checks every answer: no 5xx, a documented status code, a doc
 type and a body that validates against the documented schema, schema-violating input refused,
 and that an operation requiring a bearer token refuses a request without one or with a bad one.
 
-Every operation runs once as a coordinator and once as a family. The user routes are an
-admin's, so here they answer 403: `test_user_answers_conform` checks their admin answers
+Every operation runs once as a coordinator and once as a family. Rate limits cannot fail a
+case: the suite's `app` (tests/conftest.py) has limits no test reaches, and 429 is documented on
+every write anyway; the limits themselves are proven in test_rate_limits.py. The user routes are
+an admin's, so here they answer 403: `test_user_answers_conform` checks their admin answers
 against the schema. Each test uses the shared
 `client` fixture, so the app's sessions join the test's transaction and every write is rolled
 back. Generation is derandomized with a fixed seed, so CI sees the same cases on every run.
