@@ -21,7 +21,7 @@ PERSON = {
     "family_name": "Олійник",
     "alternate_names": "Коля\nКолька",
     "age": "12-14",
-    "description": '<b>scar</b> & "quotes"',
+    "description": '<b>scar</b> & "quotes"\r\non two lines',
 }
 NOTE = {
     "note_record_id": "ridni.example/sighting.1",
