@@ -108,11 +108,13 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.core.logs import UVICORN_LOGGING, configure_logging
     from app.core.migrations import upgrade
     from app.main import create_app
     from app.matches.service import warm_engine
 
     settings = get_settings()
+    configure_logging(settings.log_level)
     upgrade(settings.database_url)
     app = create_app(settings)
     if settings.warm_engine:
@@ -122,7 +124,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             f"matching engine ready: {count} reports prepared in {perf_counter() - started:.1f} s"
         )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=settings.log_level, **UVICORN_LOGGING
+    )
     return 0
 
 

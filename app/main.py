@@ -8,6 +8,7 @@ from sqlalchemy import text
 from app.core.database import make_engine, make_session_factory
 from app.core.headers import SecurityHeaders
 from app.core.limits import RequestBodyGuard
+from app.core.logs import RequestContext
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.ratelimit import RateLimits, document_write_limits
 from app.core.settings import Settings, get_settings
@@ -46,7 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
         )
-    # Outermost, so that every answer has them, 413s and 415s included.
+    # A request id, the request's log line, and a problem document for an unexpected error,
+    # around everything but the headers.
+    app.add_middleware(RequestContext)
+    # Outermost, so that every answer has them, 413s, 415s and 500s included.
     app.add_middleware(SecurityHeaders)
     app.include_router(reports_router)
     app.include_router(sightings_router)

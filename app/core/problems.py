@@ -3,8 +3,6 @@
 Details never carry personal data: no names, dates, contacts or the offending input.
 """
 
-import logging
-import traceback
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -13,8 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger("ridni.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -199,17 +195,8 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))
 
 
-async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    # The type and where, never the message: database errors quote the row's values.
-    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    log.error(
-        "unhandled %s at %s", type(exc).__name__, where and f"{where.filename}:{where.lineno}"
-    )
-    return problem_response(500, "Internal server error", "Something went wrong on our side.")
-
-
 def install_problem_handlers(app: FastAPI) -> None:
+    """Render errors as problem documents. Unexpected errors are answered by app.core.logs."""
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_unexpected)

@@ -47,9 +47,12 @@ def current_principal(
     user = users.authenticate(session, credentials.credentials.strip(), lifetime=lifetime)
     if user is None:
         raise Unauthorized()
+    principal = Principal(user_id=user.id, role=Role(user.role))
+    # For the request log line and for the audit row of a refusal that follows (403, 404).
+    request.state.principal = principal
     if request.method in WRITE_METHODS:
         rate_limits(request).spend_write(user.id)
-    return Principal(user_id=user.id, role=Role(user.role))
+    return principal
 
 
 def rate_limits(request: Request) -> RateLimits:

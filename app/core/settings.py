@@ -1,6 +1,7 @@
 """Service configuration, read from the environment (see the README's Configuration table)."""
 
 from functools import lru_cache
+from typing import Literal
 
 from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
     rate_limit_reports: str = Field(
         default="10/hour;30/day",
         description="Reports a family may file or amend, on top of the write limit.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="Lowest level of the JSON log lines `ridni serve` writes to standard error.",
     )
 
     @field_validator("rate_limit_writes", "rate_limit_reports")

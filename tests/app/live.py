@@ -3,14 +3,17 @@
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+def serve(app: FastAPI, **options: Any) -> Iterator[str]:
+    """Serve `app`; `options` go to uvicorn.Config (log_level "warning" unless given)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, **{"log_level": "warning", **options})
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

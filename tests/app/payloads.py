@@ -40,3 +40,68 @@ def sighting(**subject: Any) -> dict[str, Any]:
         "notes": "Listed among children placed with a foster family.",
         "source": {"contact": "Signal +000", "details": "volunteer in Crimea"},
     }
+
+
+# Values a family or a field contact would send, each one unlikely to occur by chance.
+CANARY = {
+    "given_name": "Кенарфелікс",
+    "family_name": "Kanarfamilia",
+    "patronymic": "Кенаровичпатр",
+    "other_name": "Кенарчик",
+    "date_of_birth": "2013-07-29",
+    "home_settlement": "Кенарівкаселище",
+    "last_seen_date": "2022-11-03",
+    "last_seen_place": "Кенарськмісце",
+    "circumstances": "Canary circumstances of the taking",
+    "reporter_name": "Kanarreportername",
+    "reporter_phone": "+380931112299",
+    "reporter_email": "canary.reporter@example.org",
+    "observed_on": "2023-02-17",
+    "location": "Кенаргородище",
+    "notes": "Canary notes from the field",
+    "source_contact": "Signal +380677770011",
+    "source_details": "Canary source details",
+    "bad_token": "rdn_CanaryForgedToken0123456789",
+    "idempotency_key": "canary-idempotency-key",
+    "cursor": "Y2FuYXJ5LWN1cnNvcg",
+    "client_request_id": "canary-client-request-id",
+    "error_message": "canary values of the row",
+}
+
+
+def canary_report() -> dict[str, Any]:
+    return {
+        "child": {
+            "given_name": CANARY["given_name"],
+            "family_name": CANARY["family_name"],
+            "patronymic": CANARY["patronymic"],
+            "other_names": [CANARY["other_name"]],
+            "sex": "female",
+            "date_of_birth": CANARY["date_of_birth"],
+            "home_settlement": CANARY["home_settlement"],
+        },
+        "last_seen": {"date": CANARY["last_seen_date"], "place": CANARY["last_seen_place"]},
+        "circumstances": CANARY["circumstances"],
+        "reporter": {
+            "name": CANARY["reporter_name"],
+            "relationship": "aunt",
+            "phone": CANARY["reporter_phone"],
+            "email": CANARY["reporter_email"],
+        },
+    }
+
+
+def canary_sighting() -> dict[str, Any]:
+    return {
+        "subject": {
+            "given_name": CANARY["given_name"],
+            "family_name": CANARY["family_name"],
+            "date_of_birth": CANARY["date_of_birth"],
+            "origin_settlement": CANARY["home_settlement"],
+        },
+        "observed_on": CANARY["observed_on"],
+        "location": CANARY["location"],
+        "source_type": "witness",
+        "notes": CANARY["notes"],
+        "source": {"contact": CANARY["source_contact"], "details": CANARY["source_details"]},
+    }
