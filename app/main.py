@@ -5,6 +5,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.audit.http import record_refusal
+from app.audit.router import router as audit_router
 from app.core.database import make_engine, make_session_factory
 from app.core.headers import SecurityHeaders
 from app.core.limits import RequestBodyGuard
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(
         writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, before_problem=record_refusal)
     app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         # Closed unless configured: only the listed origins may call from a browser.
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(matches_router)
     app.include_router(exports_router)
     app.include_router(users_router)
+    app.include_router(audit_router)
     document_write_limits(app)
 
     @app.get("/healthz", tags=["health"], responses=problem_responses(503))

@@ -1,5 +1,6 @@
 """Every table, imported in one place so that Alembic sees the whole schema."""
 
+from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
@@ -8,6 +9,7 @@ from app.sightings.models import Sighting
 from app.users.models import User
 
 __all__ = [
+    "AuditEvent",
     "Base",
     "IdempotencyKey",
     "Match",

@@ -6,6 +6,7 @@ back; tests of concurrency use `committed_app`, whose writes really commit.
 """
 
 import os
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.database import make_engine
@@ -53,6 +55,26 @@ def _drop_everything(url: str) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@pytest.fixture
+def empty_database(database_url: str, tmp_path) -> Iterator[str]:
+    """A database of the same kind as the suite's, with nothing in it."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"ridni_migrations_{uuid.uuid4().hex[:8]}"
+    server = create_engine(
+        make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -177,15 +199,21 @@ def callers(session: Session) -> Callers:
     return make_callers(session)
 
 
+# Append-only: the database refuses to delete these rows, in tests too. Tests that count them
+# count the rows of their own requests or users.
+APPEND_ONLY = {"audit_events"}
+
+
 @pytest.fixture
 def committed_app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
-    """An app whose requests really commit; every table is emptied afterwards."""
+    """An app whose requests really commit; every table but the audit trail is emptied after."""
     app = create_app(settings)
     yield app
     app.state.engine.dispose()
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+            if table.name not in APPEND_ONLY:
+                connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Details never carry personal data: no names, dates, contacts or the offending input.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
@@ -172,6 +172,9 @@ async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra())
 
 
+ProblemHook = Callable[[Request, Problem], Awaitable[None]]
+
+
 async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
     exc = cast(RequestValidationError, exc)
     errors = _error_list(exc.errors())
@@ -195,8 +198,15 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Render errors as problem documents. Unexpected errors are answered by app.core.logs."""
-    app.add_exception_handler(Problem, _on_problem)
+def install_problem_handlers(app: FastAPI, *, before_problem: ProblemHook | None = None) -> None:
+    """Render errors as problem documents; `before_problem` sees each Problem first (the audit
+    trail records refusals there). Unexpected errors are answered by app.core.logs."""
+
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        if before_problem is not None:
+            await before_problem(request, cast(Problem, exc))
+        return await _on_problem(request, exc)
+
+    app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

@@ -2,11 +2,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.audit.http import audited
+from app.audit.models import Action
 from app.core.database import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, require
-from app.matches import repository, service
+from app.matches import service
 from app.matches.models import Match, MatchStatus
 from app.matches.schemas import (
     CandidateOut,
@@ -32,31 +34,33 @@ CandidateLimit = Annotated[int, Query(ge=1, le=100)]
 @router.get(
     "/sightings/{sighting_id}/candidates",
     response_model=CandidatePage,
+    dependencies=[audited(Action.sighting_candidates)],
     responses=problem_responses(404),
 )
 def sighting_candidates(
     sighting_id: RecordId, principal: Reviewer, session: SessionDep, limit: CandidateLimit = 10
 ) -> CandidatePage:
     """The reports this sighting may be, best first (live, not only proposals)."""
-    sighting = sightings.get_sighting(session, principal, sighting_id)
-    scored = service.candidates_for_sighting(session, sighting, limit)
-    matches = repository.matches_for_sightings(session, [sighting.id]).get(sighting.id, {})
-    return CandidatePage(items=[_candidate(s, matches.get(s.report_id)) for s in scored])
+    sighting = sightings.get_sighting(
+        session, principal, sighting_id, audit_as=Action.sighting_candidates
+    )
+    found = service.candidates_for_sighting(session, principal, sighting, limit)
+    return CandidatePage(items=[_candidate(s, match) for s, match in found])
 
 
 @router.get(
     "/reports/{report_id}/candidates",
     response_model=CandidatePage,
+    dependencies=[audited(Action.report_candidates)],
     responses=problem_responses(404),
 )
 def report_candidates(
     report_id: RecordId, principal: Reviewer, session: SessionDep, limit: CandidateLimit = 10
 ) -> CandidatePage:
     """The sightings that may be this report's child, best first."""
-    report = reports.get_report(session, principal, report_id)
-    scored = service.candidates_for_report(session, report, limit)
-    matches = repository.for_report(session, report.id)
-    return CandidatePage(items=[_candidate(s, matches.get(s.sighting_id)) for s in scored])
+    report = reports.get_report(session, principal, report_id, audit_as=Action.report_candidates)
+    found = service.candidates_for_report(session, principal, report, limit)
+    return CandidatePage(items=[_candidate(s, match) for s, match in found])
 
 
 def _candidate(scored: service.Scored, match: Match | None) -> CandidateOut:
@@ -72,7 +76,7 @@ def _candidate(scored: service.Scored, match: Match | None) -> CandidateOut:
     )
 
 
-@router.get("/matches", response_model=MatchPage)
+@router.get("/matches", response_model=MatchPage, dependencies=[audited(Action.match_list)])
 def list_matches(
     principal: Reviewer,
     session: SessionDep,
@@ -81,17 +85,24 @@ def list_matches(
     cursor: Cursor = None,
 ) -> MatchPage:
     """The review queue, highest score first."""
-    rows, next_cursor = repository.list_page(
+    rows, next_cursor = service.list_matches(
         session, principal, status=status, limit=limit, cursor=cursor
     )
     return MatchPage(items=[_match(m) for m in rows], next_cursor=next_cursor)
 
 
-@router.get("/matches/{match_id}", response_model=MatchDetail, responses=problem_responses(404))
+@router.get(
+    "/matches/{match_id}",
+    response_model=MatchDetail,
+    dependencies=[audited(Action.match_read)],
+    responses=problem_responses(404),
+)
 def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> MatchDetail:
-    match = service.get_match(session, principal, match_id)
-    report = reports.get_report(session, principal, match.report_id)
-    sighting = sightings.get_sighting(session, principal, match.sighting_id)
+    match = service.get_match(session, principal, match_id, audit_as=Action.match_read)
+    report = reports.get_report(session, principal, match.report_id, audit_as=Action.report_read)
+    sighting = sightings.get_sighting(
+        session, principal, match.sighting_id, audit_as=Action.sighting_read
+    )
     return MatchDetail.model_validate(
         {
             **_match(match).model_dump(),
@@ -104,6 +115,7 @@ def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> M
 @router.post(
     "/matches/{match_id}/decision",
     response_model=MatchOut,
+    dependencies=[audited(Action.match_decide)],
     responses=problem_responses(400, 404, 409, 413, 415),
 )
 def decide(
@@ -119,15 +131,15 @@ def decide(
 @router.get(
     "/matches/{match_id}/history",
     response_model=HistoryPage,
+    dependencies=[audited(Action.match_history)],
     responses=problem_responses(404),
 )
 def match_history(match_id: RecordId, principal: Reviewer, session: SessionDep) -> HistoryPage:
     """Every proposal, withdrawal and decision, oldest first (append-only)."""
-    match = service.get_match(session, principal, match_id)
     return HistoryPage(
         items=[
             HistoryEntry.model_validate(event, from_attributes=True)
-            for event in repository.history(session, match.id)
+            for event in service.history(session, principal, match_id)
         ]
     )
 

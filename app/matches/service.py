@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 import matching
+from app.audit import service as audit
+from app.audit.models import Action
 from app.core.models import utcnow
 from app.core.problems import Conflict, NotFound
 from app.core.security import Principal
@@ -259,24 +261,62 @@ def warm_engine(session: Session) -> int:
 
 
 # --- live candidates -------------------------------------------------------------------------
-def candidates_for_sighting(session: Session, sighting: Sighting, limit: int) -> list[Scored]:
+Candidate = tuple[Scored, Match | None]
+
+
+def candidates_for_sighting(
+    session: Session, principal: Principal, sighting: Sighting, limit: int
+) -> list[Candidate]:
+    """The best reports for a sighting, each with its match if there is one; every report
+    shown is audited."""
     person = engine.sighting_person(sighting)
     reports = _reports_reached(session, {sighting.id: matching.blocking_keys(person)}, {})
-    return _rank_reports(sighting.id, person, reports[sighting.id], _shares(session, person))[
-        :limit
-    ]
+    ranked = _rank_reports(sighting.id, person, reports[sighting.id], _shares(session, person))
+    shown = ranked[:limit]
+    matches = repository.matches_for_sightings(session, [sighting.id]).get(sighting.id, {})
+    audit.record(session, principal, Action.report_candidate, [s.report_id for s in shown])
+    return [(s, matches.get(s.report_id)) for s in shown]
 
 
-def candidates_for_report(session: Session, report: Report, limit: int) -> list[Scored]:
-    return _score_report(session, report)[:limit]
+def candidates_for_report(
+    session: Session, principal: Principal, report: Report, limit: int
+) -> list[Candidate]:
+    """The best sightings for a report, each with its match if there is one; every sighting
+    shown is audited."""
+    shown = _score_report(session, report)[:limit]
+    matches = repository.for_report(session, report.id)
+    audit.record(session, principal, Action.sighting_candidate, [s.sighting_id for s in shown])
+    return [(s, matches.get(s.sighting_id)) for s in shown]
 
 
 # --- review ----------------------------------------------------------------------------------
-def get_match(session: Session, principal: Principal, match_id: str) -> Match:
+def get_match(session: Session, principal: Principal, match_id: str, *, audit_as: Action) -> Match:
+    """The match, if the caller may see it (else 404); audited as the caller's `audit_as`."""
+    match = _get_or_404(session, principal, match_id)
+    audit.record(session, principal, audit_as, [match.id])
+    return match
+
+
+def _get_or_404(session: Session, principal: Principal, match_id: str) -> Match:
     match = repository.get(session, principal, match_id)
     if match is None:
         raise NotFound()
     return match
+
+
+def list_matches(
+    session: Session, principal: Principal, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Match], str | None]:
+    rows, next_cursor = repository.list_page(
+        session, principal, status=status, limit=limit, cursor=cursor
+    )
+    audit.record(session, principal, Action.match_list, [match.id for match in rows])
+    return rows, next_cursor
+
+
+def history(session: Session, principal: Principal, match_id: str) -> list[MatchEvent]:
+    match = get_match(session, principal, match_id, audit_as=Action.match_history)
+    return repository.history(session, match.id)
 
 
 def decide(
@@ -288,7 +328,7 @@ def decide(
     note: str | None,
     version: int,
 ) -> Match:
-    match = get_match(session, principal, match_id)
+    match = _get_or_404(session, principal, match_id)
     if match.version != version:
         raise Conflict(f"The match is at version {match.version}: someone changed it first.")
     if match.status not in _ALLOWED[decision]:
@@ -314,6 +354,7 @@ def decide(
         raise Conflict("Someone decided this match first; reload it and decide again.")
     _log(session, match, principal.user_id, decision.value, before, note)
     _apply_to_report(session, match, decision, before)
+    audit.record(session, principal, Action.match_decide, [match.id])
     session.flush()
     return match
 

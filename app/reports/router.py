@@ -2,6 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 
+from app.audit.http import audited
+from app.audit.models import Action
 from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -36,8 +38,8 @@ FilingLimit = Depends(_family_filing_limit)
     "",
     status_code=201,
     response_model=ReportOut,
+    dependencies=[audited(Action.report_create), FilingLimit],
     responses=problem_responses(400, 409, 413, 415),
-    dependencies=[FilingLimit],
 )
 def create_report(
     body: ReportIn,
@@ -59,7 +61,7 @@ def create_report(
     return service.to_out(report, principal)
 
 
-@router.get("", response_model=ReportPage)
+@router.get("", response_model=ReportPage, dependencies=[audited(Action.report_list)])
 def list_reports(
     principal: Filer,
     session: SessionDep,
@@ -74,16 +76,22 @@ def list_reports(
     return ReportPage(items=[service.to_out(r, principal) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{report_id}", response_model=ReportOut, responses=problem_responses(404))
+@router.get(
+    "/{report_id}",
+    response_model=ReportOut,
+    dependencies=[audited(Action.report_read)],
+    responses=problem_responses(404),
+)
 def get_report(report_id: ReportId, principal: Filer, session: SessionDep) -> ReportOut:
-    return service.to_out(service.get_report(session, principal, report_id), principal)
+    report = service.get_report(session, principal, report_id, audit_as=Action.report_read)
+    return service.to_out(report, principal)
 
 
 @router.patch(
     "/{report_id}",
     response_model=ReportOut,
+    dependencies=[audited(Action.report_update), FilingLimit],
     responses=problem_responses(400, 404, 413, 415),
-    dependencies=[FilingLimit],
 )
 def amend_report(
     report_id: ReportId,

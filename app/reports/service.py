@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
+from app.audit.models import Action, Outcome
 from app.core.dates import PartialDate
 from app.core.idempotency import idempotent
 from app.core.person import person_columns, person_fields
@@ -39,10 +41,15 @@ def file_report(
         stale_after=stale_after,
     ) as claim:
         if claim.replay_id is not None:
-            return _get_or_404(session, principal, claim.replay_id)
+            report = _get_or_404(session, principal, claim.replay_id)
+            audit.record(
+                session, principal, Action.report_create, [report.id], outcome=Outcome.replayed
+            )
+            return report
         report = repository.add(session, new_report(principal.user_id, data))
         matches.report_changed(session, report, threshold=threshold)
         claim.complete(report.id)
+        audit.record(session, principal, Action.report_create, [report.id])
         return report
 
 
@@ -54,8 +61,13 @@ def new_report(owner_id: str, data: ReportIn) -> Report:
     return report
 
 
-def get_report(session: Session, principal: Principal, report_id: str) -> Report:
-    return _get_or_404(session, principal, report_id)
+def get_report(
+    session: Session, principal: Principal, report_id: str, *, audit_as: Action
+) -> Report:
+    """The report, if the caller may see it (else 404); audited as the caller's `audit_as`."""
+    report = _get_or_404(session, principal, report_id)
+    audit.record(session, principal, audit_as, [report.id])
+    return report
 
 
 def amend_report(
@@ -105,6 +117,7 @@ def amend_report(
     session.flush()
     if changes.child is not None:
         matches.report_changed(session, report, threshold=threshold)
+    audit.record(session, principal, Action.report_update, [report.id])
     return report
 
 
@@ -116,7 +129,11 @@ def list_reports(
     cursor: str | None,
     status: str | None,
 ) -> tuple[list[Report], str | None]:
-    return repository.list_page(session, principal, limit=limit, cursor=cursor, status=status)
+    rows, next_cursor = repository.list_page(
+        session, principal, limit=limit, cursor=cursor, status=status
+    )
+    audit.record(session, principal, Action.report_list, [report.id for report in rows])
+    return rows, next_cursor
 
 
 def to_out(report: Report, principal: Principal) -> ReportOut:

@@ -2,6 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from app.audit.http import audited
+from app.audit.models import Action
 from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -23,6 +25,7 @@ SightingId = Annotated[str, Path(max_length=36)]
     "",
     status_code=201,
     response_model=SightingOut,
+    dependencies=[audited(Action.sighting_create)],
     responses=problem_responses(400, 409, 413, 415),
 )
 def create_sighting(
@@ -45,7 +48,7 @@ def create_sighting(
     return service.to_out(sighting, principal, with_source=True)
 
 
-@router.get("", response_model=SightingPage)
+@router.get("", response_model=SightingPage, dependencies=[audited(Action.sighting_list)])
 def list_sightings(
     principal: Observer, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> SightingPage:
@@ -57,7 +60,12 @@ def list_sightings(
     )
 
 
-@router.get("/{sighting_id}", response_model=SightingOut, responses=problem_responses(404))
+@router.get(
+    "/{sighting_id}",
+    response_model=SightingOut,
+    dependencies=[audited(Action.sighting_read)],
+    responses=problem_responses(404),
+)
 def get_sighting(sighting_id: SightingId, principal: Observer, session: SessionDep) -> SightingOut:
-    sighting = service.get_sighting(session, principal, sighting_id)
+    sighting = service.get_sighting(session, principal, sighting_id, audit_as=Action.sighting_read)
     return service.to_out(sighting, principal, with_source=True)

@@ -4,6 +4,8 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
+from app.audit.models import Action, Outcome
 from app.core.idempotency import idempotent
 from app.core.person import person_columns, person_fields
 from app.core.problems import NotFound
@@ -34,10 +36,15 @@ def file_sighting(
         stale_after=stale_after,
     ) as claim:
         if claim.replay_id is not None:
-            return get_sighting(session, principal, claim.replay_id)
+            sighting = _get_or_404(session, principal, claim.replay_id)
+            audit.record(
+                session, principal, Action.sighting_create, [sighting.id], outcome=Outcome.replayed
+            )
+            return sighting
         sighting = repository.add(session, new_sighting(principal.user_id, data))
         matches.match_sightings(session, [sighting], threshold=threshold)
         claim.complete(sighting.id)
+        audit.record(session, principal, Action.sighting_create, [sighting.id])
         return sighting
 
 
@@ -57,7 +64,16 @@ def new_sighting(owner_id: str, data: SightingIn) -> Sighting:
     )
 
 
-def get_sighting(session: Session, principal: Principal, sighting_id: str) -> Sighting:
+def get_sighting(
+    session: Session, principal: Principal, sighting_id: str, *, audit_as: Action
+) -> Sighting:
+    """The sighting, if the caller may see it (else 404); audited as the caller's `audit_as`."""
+    sighting = _get_or_404(session, principal, sighting_id)
+    audit.record(session, principal, audit_as, [sighting.id])
+    return sighting
+
+
+def _get_or_404(session: Session, principal: Principal, sighting_id: str) -> Sighting:
     sighting = repository.get(session, principal, sighting_id)
     if sighting is None:
         raise NotFound()
@@ -67,7 +83,9 @@ def get_sighting(session: Session, principal: Principal, sighting_id: str) -> Si
 def list_sightings(
     session: Session, principal: Principal, *, limit: int, cursor: str | None
 ) -> tuple[list[Sighting], str | None]:
-    return repository.list_page(session, principal, limit=limit, cursor=cursor)
+    rows, next_cursor = repository.list_page(session, principal, limit=limit, cursor=cursor)
+    audit.record(session, principal, Action.sighting_list, [sighting.id for sighting in rows])
+    return rows, next_cursor
 
 
 def to_out(sighting: Sighting, principal: Principal, *, with_source: bool) -> SightingOut:

@@ -58,6 +58,7 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
             ("GET", "/api/v1/exports/pfif"),
             ("GET", "/api/v1/exports/matches"),
             ("GET", "/api/v1/exports/reports"),
+            ("GET", "/api/v1/audit"),
         ]
     },
     # User management is for admins alone; coordinators see every record but manage nobody.

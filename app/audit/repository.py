@@ -1,0 +1,57 @@
+"""Every query on the audit trail. There is no update and no delete here, by design."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEvent
+from app.core.pagination import page, split_page
+from app.matches.models import Match
+from app.reports.models import Report
+from app.sightings.models import Sighting
+
+_TABLES: dict[str, Any] = {"report": Report, "sighting": Sighting, "match": Match}
+
+
+@dataclass(frozen=True)
+class Filters:
+    user_id: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+def add(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(AuditEvent), list(rows))
+
+
+def exists(session: Session, object_type: str, object_id: str) -> bool:
+    """Whether a record exists at all, whoever may see it (to tell `hidden` from `not_found`)."""
+    table = _TABLES.get(object_type)
+    if table is None:
+        return False
+    return session.scalar(select(table.id).where(table.id == object_id)) is not None
+
+
+def list_page(
+    session: Session, filters: Filters, *, limit: int, cursor: str | None
+) -> tuple[list[AuditEvent], str | None]:
+    stmt = select(AuditEvent)
+    for column in ("user_id", "object_type", "object_id", "action", "outcome"):
+        value = getattr(filters, column)
+        if value is not None:
+            stmt = stmt.where(getattr(AuditEvent, column) == value)
+    if filters.since is not None:
+        stmt = stmt.where(AuditEvent.created_at >= filters.since)
+    if filters.until is not None:
+        stmt = stmt.where(AuditEvent.created_at < filters.until)
+    rows = list(session.scalars(page(stmt, AuditEvent, limit=limit, cursor=cursor)))
+    return split_page(rows, limit)
