@@ -3,12 +3,15 @@
     python -m bench.service quality  [--database sqlite|postgresql]
     python -m bench.service latency  [--database sqlite|postgresql|both] [--reports N] [--posts M]
     python -m bench.service rematch  [--database sqlite|postgresql] [--reports N] [--sightings N]
+    python -m bench.service reads    [--database sqlite|postgresql|both] [--reports N] [--gets M]
 
 `quality` files the dev world through the API (reports as a family, sightings as a field
 contact), reads each sighting's candidates and the review queue back as a coordinator, and prints
 the metrics beside the engine's own on the same world. `latency` stores N synthetic reports, then
 times M sighting POSTs (median, p95). `rematch` stores N reports and N sightings without their
-index and times `ridni rematch` with its peak memory. Each prints a table.
+index and times `ridni rematch` with its peak memory. `reads` stores N reports, then times M
+coordinator reads of a 200-report page and of one report, each of which writes audit rows (200
+and 1). Each prints a table.
 """
 
 import argparse
@@ -55,7 +58,7 @@ def fresh_database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{folder}/bench.db"
         return
-    name = "ridni_bench"
+    name = f"ridni_bench_{os.getpid()}"  # helpers and CI may share the server
     server = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -300,6 +303,50 @@ def latency(kinds: list[str], reports: int, posts: int) -> None:
         )
 
 
+def reads(kinds: list[str], reports: int, gets: int) -> None:
+    print(f"Coordinator reads with {reports:,} reports stored; {gets} sequential requests each")
+    print("| database | request | median ms | p95 ms | audit rows per request |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind in kinds:
+        with fresh_database(kind) as url:
+            upgrade(url)
+            store_reports(url, reports, Population(seed=11))
+            coordinator = _auth(add_user(url, "coordinator"))
+            page = {"limit": 200}
+            engine = make_engine(url)
+            with running_service(url) as base, httpx.Client(base_url=base, timeout=60) as http:
+                items = http.get("/api/v1/reports", params=page, headers=coordinator).json()
+                ids = [item["id"] for item in items["items"]]
+                cases = {
+                    "GET /api/v1/reports?limit=200": [("/api/v1/reports", page)] * (gets + 10),
+                    "GET /api/v1/reports/{id}": [
+                        (f"/api/v1/reports/{ids[i % len(ids)]}", {}) for i in range(gets + 10)
+                    ],
+                }
+                for label, targets in cases.items():
+                    for path, params in targets[:10]:  # warm the process
+                        http.get(path, params=params, headers=coordinator).raise_for_status()
+                    before = _audit_rows(engine)
+                    times = []
+                    for path, params in targets[10:]:
+                        started = time.perf_counter()
+                        http.get(path, params=params, headers=coordinator).raise_for_status()
+                        times.append((time.perf_counter() - started) * 1000)
+                    written = (_audit_rows(engine) - before) / gets
+                    times.sort()
+                    p95 = times[int(0.95 * (len(times) - 1))]
+                    print(
+                        f"| {kind} | {label} | {statistics.median(times):.1f} | {p95:.1f} | "
+                        f"{written:g} |"
+                    )
+            engine.dispose()
+
+
+def _audit_rows(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT count(*) FROM audit_events")) or 0)
+
+
 def _forget_signatures(url: str) -> None:
     """As after a change of the engine: every report's index is stale too."""
     engine = make_engine(url)
@@ -355,6 +402,10 @@ def main(argv: list[str] | None = None) -> None:
     lat.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     lat.add_argument("--reports", type=int, default=100_000)
     lat.add_argument("--posts", type=int, default=300)
+    rd = commands.add_parser("reads")
+    rd.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    rd.add_argument("--reports", type=int, default=100_000)
+    rd.add_argument("--gets", type=int, default=300)
     re_ = commands.add_parser("rematch")
     re_.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     re_.add_argument("--reports", type=int, default=100_000)
@@ -365,6 +416,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "latency":
         kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
         latency(kinds, args.reports, args.posts)
+    elif args.command == "reads":
+        kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+        reads(kinds, args.reports, args.gets)
     else:
         rematch(args.database, args.reports, args.sightings)
 
