@@ -33,6 +33,13 @@ class Action(StrEnum):
     match_list = "match.list"
     match_history = "match.history"
     match_decide = "match.decide"
+    # One row per export, whoever asked (none: the operator's command), before anything is sent.
+    export_pfif = "export.pfif"
+    export_pfif_with_contacts = "export.pfif_with_contacts"
+    export_matches = "export.matches"
+    export_matches_with_contacts = "export.matches_with_contacts"
+    export_reports = "export.reports"
+    export_reports_with_contacts = "export.reports_with_contacts"
     audit_read = "audit.read"  # recorded when refused only
 
     @property
@@ -44,6 +51,7 @@ class ObjectType(StrEnum):
     report = "report"
     sighting = "sighting"
     match = "match"
+    export = "export"
     audit = "audit"
 
 

@@ -14,7 +14,8 @@ What gets a row (one row per record, so that "who saw or changed this record" is
   when refused.
 
 Exports, imports and other commands record their events with `record`, giving the principal
-they act for (or None for an operator's command) and an `Action` named `<object type>.<verb>`.
+they act for (or None for an operator's command) and an `Action` named `<object type>.<verb>`
+(a new object type goes into `ObjectType` too). An export is one row (`export.*`, no record id).
 """
 
 import uuid

@@ -3,6 +3,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from app.audit.http import audited
+from app.audit.models import Action
 from app.core import pfif
 from app.core.database import SessionDep
 from app.core.deps import SettingsDep
@@ -50,6 +52,7 @@ def _table(model: Any, description: str) -> dict[int | str, dict[str, Any]]:
 @router.get(
     "/pfif",
     response_class=StreamingResponse,
+    dependencies=[audited(Action.export_pfif)],
     responses={
         200: {
             "description": "A PFIF 1.4 document: every report as a person, every confirmed "
@@ -74,6 +77,7 @@ def export_pfif(
 @router.get(
     "/matches",
     response_class=StreamingResponse,
+    dependencies=[audited(Action.export_matches)],
     responses=_table(
         list[MatchRow | MatchRowWithContacts], "Every confirmed match, in the order decided."
     ),
@@ -95,6 +99,7 @@ def export_matches(
 @router.get(
     "/reports",
     response_class=StreamingResponse,
+    dependencies=[audited(Action.export_reports)],
     responses=_table(
         list[ReportRow | ReportRowWithContacts], "The reports with this status, oldest first."
     ),

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit import service as audit
+from app.audit.models import Action
 from app.core import pfif
 from app.core.dates import PartialDate
 from app.core.person import person_fields
@@ -52,24 +54,28 @@ class ExportKind(StrEnum):
 
 @dataclass(frozen=True)
 class Export:
-    """What was asked for: the audit trail records exactly this."""
+    """What was asked for: the audit trail records its kind and whether contacts go out."""
 
     kind: ExportKind
     format: ExportFormat | None = None  # None for PFIF, which is XML
     status: str | None = None  # reports only
     include_contacts: bool = False
 
+    @property
+    def action(self) -> Action:
+        """How the audit trail names it: the kind, and whether reporters' contacts go out."""
+        return Action(f"export.{self.kind}{'_with_contacts' if self.include_contacts else ''}")
+
 
 def start(session: Session, principal: Principal | None, export: Export) -> None:
     """Let the export begin, in the caller's transaction: 403 unless the caller may have it
-    (coordinators and admins; the reporter's contact for admins only). `None` is the operator
-    on the command line, who has the database anyway."""
-    if principal is None:
-        return
-    if not principal.sees_everything:
+    (coordinators and admins; the reporter's contact for admins only), then its audit row.
+    `None` is the operator on the command line, who has the database anyway."""
+    if principal is not None and not principal.sees_everything:
         raise Forbidden("This role may not export.")
-    if export.include_contacts and principal.role != Role.admin:
+    if principal is not None and export.include_contacts and principal.role != Role.admin:
         raise Forbidden("Only an admin may export reporters' contacts.")
+    audit.record(session, principal, export.action, [None])
 
 
 def media_type(export: Export) -> str:

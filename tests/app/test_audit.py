@@ -18,6 +18,8 @@ from app.audit import service
 from app.audit.http import Audited
 from app.audit.models import Action, AuditEvent, ObjectType, Outcome
 from app.core.security import Principal
+from app.exports import service as exports
+from app.exports.service import Export, ExportKind
 from app.users.models import Role
 from tests.app import payloads
 from tests.app.payloads import CANARY, canary_report, canary_sighting
@@ -448,6 +450,75 @@ class TestAppendOnly:
             pytest.skip("SQLite has no TRUNCATE")
         with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
             session.execute(text("TRUNCATE audit_events"))
+
+
+class TestExports:
+    """One row per export, written before anything is sent; refusals like any other."""
+
+    def _rows(self, session: Session, request_id: str) -> list[tuple[Any, ...]]:
+        return [
+            tuple(row)
+            for row in session.execute(
+                select(
+                    AuditEvent.user_id,
+                    AuditEvent.action,
+                    AuditEvent.object_type,
+                    AuditEvent.object_id,
+                    AuditEvent.outcome,
+                ).where(AuditEvent.request_id == request_id)
+            )
+        ]
+
+    @pytest.mark.parametrize(
+        ("kind", "contacts", "action"),
+        [
+            ("pfif", False, "export.pfif"),
+            ("reports", True, "export.reports_with_contacts"),
+            ("matches", False, "export.matches"),
+        ],
+    )
+    def test_an_export_is_one_row(
+        self,
+        client: TestClient,
+        callers: Callers,
+        session: Session,
+        kind: str,
+        contacts: bool,
+        action: str,
+    ):
+        answer = client.get(
+            f"/api/v1/exports/{kind}",
+            params={"include_contacts": contacts},
+            headers=callers.admin.headers,
+        )
+        assert answer.status_code == 200
+        assert self._rows(session, answer.headers["X-Request-ID"]) == [
+            (callers.admin.user_id, action, "export", None, "allowed")
+        ]
+
+    @pytest.mark.parametrize(("role", "contacts"), [(Role.coordinator, True), (Role.family, False)])
+    def test_a_refused_export_is_recorded(
+        self, client: TestClient, callers: Callers, session: Session, role: Role, contacts: bool
+    ):
+        answer = client.get(
+            "/api/v1/exports/pfif",
+            params={"include_contacts": contacts},
+            headers=callers.of(role).headers,
+        )
+        assert answer.status_code == 403
+        assert self._rows(session, answer.headers["X-Request-ID"]) == [
+            (callers.of(role).user_id, "export.pfif", "export", None, "forbidden")
+        ]
+
+    def test_the_operators_export_is_recorded_without_a_user(self, session: Session):
+        exports.start(session, None, Export(ExportKind.reports, include_contacts=True))
+        [row] = session.execute(
+            select(AuditEvent.user_id, AuditEvent.role, AuditEvent.request_id).where(
+                AuditEvent.action == "export.reports_with_contacts",
+                AuditEvent.user_id.is_(None),
+            )
+        ).all()
+        assert tuple(row) == (None, None, None)
 
 
 def test_commands_record_their_events_with_record(session: Session, callers: Callers):
