@@ -40,6 +40,13 @@ class Action(StrEnum):
     export_matches_with_contacts = "export.matches_with_contacts"
     export_reports = "export.reports"
     export_reports_with_contacts = "export.reports_with_contacts"
+    # Admins managing users: who was shown, created, changed, or given or denied a token.
+    user_list = "user.list"
+    user_create = "user.create"
+    user_read = "user.read"
+    user_update = "user.update"
+    user_issue_token = "user.issue_token"  # noqa: S105 - an action name, not a secret
+    user_revoke_token = "user.revoke_token"  # noqa: S105 - an action name, not a secret
     audit_read = "audit.read"  # recorded when refused only
 
     @property
@@ -52,6 +59,7 @@ class ObjectType(StrEnum):
     sighting = "sighting"
     match = "match"
     export = "export"
+    user = "user"
     audit = "audit"
 
 

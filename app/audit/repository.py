@@ -13,8 +13,9 @@ from app.core.pagination import page, split_page
 from app.matches.models import Match
 from app.reports.models import Report
 from app.sightings.models import Sighting
+from app.users.models import User
 
-_TABLES: dict[str, Any] = {"report": Report, "sighting": Sighting, "match": Match}
+_TABLES: dict[str, Any] = {"report": Report, "sighting": Sighting, "match": Match, "user": User}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
+from app.audit import service as audit
+from app.audit.http import audited
+from app.audit.models import Action, Outcome
 from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -29,7 +32,7 @@ def token_lifetime(settings: SettingsDep) -> timedelta:
 Lifetime = Annotated[timedelta, Depends(token_lifetime)]
 
 
-@router.get("", response_model=UserPage)
+@router.get("", response_model=UserPage, dependencies=[audited(Action.user_list)])
 def list_users(
     principal: Admin,
     session: SessionDep,
@@ -40,6 +43,7 @@ def list_users(
 ) -> UserPage:
     """Every user, newest first."""
     rows, next_cursor = service.list_users(session, limit=limit, cursor=cursor, role=role)
+    audit.record(session, principal, Action.user_list, [user.id for user in rows])
     return UserPage(items=[service.to_out(u, lifetime) for u in rows], next_cursor=next_cursor)
 
 
@@ -47,6 +51,7 @@ def list_users(
     "",
     status_code=201,
     response_model=NewUserOut,
+    dependencies=[audited(Action.user_create)],
     responses=problem_responses(400, 409, 413, 415),
 )
 def create_user(
@@ -69,27 +74,45 @@ def create_user(
         idempotency_key=idempotency_key,
         stale_after=stale_after,
     )
+    outcome = Outcome.allowed if token is not None else Outcome.replayed
+    audit.record(session, principal, Action.user_create, [user.id], outcome=outcome)
     return NewUserOut(**service.to_out(user, lifetime).model_dump(), token=token)
 
 
-@router.get("/{user_id}", response_model=UserOut, responses=problem_responses(404))
+@router.get(
+    "/{user_id}",
+    response_model=UserOut,
+    dependencies=[audited(Action.user_read)],
+    responses=problem_responses(404),
+)
 def get_user(user_id: UserId, principal: Admin, session: SessionDep, lifetime: Lifetime) -> UserOut:
-    return service.to_out(service.get_user(session, user_id), lifetime)
+    user = service.get_user(session, user_id)
+    audit.record(session, principal, Action.user_read, [user.id])
+    return service.to_out(user, lifetime)
 
 
 @router.patch(
-    "/{user_id}", response_model=UserOut, responses=problem_responses(400, 404, 409, 413, 415)
+    "/{user_id}",
+    response_model=UserOut,
+    dependencies=[audited(Action.user_update)],
+    responses=problem_responses(400, 404, 409, 413, 415),
 )
 def change_user(
     user_id: UserId, body: UserChanges, principal: Admin, session: SessionDep, lifetime: Lifetime
 ) -> UserOut:
     """Change a user's role, or disable or enable it. Refused (409) when no enabled admin
     would be left."""
-    return service.to_out(service.change_user(session, user_id, body), lifetime)
+    user = service.change_user(session, user_id, body)
+    audit.record(session, principal, Action.user_update, [user.id])
+    return service.to_out(user, lifetime)
 
 
 @router.post(
-    "/{user_id}/tokens", status_code=201, response_model=TokenOut, responses=problem_responses(404)
+    "/{user_id}/tokens",
+    status_code=201,
+    response_model=TokenOut,
+    dependencies=[audited(Action.user_issue_token)],
+    responses=problem_responses(404),
 )
 def issue_token(
     user_id: UserId, principal: Admin, session: SessionDep, lifetime: Lifetime
@@ -98,11 +121,20 @@ def issue_token(
 
     Every call replaces the token, so a retry is safe: the last answer's token is the one that
     works."""
-    return service.issue_token(session, service.get_user(session, user_id), lifetime=lifetime)
+    user = service.get_user(session, user_id)
+    audit.record(session, principal, Action.user_issue_token, [user.id])
+    return service.issue_token(session, user, lifetime=lifetime)
 
 
-@router.delete("/{user_id}/tokens", status_code=204, responses=problem_responses(404))
+@router.delete(
+    "/{user_id}/tokens",
+    status_code=204,
+    dependencies=[audited(Action.user_revoke_token)],
+    responses=problem_responses(404),
+)
 def revoke_token(user_id: UserId, principal: Admin, session: SessionDep) -> Response:
     """Revoke the user's token at once (also when it has none). The user needs a new token."""
-    service.revoke_token(session, service.get_user(session, user_id))
+    user = service.get_user(session, user_id)
+    service.revoke_token(session, user)
+    audit.record(session, principal, Action.user_revoke_token, [user.id])
     return Response(status_code=204)

@@ -521,6 +521,36 @@ class TestExports:
         assert tuple(row) == (None, None, None)
 
 
+def test_user_management_is_audited(client: TestClient, callers: Callers, session: Session):
+    target = callers.field.user_id
+    nobody = str(uuid.uuid4())
+    calls = [
+        (callers.admin, "DELETE", f"/api/v1/users/{target}/tokens", 204),
+        (callers.admin, "POST", f"/api/v1/users/{target}/tokens", 201),
+        (callers.coordinator, "GET", f"/api/v1/users/{target}", 403),
+        (callers.admin, "GET", f"/api/v1/users/{nobody}", 404),
+    ]
+    found = []
+    issued = []
+    for caller, method, path, status in calls:
+        answer = client.request(method, path, headers=caller.headers)
+        assert answer.status_code == status, answer.text
+        if status == 201:
+            issued.append(answer.json()["token"])
+        found += session.execute(
+            select(AuditEvent.user_id, AuditEvent.action, AuditEvent.object_id, AuditEvent.outcome)
+            .where(AuditEvent.request_id == answer.headers["X-Request-ID"])
+        ).all()  # fmt: skip
+    assert [tuple(row) for row in found] == [
+        (callers.admin.user_id, "user.revoke_token", target, "allowed"),
+        (callers.admin.user_id, "user.issue_token", target, "allowed"),
+        (callers.coordinator.user_id, "user.read", target, "forbidden"),
+        (callers.admin.user_id, "user.read", nobody, "not_found"),
+    ]
+    dump = str(session.execute(text("SELECT * FROM audit_events")).all())
+    assert issued and all(token not in dump for token in [*issued, callers.field.token])
+
+
 def test_commands_record_their_events_with_record(session: Session, callers: Callers):
     """What exports and imports call: rows in the caller's transaction, no request id outside
     a request, the principal they act for (or none for an operator's command)."""
