@@ -1,4 +1,4 @@
-"""The `ridni` command: serve the API, manage users, migrate, link files offline."""
+"""The `ridni` command: serve the API, manage users and keys, migrate, link files offline."""
 
 import argparse
 import os
@@ -7,11 +7,16 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from time import perf_counter
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from app.core.settings import get_settings
+from app.core.fieldcrypt import Keyring, KeyringError
+from app.core.settings import Settings, get_settings
 from app.users.models import Role, User
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,7 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except KeyringError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return result
 
 
@@ -55,6 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     revoke = users.add_parser("revoke", help="revoke a user's token at once")
     revoke.add_argument("--user", required=True, help="the user's id, or its name if unique")
     revoke.set_defaults(run=_users_revoke)
+
+    keys = commands.add_parser("keys", help="field-encryption keys").add_subparsers(title="actions")
+    status = keys.add_parser(
+        "status", help="the key file, and how many stored values each key version holds"
+    )
+    status.add_argument(
+        "--verify", action="store_true", help="also decrypt every value; list those that fail"
+    )
+    status.set_defaults(run=_keys_status)
+    rotate = keys.add_parser(
+        "rotate",
+        help="add a key version and re-encrypt every value under it (resumable, safe to rerun)",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500)
+    rotate.set_defaults(run=_keys_rotate)
 
     rematch = commands.add_parser(
         "rematch", help="recompute candidate keys and proposals for every record (resumable)"
@@ -138,19 +162,31 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _users_add(args: argparse.Namespace) -> int:
-    from app.core.database import make_engine, make_session_factory
+def _open_database(settings: Settings) -> tuple["Engine", Keyring]:
+    """Migrate, then open the keyring (which may refuse: KeyringError)."""
+    from app.core.database import make_engine
+    from app.core.keys import key_file, open_keyring
     from app.core.migrations import upgrade
+
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        return engine, open_keyring(engine, key_file(settings))
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from app.core.database import make_session_factory
     from app.users.service import create_user
 
     name = args.name.strip()
     if not name or len(name) > 200:
         print("error: --name must be 1 to 200 characters", file=sys.stderr)
         return 2
-    settings = get_settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session, session.begin():
+    engine, keyring = _open_database(get_settings())
+    with make_session_factory(engine, keyring)() as session, session.begin():
         user, token = create_user(session, name=name, role=Role(args.role))
     engine.dispose()
     print(f"created {user.role} user {user.id}; its token is shown once, below:")
@@ -159,18 +195,16 @@ def _users_add(args: argparse.Namespace) -> int:
 
 
 def _users_list(_args: argparse.Namespace) -> int:
-    from app.core.database import make_engine, make_session_factory
-    from app.core.migrations import upgrade
+    from app.core.database import make_session_factory
     from app.core.models import utcnow
     from app.users.repository import everyone
     from app.users.service import token_expires_at
 
     settings = get_settings()
-    upgrade(settings.database_url)
     lifetime = timedelta(days=settings.token_lifetime_days)
-    engine = make_engine(settings.database_url)
+    engine, keyring = _open_database(settings)
     now = utcnow()
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, keyring)() as session:
         for user in everyone(session):
             expires_at = token_expires_at(user, lifetime)
             if expires_at is None:
@@ -216,15 +250,12 @@ def _users_revoke(args: argparse.Namespace) -> int:
 def _on_user(reference: str, action: Callable[[Session, User], str]) -> int:
     """Run `action` on the user named by id (or unique name) in one transaction; print what
     it says."""
-    from app.core.database import make_engine, make_session_factory
-    from app.core.migrations import upgrade
+    from app.core.database import make_session_factory
     from app.users.service import find_user
 
-    settings = get_settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine, keyring = _open_database(get_settings())
     try:
-        with make_session_factory(engine)() as session, session.begin():
+        with make_session_factory(engine, keyring)() as session, session.begin():
             message = action(session, find_user(session, reference))
     except LookupError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -235,19 +266,81 @@ def _on_user(reference: str, action: Callable[[Session, User], str]) -> int:
     return 0
 
 
+def _keys_status(args: argparse.Namespace) -> int:
+    from app.core.keys import census, verify
+
+    engine, keyring = _open_database(get_settings())
+    held = census(engine, keyring.versions)
+    print(
+        f"key file {keyring.path}: {', '.join(f'v{v}' for v in keyring.versions)}; "
+        f"new values are encrypted under v{keyring.current}"
+    )
+    for version, count in held.by_version.items():
+        if version:
+            print(f"v{version}: {count} values")
+    unused = [f"v{v}" for v, n in held.by_version.items() if v and v != keyring.current and not n]
+    if unused:
+        print(
+            f"no value is under {', '.join(unused)} any more: it can be removed from the key "
+            "file (backups of the database taken before then still need it)"
+        )
+    status = 0
+    if args.verify:
+        opened, failed = verify(engine, keyring)
+        print(f"{opened} values decrypt, {len(failed)} do not")
+        for error in failed:
+            print(f"  {error.table} {error.record_id} {error.column}: {error.reason}")
+        status = 1 if failed else 0
+    engine.dispose()
+    return status
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.core.keys import rotate
+
+    if args.batch_size < 1:
+        print("error: --batch-size must be at least 1", file=sys.stderr)
+        return 2
+    engine, keyring = _open_database(get_settings())
+    before = keyring.current
+    with tqdm(desc="re-encrypting", unit="record", disable=not sys.stderr.isatty()) as bar:
+        rotation = rotate(engine, keyring, batch_size=args.batch_size, done=bar.update)
+    engine.dispose()
+    if rotation.added:
+        print(f"added key v{rotation.version} to {keyring.path}")
+    else:
+        print(f"finished the earlier rotation to v{before}")
+    print(f"re-encrypted {rotation.values} values under v{rotation.version}")
+    older = [f"v{v}" for v in keyring.versions if v != rotation.version]
+    for error in rotation.unreadable:
+        print(f"  cannot decrypt {error.table} {error.record_id} {error.column}: {error.reason}")
+    if rotation.unreadable:
+        print(
+            f"{len(rotation.unreadable)} values could not be decrypted and stay as they are: "
+            "keep every older key until they are repaired"
+        )
+        return 1
+    if older:
+        print(
+            f"every value is under v{rotation.version}: {', '.join(older)} can be removed from "
+            "the key file (backups of the database taken before now still need it)"
+        )
+    return 0
+
+
 def _rematch(args: argparse.Namespace) -> int:
-    from app.core.database import make_engine, make_session_factory
-    from app.core.migrations import upgrade
+    from app.core.database import make_session_factory
     from app.matches.rematch import rematch
 
     if args.batch_size < 1 or args.workers < 1:
         print("error: --batch-size and --workers must be at least 1", file=sys.stderr)
         return 2
     settings = get_settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine, keyring = _open_database(settings)
     summary = rematch(
-        make_session_factory(engine),
+        make_session_factory(engine, keyring),
         threshold=settings.proposal_threshold,
         batch_size=args.batch_size,
         progress=sys.stderr.isatty(),

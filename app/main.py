@@ -9,6 +9,7 @@ from app.audit.http import record_refusal
 from app.audit.router import router as audit_router
 from app.core.database import make_engine, make_session_factory
 from app.core.headers import SecurityHeaders
+from app.core.keys import key_file, open_keyring
 from app.core.limits import RequestBodyGuard
 from app.core.logs import RequestContext
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
@@ -35,7 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     engine = make_engine(settings.database_url)
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    try:
+        # Refuses (KeyringError) when the keys cannot open what the database holds.
+        app.state.keyring = open_keyring(engine, key_file(settings))
+    except BaseException:
+        engine.dispose()
+        raise
+    app.state.session_factory = make_session_factory(engine, app.state.keyring)
     app.state.rate_limits = RateLimits(
         writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
     )

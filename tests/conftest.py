@@ -23,12 +23,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.database import make_engine
+from app.core.fieldcrypt import Keyring, session_info
 from app.core.migrations import upgrade
 from app.core.settings import Settings
 from app.main import create_app
 from app.models import Base
 from app.users.models import Role
 from app.users.service import create_user
+from tests.app import payloads
 
 POSTGRES_URL_ENV = "RIDNI_TEST_DATABASE_URL"
 
@@ -111,15 +113,26 @@ UNLIMITED = "1000000/minute"
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Made on the first start, like a real deployment's (PostgreSQL has no default place).
+    key_file = tmp_path_factory.mktemp("keys") / "ridni-test.keys"
     return Settings(
-        database_url=database_url, rate_limit_writes=UNLIMITED, rate_limit_reports=UNLIMITED
+        database_url=database_url,
+        key_file=key_file,
+        rate_limit_writes=UNLIMITED,
+        rate_limit_reports=UNLIMITED,
     )
 
 
 @pytest.fixture(scope="session")
 def app(settings: Settings, engine: Engine) -> FastAPI:
     return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def keyring(app: FastAPI) -> Keyring:
+    keyring: Keyring = app.state.keyring
+    return keyring
 
 
 @pytest.fixture
@@ -131,9 +144,11 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def session(connection: Connection) -> Iterator[Session]:
+def session(connection: Connection, keyring: Keyring) -> Iterator[Session]:
     """A session inside the test's transaction, for arranging data and checking what was stored."""
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", info=session_info(keyring)
+    ) as session:
         yield session
 
 
@@ -142,7 +157,10 @@ def client_in(app: FastAPI, connection: Connection) -> Iterator[TestClient]:
     """A client of `app` whose requests run inside the test's transaction."""
     real_factory = app.state.session_factory
     app.state.session_factory = sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info=session_info(app.state.keyring),
     )
     try:
         with TestClient(app) as client:
@@ -220,6 +238,33 @@ def committed_app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
 def committed_callers(committed_app: FastAPI) -> Callers:
     with committed_app.state.session_factory() as session:
         return make_callers(session)
+
+
+@pytest.fixture
+def keyed(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[FastAPI]:
+    """An app with a key file of its own whose requests really commit; tables emptied after."""
+    app = create_app(settings.model_copy(update={"key_file": tmp_path / "own.keys"}))
+    yield app
+    app.state.engine.dispose()
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def file_committed(app: FastAPI, reports: int, sightings: int) -> Callers:
+    """Users of every role, and reports and sightings with a canary in every encrypted field."""
+    with app.state.session_factory() as session:
+        callers = make_callers(session)
+    with TestClient(app) as client:
+        for _ in range(reports):
+            client.post(
+                "/api/v1/reports", json=payloads.canary_report(), headers=callers.family.headers
+            )
+        for _ in range(sightings):
+            client.post(
+                "/api/v1/sightings", json=payloads.canary_sighting(), headers=callers.field.headers
+            )
+    return callers
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -48,6 +48,7 @@ _MEANINGS = {
     415: "The body is not JSON",
     422: "The request does not validate",
     429: "Too many writes from this caller; `Retry-After` says how many seconds to wait",
+    500: "A protected field of the record cannot be decrypted (logged for the operators)",
     503: "The database is not reachable",
 }
 
@@ -133,6 +134,24 @@ class Unprocessable(Problem):
 
     def extra(self) -> dict[str, Any]:
         return {"errors": self.errors} if self.errors is not None else {}
+
+
+class Unreadable(Problem):
+    """A sealed value that does not decrypt: copied from another row or column, altered, or
+    under a key the key file does not hold. The server's fault, never the caller's: 500."""
+
+    status = 500
+    title = "Record unreadable"
+
+    def __init__(self, *, table: str, record_id: str, column: str, reason: str) -> None:
+        super().__init__(
+            f"A protected field of record {record_id} cannot be decrypted; this is logged for "
+            "the operators, and nothing was changed."
+        )
+        self.table = table
+        self.record_id = record_id
+        self.column = column
+        self.reason = reason  # for the log and the `ridni keys` commands, not for the caller
 
 
 def problem_response(

@@ -1,6 +1,7 @@
 """Service configuration, read from the environment (see the README's Configuration table)."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
@@ -17,6 +18,11 @@ class Settings(BaseSettings):
         default="sqlite:///./ridni.db",
         validation_alias=AliasChoices("DATABASE_URL", "RIDNI_DATABASE_URL"),
         description="SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user@host/db.",
+    )
+    key_file: Path | None = Field(
+        default=None,
+        description="The field-encryption key file (owner-only). Default for a SQLite file: "
+        "the database's name plus .keys, created on first start; required otherwise.",
     )
     proposal_threshold: float = Field(
         default=DEFAULT_THRESHOLD,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from app.core.database import make_engine, make_session_factory
+from app.core.fieldcrypt import Keyring, keyring_of
 from app.matches import engine, repository, service
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -123,8 +124,12 @@ def _run(
         return 0.0
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
+    with factory() as session:
+        keyring = keyring_of(session)  # pickled as its key file's path, never as keys
     processes = [
-        context.Process(target=_worker, args=(database_url, job, HEX_DIGITS[i::workers], messages))
+        context.Process(
+            target=_worker, args=(database_url, keyring, job, HEX_DIGITS[i::workers], messages)
+        )
         for i in range(workers)
     ]
     for process in processes:
@@ -146,9 +151,9 @@ def _run(
     return peaks
 
 
-def _worker(database_url: str, job: Round, digits: str, messages: Any) -> None:
+def _worker(database_url: str, keyring: Keyring, job: Round, digits: str, messages: Any) -> None:
     db = make_engine(database_url)
-    job.work(make_session_factory(db), digits, lambda count: messages.put(("done", count)))
+    job.work(make_session_factory(db, keyring), digits, lambda count: messages.put(("done", count)))
     db.dispose()
     messages.put(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 

@@ -24,7 +24,9 @@ from app.reports import service as reports
 from app.sightings import service as sightings
 from app.users.models import Role
 
-router = APIRouter(prefix="/api/v1", tags=["matches"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1", tags=["matches"], responses=problem_responses(401, 403, 422, 500)
+)
 
 Reviewer = Annotated[Principal, require(Role.coordinator, Role.admin)]
 RecordId = Annotated[str, Path(max_length=36)]

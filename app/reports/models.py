@@ -1,8 +1,9 @@
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.fieldcrypt import sealed_column
 from app.core.models import ID, Base, Timestamped, new_id
 from app.core.person import PersonColumns
 
@@ -31,10 +32,11 @@ class Report(PersonColumns, Timestamped, Base):
     last_seen_month: Mapped[int | None] = mapped_column(SmallInteger)
     last_seen_day: Mapped[int | None] = mapped_column(SmallInteger)
     last_seen_place: Mapped[str | None] = mapped_column(String(200))
-    circumstances: Mapped[str | None] = mapped_column(Text)
-    reporter_name: Mapped[str | None] = mapped_column(String(200))
-    reporter_relationship: Mapped[str | None] = mapped_column(String(500))
-    reporter_phone: Mapped[str | None] = mapped_column(String(500))
-    reporter_email: Mapped[str | None] = mapped_column(String(500))
+    # Encrypted at rest (app/core/fieldcrypt.py): they would endanger the family if leaked.
+    circumstances: Mapped[str | None] = sealed_column()
+    reporter_name: Mapped[str | None] = sealed_column()
+    reporter_relationship: Mapped[str | None] = sealed_column()
+    reporter_phone: Mapped[str | None] = sealed_column()
+    reporter_email: Mapped[str | None] = sealed_column()
     # The engine and threshold its candidate keys and proposals were last computed with.
     matched_with: Mapped[str | None] = mapped_column(String(40), index=True)

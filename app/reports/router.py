@@ -15,7 +15,7 @@ from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
 from app.users.models import Role
 
 router = APIRouter(
-    prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422)
+    prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422, 500)
 )
 
 Filer = Annotated[Principal, require(Role.family, Role.coordinator, Role.admin)]

@@ -1,9 +1,10 @@
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.fieldcrypt import sealed_column
 from app.core.models import ID, Base, Timestamped, new_id
 from app.core.person import PersonColumns
 
@@ -33,8 +34,9 @@ class Sighting(PersonColumns, Timestamped, Base):
     observed_on: Mapped[date | None]
     location: Mapped[str | None] = mapped_column(String(200))
     source_type: Mapped[str] = mapped_column(String(10))
-    notes: Mapped[str | None] = mapped_column(Text)
-    source_contact: Mapped[str | None] = mapped_column(String(500))
-    source_details: Mapped[str | None] = mapped_column(Text)
+    # Encrypted at rest (app/core/fieldcrypt.py): they could expose the source if leaked.
+    notes: Mapped[str | None] = sealed_column()
+    source_contact: Mapped[str | None] = sealed_column()
+    source_details: Mapped[str | None] = sealed_column()
     # The engine and threshold its candidate keys and proposals were last computed with.
     matched_with: Mapped[str | None] = mapped_column(String(40), index=True)

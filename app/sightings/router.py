@@ -14,7 +14,7 @@ from app.sightings.schemas import SightingIn, SightingOut, SightingPage
 from app.users.models import Role
 
 router = APIRouter(
-    prefix="/api/v1/sightings", tags=["sightings"], responses=problem_responses(401, 403, 422)
+    prefix="/api/v1/sightings", tags=["sightings"], responses=problem_responses(401, 403, 422, 500)
 )
 
 Observer = Annotated[Principal, require(Role.field, Role.coordinator, Role.admin)]

@@ -54,6 +54,7 @@ CANARY = {
     "last_seen_place": "Кенарськмісце",
     "circumstances": "Canary circumstances of the taking",
     "reporter_name": "Kanarreportername",
+    "reporter_relationship": "Kanarrelationship",
     "reporter_phone": "+380931112299",
     "reporter_email": "canary.reporter@example.org",
     "observed_on": "2023-02-17",
@@ -67,6 +68,19 @@ CANARY = {
     "client_request_id": "canary-client-request-id",
     "error_message": "canary values of the row",
 }
+
+
+# The canaries of the fields encrypted at rest (app/core/fieldcrypt.py), by column name.
+SEALED = (
+    "circumstances",
+    "reporter_name",
+    "reporter_relationship",
+    "reporter_phone",
+    "reporter_email",
+    "notes",
+    "source_contact",
+    "source_details",
+)
 
 
 def canary_report() -> dict[str, Any]:
@@ -84,7 +98,7 @@ def canary_report() -> dict[str, Any]:
         "circumstances": CANARY["circumstances"],
         "reporter": {
             "name": CANARY["reporter_name"],
-            "relationship": "aunt",
+            "relationship": CANARY["reporter_relationship"],
             "phone": CANARY["reporter_phone"],
             "email": CANARY["reporter_email"],
         },

@@ -1,8 +1,10 @@
 """The `ridni` command, run as a user would, against a real database file."""
 
 import json
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +20,8 @@ from app.sightings.models import Sighting
 from app.users.models import Role, User
 from app.users.service import create_user, hash_token
 from tests.app import payloads
-from tests.conftest import make_callers
+from tests.app.payloads import CANARY
+from tests.conftest import file_committed, make_callers
 
 
 @pytest.fixture
@@ -276,3 +279,65 @@ def test_export_to_a_folder_that_does_not_exist_fails_and_leaves_nothing(
     assert f"cannot write {out}" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.parent.exists()
+
+
+def test_the_first_command_makes_an_owner_only_key_file_and_says_where(cli_database: str):
+    result = ridni("keys", "status", database_url=cli_database)
+    assert result.returncode == 0, result.stderr
+    path = Path(cli_database.removeprefix("sqlite:///") + ".keys")
+    assert f"created a new encryption key file at {path}" in result.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text().split()[-1] not in result.stdout + result.stderr
+    assert f"key file {path}: v1; new values are encrypted under v1" in result.stdout
+
+
+def test_keys_rotate_then_status_verify(cli_database: str):
+    ridni("migrate", database_url=cli_database)
+    app = create_app(Settings(database_url=cli_database))
+    file_committed(app, 2, 1)
+    app.state.engine.dispose()
+
+    rotated = ridni("keys", "rotate", "--batch-size", "1", database_url=cli_database)
+
+    assert rotated.returncode == 0, rotated.stderr
+    assert "added key v2" in rotated.stdout
+    assert "re-encrypted 13 values under v2" in rotated.stdout
+    assert "every value is under v2: v1 can be removed from the key file" in rotated.stdout
+    status = ridni("keys", "status", "--verify", database_url=cli_database)
+    assert status.returncode == 0, status.stderr
+    assert "v1: 0 values\nv2: 13 values\n" in status.stdout
+    assert "no value is under v1 any more" in status.stdout
+    assert "13 values decrypt, 0 do not" in status.stdout
+
+
+def test_keys_status_verify_names_the_values_that_do_not_decrypt(cli_database: str):
+    ridni("migrate", database_url=cli_database)
+    app = create_app(Settings(database_url=cli_database))
+    file_committed(app, 2, 0)
+    app.state.engine.dispose()
+    engine = create_engine(cli_database)
+    with engine.begin() as connection:
+        first, second = connection.execute(select(Report.id, Report.reporter_email)).all()
+        connection.execute(
+            update(Report).where(Report.id == second.id).values(reporter_email=first[1])
+        )
+    engine.dispose()
+
+    status = ridni("keys", "status", "--verify", database_url=cli_database)
+
+    assert status.returncode == 1
+    assert f"reports {second.id} reporter_email: does not decrypt under key v1" in status.stdout
+    assert "9 values decrypt, 1 do not" in status.stdout
+    assert CANARY["reporter_email"] not in status.stdout
+    assert first[1] not in status.stdout + status.stderr
+
+
+def test_a_key_file_others_may_read_stops_every_command(cli_database: str):
+    ridni("keys", "status", database_url=cli_database)
+    path = Path(cli_database.removeprefix("sqlite:///") + ".keys")
+    path.chmod(0o644)
+    for command in (["keys", "status"], ["users", "add", "--name", "x", "--role", "admin"]):
+        result = ridni(*command, database_url=cli_database)
+        assert result.returncode == 1
+        assert f"error: {path} may be read by others (mode 644)" in result.stderr
+        assert "Traceback" not in result.stderr

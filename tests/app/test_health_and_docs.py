@@ -1,5 +1,7 @@
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import sessionmaker
 
+from app.core.database import make_engine
 from app.core.settings import Settings
 from app.main import create_app
 
@@ -10,12 +12,14 @@ def test_healthz_answers_ok_without_auth(client: TestClient):
     assert response.json() == {"status": "ok"}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable():
-    app = create_app(
-        Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
-    )
+def test_healthz_is_503_when_the_database_is_unreachable(settings: Settings):
+    app = create_app(settings)  # starting needs the database: it checks the keys against it
+    app.state.engine.dispose()
+    gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    app.state.session_factory = sessionmaker(bind=gone)
     with TestClient(app) as client:
         response = client.get("/healthz")
+    gone.dispose()
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
 

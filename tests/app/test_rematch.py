@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.fieldcrypt import Keyring, session_info
 from app.matches import engine
 from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
 from app.matches.rematch import rematch
@@ -15,8 +16,10 @@ from tests.conftest import Callers
 THRESHOLD = 0.5
 
 
-def factory(connection: Connection) -> sessionmaker[Session]:
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+def factory(connection: Connection, keyring: Keyring) -> sessionmaker[Session]:
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", info=session_info(keyring)
+    )
 
 
 def file_records(client: TestClient, callers: Callers, count: int) -> None:
@@ -26,7 +29,11 @@ def file_records(client: TestClient, callers: Callers, count: int) -> None:
 
 
 def test_rebuilds_the_index_and_proposals_and_keeps_decisions(
-    client: TestClient, callers: Callers, session: Session, connection: Connection
+    client: TestClient,
+    callers: Callers,
+    session: Session,
+    connection: Connection,
+    keyring: Keyring,
 ):
     file_records(client, callers, 2)
     rejected = session.scalars(select(Match).order_by(Match.id)).first()
@@ -42,7 +49,7 @@ def test_rebuilds_the_index_and_proposals_and_keeps_decisions(
     session.execute(update(Sighting).values(matched_with="old-engine"))
     session.commit()
 
-    summary = rematch(factory(connection), threshold=THRESHOLD, progress=False)
+    summary = rematch(factory(connection, keyring), threshold=THRESHOLD, progress=False)
 
     assert (summary.reports, summary.sightings) == (2, 2)
     assert session.scalar(select(func.count()).select_from(ReportKey)) > 0
@@ -56,7 +63,11 @@ def test_rebuilds_the_index_and_proposals_and_keeps_decisions(
 
 
 def test_resumes_with_what_is_left(
-    client: TestClient, callers: Callers, session: Session, connection: Connection
+    client: TestClient,
+    callers: Callers,
+    session: Session,
+    connection: Connection,
+    keyring: Keyring,
 ):
     file_records(client, callers, 3)
     first_sighting = session.scalars(select(Sighting).order_by(Sighting.id)).first()
@@ -64,15 +75,21 @@ def test_resumes_with_what_is_left(
     first_sighting.matched_with = None  # a run stopped before reaching this one
     session.commit()
 
-    summary = rematch(factory(connection), threshold=THRESHOLD, batch_size=1, progress=False)
+    summary = rematch(
+        factory(connection, keyring), threshold=THRESHOLD, batch_size=1, progress=False
+    )
 
     assert (summary.reports, summary.sightings) == (0, 1)
 
 
 def test_a_new_threshold_recomputes_everything(
-    client: TestClient, callers: Callers, session: Session, connection: Connection
+    client: TestClient,
+    callers: Callers,
+    session: Session,
+    connection: Connection,
+    keyring: Keyring,
 ):
     file_records(client, callers, 2)
-    summary = rematch(factory(connection), threshold=0.99, progress=False)
+    summary = rematch(factory(connection, keyring), threshold=0.99, progress=False)
     assert (summary.reports, summary.sightings) == (2, 2)
-    assert rematch(factory(connection), threshold=0.99, progress=False).sightings == 0
+    assert rematch(factory(connection, keyring), threshold=0.99, progress=False).sightings == 0
