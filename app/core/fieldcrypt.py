@@ -124,6 +124,14 @@ def _read(path: Path) -> tuple[dict[int, bytes], tuple[int, int, int]]:
 def _write(path: Path, keys: Mapping[int, bytes], *, replace: bool) -> bool:
     """Write the key file whole, owner-only, then move it into place. Without `replace`, an
     existing file wins (False): two first starts must not end up with two different keys."""
+    try:
+        return _write_file(path, keys, replace=replace)
+    except OSError as error:
+        raise KeyringError(f"cannot write the key file {path}: {error.strerror}") from None
+
+
+def _write_file(path: Path, keys: Mapping[int, bytes], *, replace: bool) -> bool:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     text = _HEADER + "".join(f"{v} {_b64encode(k)}\n" for v, k in sorted(keys.items()))
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -152,7 +160,6 @@ def _write(path: Path, keys: Mapping[int, bytes], *, replace: bool) -> bool:
 
 def create_key_file(path: Path) -> bool:
     """A new key file with one fresh key, version 1; False when one appeared meanwhile."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return _write(path, {1: AESGCM.generate_key(bit_length=256)}, replace=False)
 
 

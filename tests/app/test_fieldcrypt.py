@@ -355,3 +355,10 @@ class TestStartingRefuses:
         os.chmod(path, 0o644)
         with pytest.raises(KeyringError, match="may be read by others"):
             create_app(settings.model_copy(update={"key_file": path}))
+
+
+def test_a_key_file_that_cannot_be_written_is_a_clear_error(tmp_path: Path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    with pytest.raises(KeyringError, match=r"cannot write the key file .*: File exists"):
+        create_key_file(not_a_folder / "ridni.keys")
