@@ -4,6 +4,7 @@
     python -m bench.service latency  [--database sqlite|postgresql|both] [--reports N] [--posts M]
     python -m bench.service rematch  [--database sqlite|postgresql] [--reports N] [--sightings N]
     python -m bench.service reads    [--database sqlite|postgresql|both] [--reports N] [--gets M]
+    python -m bench.service keys     [--database sqlite|postgresql] [--reports N] [--sightings N]
 
 `quality` files the dev world through the API (reports as a family, sightings as a field
 contact), reads each sighting's candidates and the review queue back as a coordinator, and prints
@@ -11,7 +12,8 @@ the metrics beside the engine's own on the same world. `latency` stores N synthe
 times M sighting POSTs (median, p95). `rematch` stores N reports and N sightings without their
 index and times `ridni rematch` with its peak memory. `reads` stores N reports, then times M
 coordinator reads of a 200-report page and of one report, each of which writes audit rows (200
-and 1). Each prints a table.
+and 1). `keys` stores N reports and N sightings with every encrypted field filled, then times
+`ridni keys rotate` and `ridni keys status --verify`. Each prints a table.
 """
 
 import argparse
@@ -34,7 +36,9 @@ from sqlalchemy.engine import make_url
 
 import matching
 from app.core.database import make_engine, make_session_factory
+from app.core.keys import key_file, open_keyring
 from app.core.migrations import upgrade
+from app.core.settings import Settings
 from app.matches.service import index_reports
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
@@ -48,6 +52,8 @@ from bench.quality import DEFAULT_WORLD, load_world
 from bench.synthetic import Population
 
 POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# PostgreSQL has no default key file; each fresh bench database starts a fresh one here.
+POSTGRES_KEY_FILE = Path(tempfile.gettempdir()) / f"ridni-bench-{os.getpid()}.keys"
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -59,6 +65,7 @@ def fresh_database(kind: str) -> Iterator[str]:
             yield f"sqlite:///{folder}/bench.db"
         return
     name = f"ridni_bench_{os.getpid()}"  # helpers and CI may share the server
+    POSTGRES_KEY_FILE.unlink(missing_ok=True)
     server = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -69,6 +76,7 @@ def fresh_database(kind: str) -> Iterator[str]:
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+        POSTGRES_KEY_FILE.unlink(missing_ok=True)
 
 
 def _free_port() -> int:
@@ -78,15 +86,28 @@ def _free_port() -> int:
         return port
 
 
+def _settings(url: str) -> Settings:
+    if url.startswith("postgresql"):
+        return Settings(database_url=url, key_file=POSTGRES_KEY_FILE)
+    return Settings(database_url=url)
+
+
 def _env(url: str) -> dict[str, str]:
     # The bench files thousands of records with one token each: no rate limit may count them.
     unlimited = "1000000/minute"
     return {
         **os.environ,
         "DATABASE_URL": url,
+        "RIDNI_KEY_FILE": str(key_file(_settings(url))),
         "RIDNI_RATE_LIMIT_WRITES": unlimited,
         "RIDNI_RATE_LIMIT_REPORTS": unlimited,
     }
+
+
+def _open(url: str) -> tuple[Engine, Any]:
+    """The engine and a session factory, as the service opens them (keys included)."""
+    engine = make_engine(url)
+    return engine, make_session_factory(engine, open_keyring(engine, key_file(_settings(url))))
 
 
 @contextmanager
@@ -227,17 +248,37 @@ def _engine_figures(reports: list[Any], sightings: list[Any], truth: Any) -> dic
 
 
 # --- speed at scale --------------------------------------------------------------------------
-def store_reports(url: str, count: int, population: Population) -> None:
-    """Store synthetic reports with their candidate index, in batches, without HTTP."""
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
+CONTACTS = {
+    "circumstances": "Забрали з інтернату під час евакуації; бачили в автобусі на Джанкой.",
+    "reporter": {
+        "name": "Ганна Олійник",
+        "relationship": "бабуся",
+        "phone": "+380501234567",
+        "email": "hanna.oliinyk@example.org",
+    },
+}
+SOURCE = {
+    "notes": "У списку дітей, переданих до прийомної родини в Ростовській області.",
+    "source": {"contact": "Signal +380 67 000 00 00", "details": "волонтерка, фото списку"},
+}
+
+
+def store_reports(url: str, count: int, population: Population, *, contacts: bool = False) -> None:
+    """Store synthetic reports with their candidate index, in batches, without HTTP; with
+    `contacts`, every encrypted field filled."""
+    engine, factory = _open(url)
     with factory() as session, session.begin():
         owner, _ = create_user(session, name="bench family", role=Role.family)
         owner_id = owner.id
     for start in range(0, count, 1000):
         with factory() as session, session.begin():
             rows = [
-                new_report(owner_id, ReportIn.model_validate(population.report()))
+                new_report(
+                    owner_id,
+                    ReportIn.model_validate(
+                        {**population.report(), **(CONTACTS if contacts else {})}
+                    ),
+                )
                 for _ in range(min(1000, count - start))
             ]
             session.add_all(rows)
@@ -254,16 +295,22 @@ def _analyze(engine: Engine) -> None:
             connection.execute(text("VACUUM ANALYZE"))
 
 
-def store_unmatched_sightings(url: str, count: int, population: Population) -> None:
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
+def store_unmatched_sightings(
+    url: str, count: int, population: Population, *, sources: bool = False
+) -> None:
+    engine, factory = _open(url)
     with factory() as session, session.begin():
         owner, _ = create_user(session, name="bench field", role=Role.field)
         owner_id = owner.id
     for start in range(0, count, 1000):
         with factory() as session, session.begin():
             session.add_all(
-                new_sighting(owner_id, SightingIn.model_validate(population.sighting()))
+                new_sighting(
+                    owner_id,
+                    SightingIn.model_validate(
+                        {**population.sighting(), **(SOURCE if sources else {})}
+                    ),
+                )
                 for _ in range(min(1000, count - start))
             )
     engine.dispose()
@@ -388,6 +435,39 @@ def rematch(kind: str, reports: int, sightings: int) -> None:
     print(f"\n{summary}")
 
 
+def keys(kind: str, reports: int, sightings: int) -> None:
+    population = Population(seed=17)
+    with fresh_database(kind) as url:
+        upgrade(url)
+        store_reports(url, reports, population, contacts=True)
+        store_unmatched_sightings(url, sightings, population, sources=True)
+        figures = []
+        for command in (["rotate"], ["status", "--verify"]):
+            started = time.perf_counter()
+            process = subprocess.Popen(  # noqa: S603 - our own command
+                [sys.executable, "-m", "app.cli", "keys", *command],
+                env=_env(url),
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            _, status, usage = os.wait4(process.pid, 0)
+            seconds = time.perf_counter() - started
+            output = process.stdout.read().decode() if process.stdout else ""
+            if status != 0:
+                raise SystemExit(f"ridni keys {' '.join(command)} failed:\n{output}")
+            figures.append((f"ridni keys {' '.join(command)}", seconds, usage.ru_maxrss / 1024))
+    values = reports * 5 + sightings * 3
+    print(
+        f"key rotation on {kind}: {reports:,} reports x {sightings:,} sightings, "
+        f"{values:,} encrypted values (every encrypted field filled)"
+    )
+    print("| command | wall time | values per second | peak memory |")
+    print("| --- | --- | --- | --- |")
+    for label, seconds, peak in figures:
+        print(f"| {label} | {seconds:.1f} s | {values / seconds:,.0f} | {peak:.0f} MiB |")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.service",
@@ -410,6 +490,10 @@ def main(argv: list[str] | None = None) -> None:
     re_.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     re_.add_argument("--reports", type=int, default=100_000)
     re_.add_argument("--sightings", type=int, default=100_000)
+    k = commands.add_parser("keys")
+    k.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    k.add_argument("--reports", type=int, default=100_000)
+    k.add_argument("--sightings", type=int, default=100_000)
     args = parser.parse_args(argv)
     if args.command == "quality":
         quality(args.database, args.world)
@@ -419,8 +503,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "reads":
         kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
         reads(kinds, args.reports, args.gets)
-    else:
+    elif args.command == "rematch":
         rematch(args.database, args.reports, args.sightings)
+    else:
+        keys(args.database, args.reports, args.sightings)
 
 
 if __name__ == "__main__":
