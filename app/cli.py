@@ -380,8 +380,8 @@ def _link(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from app.core.database import make_engine, make_session_factory
-    from app.core.migrations import upgrade
+    from app.core.database import make_session_factory
+    from app.core.problems import Unreadable
     from app.exports import service
     from app.exports.schemas import ExportFormat
     from app.exports.service import Export, ExportKind
@@ -393,9 +393,8 @@ def _export(args: argparse.Namespace) -> int:
         include_contacts=args.include_contacts,
     )
     settings = get_settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
+    engine, keyring = _open_database(settings)
+    sessions = make_session_factory(engine, keyring)
     counts: Counter[str] = Counter()
     # Written beside the target and renamed at the end: a failed export leaves no partial file.
     partial = args.out.with_name(f".{args.out.name}.partial")
@@ -412,6 +411,14 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as error:
         partial.unlink(missing_ok=True)
         print(f"error: cannot write {args.out}: {error.strerror}", file=sys.stderr)
+        return 1
+    except Unreadable as error:
+        partial.unlink(missing_ok=True)
+        print(
+            f"error: cannot decrypt {error.table}.{error.column} of record {error.record_id} "
+            f"({error.reason}); nothing was written",
+            file=sys.stderr,
+        )
         return 1
     finally:
         engine.dispose()

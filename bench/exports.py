@@ -19,7 +19,6 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from app.core.database import make_engine, make_session_factory
 from app.core.migrations import upgrade
 from app.core.models import new_id, utcnow
 from app.matches.models import Match
@@ -29,7 +28,7 @@ from app.reports.service import new_report
 from app.sightings.models import Sighting
 from app.users.models import Role
 from app.users.service import create_user
-from bench.service import REPO, _env, fresh_database, store_unmatched_sightings
+from bench.service import REPO, _env, _open, fresh_database, store_unmatched_sightings
 from bench.synthetic import Population
 
 EXPORTS = [
@@ -42,8 +41,7 @@ EXPORTS = [
 def store(url: str, count: int) -> None:
     """N reports (located), N sightings and a confirmed match between the i-th of each."""
     population = Population(seed=7)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
+    engine, factory = _open(url)
     with factory() as session, session.begin():
         owner, _ = create_user(session, name="bench family", role=Role.family)
         owner_id = owner.id

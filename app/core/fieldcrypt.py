@@ -10,7 +10,7 @@ ORM events seal values on INSERT and UPDATE and open them on load, so the applic
 holds plaintext and the database only ever ciphertext. The keyring travels in `Session.info`
 (`session_info`); a session without one refuses to load or store sealed columns. A query that
 selects a sealed column on its own (`select(Report.notes)`) bypasses the events and gets the
-ciphertext: select whole entities.
+ciphertext: select whole entities, or pass the values through `open_columns`.
 
 The keys live in a key file, never in the database: one line per version, `<version> <key in
 base64url>`, the highest version sealing and every version opening. The file must be readable by
@@ -311,6 +311,28 @@ def _sealed(mapper: Mapper[Any]) -> tuple[tuple[str, str], ...]:
     return _SEALED[mapper]
 
 
+def _opened(keyring: Keyring, stored: str, *, table: str, record_id: str, column: str) -> str:
+    try:
+        return keyring.open(stored, table=table, record_id=record_id, column=column)
+    except Unreadable as error:
+        log.error("cannot decrypt %s.%s of record %s: %s", table, column, record_id, error.reason)
+        raise
+
+
+def open_columns(
+    session: Session, *, table: str, record_id: str, values: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    """Sealed values a query selected as plain columns (the events only see whole entities),
+    opened: {column name: plaintext}. A value that does not open is logged and raised."""
+    keyring = keyring_of(session)
+    return {
+        column: None
+        if stored is None
+        else _opened(keyring, stored, table=table, record_id=record_id, column=column)
+        for column, stored in values.items()
+    }
+
+
 def _open_loaded(state: InstanceState[Any], session: Session, attrs: Any) -> None:
     sealed = _sealed(state.mapper)
     if not sealed:
@@ -322,13 +344,7 @@ def _open_loaded(state: InstanceState[Any], session: Session, attrs: Any) -> Non
         stored = state.dict.get(key)
         if stored is None or (attrs is not None and key not in attrs):
             continue
-        try:
-            plaintext = keyring.open(stored, table=table, record_id=record_id, column=column)
-        except Unreadable as error:
-            log.error(
-                "cannot decrypt %s.%s of record %s: %s", table, column, record_id, error.reason
-            )
-            raise
+        plaintext = _opened(keyring, stored, table=table, record_id=record_id, column=column)
         set_committed_value(state.obj(), key, plaintext)
 
 

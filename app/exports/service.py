@@ -24,6 +24,7 @@ from app.audit import service as audit
 from app.audit.models import Action
 from app.core import pfif
 from app.core.dates import PartialDate
+from app.core.fieldcrypt import open_columns
 from app.core.person import person_fields
 from app.core.problems import Forbidden
 from app.core.security import Principal
@@ -114,7 +115,9 @@ def stream(
             rows = repository.confirmed_match_rows(
                 session, principal, contacts=export.include_contacts, batch_size=batch_size
             )
-            items = (model.model_validate(_match_row(row)) for row in _counted(rows, counts))
+            items = (
+                model.model_validate(_match_row(session, row)) for row in _counted(rows, counts)
+            )
         else:
             model = ReportRowWithContacts if export.include_contacts else ReportRow
             rows = repository.report_rows(
@@ -124,7 +127,9 @@ def stream(
                 contacts=export.include_contacts,
                 batch_size=batch_size,
             )
-            items = (model.model_validate(_report_row(row)) for row in _counted(rows, counts))
+            items = (
+                model.model_validate(_report_row(session, row)) for row in _counted(rows, counts)
+            )
         if export.format == ExportFormat.csv:
             yield from csv_chunks(model, items, rows_per_chunk=batch_size)
         else:
@@ -148,13 +153,15 @@ def _birth(row: Any, prefix: str = "") -> str | None:
     )
 
 
-def _contacts(row: Row[Any], prefix: str = "") -> dict[str, Any]:
+def _contacts(session: Session, row: Row[Any], report_id: str, prefix: str = "") -> dict[str, Any]:
+    """The reporter's contact, when the row holds it: decrypted (it is encrypted at rest)."""
     names = ["reporter_name", "reporter_relationship", "reporter_phone", "reporter_email"]
     mapping = row._mapping
-    return {name: mapping[f"{prefix}{name}"] for name in names if f"{prefix}{name}" in mapping}
+    stored = {name: mapping[f"{prefix}{name}"] for name in names if f"{prefix}{name}" in mapping}
+    return open_columns(session, table="reports", record_id=report_id, values=stored)
 
 
-def _match_row(row: Row[Any]) -> dict[str, Any]:
+def _match_row(session: Session, row: Row[Any]) -> dict[str, Any]:
     return {
         "match_id": row.id,
         "report_id": row.report_id,
@@ -172,11 +179,11 @@ def _match_row(row: Row[Any]) -> dict[str, Any]:
         "sighting_observed_on": row.sighting_observed_on,
         "sighting_location": row.sighting_location,
         "sighting_source_type": row.sighting_source_type,
-        **_contacts(row, "report_"),
+        **_contacts(session, row, row.report_id, "report_"),
     }
 
 
-def _report_row(row: Row[Any]) -> dict[str, Any]:
+def _report_row(session: Session, row: Row[Any]) -> dict[str, Any]:
     person = person_fields(row)
     age = person["age_estimate"]
     last_seen = (
@@ -202,7 +209,7 @@ def _report_row(row: Row[Any]) -> dict[str, Any]:
         "home_settlement": row.home_settlement,
         "last_seen_date": last_seen,
         "last_seen_place": row.last_seen_place,
-        **_contacts(row),
+        **_contacts(session, row, row.id),
     }
 
 
@@ -228,7 +235,7 @@ def _pfif(
     reports = repository.report_rows(
         session, principal, status=None, contacts=export.include_contacts, batch_size=batch_size
     )
-    persons = (_pfif_person(row, domain) for row in _counted(reports, counts, "persons"))
+    persons = (_pfif_person(session, row, domain) for row in _counted(reports, counts, "persons"))
     # The second query starts only once every person is written (generators are lazy).
     matches = (
         _pfif_note(row, domain)
@@ -243,7 +250,7 @@ def _pfif(
     yield from pfif.write_document(persons, matches)
 
 
-def _pfif_person(row: Row[Any], domain: str) -> dict[str, str | None]:
+def _pfif_person(session: Session, row: Row[Any], domain: str) -> dict[str, str | None]:
     person = person_fields(row)
     given = person["given_name"]
     if given and person["patronymic"]:
@@ -265,11 +272,11 @@ def _pfif_person(row: Row[Any], domain: str) -> dict[str, str | None]:
         "age": _pfif_age(person["age_estimate"]),
         "home_city": row.home_settlement,
     }
-    mapping = row._mapping
-    if "reporter_name" in mapping:
+    contact = _contacts(session, row, row.id)
+    if "reporter_name" in contact:
         # The schema constrains these two; a contact PFIF cannot carry is left out, not mangled.
-        email, phone = mapping["reporter_email"], mapping["reporter_phone"]
-        record["author_name"] = mapping["reporter_name"]
+        email, phone = contact["reporter_email"], contact["reporter_phone"]
+        record["author_name"] = contact["reporter_name"]
         record["author_email"] = email if email and pfif.EMAIL.fullmatch(email) else None
         record["author_phone"] = phone if phone and pfif.PHONE.fullmatch(phone) else None
     return record

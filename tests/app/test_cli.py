@@ -341,3 +341,32 @@ def test_a_key_file_others_may_read_stops_every_command(cli_database: str):
         assert result.returncode == 1
         assert f"error: {path} may be read by others (mode 644)" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_an_export_meeting_a_value_that_does_not_decrypt_writes_nothing(
+    cli_database: str, tmp_path
+):
+    ridni("migrate", database_url=cli_database)
+    app = create_app(Settings(database_url=cli_database))
+    file_committed(app, 2, 0)
+    app.state.engine.dispose()
+    engine = create_engine(cli_database)
+    with engine.begin() as connection:
+        first, second = connection.execute(select(Report.id, Report.reporter_email)).all()
+        connection.execute(
+            update(Report).where(Report.id == second.id).values(reporter_email=first[1])
+        )
+    engine.dispose()
+    out = tmp_path / "reports.csv"
+
+    result = ridni(
+        "export", "reports", "--include-contacts", "--out", str(out), database_url=cli_database
+    )
+
+    assert result.returncode == 1
+    assert f"cannot decrypt reports.reporter_email of record {second.id}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".*partial"))
+    plain = ridni("export", "reports", "--out", str(out), database_url=cli_database)
+    assert plain.returncode == 0, plain.stderr  # without contacts nothing needs decrypting
+    assert CANARIES["reporter_email"] not in out.read_text(encoding="utf-8")
