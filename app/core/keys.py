@@ -46,13 +46,14 @@ SAMPLE = 3  # values per key version tried before serving
 
 
 def key_file(settings: Settings) -> Path:
-    """RIDNI_KEY_FILE, or for a SQLite file the database's own name plus `.keys`."""
+    """RIDNI_KEY_FILE, or for a SQLite file the database's own name plus `.keys`; absolute, so
+    that what the logs and commands say is where it is."""
     if settings.key_file is not None:
-        return settings.key_file
+        return settings.key_file.absolute()
     url = make_url(settings.database_url)
     database = url.database or ""
     if url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
-        path = Path(database.removeprefix("file:").split("?", 1)[0])
+        path = Path(database.removeprefix("file:").split("?", 1)[0]).absolute()
         return path.with_name(path.name + ".keys")
     raise KeyringError(
         "RIDNI_KEY_FILE is not set: name the file that holds (or, on a first start, will hold) "

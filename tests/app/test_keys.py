@@ -141,6 +141,8 @@ class TestCensusAndReseal:
 def test_the_default_key_file_sits_beside_a_sqlite_file(tmp_path: Path):
     settings = Settings(database_url=f"sqlite:///{tmp_path}/ridni.db")
     assert key_file(settings) == tmp_path / "ridni.db.keys"
+    relative = Settings(database_url="sqlite:///./ridni.db")
+    assert key_file(relative) == Path.cwd() / "ridni.db.keys"  # logged where it really is
 
 
 def test_postgresql_needs_a_key_file_named():
