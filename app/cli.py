@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from app.core.fieldcrypt import Keyring, KeyringError
 from app.core.settings import Settings, get_settings
 from app.users.models import Role, User
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from sqlalchemy import Engine
+
+    from app.core.fieldcrypt import Keyring
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,11 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    try:
-        result: int = args.run(args)
-    except KeyringError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    result: int = args.run(args)
     return result
 
 
@@ -134,13 +132,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.core.logs import UVICORN_LOGGING, configure_logging
     from app.core.migrations import upgrade
-    from app.main import create_app
     from app.matches.service import warm_engine
 
     settings = get_settings()
     configure_logging(settings.log_level)
     upgrade(settings.database_url)
-    app = create_app(settings)
+    app = _create_app(settings)
     if settings.warm_engine:
         started = perf_counter()
         with app.state.session_factory() as session:
@@ -162,19 +159,34 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_database(settings: Settings) -> tuple["Engine", Keyring]:
-    """Migrate, then open the keyring (which may refuse: KeyringError)."""
+def _open_database(settings: Settings) -> tuple["Engine", "Keyring"]:
+    """Migrate, then open the keyring; exit 1 saying why when the keys cannot be used."""
     from app.core.database import make_engine
+    from app.core.fieldcrypt import KeyringError
     from app.core.keys import key_file, open_keyring
     from app.core.migrations import upgrade
 
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        return engine, open_keyring(engine, key_file(settings))
-    except BaseException:
+        keyring = open_keyring(engine, key_file(settings))
+    except BaseException as error:
         engine.dispose()
+        if isinstance(error, KeyringError):
+            raise SystemExit(f"error: {error}") from None
         raise
+    return engine, keyring
+
+
+def _create_app(settings: Settings) -> "FastAPI":
+    """The app (which opens the keyring); exit 1 saying why when the keys cannot be used."""
+    from app.core.fieldcrypt import KeyringError
+    from app.main import create_app
+
+    try:
+        return create_app(settings)
+    except KeyringError as error:
+        raise SystemExit(f"error: {error}") from None
 
 
 def _users_add(args: argparse.Namespace) -> int:

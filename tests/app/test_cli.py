@@ -336,7 +336,11 @@ def test_a_key_file_others_may_read_stops_every_command(cli_database: str):
     ridni("keys", "status", database_url=cli_database)
     path = Path(cli_database.removeprefix("sqlite:///") + ".keys")
     path.chmod(0o644)
-    for command in (["keys", "status"], ["users", "add", "--name", "x", "--role", "admin"]):
+    for command in (
+        ["keys", "status"],
+        ["users", "add", "--name", "x", "--role", "admin"],
+        ["serve", "--port", "0"],  # refuses before serving
+    ):
         result = ridni(*command, database_url=cli_database)
         assert result.returncode == 1
         assert f"error: {path} may be read by others (mode 644)" in result.stderr
