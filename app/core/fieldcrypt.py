@@ -4,7 +4,7 @@ A column made with `sealed_column()` is stored as `v<version>:<base64url(nonce |
 AES-256-GCM under the keyring's newest key, a fresh random 96-bit nonce for every value, and the
 table, the record id and the column bound in as associated data, so that a value copied to
 another row or column does not decrypt. NULL stays NULL. `v0:` marks a value written before
-encryption existed (migration 0003), still plaintext until the keyring seals it at start-up.
+encryption existed (migration 0005), still plaintext until the keyring seals it at start-up.
 
 ORM events seal values on INSERT and UPDATE and open them on load, so the application only ever
 holds plaintext and the database only ever ciphertext. The keyring travels in `Session.info`
@@ -44,7 +44,7 @@ log = logging.getLogger("ridni.keys")
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
-PLAINTEXT_VERSION = 0  # `v0:` values await sealing; nothing ever writes them but migration 0003
+PLAINTEXT_VERSION = 0  # `v0:` values await sealing; nothing ever writes them but migration 0005
 _STORED = re.compile(r"v(0|[1-9][0-9]{0,8}):(.*)", re.DOTALL)
 _KEYRING = "ridni.keyring"
 _PLAIN = "ridni.plaintext"  # InstanceState.info: what a flush sealed, restored after it

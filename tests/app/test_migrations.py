@@ -69,7 +69,7 @@ def test_the_audit_guard_comes_and_goes_with_its_migration(empty_database: str):
 def test_values_stored_before_encryption_are_sealed_when_the_service_starts(
     empty_database: str, tmp_path: Path
 ):
-    migrations.upgrade(empty_database, "0002")
+    migrations.upgrade(empty_database, "0004")
     engine = create_engine(empty_database)
     with engine.begin() as connection:
         owner = connection.execute(
@@ -97,10 +97,10 @@ def test_values_stored_before_encryption_are_sealed_when_the_service_starts(
                 source_contact=CANARY["source_contact"],
             )
         )
-    # 0003 marks them as not sealed yet, and gives them back unchanged on the way down.
+    # 0005 marks them as not sealed yet, and gives them back unchanged on the way down.
     migrations.upgrade(empty_database)
     assert set(_sealed_values(engine)) == {"v0:" + CANARY[c] for c in STORED}
-    migrations.downgrade(empty_database, "0002")
+    migrations.downgrade(empty_database, "0004")
     assert set(_sealed_values(engine)) == {CANARY[c] for c in STORED}
     migrations.upgrade(empty_database)
 

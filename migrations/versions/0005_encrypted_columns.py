@@ -7,8 +7,8 @@ needed here. Downgrading turns values still marked `v0:` back into plain text; v
 sealed stay sealed (the earlier code cannot read them: restore a backup taken before the upgrade
 instead), and on PostgreSQL the narrowing refuses a value that no longer fits rather than cut it.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-27
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
