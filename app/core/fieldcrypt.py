@@ -280,6 +280,24 @@ class Keyring:
         return version
 
 
+class MemoryKeyring(Keyring):
+    """One fresh key that lives and dies with the process, for a database in memory, which
+    does too (nothing to keep, rotate or hand to another process)."""
+
+    def __init__(self) -> None:
+        self.path = Path(":memory:")
+        self._keys = _Keys({1: AESGCM(AESGCM.generate_key(bit_length=256))}, (0, 0, 0))
+
+    def _fresh(self) -> _Keys:
+        return self._keys
+
+    def add_version(self) -> int:
+        raise KeyringError("a database in memory has a key in memory: there is nothing to rotate")
+
+    def __reduce__(self) -> tuple[type[Keyring], tuple[Path]]:
+        raise TypeError("a key in memory does not leave its process")
+
+
 # --- the ORM: seal on flush, open on load ------------------------------------------------------
 def session_info(keyring: Keyring) -> dict[str, Any]:
     """`info=` for a Session or sessionmaker whose sessions read and write sealed columns."""

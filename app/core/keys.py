@@ -33,6 +33,7 @@ from app.core.fieldcrypt import (
     PLAINTEXT_VERSION,
     Keyring,
     KeyringError,
+    MemoryKeyring,
     create_key_file,
     stored_version,
 )
@@ -45,14 +46,17 @@ log = logging.getLogger("ridni.keys")
 SAMPLE = 3  # values per key version tried before serving
 
 
-def key_file(settings: Settings) -> Path:
+def key_file(settings: Settings) -> Path | None:
     """RIDNI_KEY_FILE, or for a SQLite file the database's own name plus `.keys`; absolute, so
-    that what the logs and commands say is where it is."""
+    that what the logs and commands say is where it is. None for a SQLite database in memory,
+    whose key lives in memory too."""
     if settings.key_file is not None:
         return settings.key_file.absolute()
     url = make_url(settings.database_url)
     database = url.database or ""
-    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+    if url.get_backend_name() == "sqlite":
+        if database in ("", ":memory:") or "mode=memory" in database:
+            return None
         path = Path(database.removeprefix("file:").split("?", 1)[0]).absolute()
         return path.with_name(path.name + ".keys")
     raise KeyringError(
@@ -131,10 +135,13 @@ def _unknown_versions(engine: Engine, versions: Collection[int]) -> set[str]:
 
 
 # --- before serving -------------------------------------------------------------------------
-def open_keyring(engine: Engine, path: Path) -> Keyring:
+def open_keyring(engine: Engine, path: Path | None) -> Keyring:
     """The keyring for this (migrated) database, ready to serve. On a first start it creates the
     key file; it refuses to go on when the keys cannot open what the database holds; then it
-    seals what is still plaintext (values stored before encryption existed)."""
+    seals what is still plaintext (values stored before encryption existed). A database in
+    memory (no `path`) is as new as its engine: its key is made in memory, nothing to check."""
+    if path is None:
+        return MemoryKeyring()
     if not path.exists():
         before = census(engine, ())
         if before.total - before.by_version[PLAINTEXT_VERSION]:

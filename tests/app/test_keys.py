@@ -1,5 +1,6 @@
 """Key rotation and status over a real database: every value stays readable, none stays behind."""
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.core.fieldcrypt import Keyring
+from app.core.fieldcrypt import Keyring, KeyringError
 from app.core.keys import census, key_file, reseal, rotate, verify
 from app.core.settings import Settings
 from app.main import create_app
@@ -147,17 +148,28 @@ def test_the_default_key_file_sits_beside_a_sqlite_file(tmp_path: Path):
 
 def test_postgresql_needs_a_key_file_named():
     settings = Settings(database_url="postgresql+psycopg://ridni@db/ridni")
-    with pytest.raises(Exception, match="RIDNI_KEY_FILE is not set"):
+    with pytest.raises(KeyringError, match="RIDNI_KEY_FILE is not set"):
         key_file(settings)
     named = settings.model_copy(update={"key_file": Path("/run/secrets/ridni.keys")})
     assert key_file(named) == Path("/run/secrets/ridni.keys")
 
 
 def test_a_keyring_reaches_worker_processes_as_its_path(keyed: FastAPI):
-    import pickle
-
     keyring: Keyring = keyed.state.keyring
     pickled = pickle.dumps(keyring)
     copied = pickle.loads(pickled)  # noqa: S301 - our own object
     assert copied.path == keyring.path and copied.versions == keyring.versions
     assert keyring.path.read_text().split()[-1].encode() not in pickled
+
+
+def test_a_database_in_memory_has_its_key_in_memory():
+    app = create_app(Settings(database_url="sqlite://"))  # builds without touching the database
+    app.state.engine.dispose()
+    keyring: Keyring = app.state.keyring
+    sealed = keyring.seal("Олена", table="reports", record_id="r1", column="reporter_name")
+    assert keyring.open(sealed, table="reports", record_id="r1", column="reporter_name") == "Олена"
+    assert key_file(Settings(database_url="sqlite:///:memory:")) is None
+    with pytest.raises(KeyringError, match="nothing to rotate"):
+        keyring.add_version()
+    with pytest.raises(TypeError):
+        pickle.dumps(keyring)

@@ -15,7 +15,6 @@ against the schema. Each test uses the shared
 back. Generation is derandomized with a fixed seed, so CI sees the same cases on every run.
 """
 
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,7 +41,6 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from app.core.migrations import upgrade
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app import payloads
@@ -89,15 +87,12 @@ CHECKS: list[CheckFunction] = [
 
 
 def _load_schema() -> schemathesis.BaseSchema:
-    # Only the schema is read from this app (over a database file nothing else touches; the app
-    # checks its keys against it on start); the requests go to the session's `app` fixture,
-    # which the `client` fixture points at the test's transaction.
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/schema.db"
-        upgrade(url)
-        schema_app = create_app(Settings(database_url=url, docs_enabled=True))
-        schema = schemathesis.openapi.from_asgi("/openapi.json", schema_app, config=CONFIG)
-        schema_app.state.engine.dispose()
+    # Only the schema is read from this app (over an in-memory database nothing touches);
+    # the requests go to the session's `app` fixture, which the `client` fixture points at the
+    # test's transaction.
+    schema_app = create_app(Settings(database_url="sqlite://", docs_enabled=True))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", schema_app, config=CONFIG)
+    schema_app.state.engine.dispose()
     assert schema.raw_schema["components"]["securitySchemes"], "ignored_auth needs the scheme"
     return schema
 
