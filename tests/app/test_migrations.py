@@ -7,7 +7,7 @@ from sqlalchemy import Engine, create_engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 
 from app.core import migrations
-from app.core.models import new_id
+from app.core.models import new_id, utcnow
 from app.core.settings import Settings
 from app.main import create_app
 from app.models import Base, Report, Sighting, User
@@ -74,7 +74,11 @@ def test_values_stored_before_encryption_are_sealed_when_the_service_starts(
     with engine.begin() as connection:
         owner = connection.execute(
             insert(User.__table__).values(
-                id=new_id(), name="Ганна", role="family", token_hash="0" * 64
+                id=new_id(),
+                name="Ганна",
+                role="family",
+                token_hash="0" * 64,
+                token_issued_at=utcnow(),
             )
         ).inserted_primary_key[0]
         connection.execute(
