@@ -373,4 +373,4 @@ def test_an_export_meeting_a_value_that_does_not_decrypt_writes_nothing(
     assert not out.exists() and not list(tmp_path.glob(".*partial"))
     plain = ridni("export", "reports", "--out", str(out), database_url=cli_database)
     assert plain.returncode == 0, plain.stderr  # without contacts nothing needs decrypting
-    assert CANARIES["reporter_email"] not in out.read_text(encoding="utf-8")
+    assert CANARY["reporter_email"] not in out.read_text(encoding="utf-8")
