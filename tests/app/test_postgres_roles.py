@@ -4,6 +4,7 @@ does, may add and read audit rows, and may not change or remove them, nor lift t
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,12 +64,12 @@ def app_url(role: str, empty_database: str) -> URL:
     return owner.set(username=role, password=password)
 
 
-def test_the_service_runs_as_its_role(app_url: URL):
+def test_the_service_runs_as_its_role(app_url: URL, tmp_path: Path):
     """Migrations have nothing to do (so `ridni serve` starts), and the API works end to end,
     refusals and their audit rows included."""
     url = app_url.render_as_string(hide_password=False)
     migrations.upgrade(url)
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, key_file=tmp_path / "ridni.keys"))
     with app.state.session_factory() as session, session.begin():
         _, family_token = create_user(session, name="family", role=Role.family)
         _, other_token = create_user(session, name="other family", role=Role.family)
