@@ -87,13 +87,36 @@ def match_sightings(
     shares: Mapping[str, float] | None = None,
     known_reports: dict[str, matching.Person] | None = None,
 ) -> None:
-    """Index sightings and refresh their proposals: one on arrival, a batch in a rematch.
+    """Index sightings and refresh their proposals: one on arrival, a batch in a rematch or an
+    import. See `score_sightings` for `shares` and `known_reports`."""
+    scores = score_sightings(session, sightings, shares=shares, known_reports=known_reports)
+    store_sighting_scores(session, sightings, scores, threshold=threshold)
+
+
+@dataclass(frozen=True)
+class SightingScores:
+    """What matching found for sightings: read and scored, not yet written."""
+
+    keys: dict[str, frozenset[str]]
+    ranked: dict[str, list[Scored]]
+    existing: dict[str, dict[str, Match]]
+
+
+def score_sightings(
+    session: Session,
+    sightings: Sequence[Sighting],
+    *,
+    shares: Mapping[str, float] | None = None,
+    known_reports: dict[str, matching.Person] | None = None,
+) -> SightingScores:
+    """Read and score only; the sightings need not be stored yet (an import scores a batch
+    before it inserts it).
 
     `shares` (name-term frequencies among reports) is looked up per sighting unless given.
     `known_reports` lets a rematch, during which reports are not re-read, keep the reports it
     has loaded from one batch to the next (it is filled as reports are read).
     Everything is read and scored before anything is written, so that on SQLite the write lock
-    is held only for the writes and parallel rematch workers score at the same time.
+    is held only for the writes and parallel workers score at the same time.
     """
     people = {sighting.id: engine.sighting_person(sighting) for sighting in sightings}
     keys = {sighting_id: matching.blocking_keys(person) for sighting_id, person in people.items()}
@@ -108,13 +131,20 @@ def match_sightings(
         )
         for sighting_id, person in people.items()
     }
-    repository.replace_sighting_indexes(session, keys)
+    return SightingScores(keys, ranked, existing)
+
+
+def store_sighting_scores(
+    session: Session, sightings: Sequence[Sighting], scores: SightingScores, *, threshold: float
+) -> None:
+    """Write the index and proposals `score_sightings` found for these sightings."""
+    repository.replace_sighting_indexes(session, {s.id: scores.keys[s.id] for s in sightings})
     signature = engine.match_signature(threshold)
     for sighting in sightings:
         _refresh_proposals(
             session,
-            ranked[sighting.id],
-            existing.get(sighting.id, {}),
+            scores.ranked[sighting.id],
+            scores.existing.get(sighting.id, {}),
             key_of=lambda s: s.report_id,
             threshold=threshold,
         )

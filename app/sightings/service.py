@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.audit.models import Action, Outcome
 from app.core.idempotency import idempotent
+from app.core.models import new_id, utcnow
 from app.core.person import person_columns, person_fields
 from app.core.problems import NotFound
 from app.core.security import Principal
@@ -49,9 +50,14 @@ def file_sighting(
 
 
 def new_sighting(owner_id: str, data: SightingIn) -> Sighting:
-    """A sighting row for validated data, not yet added to any session."""
+    """A sighting row for validated data, not yet added to any session. Its id and timestamps
+    are set already, so that it can be scored before it is stored (as an import does)."""
     source = data.source
+    now = utcnow()
     return Sighting(
+        id=new_id(),
+        created_at=now,
+        updated_at=now,
         owner_id=owner_id,
         **person_columns(data.subject),
         origin_settlement=data.subject.origin_settlement,
