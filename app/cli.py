@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from app.core.settings import Settings, get_settings
+from app.imports.csvfile import DELIMITERS, ENCODINGS
+from app.imports.rows import RowError, Tally
+from app.sightings.models import SourceType
 from app.users.models import Role, User
 
 if TYPE_CHECKING:
@@ -89,6 +92,44 @@ def _parser() -> argparse.ArgumentParser:
         help="processes scoring sightings (default: one per core)",
     )
     rematch.set_defaults(run=_rematch)
+
+    imports = commands.add_parser(
+        "import", help="import a CSV file of reports or sightings"
+    ).add_subparsers(title="kinds")
+    for kind in ("reports", "sightings"):
+        one = imports.add_parser(kind, help=f"import {kind} from a CSV file")
+        one.add_argument("file", type=Path)
+        one.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USER_ID",
+            help="the coordinator or admin the records are filed as (required unless --dry-run)",
+        )
+        one.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="HEADER=FIELD,...",
+            help="what other columns hold (FIELD - leaves a column out); @FILE reads the "
+            "pairs from a file, one a line",
+        )
+        one.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+        one.add_argument("--encoding", choices=ENCODINGS, help="default: detected")
+        one.add_argument("--delimiter", choices=sorted(DELIMITERS), help="default: detected")
+        if kind == "sightings":
+            one.add_argument(
+                "--source-type",
+                choices=[t.value for t in SourceType],
+                help="for rows that do not say (default: list)",
+            )
+        one.add_argument("--batch-size", type=int, default=500)
+        one.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes loading rows (default: one per core; small files use one)",
+        )
+        one.set_defaults(run=_import, kind=kind)
 
     link = commands.add_parser(
         "link", help="link a file of sightings against a file of reports, offline"
@@ -362,6 +403,131 @@ def _rematch(args: argparse.Namespace) -> int:
     engine.dispose()
     print(summary)
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.core.database import make_session_factory
+    from app.core.security import Principal
+    from app.imports import service
+    from app.imports.csvfile import CsvFileError, MappingError, inspect, parse_map
+    from app.imports.fields import Kind
+    from app.users import repository as users
+
+    kind = Kind(args.kind)
+    if args.batch_size < 1 or args.workers < 1:
+        print("error: --batch-size and --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.as_user is None and not args.dry_run:
+        print(
+            "error: --as USER_ID is required: the coordinator or admin the records are filed as",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        mapping = {}
+        for text in args.map:
+            if text.startswith("@"):
+                text = Path(text[1:]).read_text(encoding="utf-8")
+            mapping.update(parse_map(text, kind))
+    except MappingError as error:
+        print(f"error: --map: {error}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as error:
+        print(
+            f"error: --map: cannot read the mapping file ({type(error).__name__})", file=sys.stderr
+        )
+        return 2
+    try:
+        layout = inspect(
+            args.file, kind, encoding=args.encoding, delimiter=args.delimiter, mapping=mapping
+        )
+    except CsvFileError as error:
+        what = "not CSV text: " if error.not_text else ""
+        print(f"error: {args.file}: {what}{error.reason}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {error.strerror}: {args.file}", file=sys.stderr)
+        return 1
+
+    settings = get_settings()
+    engine, keyring = _open_database(settings)
+    factory = make_session_factory(engine, keyring)
+    owner = None
+    if args.as_user is not None:
+        with factory() as session:
+            owner = users.get(session, args.as_user)
+        if owner is None or owner.disabled or owner.role not in ("coordinator", "admin"):
+            print("error: --as must name an active coordinator or admin user", file=sys.stderr)
+            engine.dispose()
+            return 2
+    delimiter = "tab" if layout.delimiter == "\t" else layout.delimiter
+    print(f"reading {args.file}: {layout.encoding}, delimiter '{delimiter}'")
+    print("columns: " + ", ".join(f"{h} → {f}" for h, f in layout.mapped.items()))
+    if layout.ignored:
+        print("ignored columns (not known; see --map): " + ", ".join(layout.ignored))
+    for header in layout.unmatched_map:
+        print(f"warning: --map names a column the file does not have ({header})")
+    import_id = None
+    if not args.dry_run:
+        assert owner is not None  # noqa: S101 - checked above
+        with factory() as session, session.begin():
+            principal = Principal(owner.id, Role(owner.role))
+            import_id = service.start(session, principal, layout, dry_run=False).id
+    started = perf_counter()
+    # Worker processes pay for themselves on large files only.
+    workers = max(1, min(args.workers, layout.lines // args.batch_size))
+    with tqdm(
+        total=layout.lines, desc=kind.value, unit="row", disable=not sys.stderr.isatty()
+    ) as bar:
+        try:
+            result = service.run(
+                factory,
+                args.file,
+                layout,
+                owner_id=owner.id if owner else "",
+                import_id=import_id,
+                dry_run=args.dry_run,
+                threshold=settings.proposal_threshold,
+                source_type=getattr(args, "source_type", None),
+                workers=1 if args.dry_run else workers,
+                database_url=settings.database_url,
+                batch_size=args.batch_size,
+                on_batch=lambda tally: bar.update(tally.read),
+            )
+        except Exception as error:
+            print(f"error: the import stopped: {type(error).__name__}", file=sys.stderr)
+            return 1
+        finally:
+            engine.dispose()
+    print(
+        f"{_import_summary(import_id, result.tally, dry_run=args.dry_run)} "
+        f"({perf_counter() - started:.1f} s, peak memory {result.peak_mib:.0f} MiB)"
+    )
+    shown = result.tally.errors[: service.MAX_ERRORS]
+    for row_error in shown:
+        print(_row_error(row_error))
+    if len(result.tally.errors) > len(shown):
+        print(f"... and {len(result.tally.errors) - len(shown)} more")
+    return 0
+
+
+def _import_summary(import_id: str | None, tally: Tally, *, dry_run: bool) -> str:
+    counts = (
+        f"{tally.read} rows read, {tally.loaded} {'would be loaded' if dry_run else 'loaded'}, "
+        f"{tally.duplicates} already present, {tally.skipped} skipped"
+    )
+    if dry_run:
+        return f"dry run: {counts}; nothing was written"
+    return f"import {import_id}: {counts}"
+
+
+def _row_error(error: RowError) -> str:
+    where = ""
+    if error.field:
+        where = f"{error.field} ({error.column}): " if error.column else f"{error.field}: "
+    return f"line {error.line}: {where}{error.reason}"
 
 
 def _link(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
+from app.imports.models import Import, ImportedRecord
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -12,6 +13,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "IdempotencyKey",
+    "Import",
+    "ImportedRecord",
     "Match",
     "MatchEvent",
     "Report",

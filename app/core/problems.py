@@ -45,7 +45,7 @@ _MEANINGS = {
     404: "No such record, or not one the caller may see (the same answer)",
     409: "A conflict: someone decided first, or the same Idempotency-Key is still in flight",
     413: "Request body too large",
-    415: "The body is not JSON",
+    415: "The body is not of a type this operation takes (JSON; an upload: CSV text)",
     422: "The request does not validate",
     429: "Too many writes from this caller; `Retry-After` says how many seconds to wait",
     500: "A protected field of the record cannot be decrypted (logged for the operators)",
@@ -122,6 +122,11 @@ class TooManyRequests(Problem):
             f"Too many writes; retry after {retry_after} seconds.",
             headers={"Retry-After": str(retry_after)},
         )
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    title = "Unsupported media type"
 
 
 class Unprocessable(Problem):

@@ -5,6 +5,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.core.migrations import upgrade
 from app.core.settings import Settings
+from app.imports.models import Import
 from app.main import create_app
 from app.matches.models import Match, MatchEvent
 from app.reports.models import Report
@@ -374,3 +376,124 @@ def test_an_export_meeting_a_value_that_does_not_decrypt_writes_nothing(
     plain = ridni("export", "reports", "--out", str(out), database_url=cli_database)
     assert plain.returncode == 0, plain.stderr  # without contacts nothing needs decrypting
     assert CANARY["reporter_email"] not in out.read_text(encoding="utf-8")
+
+
+# --- ridni import ------------------------------------------------------------------------------
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SIGHTINGS_MAP = "Место выявления=location"
+
+
+def _user(database_url: str, role: str) -> str:
+    result = ridni("users", "add", "--name", f"test {role}", "--role", role,
+                   database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[3].rstrip(";")
+
+
+def _count(database_url: str, model: Any) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        found = connection.scalar(select(func.count()).select_from(model)) or 0
+    engine.dispose()
+    return found
+
+
+def test_import_prints_a_summary_loads_the_good_rows_and_exits_0(cli_database: str):
+    coordinator = _user(cli_database, "coordinator")
+    reports = ridni("import", "reports", str(EXAMPLES / "reports.csv"), "--as", coordinator,
+                    database_url=cli_database)
+    assert reports.returncode == 0, reports.stderr
+    assert "7 rows read, 5 loaded, 0 already present, 2 skipped" in reports.stdout
+
+    result = ridni("import", "sightings", str(EXAMPLES / "sightings-list.csv"),
+                   "--as", coordinator, "--map", SIGHTINGS_MAP, database_url=cli_database)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "reading " in out and "utf-8, delimiter ';'" in out
+    assert "Место выявления → location" in out
+    assert "ignored columns (not known; see --map): №" in out
+    assert "11 rows read, 7 loaded, 0 already present, 4 skipped" in out
+    assert "line 5: date_of_birth (Дата рождения): is not a real date" in out
+    assert "line 7: has 7 cells where the header has 9" in out
+    assert "Шевченко" not in out and "31.02" not in out
+    assert _count(cli_database, Sighting) == 7
+    assert _count(cli_database, Match) == 5  # the sample's five children on both lists
+    assert _count(cli_database, Import) == 2
+
+    again = ridni("import", "sightings", str(EXAMPLES / "sightings-list.csv"),
+                  "--as", coordinator, "--map", SIGHTINGS_MAP, database_url=cli_database)
+    assert "11 rows read, 0 loaded, 7 already present, 4 skipped" in again.stdout
+    assert _count(cli_database, Sighting) == 7
+
+
+def test_import_dry_run_needs_no_user_and_writes_nothing(cli_database: str, tmp_path: Path):
+    path = tmp_path / "list.csv"
+    path.write_bytes((EXAMPLES / "sightings-list.csv").read_text(encoding="utf-8")
+                     .encode("cp1251"))  # fmt: skip
+    mapping = tmp_path / "map.txt"
+    mapping.write_text(f"# the partner's headers\n{SIGHTINGS_MAP}\n", encoding="utf-8")
+
+    result = ridni("import", "sightings", str(path), "--dry-run", "--map", f"@{mapping}",
+                   database_url=cli_database)
+
+    assert result.returncode == 0, result.stderr
+    assert "cp1251, delimiter ';'" in result.stdout
+    assert "dry run: 11 rows read, 7 would be loaded, 0 already present, 4 skipped" in (
+        result.stdout
+    )
+    assert _count(cli_database, Sighting) == _count(cli_database, Import) == 0
+
+
+def test_import_in_worker_processes(cli_database: str, tmp_path: Path):
+    coordinator = _user(cli_database, "coordinator")
+    ridni("import", "reports", str(EXAMPLES / "reports.csv"), "--as", coordinator,
+          database_url=cli_database)
+    path = tmp_path / "list.csv"
+    path.write_text((EXAMPLES / "sightings-list.csv").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+
+    result = ridni("import", "sightings", str(path), "--as", coordinator, "--map",
+                   SIGHTINGS_MAP, "--workers", "2", "--batch-size", "2",
+                   database_url=cli_database)
+
+    assert result.returncode == 0, result.stderr
+    assert "11 rows read, 7 loaded, 0 already present, 4 skipped" in result.stdout
+    assert _count(cli_database, Sighting) == 7
+    assert _count(cli_database, Match) == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "No such file"),
+        (b"PK\x03\x04\x00\x00binary", "not CSV text"),
+        ("Колонка;Ще одна\n1;2\n".encode(), "no column of the header"),
+        (b"", "no header row"),
+    ],
+)
+def test_import_exits_1_when_nothing_can_be_read(
+    cli_database: str, tmp_path: Path, content: bytes | None, message: str
+):
+    path = tmp_path / "list.csv"
+    if content is not None:
+        path.write_bytes(content)
+    result = ridni("import", "reports", str(path), "--dry-run", database_url=cli_database)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_import_exits_2_for_a_wrong_option(cli_database: str):
+    family = _user(cli_database, "family")
+    path = str(EXAMPLES / "reports.csv")
+    for args in (
+        [],  # no --as
+        ["--as", family],  # not a coordinator
+        ["--dry-run", "--map", "Вік=years"],
+        ["--dry-run", "--map", "@/nonexistent/map.txt"],
+    ):
+        result = ridni("import", "reports", path, *args, database_url=cli_database)
+        assert result.returncode == 2, (args, result.stdout)
+        assert "Traceback" not in result.stderr
+    assert _count(cli_database, Report) == 0

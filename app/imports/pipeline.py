@@ -1,0 +1,301 @@
+"""The row pipeline of every import: rows already parsed from a file (CSV now; PFIF can feed
+the same) are validated by the API's own schemas, fingerprinted, created by the API's own
+constructors and matched as the API matches, in batches.
+
+A bad row is reported (line, field, column, reason; never a value) and skipped; it never stops
+the import. Each batch is one transaction, and within it one savepoint, so a row is written
+whole or not at all: the record, its fingerprint, its candidate keys and its proposals. A row
+whose fingerprint is stored already (an earlier import loaded it, or it came earlier in this
+file) counts as a duplicate and creates nothing.
+
+With `workers` > 1, batches are loaded by that many processes (each with its own connection)
+while this process reads and validates the file. Sightings are scored before their batch is
+written, so that on SQLite, where writers take turns, the write lock is held only for writes.
+"""
+
+import hashlib
+import json
+import os
+import resource
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing import get_context
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.database import make_engine, make_session_factory
+from app.core.fieldcrypt import Keyring, keyring_of
+from app.imports import repository
+from app.imports.fields import Kind, field_of
+from app.imports.models import ImportedRecord
+from app.imports.rows import RowError, SourceRow, Tally
+from app.matches import repository as matches_repository
+from app.matches import service as matches
+from app.reports.models import Report
+from app.reports.schemas import ReportIn
+from app.reports.service import new_report
+from app.sightings.models import Sighting
+from app.sightings.schemas import SightingIn
+from app.sightings.service import new_sighting
+
+SCHEMAS: dict[Kind, type[ReportIn] | type[SightingIn]] = {
+    Kind.reports: ReportIn,
+    Kind.sightings: SightingIn,
+}
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    line: int
+    data: ReportIn | SightingIn
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every batch of one import shares."""
+
+    kind: Kind
+    owner_id: str  # the user the records are filed as
+    import_id: str | None  # None in a dry run, which writes nothing
+    threshold: float
+
+
+def validate(kind: Kind, row: SourceRow) -> ValidRow | list[RowError]:
+    """The row through the API's request schema, or why it does not pass."""
+    if row.body is None:
+        return list(row.errors)
+    try:
+        data = SCHEMAS[kind].model_validate(row.body)
+    except ValidationError as error:
+        found = []
+        for problem in error.errors(include_input=False, include_url=False):
+            name = field_of(kind, problem["loc"], row.sources)
+            reason = problem["msg"].removeprefix("Value error, ")
+            found.append(RowError(row.line, name, row.sources.get(name or ""), reason))
+        return found
+    return ValidRow(row.line, data, fingerprint(kind, data))
+
+
+# The parts of a row stored encrypted (reporters, sources, free text). A fingerprint leaves them
+# out: an unkeyed hash over a phone number would let whoever holds the database test guesses at
+# it, undoing the encryption. What remains is stored in the clear anyway.
+SEALED_PARTS: dict[Kind, set[str]] = {
+    Kind.reports: {"circumstances", "reporter"},
+    Kind.sightings: {"notes", "source"},
+}
+
+
+def fingerprint(kind: Kind, data: ReportIn | SightingIn) -> str:
+    """SHA-256 of the kind and the validated row without its encrypted parts, with case, Unicode
+    form and spacing normalized and lists sorted: the same row typed again, or exported again,
+    has the same. So do two rows that differ only in who reported or what the notes say."""
+    plain = data.model_dump(mode="json", exclude_none=True, exclude=SEALED_PARTS[kind])
+    canonical = [kind.value, _normalized(plain)]
+    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _normalized(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+    if isinstance(value, dict):
+        return {key: _normalized(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted(_normalized(item) for item in value)
+    return value
+
+
+class BatchLoader:
+    """Loads batches of valid rows in one process, one transaction per batch."""
+
+    def __init__(self, factory: sessionmaker[Session], job: Job) -> None:
+        self.factory = factory
+        self.job = job
+        self._shares: dict[str, float] | None = None
+
+    def load(self, batch: list[ValidRow]) -> Tally:
+        """Rows loaded and rows found present; an empty batch touches nothing."""
+        result = Tally()
+        if not batch:
+            return result
+        with self.factory() as session, session.begin():
+            present = repository.present(session, [row.fingerprint for row in batch])
+            fresh = [row for row in batch if row.fingerprint not in present]
+            result.duplicates = len(batch) - len(fresh)
+            records = [self._record(row) for row in fresh]
+            scores = self._score(session, records)
+            try:
+                with session.begin_nested():
+                    self._write(session, fresh, records, scores)
+                result.loaded = len(fresh)
+            except IntegrityError:
+                # Another import stored some of these rows meanwhile: take them one by one.
+                for row, record in zip(fresh, records, strict=True):
+                    try:
+                        with session.begin_nested():
+                            self._write(session, [row], [record], scores)
+                        result.loaded += 1
+                    except IntegrityError:
+                        result.duplicates += 1
+        return result
+
+    def _record(self, row: ValidRow) -> Report | Sighting:
+        if isinstance(row.data, ReportIn):
+            return new_report(self.job.owner_id, row.data)
+        return new_sighting(self.job.owner_id, row.data)
+
+    def _score(self, session: Session, records: list[Any]) -> matches.SightingScores | None:
+        """Sightings are scored before anything is written; reports are scored as the API
+        scores them, one by one after each is stored (each new report changes the shares)."""
+        if self.job.kind != Kind.sightings or not records:
+            return None
+        if self._shares is None:
+            # The reports do not change during an import of sightings: read the shares once.
+            self._shares = matches_repository.all_term_shares(session)
+        return matches.score_sightings(session, records, shares=self._shares)
+
+    def _write(
+        self,
+        session: Session,
+        rows: list[ValidRow],
+        records: list[Any],
+        scores: matches.SightingScores | None,
+    ) -> None:
+        session.add_all(records)
+        session.flush()
+        session.add_all(
+            ImportedRecord(
+                fingerprint=row.fingerprint,
+                import_id=self.job.import_id,
+                report_id=record.id if isinstance(record, Report) else None,
+                sighting_id=record.id if isinstance(record, Sighting) else None,
+            )
+            for row, record in zip(rows, records, strict=True)
+        )
+        session.flush()
+        if scores is not None:
+            matches.store_sighting_scores(session, records, scores, threshold=self.job.threshold)
+        else:
+            for report in records:
+                matches.report_changed(session, report, threshold=self.job.threshold)
+
+
+def load_rows(
+    rows: Iterable[SourceRow],
+    job: Job,
+    *,
+    factory: sessionmaker[Session],
+    dry_run: bool = False,
+    batch_size: int = 500,
+    workers: int = 1,
+    database_url: str | None = None,
+    on_batch: Callable[[Tally], object] = lambda _tally: None,
+) -> "LoadResult":
+    """Validate and load `rows`; `on_batch` hears each batch's counts as it is committed.
+
+    A dry run validates and looks up fingerprints but writes nothing.
+    """
+    if workers > 1 and (database_url is None or dry_run):
+        raise ValueError("worker processes need the database URL, and a dry run needs none")
+    database_url = database_url or ""
+    total = Tally()
+    seen: set[str] = set()
+    peaks: dict[int, float] = {}
+
+    def finished(checked: Tally, loaded: Tally) -> None:
+        checked.add(loaded)
+        total.add(checked)
+        on_batch(checked)
+
+    batches = (_check(job.kind, chunk, seen) for chunk in _chunks(rows, batch_size))
+    if dry_run:
+        for checked, valid in batches:
+            with factory() as session:
+                present = repository.present(session, [row.fingerprint for row in valid])
+            finished(checked, Tally(loaded=len(valid) - len(present), duplicates=len(present)))
+    elif workers == 1:
+        loader = BatchLoader(factory, job)
+        for checked, valid in batches:
+            finished(checked, loader.load(valid))
+    else:
+        context = get_context("spawn")
+        with factory() as session:
+            keyring = keyring_of(session)  # pickled as its key file's path, never as keys
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(database_url, keyring, job),
+        ) as pool:
+            running: dict[Future[tuple[Tally, int, float]], Tally] = {}
+            for checked, valid in batches:
+                running[pool.submit(_load_in_worker, valid)] = checked
+                while len(running) >= 2 * workers:
+                    _collect(running, peaks, finished, wait(running, return_when=FIRST_COMPLETED))
+            while running:
+                _collect(running, peaks, finished, wait(running, return_when=FIRST_COMPLETED))
+    total.errors.sort(key=lambda error: error.line)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return LoadResult(total, own + sum(peaks.values()))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    tally: Tally
+    peak_mib: float  # this process's peak plus each worker's
+
+
+def _check(kind: Kind, chunk: list[SourceRow], seen: set[str]) -> tuple[Tally, list[ValidRow]]:
+    """Validate a chunk: its counts so far, and the rows to load (not met before in the file)."""
+    checked = Tally(read=len(chunk))
+    valid = []
+    for row in chunk:
+        result = validate(kind, row)
+        if isinstance(result, list):
+            checked.skipped += 1
+            checked.errors += result
+        elif result.fingerprint in seen:
+            checked.duplicates += 1
+        else:
+            seen.add(result.fingerprint)
+            valid.append(result)
+    return checked, valid
+
+
+def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _collect(
+    running: dict[Future[tuple[Tally, int, float]], Tally],
+    peaks: dict[int, float],
+    finished: Callable[[Tally, Tally], None],
+    waited: Any,
+) -> None:
+    for future in waited.done:
+        loaded, pid, peak = future.result()  # a worker's failure stops the import here
+        peaks[pid] = max(peaks.get(pid, 0.0), peak)
+        finished(running.pop(future), loaded)
+
+
+_worker_loader: BatchLoader | None = None
+
+
+def _start_worker(database_url: str, keyring: Keyring, job: Job) -> None:
+    global _worker_loader
+    _worker_loader = BatchLoader(make_session_factory(make_engine(database_url), keyring), job)
+
+
+def _load_in_worker(batch: list[ValidRow]) -> tuple[Tally, int, float]:
+    assert _worker_loader is not None, "the pool's initializer sets the loader"  # noqa: S101
+    loaded = _worker_loader.load(batch)
+    return loaded, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,48 @@
+"""Every query on imports and on the fingerprints of imported rows. `readable` says who may see
+which import."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from app.core.pagination import page, split_page
+from app.core.security import Principal
+from app.imports.models import Import, ImportedRecord
+
+
+def readable(principal: Principal) -> Select[Import]:
+    stmt = select(Import)
+    return stmt if principal.sees_everything else stmt.where(false())
+
+
+def get(session: Session, principal: Principal, import_id: str) -> Import | None:
+    return session.scalars(readable(principal).where(Import.id == import_id)).one_or_none()
+
+
+def list_page(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[Import], str | None]:
+    rows = list(session.scalars(page(readable(principal), Import, limit=limit, cursor=cursor)))
+    return split_page(rows, limit)
+
+
+def add(session: Session, record: Import) -> Import:
+    session.add(record)
+    session.flush()
+    return record
+
+
+def by_id(session: Session, import_id: str) -> Import | None:
+    """For the import's own run, which acts for the user who started it."""
+    return session.get(Import, import_id)
+
+
+def present(session: Session, fingerprints: Sequence[str]) -> set[str]:
+    """Which of these fingerprints an earlier import stored."""
+    if not fingerprints:
+        return set()
+    stmt = select(ImportedRecord.fingerprint).where(
+        ImportedRecord.fingerprint.in_(list(fingerprints))
+    )
+    return set(session.scalars(stmt))

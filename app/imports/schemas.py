@@ -1,0 +1,52 @@
+from datetime import datetime
+
+from pydantic import Field
+
+from app.core.schemas import OutputModel
+from app.imports.fields import Kind
+from app.imports.models import ImportStatus
+
+
+class ImportCounts(OutputModel):
+    read: int = Field(description="Data rows read (blank rows are passed over).")
+    loaded: int = Field(description="Rows loaded; in a dry run, rows that would be loaded.")
+    duplicates: int = Field(
+        description="Rows an earlier import (or an earlier row of the file) loaded already."
+    )
+    skipped: int = Field(description="Rows that did not validate; `errors` says why.")
+
+
+class RowErrorOut(OutputModel):
+    line: int = Field(description="The line of the file where the row starts (the header is 1).")
+    field: str | None = Field(description="The import field at fault, when one is.")
+    column: str | None = Field(description="The file's header for that field, when known.")
+    reason: str = Field(description="Why; never the rejected value.")
+
+
+class ImportSummary(OutputModel):
+    id: str
+    kind: Kind
+    status: ImportStatus
+    dry_run: bool
+    encoding: str
+    delimiter: str
+    columns: dict[str, str] = Field(description="Each header of the file that was used: field.")
+    ignored_columns: list[str] = Field(description="Headers of the file no field was found for.")
+    counts: ImportCounts
+    detail: str | None = Field(description="Why the import failed, when it did.")
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportOut(ImportSummary):
+    errors: list[RowErrorOut] = Field(description="Why rows were skipped, by line.")
+    errors_truncated: bool = Field(
+        description="True when there were more row errors than are kept (1,000)."
+    )
+
+
+class ImportPage(OutputModel):
+    items: list[ImportSummary]
+    next_cursor: str | None

@@ -1,0 +1,232 @@
+"""Imports as a resource: start one for a readable file, run it (in the background for the API,
+in the foreground for the command line), and let coordinators follow it."""
+
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.models import utcnow
+from app.core.problems import NotFound, Unprocessable, UnsupportedMediaType
+from app.core.security import Principal
+from app.imports import repository
+from app.imports.csvfile import CsvFileError, Layout, MappingError, inspect, parse_map, read_rows
+from app.imports.fields import Kind
+from app.imports.models import Import, ImportStatus
+from app.imports.pipeline import Job, LoadResult, load_rows
+from app.imports.rows import Tally
+from app.imports.schemas import ImportCounts, ImportOut, ImportSummary, RowErrorOut
+
+log = logging.getLogger("ridni.imports")
+
+MAX_ERRORS = 1000  # row errors kept on an import; the counts stay exact beyond
+DEFAULT_SOURCE_TYPE = "list"  # a file of sightings is a list, unless its rows say otherwise
+
+
+def accept(
+    session: Session,
+    principal: Principal,
+    path: Path,
+    kind: Kind,
+    *,
+    mapping_text: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    dry_run: bool,
+) -> tuple[Import, Layout]:
+    """Check an uploaded file (text, header, mapping) and record its import, queued: 415 for
+    a file that is no text, 422 for one that has no usable header or a mapping that does not
+    parse."""
+    try:
+        mapping = parse_map(mapping_text or "", kind)
+    except MappingError as error:
+        raise Unprocessable(
+            "The column mapping does not parse.",
+            errors=[{"loc": ["body", "map"], "msg": str(error), "type": "mapping"}],
+        ) from None
+    try:
+        layout = inspect(path, kind, encoding=encoding, delimiter=delimiter, mapping=mapping)
+    except CsvFileError as error:
+        if error.not_text:
+            raise UnsupportedMediaType(f"The file is not CSV text: {error.reason}.") from None
+        raise Unprocessable(
+            "The file cannot be imported.",
+            errors=[{"loc": ["body", "file"], "msg": error.reason, "type": "csv_file"}],
+        ) from None
+    return start(session, principal, layout, dry_run=dry_run), layout
+
+
+def start(session: Session, principal: Principal, layout: Layout, *, dry_run: bool) -> Import:
+    """The record of an import about to run (queued)."""
+    return repository.add(
+        session,
+        Import(
+            kind=layout.kind.value,
+            dry_run=dry_run,
+            created_by=principal.user_id,
+            encoding=layout.encoding,
+            delimiter=layout.delimiter,
+            columns=layout.mapped,
+            ignored_columns=layout.ignored,
+        ),
+    )
+
+
+def run(
+    factory: sessionmaker[Session],
+    path: Path,
+    layout: Layout,
+    *,
+    owner_id: str,
+    import_id: str | None,
+    dry_run: bool,
+    threshold: float,
+    source_type: str | None = None,
+    workers: int = 1,
+    database_url: str | None = None,
+    batch_size: int = 500,
+    on_batch: Callable[[Tally], object] = lambda _tally: None,
+) -> LoadResult:
+    """Read, validate and load the file's rows. With an `import_id`, the import's record
+    follows along: running, its counts batch by batch, then done (or failed, and the error
+    goes on up)."""
+    defaults = {}
+    if layout.kind == Kind.sightings:
+        defaults["source_type"] = source_type or DEFAULT_SOURCE_TYPE
+    job = Job(layout.kind, owner_id, None if dry_run else import_id, threshold)
+
+    def batch_done(tally: Tally) -> None:
+        if import_id is not None:
+            _count(factory, import_id, tally)
+        on_batch(tally)
+
+    _set_status(factory, import_id, ImportStatus.running)
+    try:
+        result = load_rows(
+            read_rows(path, layout, defaults=defaults),
+            job,
+            factory=factory,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            workers=workers,
+            database_url=database_url,
+            on_batch=batch_done,
+        )
+    except Exception as error:
+        _set_status(factory, import_id, ImportStatus.failed, detail=_describe(error))
+        raise
+    _set_status(factory, import_id, ImportStatus.done)
+    return result
+
+
+def run_in_background(
+    factory: sessionmaker[Session],
+    path: Path,
+    layout: Layout,
+    **options: Any,
+) -> None:
+    """`run` for an upload: the file is deleted afterwards, whatever happened, and a failure
+    is logged (its type and place, never its message: it may quote the data) and recorded."""
+    try:
+        run(factory, path, layout, **options)
+    except Exception as error:
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        log.error("import failed: %s at %s:%s", type(error).__name__, where.filename, where.lineno)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def get_import(session: Session, principal: Principal, import_id: str) -> Import:
+    found = repository.get(session, principal, import_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def list_imports(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[Import], str | None]:
+    return repository.list_page(session, principal, limit=limit, cursor=cursor)
+
+
+def to_summary(record: Import) -> ImportSummary:
+    return ImportSummary.model_validate(_fields(record))
+
+
+def to_out(record: Import) -> ImportOut:
+    return ImportOut.model_validate(
+        {
+            **_fields(record),
+            "errors": [RowErrorOut.model_validate(error) for error in record.errors],
+            "errors_truncated": record.errors_truncated,
+        }
+    )
+
+
+def _fields(record: Import) -> dict[str, object]:
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "status": record.status,
+        "dry_run": record.dry_run,
+        "encoding": record.encoding,
+        "delimiter": "tab" if record.delimiter == "\t" else record.delimiter,
+        "columns": record.columns,
+        "ignored_columns": record.ignored_columns,
+        "counts": ImportCounts(
+            read=record.rows_read,
+            loaded=record.rows_loaded,
+            duplicates=record.rows_duplicate,
+            skipped=record.rows_skipped,
+        ),
+        "detail": record.detail,
+        "created_by": record.created_by,
+        "created_at": record.created_at,
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+    }
+
+
+def _count(factory: sessionmaker[Session], import_id: str, tally: Tally) -> None:
+    with factory() as session, session.begin():
+        record = repository.by_id(session, import_id)
+        if record is None:
+            return
+        record.rows_read += tally.read
+        record.rows_loaded += tally.loaded
+        record.rows_duplicate += tally.duplicates
+        record.rows_skipped += tally.skipped
+        room = MAX_ERRORS - len(record.errors)
+        if tally.errors:
+            kept = [error.as_dict() for error in tally.errors[: max(room, 0)]]
+            record.errors = sorted([*record.errors, *kept], key=lambda error: error["line"])
+            record.errors_truncated = record.errors_truncated or len(tally.errors) > room
+
+
+def _set_status(
+    factory: sessionmaker[Session],
+    import_id: str | None,
+    status: ImportStatus,
+    *,
+    detail: str | None = None,
+) -> None:
+    if import_id is None:
+        return
+    with factory() as session, session.begin():
+        record = repository.by_id(session, import_id)
+        if record is None:
+            return
+        record.status = status.value
+        if status == ImportStatus.running:
+            record.started_at = utcnow()
+        else:
+            record.finished_at = utcnow()
+        record.detail = detail
+
+
+def _describe(error: Exception) -> str:
+    # The type only: messages of database errors quote the row's values.
+    return f"stopped by an unexpected {type(error).__name__}; the rows counted were loaded"
