@@ -16,6 +16,7 @@ from app.core.problems import install_problem_handlers, problem_response, proble
 from app.core.ratelimit import RateLimits, document_write_limits
 from app.core.settings import Settings, get_settings
 from app.exports.router import router as exports_router
+from app.imports.router import router as imports_router
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
@@ -47,7 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
     )
     install_problem_handlers(app, before_problem=record_refusal)
-    app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestBodyGuard,
+        max_bytes=settings.max_body_bytes,
+        uploads={"/api/v1/imports": settings.max_upload_bytes},
+    )
     if settings.cors_origins:
         # Closed unless configured: only the listed origins may call from a browser.
         app.add_middleware(
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports_router)
     app.include_router(users_router)
     app.include_router(audit_router)
+    app.include_router(imports_router)
     document_write_limits(app)
 
     @app.get("/healthz", tags=["health"], responses=problem_responses(503))

@@ -1,6 +1,7 @@
 """Request body rules enforced before anything parses the body: size, then media type."""
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -9,15 +10,27 @@ from app.core.problems import PROBLEM_JSON
 
 class RequestBodyGuard:
     """Answer 413 to bodies over `max_bytes`, whether or not Content-Length tells the truth,
-    and 415 to a non-empty body that is not declared as JSON."""
+    and 415 to a non-empty body that is not declared as JSON.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    Paths that take file uploads (`uploads`: {path: its own limit}) take multipart/form-data
+    POSTs, streamed through to the application rather than held here, counted as they come
+    (other methods get the application's 405).
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, uploads: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = dict(uploads or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        upload_limit = self.uploads.get(scope["path"])
+        if upload_limit is not None:
+            await self._upload(scope, receive, send, upload_limit)
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
@@ -54,14 +67,53 @@ class RequestBodyGuard:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
-        detail = f"Request bodies are limited to {self.max_bytes} bytes."
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._too_large(send, limit)
+            return
+        if scope["method"] == "POST" and _media_type(scope) not in ("", "multipart/form-data"):
+            detail = "Send the file as multipart/form-data."
+            await _problem(send, 415, "Unsupported media type", detail)
+            return
+        size = 0
+        exceeded = False
+
+        async def counted() -> Message:
+            nonlocal size, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > limit:
+                    # The application reads this as a client gone away and stops parsing.
+                    exceeded = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def unless_exceeded(message: Message) -> None:
+            if not exceeded:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, unless_exceeded)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded:
+            await self._too_large(send, limit)
+
+    async def _too_large(self, send: Send, limit: int | None = None) -> None:
+        detail = f"Request bodies are limited to {limit or self.max_bytes} bytes."
         await _problem(send, 413, "Payload too large", detail)
 
 
-def _declares_json(scope: Scope) -> bool:
+def _media_type(scope: Scope) -> str:
     content_type: str = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
-    media_type = content_type.partition(";")[0].strip().lower()
+    return content_type.partition(";")[0].strip().lower()
+
+
+def _declares_json(scope: Scope) -> bool:
+    media_type = _media_type(scope)
     return media_type == "application/json" or media_type.endswith("+json")
 
 

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, gt=0, description="Request bodies larger than this get 413."
     )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        gt=0,
+        description="Files uploaded to POST /api/v1/imports larger than this get 413.",
+    )
     warm_engine: bool = Field(
         default=True,
         description="Before serving, prepare every report's name forms (about 15 s for 100,000 "

@@ -59,6 +59,8 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
             ("GET", "/api/v1/exports/matches"),
             ("GET", "/api/v1/exports/reports"),
             ("GET", "/api/v1/audit"),
+            ("GET", "/api/v1/imports"),
+            ("GET", "/api/v1/imports/{import_id}"),
         ]
     },
     # User management is for admins alone; coordinators see every record but manage nobody.
@@ -73,6 +75,7 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
             ("DELETE", "/api/v1/users/{user_id}/tokens", 204),
         ]
     },
+    ("POST", "/api/v1/imports"): {F: (403, 403), FI: (403, 403), C: (202, 202), A: (202, 202)},
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -87,6 +90,23 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/users"): {"name": "Volunteer 18", "role": "field"},
     ("PATCH", "/api/v1/users/{user_id}"): {"disabled": False},
 }
+
+
+# Multipart uploads: (form fields, files).
+UPLOADS: dict[tuple[str, str], tuple[dict[str, str], dict[str, Any]]] = {
+    ("POST", "/api/v1/imports"): (
+        {"kind": "sightings"},
+        {"file": ("list.csv", "Фамилия;Имя\nОлейник;Николай\n".encode(), "text/csv")},
+    ),
+}
+
+
+def send(client: TestClient, route: tuple[str, str], path: str, headers: dict[str, str]) -> Any:
+    method = route[0]
+    if route in UPLOADS:
+        data, files = UPLOADS[route]
+        return client.request(method, path, data=data, files=files, headers=headers)
+    return client.request(method, path, json=BODIES.get(route), headers=headers)
 
 
 def api_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -133,11 +153,18 @@ def _record_ids(
     )
     assert report.status_code == sighting.status_code == 201
     match = session.scalars(select(Match).where(Match.report_id == report.json()["id"])).one()
+    # An import started by the caller (own), or by another coordinator or admin (other).
+    importer = callers.coordinator
+    if (role == Role.coordinator) == (whose == OTHER):
+        importer = callers.admin
+    started = send(client, ("POST", "/api/v1/imports"), "/api/v1/imports", importer.headers)
+    assert started.status_code == 202
     return {
         "report_id": report.json()["id"],
         "sighting_id": sighting.json()["id"],
         "match_id": match.id,
         "user_id": callers.family2.user_id if whose == OTHER else callers.of(role).user_id,
+        "import_id": started.json()["id"],
     }
 
 
@@ -152,11 +179,9 @@ def test_status(
     role: Role,
     whose: str,
 ):
-    method, template = route
+    template = route[1]
     path = template.format(**_record_ids(client, session, callers, role, whose))
-    response = client.request(
-        method, path, json=BODIES.get(route), headers=callers.of(role).headers
-    )
+    response = send(client, route, path, callers.of(role).headers)
     expected = EXPECTED[route][role][0 if whose == OWN else 1]
     assert response.status_code == expected, response.text
     if expected >= 400:
@@ -168,10 +193,12 @@ def test_status(
 def test_no_token_or_a_bad_one_is_401(
     client: TestClient, route: tuple[str, str], token: str | None
 ):
-    method, template = route
+    template = route[1]
     nobody = "00000000-0000-4000-8000-000000000000"
-    path = template.format(report_id=nobody, sighting_id=nobody, match_id=nobody, user_id=nobody)
+    path = template.format(
+        report_id=nobody, sighting_id=nobody, match_id=nobody, user_id=nobody, import_id=nobody
+    )
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    response = client.request(method, path, json=BODIES.get(route), headers=headers)
+    response = send(client, route, path, headers)
     assert response.status_code == 401
     assert response.json()["status"] == 401

@@ -16,7 +16,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.sightings.models import Sighting
 from tests.app import payloads
-from tests.app.test_authorization import api_routes
+from tests.app.test_authorization import UPLOADS, api_routes
 from tests.conftest import Callers, client_in
 
 WRITES = 5
@@ -152,14 +152,20 @@ def test_every_write_route_is_limited(
     settings: Settings, connection: Connection, callers: Callers, route: tuple[str, str]
 ):
     """Whatever the route answers first (404 for nobody's record, 422 for an empty body), the
-    second write within the limit of one is a 429: the limit is on every write."""
+    second write within the limit of one is a 429: the limit is on every write. Uploads are
+    sent as the multipart forms they must be (any other body is refused before anyone is
+    authenticated, and costs nothing)."""
     app = limited_app(settings, writes="1/minute", reports="1000/minute")
     method, template = route
-    path = template.format(report_id=NOBODY, sighting_id=NOBODY, match_id=NOBODY, user_id=NOBODY)
+    path = template.format(
+        report_id=NOBODY, sighting_id=NOBODY, match_id=NOBODY, user_id=NOBODY, import_id=NOBODY
+    )
+    data, files = UPLOADS.get(route, (None, None))
+    body = {"data": data, "files": files} if files else {"json": {}}
     with client_in(app, connection) as client:
-        first = client.request(method, path, json={}, headers=callers.admin.headers)
+        first = client.request(method, path, **body, headers=callers.admin.headers)
         assert first.status_code != 429
-        assert_too_many(client.request(method, path, json={}, headers=callers.admin.headers), 60)
+        assert_too_many(client.request(method, path, **body, headers=callers.admin.headers), 60)
     app.state.engine.dispose()
 
 

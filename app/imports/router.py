@@ -1,0 +1,117 @@
+import shutil
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Request, Response, UploadFile
+
+from app.core.database import SessionDep
+from app.core.deps import SettingsDep
+from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
+from app.core.problems import problem_responses
+from app.core.security import Principal, require
+from app.imports import service
+from app.imports.fields import Kind
+from app.imports.schemas import ImportOut, ImportPage
+from app.sightings.models import SourceType
+from app.users.models import Role
+
+router = APIRouter(
+    prefix="/api/v1/imports", tags=["imports"], responses=problem_responses(401, 403, 422)
+)
+
+Importer = Annotated[Principal, require(Role.coordinator, Role.admin)]
+ImportId = Annotated[str, Path(max_length=36)]
+
+_LOCATION = {"Location": {"description": "Where to poll the import.", "schema": {"type": "string"}}}
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=ImportOut,
+    responses={
+        202: {"description": "Accepted: the import runs in the background.", "headers": _LOCATION},
+        **problem_responses(413, 415),
+        400: {**problem_responses(400)[400], "description": "Malformed multipart body"},
+    },
+)
+def create_import(
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    principal: Importer,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: Annotated[Kind, Form(description="What the rows are.")],
+    file: Annotated[
+        UploadFile, File(description="CSV text: UTF-8 or Windows-1251, comma or semicolon.")
+    ],
+    map: Annotated[
+        str | None,
+        Form(
+            max_length=10_000,
+            description="What other columns hold: `Header=field` pairs separated by commas or "
+            "new lines (`Header=-` leaves a column out).",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, Form(description="Check every row, write nothing.")] = False,
+    encoding: Annotated[
+        Literal["utf-8", "utf-8-sig", "cp1251"] | None, Form(description="Default: detected.")
+    ] = None,
+    delimiter: Annotated[
+        Literal[",", ";", "tab"] | None, Form(description="Default: detected.")
+    ] = None,
+    source_type: Annotated[
+        SourceType | None, Form(description="Sightings: for rows that do not say (default list).")
+    ] = None,
+) -> ImportOut:
+    """Import a CSV file of reports or sightings. The file is checked at once (text, header,
+    mapping); its rows are then loaded in the background: poll the `Location` for the counts
+    and the per-row errors."""
+    with tempfile.NamedTemporaryFile(prefix="ridni-import-", suffix=".csv", delete=False) as copy:
+        # The upload's own temporary file goes when this request ends; the import outlives it.
+        shutil.copyfileobj(file.file, copy)
+    path = FilePath(copy.name)
+    try:
+        record, layout = service.accept(
+            session,
+            principal,
+            path,
+            kind,
+            mapping_text=map,
+            encoding=encoding,
+            delimiter=delimiter,
+            dry_run=dry_run,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    background.add_task(
+        service.run_in_background,
+        request.app.state.session_factory,
+        path,
+        layout,
+        owner_id=principal.user_id,
+        import_id=record.id,
+        dry_run=dry_run,
+        threshold=settings.proposal_threshold,
+        source_type=source_type.value if source_type else None,
+    )
+    response.headers["Location"] = f"{router.prefix}/{record.id}"
+    return service.to_out(record)
+
+
+@router.get("", response_model=ImportPage)
+def list_imports(
+    principal: Importer, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> ImportPage:
+    """Every import, newest first (without the per-row errors: read one import for those)."""
+    rows, next_cursor = service.list_imports(session, principal, limit=limit, cursor=cursor)
+    return ImportPage(items=[service.to_summary(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{import_id}", response_model=ImportOut, responses=problem_responses(404))
+def get_import(import_id: ImportId, principal: Importer, session: SessionDep) -> ImportOut:
+    """An import's status, counts, and why rows were skipped (line, field, column, reason)."""
+    return service.to_out(service.get_import(session, principal, import_id))
