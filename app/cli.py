@@ -486,7 +486,7 @@ def _import(args: argparse.Namespace) -> int:
                 factory,
                 args.file,
                 layout,
-                owner_id=owner.id if owner else "",
+                owner=Principal(owner.id, Role(owner.role)) if owner else None,
                 import_id=import_id,
                 dry_run=args.dry_run,
                 threshold=settings.proposal_threshold,

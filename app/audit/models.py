@@ -48,6 +48,11 @@ class Action(StrEnum):
     user_issue_token = "user.issue_token"  # noqa: S105 - an action name, not a secret
     user_revoke_token = "user.revoke_token"  # noqa: S105 - an action name, not a secret
     audit_read = "audit.read"  # recorded when refused only
+    # Imports of files: the import started, shown or listed (the records it creates are
+    # `report.create` and `sighting.create` rows of the user they are filed as).
+    import_create = "import.create"
+    import_read = "import.read"
+    import_list = "import.list"
 
     @property
     def object_type(self) -> str:
@@ -61,6 +66,7 @@ class ObjectType(StrEnum):
     export = "export"
     user = "user"
     audit = "audit"
+    import_ = "import"
 
 
 class Outcome(StrEnum):

@@ -10,12 +10,19 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.core.pagination import page, split_page
+from app.imports.models import Import
 from app.matches.models import Match
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from app.users.models import User
 
-_TABLES: dict[str, Any] = {"report": Report, "sighting": Sighting, "match": Match, "user": User}
+_TABLES: dict[str, Any] = {
+    "report": Report,
+    "sighting": Sighting,
+    "match": Match,
+    "user": User,
+    "import": Import,
+}
 
 
 @dataclass(frozen=True)

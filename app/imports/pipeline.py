@@ -8,6 +8,9 @@ whole or not at all: the record, its fingerprint, its candidate keys and its pro
 whose fingerprint is stored already (an earlier import loaded it, or it came earlier in this
 file) counts as a duplicate and creates nothing.
 
+Every record created is in the audit trail (`report.create`, `sighting.create`) as created by
+the user it is filed as, in the same transaction.
+
 With `workers` > 1, batches are loaded by that many processes (each with its own connection)
 while this process reads and validates the file. Sightings are scored before their batch is
 written, so that on SQLite, where writers take turns, the write lock is held only for writes.
@@ -29,8 +32,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit import service as audit
+from app.audit.models import Action
 from app.core.database import make_engine, make_session_factory
 from app.core.fieldcrypt import Keyring, keyring_of
+from app.core.security import Principal
 from app.imports import repository
 from app.imports.fields import Kind, field_of
 from app.imports.models import ImportedRecord
@@ -62,7 +68,7 @@ class Job:
     """What every batch of one import shares."""
 
     kind: Kind
-    owner_id: str  # the user the records are filed as
+    owner: Principal | None  # the user the records are filed as (none in a dry run)
     import_id: str | None  # None in a dry run, which writes nothing
     threshold: float
 
@@ -116,8 +122,11 @@ class BatchLoader:
     """Loads batches of valid rows in one process, one transaction per batch."""
 
     def __init__(self, factory: sessionmaker[Session], job: Job) -> None:
+        if job.owner is None:
+            raise ValueError("records are filed as someone: the job needs its owner")
         self.factory = factory
         self.job = job
+        self.owner = job.owner  # audited as the records' creator
         self._shares: dict[str, float] | None = None
 
     def load(self, batch: list[ValidRow]) -> Tally:
@@ -148,8 +157,8 @@ class BatchLoader:
 
     def _record(self, row: ValidRow) -> Report | Sighting:
         if isinstance(row.data, ReportIn):
-            return new_report(self.job.owner_id, row.data)
-        return new_sighting(self.job.owner_id, row.data)
+            return new_report(self.owner.user_id, row.data)
+        return new_sighting(self.owner.user_id, row.data)
 
     def _score(self, session: Session, records: list[Any]) -> matches.SightingScores | None:
         """Sightings are scored before anything is written; reports are scored as the API
@@ -180,6 +189,8 @@ class BatchLoader:
             for row, record in zip(rows, records, strict=True)
         )
         session.flush()
+        created = Action.sighting_create if scores is not None else Action.report_create
+        audit.record(session, self.owner, created, [record.id for record in records])
         if scores is not None:
             matches.store_sighting_scores(session, records, scores, threshold=self.job.threshold)
         else:

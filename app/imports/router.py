@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Request, Response, UploadFile
 
+from app.audit.http import audited
+from app.audit.models import Action
 from app.core.database import SessionDep
 from app.core.deps import SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
@@ -30,6 +32,7 @@ _LOCATION = {"Location": {"description": "Where to poll the import.", "schema": 
     "",
     status_code=202,
     response_model=ImportOut,
+    dependencies=[audited(Action.import_create)],
     responses={
         202: {"description": "Accepted: the import runs in the background.", "headers": _LOCATION},
         **problem_responses(413, 415),
@@ -92,7 +95,7 @@ def create_import(
         request.app.state.session_factory,
         path,
         layout,
-        owner_id=principal.user_id,
+        owner=principal,
         import_id=record.id,
         dry_run=dry_run,
         threshold=settings.proposal_threshold,
@@ -102,7 +105,7 @@ def create_import(
     return service.to_out(record)
 
 
-@router.get("", response_model=ImportPage)
+@router.get("", response_model=ImportPage, dependencies=[audited(Action.import_list)])
 def list_imports(
     principal: Importer, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> ImportPage:
@@ -111,7 +114,12 @@ def list_imports(
     return ImportPage(items=[service.to_summary(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{import_id}", response_model=ImportOut, responses=problem_responses(404))
+@router.get(
+    "/{import_id}",
+    response_model=ImportOut,
+    responses=problem_responses(404),
+    dependencies=[audited(Action.import_read)],
+)
 def get_import(import_id: ImportId, principal: Importer, session: SessionDep) -> ImportOut:
     """An import's status, counts, and why rows were skipped (line, field, column, reason)."""
     return service.to_out(service.get_import(session, principal, import_id))

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit import service as audit
+from app.audit.models import Action
 from app.core.models import utcnow
 from app.core.problems import NotFound, Unprocessable, UnsupportedMediaType
 from app.core.security import Principal
@@ -60,8 +62,8 @@ def accept(
 
 
 def start(session: Session, principal: Principal, layout: Layout, *, dry_run: bool) -> Import:
-    """The record of an import about to run (queued)."""
-    return repository.add(
+    """The record of an import about to run (queued), in the audit trail as the caller's."""
+    record = repository.add(
         session,
         Import(
             kind=layout.kind.value,
@@ -73,6 +75,8 @@ def start(session: Session, principal: Principal, layout: Layout, *, dry_run: bo
             ignored_columns=layout.ignored,
         ),
     )
+    audit.record(session, principal, Action.import_create, [record.id])
+    return record
 
 
 def run(
@@ -80,7 +84,7 @@ def run(
     path: Path,
     layout: Layout,
     *,
-    owner_id: str,
+    owner: Principal | None,
     import_id: str | None,
     dry_run: bool,
     threshold: float,
@@ -96,7 +100,7 @@ def run(
     defaults = {}
     if layout.kind == Kind.sightings:
         defaults["source_type"] = source_type or DEFAULT_SOURCE_TYPE
-    job = Job(layout.kind, owner_id, None if dry_run else import_id, threshold)
+    job = Job(layout.kind, owner, None if dry_run else import_id, threshold)
 
     def batch_done(tally: Tally) -> None:
         if import_id is not None:
@@ -143,13 +147,16 @@ def get_import(session: Session, principal: Principal, import_id: str) -> Import
     found = repository.get(session, principal, import_id)
     if found is None:
         raise NotFound()
+    audit.record(session, principal, Action.import_read, [found.id])
     return found
 
 
 def list_imports(
     session: Session, principal: Principal, *, limit: int, cursor: str | None
 ) -> tuple[list[Import], str | None]:
-    return repository.list_page(session, principal, limit=limit, cursor=cursor)
+    rows, next_cursor = repository.list_page(session, principal, limit=limit, cursor=cursor)
+    audit.record(session, principal, Action.import_list, [row.id for row in rows])
+    return rows, next_cursor
 
 
 def to_summary(record: Import) -> ImportSummary:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.models import AuditEvent
 from app.core.fieldcrypt import Keyring, session_info
 from app.core.security import Principal
 from app.imports import repository, service
@@ -63,7 +64,7 @@ def run_import(
         make,
         path,
         layout,
-        owner_id=owner.user_id,
+        owner=Principal(owner.user_id, owner.role),
         import_id=record.id,
         dry_run=dry_run,
         threshold=THRESHOLD,
@@ -110,6 +111,17 @@ def test_a_good_utf8_file_of_reports_loads_with_ukrainian_headers(
     assert count(session, ReportKey) > 0
     assert mykola.matched_with is not None
     assert count(session, ImportedRecord) == 3
+    # In the audit trail: the import, and each report as created by the user it is filed as.
+    rows = session.execute(
+        select(AuditEvent.user_id, AuditEvent.action, AuditEvent.object_id).where(
+            AuditEvent.user_id == callers.coordinator.user_id
+        )
+    ).all()
+    reports = set(session.scalars(select(Report.id)))
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [(callers.coordinator.user_id, "import.create", record.id)]
+        + [(callers.coordinator.user_id, "report.create", rid) for rid in reports]
+    )
 
 
 SIGHTINGS_RU = [
@@ -231,6 +243,8 @@ def test_a_dry_run_checks_every_row_and_writes_nothing(
     assert record.dry_run and record.status == "done" and record.rows_loaded == 2
     for model in (Sighting, SightingKey, Match, ImportedRecord):
         assert count(session, model) == 0
+    mine = select(AuditEvent.action).where(AuditEvent.user_id == callers.coordinator.user_id)
+    assert session.scalars(mine).all() == ["import.create"]
 
 
 def test_importing_the_same_file_again_creates_nothing(

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEvent
 from app.core.settings import Settings
 from app.main import create_app
 from app.reports.models import Report
@@ -215,3 +216,36 @@ class TestUploadSize:
         )
         assert "content-length" not in answer.request.headers
         _problem(answer, 413)
+
+
+def test_imports_are_in_the_audit_trail(client: TestClient, callers: Callers, session: Session):
+    started = upload(client, callers.coordinator.headers, REPORTS)
+    import_id = started.json()["id"]
+    calls = [
+        started,
+        client.get(f"/api/v1/imports/{import_id}", headers=callers.admin.headers),
+        client.get("/api/v1/imports", headers=callers.admin.headers),
+        upload(client, callers.family.headers, REPORTS),
+    ]
+    assert [c.status_code for c in calls] == [202, 200, 200, 403]
+    found = {}
+    for call in calls:
+        rows = session.execute(
+            select(AuditEvent.user_id, AuditEvent.action, AuditEvent.object_id, AuditEvent.outcome)
+            .where(AuditEvent.request_id == call.headers["X-Request-ID"])
+            .order_by(AuditEvent.action, AuditEvent.object_id)
+        ).all()
+        found[call.request.method + " " + str(len(found))] = [tuple(row) for row in rows]
+    reports = sorted(session.scalars(select(Report.id)))
+    assert len(reports) == 2
+    coordinator, admin = callers.coordinator.user_id, callers.admin.user_id
+    assert found == {
+        # The upload's request id is carried into the background load: its records are its.
+        "POST 0": [
+            (coordinator, "import.create", import_id, "allowed"),
+            *[(coordinator, "report.create", rid, "allowed") for rid in reports],
+        ],
+        "GET 1": [(admin, "import.read", import_id, "allowed")],
+        "GET 2": [(admin, "import.list", import_id, "allowed")],
+        "POST 3": [(callers.family.user_id, "import.create", None, "forbidden")],
+    }
