@@ -14,6 +14,8 @@ the user it is filed as, in the same transaction.
 With `workers` > 1, batches are loaded by that many processes (each with its own connection)
 while this process reads and validates the file. Sightings are scored before their batch is
 written, so that on SQLite, where writers take turns, the write lock is held only for writes.
+A loader keeps the reports it has read, as the engine sees them, from one batch to the next (a
+long list reaches most reports in every batch); a report amended meanwhile is read again.
 """
 
 import hashlib
@@ -24,6 +26,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import islice
 from multiprocessing import get_context
 from typing import Any
@@ -32,10 +35,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+import matching
 from app.audit import service as audit
 from app.audit.models import Action
 from app.core.database import make_engine, make_session_factory
 from app.core.fieldcrypt import Keyring, keyring_of
+from app.core.models import utcnow
 from app.core.security import Principal
 from app.imports import repository
 from app.imports.fields import Kind, field_of
@@ -43,12 +48,16 @@ from app.imports.models import ImportedRecord
 from app.imports.rows import RowError, SourceRow, Tally
 from app.matches import repository as matches_repository
 from app.matches import service as matches
+from app.reports import repository as reports_repository
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
 from app.reports.service import new_report
 from app.sightings.models import Sighting
 from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
+
+# Longer than any transaction that amends a report is expected to stay open.
+AMENDMENT_LAG = timedelta(minutes=5)
 
 SCHEMAS: dict[Kind, type[ReportIn] | type[SightingIn]] = {
     Kind.reports: ReportIn,
@@ -128,6 +137,10 @@ class BatchLoader:
         self.job = job
         self.owner = job.owner  # audited as the records' creator
         self._shares: dict[str, float] | None = None
+        # Reports as the engine sees them, kept from batch to batch (a large list reaches most
+        # reports in every batch); those amended meanwhile are dropped and read again.
+        self._reports: dict[str, matching.Person] = {}
+        self._reports_checked: datetime | None = None
 
     def load(self, batch: list[ValidRow]) -> Tally:
         """Rows loaded and rows found present; an empty batch touches nothing."""
@@ -166,9 +179,21 @@ class BatchLoader:
         if self.job.kind != Kind.sightings or not records:
             return None
         if self._shares is None:
-            # The reports do not change during an import of sightings: read the shares once.
+            # New reports barely move the name shares during an import: read them once.
             self._shares = matches_repository.all_term_shares(session)
-        return matches.score_sightings(session, records, shares=self._shares)
+        return matches.score_sightings(
+            session, records, shares=self._shares, known_reports=self._known_reports(session)
+        )
+
+    def _known_reports(self, session: Session) -> dict[str, matching.Person]:
+        checked = utcnow()
+        if self._reports_checked is not None:
+            # A report's updated_at is set before its transaction commits: look back further.
+            since = self._reports_checked - AMENDMENT_LAG
+            for report_id in reports_repository.ids_updated_since(session, since):
+                self._reports.pop(report_id, None)
+        self._reports_checked = checked
+        return self._reports
 
     def _write(
         self,

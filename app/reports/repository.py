@@ -1,5 +1,7 @@
 """Every query on reports. `readable` is the one place that says who may see which report."""
 
+from datetime import datetime
+
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +37,10 @@ def list_page(
         stmt = stmt.where(Report.status == status)
     rows = list(session.scalars(page(stmt, Report, limit=limit, cursor=cursor)))
     return split_page(rows, limit)
+
+
+def ids_updated_since(session: Session, since: datetime) -> list[str]:
+    return list(session.scalars(select(Report.id).where(Report.updated_at >= since)))
 
 
 def add(session: Session, report: Report) -> Report:

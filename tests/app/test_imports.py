@@ -16,11 +16,12 @@ from app.imports import repository, service
 from app.imports.csvfile import inspect, parse_map
 from app.imports.fields import Kind
 from app.imports.models import Import, ImportedRecord
-from app.imports.pipeline import SEALED_PARTS
-from app.imports.rows import Tally
+from app.imports.pipeline import SEALED_PARTS, BatchLoader, Job, ValidRow, validate
+from app.imports.rows import SourceRow, Tally
 from app.matches.models import Match, ReportKey, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
+from app.users.models import Role
 from tests.app import payloads
 from tests.conftest import Caller, Callers
 
@@ -494,3 +495,69 @@ def test_rows_that_differ_only_in_encrypted_parts_are_one_row(
     assert (tally.loaded, tally.duplicates) == (1, 1)
     [report] = session.scalars(select(Report)).all()
     assert report.reporter_phone == "+380500000001"
+
+
+def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
+    client: TestClient,
+    make: sessionmaker[Session],
+    session: Session,
+    callers: Callers,
+):
+    """The loader keeps the reports it has read from batch to batch, except amended ones."""
+    child = {
+        "given_name": "Олена",
+        "family_name": "Бондар",
+        "other_names": [],
+        "sex": "female",
+        "date_of_birth": "2012-05-01",
+        "home_settlement": "Херсон",
+    }
+    report = client.post(
+        "/api/v1/reports", json=payloads.report(**child), headers=callers.family.headers
+    ).json()
+    record = Import(
+        kind="sightings",
+        created_by=callers.coordinator.user_id,
+        encoding="utf-8",
+        delimiter=",",
+        columns={},
+        ignored_columns=[],
+    )
+    session.add(record)
+    session.commit()
+    loader = BatchLoader(
+        make,
+        Job(
+            Kind.sightings,
+            Principal(callers.coordinator.user_id, Role.coordinator),
+            record.id,
+            THRESHOLD,
+        ),
+    )
+
+    def sighting(line: int, **subject: str) -> list[ValidRow]:
+        row = validate(Kind.sightings, SourceRow(line, {"subject": subject, "source_type": "list"}))
+        assert isinstance(row, ValidRow)
+        return [row]
+
+    loader.load(sighting(2, full_name="Бондарь Елена", date_of_birth="2012-05-01"))
+    # Another child after all: the family corrects the report while the import runs.
+    amended = client.patch(
+        f"/api/v1/reports/{report['id']}",
+        json={
+            "child": {
+                "given_name": "Микола",
+                "family_name": "Олійник",
+                "sex": "male",
+                "date_of_birth": "2011-03-12",
+                "home_settlement": "Мелітополь",
+            }
+        },
+        headers=callers.family.headers,
+    )
+    assert amended.status_code == 200
+    loader.load(sighting(3, full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12"))
+
+    olejnik = session.scalars(select(Sighting).where(Sighting.full_name.like("ОЛЕЙНИК%"))).one()
+    [match] = session.scalars(select(Match).where(Match.sighting_id == olejnik.id))
+    assert match.report_id == report["id"]
