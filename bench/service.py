@@ -5,6 +5,7 @@
     python -m bench.service rematch  [--database sqlite|postgresql] [--reports N] [--sightings N]
     python -m bench.service reads    [--database sqlite|postgresql|both] [--reports N] [--gets M]
     python -m bench.service keys     [--database sqlite|postgresql] [--reports N] [--sightings N]
+    python -m bench.service import   [--database ...|both] [--reports N] [--sightings M]
 
 `quality` files the dev world through the API (reports as a family, sightings as a field
 contact), reads each sighting's candidates and the review queue back as a coordinator, and prints
@@ -13,10 +14,13 @@ times M sighting POSTs (median, p95). `rematch` stores N reports and N sightings
 index and times `ridni rematch` with its peak memory. `reads` stores N reports, then times M
 coordinator reads of a 200-report page and of one report, each of which writes audit rows (200
 and 1). `keys` stores N reports and N sightings with every encrypted field filled, then times
-`ridni keys rotate` and `ridni keys status --verify`. Each prints a table.
+`ridni keys rotate` and `ridni keys status --verify`. `import` stores N reports, then times
+`ridni import sightings` of a CSV file of M synthetic sightings (Russian headers, semicolons,
+dates as DD.MM.YYYY), matching included, with its peak memory. Each prints a table.
 """
 
 import argparse
+import csv
 import os
 import re
 import socket
@@ -468,6 +472,97 @@ def keys(kind: str, reports: int, sightings: int) -> None:
         print(f"| {label} | {seconds:.1f} s | {values / seconds:,.0f} | {peak:.0f} MiB |")
 
 
+def write_sightings_csv(path: Path, count: int, population: Population) -> None:
+    """A list of sightings as a volunteer group would send it: Russian headers, semicolons."""
+    columns = ["ФИО", "Имя", "Фамилия", "Пол", "Дата рождения", "Возраст от", "Возраст до",
+               "Тип источника", "Дата наблюдения"]  # fmt: skip
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(columns)
+        for _ in range(count):
+            line = population.sighting()
+            subject = line["subject"]
+            age = subject.get("age_estimate") or {}
+            writer.writerow(
+                [
+                    subject.get("full_name", ""),
+                    subject.get("given_name", ""),
+                    subject.get("family_name", ""),
+                    {"male": "м", "female": "ж"}.get(subject.get("sex", ""), ""),
+                    _dotted(subject.get("date_of_birth", "")),
+                    age.get("min", ""),
+                    age.get("max", ""),
+                    line["source_type"],
+                    _dotted(line["observed_on"]),
+                ]
+            )
+
+
+def _dotted(iso: str) -> str:
+    return ".".join(reversed(iso.split("-")))
+
+
+def _coordinator_id(url: str) -> str:
+    engine, factory = _open(url)
+    with factory() as session, session.begin():
+        user, _ = create_user(session, name="bench coordinator", role=Role.coordinator)
+        user_id = user.id
+    engine.dispose()
+    return user_id
+
+
+def _count_matches(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = connection.scalar(text("SELECT count(*) FROM matches")) or 0
+    engine.dispose()
+    return int(found)
+
+
+def import_speed(kinds: list[str], reports: int, sightings: int, workers: int) -> None:
+    print(
+        f"ridni import sightings: {sightings:,} rows, matching included, against {reports:,} "
+        f"reports; {workers} worker processes on {os.cpu_count()} cores"
+    )
+    rows = []
+    for kind in kinds:
+        population = Population(seed=17)
+        with fresh_database(kind) as url, tempfile.TemporaryDirectory() as folder:
+            upgrade(url)
+            store_reports(url, reports, population)
+            coordinator = _coordinator_id(url)
+            path = Path(folder) / "sightings.csv"
+            write_sightings_csv(path, sightings, population)
+            load = os.getloadavg()[0]
+            started = time.perf_counter()
+            process = subprocess.Popen(  # noqa: S603 - our own command
+                [sys.executable, "-m", "app.cli", "import", "sightings", str(path),
+                 "--as", coordinator, "--workers", str(workers)],
+                env=_env(url), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            out = process.stdout.read().decode() if process.stdout else ""
+            _, status, usage = os.wait4(process.pid, 0)
+            seconds = time.perf_counter() - started
+            if status != 0:
+                raise SystemExit(f"ridni import failed with status {status}:\n{out}")
+            proposals = _count_matches(url)
+        loaded = re.search(r"(\d+) loaded", out)
+        summed = re.search(r"peak memory (\d+) MiB", out)
+        rows.append(
+            f"| {kind} | {sightings:,} | {loaded[1] if loaded else '?'} | {seconds:.0f} | "
+            f"{sightings / seconds:.0f} | {usage.ru_maxrss / 1024:.0f} | "
+            f"{summed[1] if summed else '?'} | {proposals:,} | {load:.1f} / "
+            f"{os.getloadavg()[0]:.1f} |"
+        )
+    print(
+        "| database | rows | loaded | seconds | rows/s | peak MiB, largest process "
+        "| peak MiB, all processes | proposals | load average before / after |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
+    print("target: under 600 s each (10 minutes) on 2 cores")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.service",
@@ -494,6 +589,11 @@ def main(argv: list[str] | None = None) -> None:
     k.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     k.add_argument("--reports", type=int, default=100_000)
     k.add_argument("--sightings", type=int, default=100_000)
+    imp = commands.add_parser("import")
+    imp.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    imp.add_argument("--reports", type=int, default=100_000)
+    imp.add_argument("--sightings", type=int, default=100_000)
+    imp.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     if args.command == "quality":
         quality(args.database, args.world)
@@ -505,6 +605,9 @@ def main(argv: list[str] | None = None) -> None:
         reads(kinds, args.reports, args.gets)
     elif args.command == "rematch":
         rematch(args.database, args.reports, args.sightings)
+    elif args.command == "import":
+        kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+        import_speed(kinds, args.reports, args.sightings, args.workers)
     else:
         keys(args.database, args.reports, args.sightings)
 
