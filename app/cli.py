@@ -94,10 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     rematch.set_defaults(run=_rematch)
 
     imports = commands.add_parser(
-        "import", help="import a CSV file of reports or sightings"
+        "import", help="import a CSV file of reports or sightings, or a PFIF file"
     ).add_subparsers(title="kinds")
-    for kind in ("reports", "sightings"):
-        one = imports.add_parser(kind, help=f"import {kind} from a CSV file")
+    for kind in ("reports", "sightings", "pfif"):
+        what = (
+            "the persons of a PFIF file as reports" if kind == "pfif" else f"{kind} from a CSV file"
+        )
+        one = imports.add_parser(kind, help=f"import {what}")
         one.add_argument("file", type=Path)
         one.add_argument(
             "--as",
@@ -105,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
             metavar="USER_ID",
             help="the coordinator or admin the records are filed as (required unless --dry-run)",
         )
+        if kind == "pfif":
+            _import_options(one, kind)
+            continue
         one.add_argument(
             "--map",
             action="append",
@@ -113,7 +119,6 @@ def _parser() -> argparse.ArgumentParser:
             help="what other columns hold (FIELD - leaves a column out); @FILE reads the "
             "pairs from a file, one a line",
         )
-        one.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
         one.add_argument("--encoding", choices=ENCODINGS, help="default: detected")
         one.add_argument("--delimiter", choices=sorted(DELIMITERS), help="default: detected")
         if kind == "sightings":
@@ -122,14 +127,7 @@ def _parser() -> argparse.ArgumentParser:
                 choices=[t.value for t in SourceType],
                 help="for rows that do not say (default: list)",
             )
-        one.add_argument("--batch-size", type=int, default=500)
-        one.add_argument(
-            "--workers",
-            type=int,
-            default=os.cpu_count() or 1,
-            help="processes loading rows (default: one per core; small files use one)",
-        )
-        one.set_defaults(run=_import, kind=kind)
+        _import_options(one, kind)
 
     link = commands.add_parser(
         "link", help="link a file of sightings against a file of reports, offline"
@@ -405,17 +403,31 @@ def _rematch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_options(command: argparse.ArgumentParser, kind: str) -> None:
+    command.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    command.add_argument("--batch-size", type=int, default=500)
+    command.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes loading rows (default: one per core; small files use one)",
+    )
+    command.set_defaults(run=_import, kind=kind)
+
+
 def _import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from app.core.database import make_session_factory
+    from app.core.pfif import PfifError
     from app.core.security import Principal
     from app.imports import service
-    from app.imports.csvfile import CsvFileError, MappingError, inspect, parse_map
+    from app.imports.csvfile import CsvFileError, Layout, MappingError, inspect, parse_map
     from app.imports.fields import Kind
+    from app.imports.pfif import PfifFile, inspect_pfif
     from app.users import repository as users
 
-    kind = Kind(args.kind)
+    kind = Kind.reports if args.kind == "pfif" else Kind(args.kind)
     if args.batch_size < 1 or args.workers < 1:
         print("error: --batch-size and --workers must be at least 1", file=sys.stderr)
         return 2
@@ -427,7 +439,7 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     try:
         mapping = {}
-        for text in args.map:
+        for text in getattr(args, "map", []):
             if text.startswith("@"):
                 text = Path(text[1:]).read_text(encoding="utf-8")
             mapping.update(parse_map(text, kind))
@@ -439,10 +451,17 @@ def _import(args: argparse.Namespace) -> int:
             f"error: --map: cannot read the mapping file ({type(error).__name__})", file=sys.stderr
         )
         return 2
+    layout: Layout | PfifFile
     try:
-        layout = inspect(
-            args.file, kind, encoding=args.encoding, delimiter=args.delimiter, mapping=mapping
-        )
+        if args.kind == "pfif":
+            layout = inspect_pfif(args.file)
+        else:
+            layout = inspect(
+                args.file, kind, encoding=args.encoding, delimiter=args.delimiter, mapping=mapping
+            )
+    except PfifError as error:
+        print(f"error: {args.file}: {error}", file=sys.stderr)
+        return 1
     except CsvFileError as error:
         what = "not CSV text: " if error.not_text else ""
         print(f"error: {args.file}: {what}{error.reason}", file=sys.stderr)
@@ -462,13 +481,21 @@ def _import(args: argparse.Namespace) -> int:
             print("error: --as must name an active coordinator or admin user", file=sys.stderr)
             engine.dispose()
             return 2
-    delimiter = "tab" if layout.delimiter == "\t" else layout.delimiter
-    print(f"reading {args.file}: {layout.encoding}, delimiter '{delimiter}'")
-    print("columns: " + ", ".join(f"{h} → {f}" for h, f in layout.mapped.items()))
-    if layout.ignored:
-        print("ignored columns (not known; see --map): " + ", ".join(layout.ignored))
-    for header in layout.unmatched_map:
-        print(f"warning: --map names a column the file does not have ({header})")
+    if isinstance(layout, PfifFile):
+        print(
+            f"reading {args.file}: PFIF, {layout.persons} persons (loaded as reports) and "
+            f"{layout.notes} notes (not imported)"
+        )
+        rows = layout.persons
+    else:
+        delimiter = "tab" if layout.delimiter == "\t" else layout.delimiter
+        print(f"reading {args.file}: {layout.encoding}, delimiter '{delimiter}'")
+        print("columns: " + ", ".join(f"{h} → {f}" for h, f in layout.mapped.items()))
+        if layout.ignored:
+            print("ignored columns (not known; see --map): " + ", ".join(layout.ignored))
+        for header in layout.unmatched_map:
+            print(f"warning: --map names a column the file does not have ({header})")
+        rows = layout.lines
     import_id = None
     if not args.dry_run:
         assert owner is not None  # noqa: S101 - checked above
@@ -477,10 +504,8 @@ def _import(args: argparse.Namespace) -> int:
             import_id = service.start(session, principal, layout, dry_run=False).id
     started = perf_counter()
     # Worker processes pay for themselves on large files only.
-    workers = max(1, min(args.workers, layout.lines // args.batch_size))
-    with tqdm(
-        total=layout.lines, desc=kind.value, unit="row", disable=not sys.stderr.isatty()
-    ) as bar:
+    workers = max(1, min(args.workers, rows // args.batch_size))
+    with tqdm(total=rows, desc=args.kind, unit="row", disable=not sys.stderr.isatty()) as bar:
         try:
             result = service.run(
                 factory,
@@ -490,6 +515,7 @@ def _import(args: argparse.Namespace) -> int:
                 import_id=import_id,
                 dry_run=args.dry_run,
                 threshold=settings.proposal_threshold,
+                pfif_domain=settings.pfif_domain,
                 source_type=getattr(args, "source_type", None),
                 workers=1 if args.dry_run else workers,
                 database_url=settings.database_url,

@@ -35,6 +35,7 @@ _CHILD = [
 _CONTACTS = ["reporter_name", "reporter_relationship", "reporter_phone", "reporter_email"]
 _REPORT = [
     "id",
+    "external_id",
     "status",
     "created_at",
     "updated_at",
@@ -72,7 +73,7 @@ def confirmed_match_rows(
     report (`report_*`) and sighting (`sighting_*`). Never the sighting's source."""
     report = [
         getattr(Report, name).label(f"report_{name}")
-        for name in [*_CHILD, *(_CONTACTS if contacts else [])]
+        for name in ["external_id", *_CHILD, *(_CONTACTS if contacts else [])]
     ]
     sighting = [
         getattr(Sighting, name).label(f"sighting_{name}")

@@ -258,9 +258,11 @@ def _pfif_person(session: Session, row: Row[Any], domain: str) -> dict[str, str 
         given = f"{given} {person['patronymic']}"
     composed = " ".join(part for part in (given, person["family_name"]) if part)
     record: dict[str, str | None] = {
-        "person_record_id": person_record_id(domain, row.id),
+        # A report imported from another registry is a copy of its record there: it keeps
+        # that record's id (and names no source, as Ridni is not where it was first entered).
+        "person_record_id": row.external_id or person_record_id(domain, row.id),
         "entry_date": pfif.utc_time(row.created_at),
-        "source_name": SOURCE_NAME,
+        "source_name": None if row.external_id else SOURCE_NAME,
         "source_date": pfif.utc_time(row.updated_at),
         "full_name": person["full_name"] or composed,
         "given_name": given,
@@ -298,7 +300,7 @@ def _pfif_note(row: Row[Any], domain: str) -> dict[str, str | None]:
         seen += f" in {row.sighting_location}"
     return {
         "note_record_id": note_record_id(domain, row.sighting_id),
-        "person_record_id": person_record_id(domain, row.report_id),
+        "person_record_id": row.report_external_id or person_record_id(domain, row.report_id),
         "entry_date": decided,
         "author_name": SOURCE_NAME,
         "source_date": decided,

@@ -33,6 +33,9 @@ class Import(Timestamped, Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default=ImportStatus.queued.value)
+    # csv, or pfif: a PFIF document, whose persons are loaded as reports. XML says its own
+    # encoding, and has no delimiter: a PFIF import has "xml" and "" in those two columns.
+    format: Mapped[str] = mapped_column(String(10), default="csv", server_default="csv")
     dry_run: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     encoding: Mapped[str] = mapped_column(String(20))

@@ -70,6 +70,7 @@ class ValidRow:
     line: int
     data: ReportIn | SightingIn
     fingerprint: str
+    key: str | None = None  # the record's id in the registry it comes from
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def validate(kind: Kind, row: SourceRow) -> ValidRow | list[RowError]:
             reason = problem["msg"].removeprefix("Value error, ")
             found.append(RowError(row.line, name, row.sources.get(name or ""), reason))
         return found
-    return ValidRow(row.line, data, fingerprint(kind, data))
+    return ValidRow(row.line, data, fingerprint(kind, data, key=row.key), row.key)
 
 
 # The parts of a row stored encrypted (reporters, sources, free text). A fingerprint leaves them
@@ -107,12 +108,17 @@ SEALED_PARTS: dict[Kind, set[str]] = {
 }
 
 
-def fingerprint(kind: Kind, data: ReportIn | SightingIn) -> str:
+def fingerprint(kind: Kind, data: ReportIn | SightingIn, *, key: str | None = None) -> str:
     """SHA-256 of the kind and the validated row without its encrypted parts, with case, Unicode
     form and spacing normalized and lists sorted: the same row typed again, or exported again,
-    has the same. So do two rows that differ only in who reported or what the notes say."""
-    plain = data.model_dump(mode="json", exclude_none=True, exclude=SEALED_PARTS[kind])
-    canonical = [kind.value, _normalized(plain)]
+    has the same. So do two rows that differ only in who reported or what the notes say.
+    A record with a `key` (its id in the registry it comes from, exactly) is that key,
+    whatever else changed."""
+    if key is not None:
+        canonical: list[Any] = [kind.value, {"key": key}]
+    else:
+        plain = data.model_dump(mode="json", exclude_none=True, exclude=SEALED_PARTS[kind])
+        canonical = [kind.value, _normalized(plain)]
     text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -170,7 +176,9 @@ class BatchLoader:
 
     def _record(self, row: ValidRow) -> Report | Sighting:
         if isinstance(row.data, ReportIn):
-            return new_report(self.owner.user_id, row.data)
+            report = new_report(self.owner.user_id, row.data)
+            report.external_id = row.key
+            return report
         return new_sighting(self.owner.user_id, row.data)
 
     def _score(self, session: Session, records: list[Any]) -> matches.SightingScores | None:

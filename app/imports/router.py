@@ -13,8 +13,10 @@ from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, require
 from app.imports import service
+from app.imports.csvfile import Layout
 from app.imports.fields import Kind
-from app.imports.schemas import ImportOut, ImportPage
+from app.imports.pfif import PfifFile
+from app.imports.schemas import FileKind, ImportOut, ImportPage
 from app.sightings.models import SourceType
 from app.users.models import Role
 
@@ -46,9 +48,20 @@ def create_import(
     principal: Importer,
     session: SessionDep,
     settings: SettingsDep,
-    kind: Annotated[Kind, Form(description="What the rows are.")],
+    kind: Annotated[
+        FileKind,
+        Form(
+            description="What the file holds: CSV rows of reports or of sightings, or `pfif`, "
+            "a PFIF 1.2 to 1.4 document whose persons become reports (its notes are counted, "
+            "not imported)."
+        ),
+    ],
     file: Annotated[
-        UploadFile, File(description="CSV text: UTF-8 or Windows-1251, comma or semicolon.")
+        UploadFile,
+        File(
+            description="CSV text (UTF-8 or Windows-1251, comma or semicolon), or PFIF XML "
+            "(no DOCTYPE: a file that declares one is refused)."
+        ),
     ],
     map: Annotated[
         str | None,
@@ -69,24 +82,32 @@ def create_import(
         SourceType | None, Form(description="Sightings: for rows that do not say (default list).")
     ] = None,
 ) -> ImportOut:
-    """Import a CSV file of reports or sightings. The file is checked at once (text, header,
-    mapping); its rows are then loaded in the background: poll the `Location` for the counts
-    and the per-row errors."""
-    with tempfile.NamedTemporaryFile(prefix="ridni-import-", suffix=".csv", delete=False) as copy:
+    """Import a CSV file of reports or sightings, or a PFIF file. The file is checked at once
+    (CSV: text, header, mapping; PFIF: the whole document); its rows are then loaded in the
+    background: poll the `Location` for the counts and the per-row errors."""
+    if kind == FileKind.pfif:
+        service.refuse_csv_options(
+            map=map, encoding=encoding, delimiter=delimiter, source_type=source_type
+        )
+    with tempfile.NamedTemporaryFile(prefix="ridni-import-", delete=False) as copy:
         # The upload's own temporary file goes when this request ends; the import outlives it.
         shutil.copyfileobj(file.file, copy)
     path = FilePath(copy.name)
+    layout: Layout | PfifFile
     try:
-        record, layout = service.accept(
-            session,
-            principal,
-            path,
-            kind,
-            mapping_text=map,
-            encoding=encoding,
-            delimiter=delimiter,
-            dry_run=dry_run,
-        )
+        if kind == FileKind.pfif:
+            record, layout = service.accept_pfif(session, principal, path, dry_run=dry_run)
+        else:
+            record, layout = service.accept(
+                session,
+                principal,
+                path,
+                Kind(kind.value),
+                mapping_text=map,
+                encoding=encoding,
+                delimiter=delimiter,
+                dry_run=dry_run,
+            )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -99,6 +120,7 @@ def create_import(
         import_id=record.id,
         dry_run=dry_run,
         threshold=settings.proposal_threshold,
+        pfif_domain=settings.pfif_domain,
         source_type=source_type.value if source_type else None,
     )
     response.headers["Location"] = f"{router.prefix}/{record.id}"

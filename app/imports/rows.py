@@ -27,12 +27,15 @@ class RowError:
 class SourceRow:
     """One record of a file, parsed: the API request body it stands for, or the errors that
     kept it from becoming one. `line` is where it starts in the file; `sources` names, for each
-    field, the column (or element) it came from."""
+    field, the column (or element) it came from. `key` is the record's own id where the file
+    has one (a PFIF `person_record_id`): then the key, not the content, says whether the
+    record was imported before."""
 
     line: int
     body: dict[str, Any] | None
     errors: tuple[RowError, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
+    key: str | None = None
 
 
 @dataclass

@@ -1,10 +1,20 @@
 from datetime import datetime
+from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field
 
 from app.core.schemas import OutputModel
 from app.imports.fields import Kind
 from app.imports.models import ImportStatus
+
+
+class FileKind(StrEnum):
+    """What an uploaded file holds."""
+
+    reports = "reports"
+    sightings = "sightings"
+    pfif = "pfif"
 
 
 class ImportCounts(OutputModel):
@@ -27,9 +37,12 @@ class ImportSummary(OutputModel):
     id: str
     kind: Kind
     status: ImportStatus
+    format: Literal["csv", "pfif"] = Field(
+        description="csv, or pfif: a PFIF 1.2 to 1.4 document, whose persons become reports."
+    )
     dry_run: bool
-    encoding: str
-    delimiter: str
+    encoding: str | None = Field(description="CSV only.")
+    delimiter: str | None = Field(description="CSV only.")
     columns: dict[str, str] = Field(description="Each header of the file that was used: field.")
     ignored_columns: list[str] = Field(description="Headers of the file no field was found for.")
     counts: ImportCounts

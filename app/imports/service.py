@@ -3,7 +3,7 @@ in the foreground for the command line), and let coordinators follow it."""
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +12,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.audit import service as audit
 from app.audit.models import Action
 from app.core.models import utcnow
+from app.core.pfif import PfifError
 from app.core.problems import NotFound, Unprocessable, UnsupportedMediaType
 from app.core.security import Principal
 from app.imports import repository
 from app.imports.csvfile import CsvFileError, Layout, MappingError, inspect, parse_map, read_rows
 from app.imports.fields import Kind
 from app.imports.models import Import, ImportStatus
+from app.imports.pfif import PfifFile, inspect_pfif, read_pfif_rows
 from app.imports.pipeline import Job, LoadResult, load_rows
-from app.imports.rows import Tally
+from app.imports.rows import SourceRow, Tally
 from app.imports.schemas import ImportCounts, ImportOut, ImportSummary, RowErrorOut
+from app.reports import repository as reports
 
 log = logging.getLogger("ridni.imports")
 
@@ -61,20 +64,46 @@ def accept(
     return start(session, principal, layout, dry_run=dry_run), layout
 
 
-def start(session: Session, principal: Principal, layout: Layout, *, dry_run: bool) -> Import:
+def refuse_csv_options(**options: object) -> None:
+    """422 for CSV reading options sent with a PFIF file, rather than ignoring them."""
+    sent = [name for name, value in options.items() if value is not None]
+    if sent:
+        raise Unprocessable(
+            "These options are for CSV files only.",
+            errors=[
+                {"loc": ["body", name], "msg": "not for a PFIF file", "type": "pfif_file"}
+                for name in sent
+            ],
+        )
+
+
+def accept_pfif(
+    session: Session, principal: Principal, path: Path, *, dry_run: bool
+) -> tuple[Import, PfifFile]:
+    """Check an uploaded PFIF file whole (well-formed, PFIF, no document type: nothing in it
+    may expand or fetch anything) and record its import, queued; 422 with the reason if not."""
+    try:
+        found = inspect_pfif(path)
+    except PfifError as error:
+        raise Unprocessable(
+            "The file cannot be imported.",
+            errors=[{"loc": ["body", "file"], "msg": str(error), "type": "pfif_file"}],
+        ) from None
+    return start(session, principal, found, dry_run=dry_run), found
+
+
+def start(
+    session: Session, principal: Principal, layout: Layout | PfifFile, *, dry_run: bool
+) -> Import:
     """The record of an import about to run (queued), in the audit trail as the caller's."""
-    record = repository.add(
-        session,
-        Import(
-            kind=layout.kind.value,
-            dry_run=dry_run,
-            created_by=principal.user_id,
-            encoding=layout.encoding,
-            delimiter=layout.delimiter,
-            columns=layout.mapped,
-            ignored_columns=layout.ignored,
-        ),
-    )
+    record = Import(kind=layout.kind.value, dry_run=dry_run, created_by=principal.user_id)
+    if isinstance(layout, PfifFile):
+        record.format, record.encoding, record.delimiter = "pfif", "xml", ""
+        record.columns, record.ignored_columns = {}, []
+    else:
+        record.format, record.encoding, record.delimiter = "csv", layout.encoding, layout.delimiter
+        record.columns, record.ignored_columns = layout.mapped, layout.ignored
+    repository.add(session, record)
     audit.record(session, principal, Action.import_create, [record.id])
     return record
 
@@ -82,12 +111,13 @@ def start(session: Session, principal: Principal, layout: Layout, *, dry_run: bo
 def run(
     factory: sessionmaker[Session],
     path: Path,
-    layout: Layout,
+    layout: Layout | PfifFile,
     *,
     owner: Principal | None,
     import_id: str | None,
     dry_run: bool,
     threshold: float,
+    pfif_domain: str = "",
     source_type: str | None = None,
     workers: int = 1,
     database_url: str | None = None,
@@ -97,9 +127,18 @@ def run(
     """Read, validate and load the file's rows. With an `import_id`, the import's record
     follows along: running, its counts batch by batch, then done (or failed, and the error
     goes on up)."""
-    defaults = {}
-    if layout.kind == Kind.sightings:
-        defaults["source_type"] = source_type or DEFAULT_SOURCE_TYPE
+    rows: Iterator[SourceRow]
+    if isinstance(layout, PfifFile):
+        rows = read_pfif_rows(
+            path,
+            own_prefix=f"{pfif_domain}/report.",
+            still_here=lambda ids: _reports_here(factory, ids),
+        )
+    else:
+        defaults = {}
+        if layout.kind == Kind.sightings:
+            defaults["source_type"] = source_type or DEFAULT_SOURCE_TYPE
+        rows = read_rows(path, layout, defaults=defaults)
     job = Job(layout.kind, owner, None if dry_run else import_id, threshold)
 
     def batch_done(tally: Tally) -> None:
@@ -110,7 +149,7 @@ def run(
     _set_status(factory, import_id, ImportStatus.running)
     try:
         result = load_rows(
-            read_rows(path, layout, defaults=defaults),
+            rows,
             job,
             factory=factory,
             dry_run=dry_run,
@@ -126,10 +165,15 @@ def run(
     return result
 
 
+def _reports_here(factory: sessionmaker[Session], ids: list[str]) -> set[str]:
+    with factory() as session:
+        return reports.existing_ids(session, ids)
+
+
 def run_in_background(
     factory: sessionmaker[Session],
     path: Path,
-    layout: Layout,
+    layout: Layout | PfifFile,
     **options: Any,
 ) -> None:
     """`run` for an upload: the file is deleted afterwards, whatever happened, and a failure
@@ -179,8 +223,11 @@ def _fields(record: Import) -> dict[str, object]:
         "kind": record.kind,
         "status": record.status,
         "dry_run": record.dry_run,
-        "encoding": record.encoding,
-        "delimiter": "tab" if record.delimiter == "\t" else record.delimiter,
+        "format": record.format,
+        "encoding": record.encoding if record.format == "csv" else None,
+        "delimiter": None
+        if record.format != "csv"
+        else ("tab" if record.delimiter == "\t" else record.delimiter),
         "columns": record.columns,
         "ignored_columns": record.ignored_columns,
         "counts": ImportCounts(

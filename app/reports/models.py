@@ -38,5 +38,8 @@ class Report(PersonColumns, Timestamped, Base):
     reporter_relationship: Mapped[str | None] = sealed_column()
     reporter_phone: Mapped[str | None] = sealed_column()
     reporter_email: Mapped[str | None] = sealed_column()
+    # The record's id in the registry it was imported from (a PFIF person_record_id), which
+    # its exports keep: a copy keeps its original's id. None for reports filed here.
+    external_id: Mapped[str | None] = mapped_column(String(500), unique=True, index=True)
     # The engine and threshold its candidate keys and proposals were last computed with.
     matched_with: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -43,6 +43,12 @@ def ids_updated_since(session: Session, since: datetime) -> list[str]:
     return list(session.scalars(select(Report.id).where(Report.updated_at >= since)))
 
 
+def existing_ids(session: Session, ids: list[str]) -> set[str]:
+    """Which of these report ids exist (whoever may see them: for an import, which acts for
+    the service itself)."""
+    return set(session.scalars(select(Report.id).where(Report.id.in_(ids))))
+
+
 def add(session: Session, report: Report) -> Report:
     session.add(report)
     session.flush()
