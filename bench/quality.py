@@ -91,8 +91,9 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     link_seconds = time.perf_counter() - t0
 
     ranked = {key: [str(c.key) for c in results[key]] for key, _ in people}
-    proposals = [(key, str(c.key)) for key, _ in people for c in results[key]
-                 if c.score >= threshold]
+    proposals = [
+        (key, str(c.key)) for key, _ in people for c in results[key] if c.score >= threshold
+    ]
     m: dict[str, float] = matching_metrics(ranked, proposals, truth)
     matchable = reached = 0
     for key, person in people:
@@ -105,8 +106,10 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     m["blocking recall"] = reached / matchable
     m["link seconds"] = link_seconds
 
-    print(f"world: {world}   reports {len(reports)}   sightings {len(sightings)}"
-          f"   matchable {matchable}   threshold {threshold}")
+    print(
+        f"world: {world}   reports {len(reports)}   sightings {len(sightings)}"
+        f"   matchable {matchable}   threshold {threshold}"
+    )
     head = f"| figure | Ridni | {' | '.join(PEERS)} | target |"
     print(head)
     print("|" + " --- |" * (3 + len(PEERS)))

@@ -22,6 +22,7 @@ from matching._data import load_given_names
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[1].parent / "shared/bench/dev"
 
+
 def _peak_mib() -> float:
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
@@ -43,10 +44,18 @@ def main(argv: list[str] | None = None) -> None:
     world = args.world.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        summary = link_files(world / "reports.jsonl", world / "sightings.jsonl",
-                             Path(tmp) / "out.jsonl", progress=False)
-        rows.append((f"link dev ({summary.reports} reports × {summary.sightings} sightings)",
-                     f"{time.perf_counter() - t0:.2f} s (one process)"))
+        summary = link_files(
+            world / "reports.jsonl",
+            world / "sightings.jsonl",
+            Path(tmp) / "out.jsonl",
+            progress=False,
+        )
+        rows.append(
+            (
+                f"link dev ({summary.reports} reports × {summary.sightings} sightings)",
+                f"{time.perf_counter() - t0:.2f} s (one process)",
+            )
+        )
 
     population = Population(seed=args.seed)
     people = [Person.from_api(population.report()["child"]) for _ in range(args.reports)]
@@ -69,8 +78,12 @@ def main(argv: list[str] | None = None) -> None:
     times.sort()
     rows.append(("candidate query, median", f"{statistics.median(times):.2f} ms"))
     rows.append(("candidate query, p95", f"{times[int(0.95 * (len(times) - 1))]:.2f} ms"))
-    rows.append(("candidates scored per query, median",
-                 f"{statistics.median(reached):.0f} (max {max(reached)})"))
+    rows.append(
+        (
+            "candidates scored per query, median",
+            f"{statistics.median(reached):.0f} (max {max(reached)})",
+        )
+    )
     rows.append(("peak memory (process RSS)", f"{_peak_mib():.0f} MiB"))
 
     print("| figure | value |")

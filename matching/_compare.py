@@ -160,9 +160,7 @@ def _given(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Field
 
 
 # --- family name ------------------------------------------------------------------------------
-def _family(
-    a: Prepared, b: Prepared, freqs: Mapping[str, float] | None
-) -> FieldComparison | None:
+def _family(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> FieldComparison | None:
     if not a.family or not b.family:
         return None
     shared = a.family_clerk & b.family_clerk
@@ -214,9 +212,7 @@ def _patronymic(a: Prepared, b: Prepared) -> FieldComparison | None:
     shared = sorted(a.father_groups & b.father_groups)
     if shared:
         canon = given_index().groups[shared[0]].canonical
-        return FieldComparison(
-            "patronymic", "equivalent", f"{pa} = {pb}: father {canon}", 4.0
-        )
+        return FieldComparison("patronymic", "equivalent", f"{pa} = {pb}: father {canon}", 4.0)
     if a.father_stems & b.father_stems:
         return FieldComparison("patronymic", "same under transliteration", f"{pa} = {pb}", 4.0)
     jw = best_jw(a.father_stems, b.father_stems)
@@ -265,9 +261,7 @@ def _dob(a: Prepared, b: Prepared) -> FieldComparison | None:
                     "date_of_birth", "one digit wrong", f"born {sa} vs {sb}", 5.5
                 )
             if (da.year, da.month) == (db.year, db.month):
-                return FieldComparison(
-                    "date_of_birth", "same month", f"born {sa} vs {sb}", 2.5
-                )
+                return FieldComparison("date_of_birth", "same month", f"born {sa} vs {sb}", 2.5)
             if da.year == db.year:
                 return FieldComparison("date_of_birth", "same year", f"born {sa} vs {sb}", 0.5)
             if abs(da.year - db.year) == 1:
@@ -282,9 +276,7 @@ def _dob(a: Prepared, b: Prepared) -> FieldComparison | None:
                     return FieldComparison(
                         "date_of_birth", "agrees as far as given", f"born {sa} vs {sb}", 5.0
                     )
-                return FieldComparison(
-                    "date_of_birth", "same year", f"born {sa} vs {sb}", 0.5
-                )
+                return FieldComparison("date_of_birth", "same year", f"born {sa} vs {sb}", 0.5)
             return FieldComparison(
                 "date_of_birth", "agrees as far as given", f"born {sa} vs {sb}", 3.0
             )
@@ -306,9 +298,11 @@ def _dob(a: Prepared, b: Prepared) -> FieldComparison | None:
             return None
         lo, hi = min(lo, hi), max(lo, hi)
         amin, amax = ages
-        detail = f"born {dated.dob.text}: aged {amin}" + (
-            f"-{amax}" if amax != amin else ""
-        ) + f", seen as {lo}-{hi}"
+        detail = (
+            f"born {dated.dob.text}: aged {amin}"
+            + (f"-{amax}" if amax != amin else "")
+            + f", seen as {lo}-{hi}"
+        )
         if amax >= lo and amin <= hi:
             w = 3.0 if hi - lo <= 2 else 2.0 if hi - lo <= 4 else 1.0
             # Estimates centre on the age the child looks: an age at the edge of a wide range

@@ -184,8 +184,12 @@ def _latin_units(word: str) -> list[tuple[str, ...]]:
             units.append((ch,))
             i += 1
             continue
-        if ch == "j" and i > 0 and word[i - 1] not in _VOWELS and word[i - 1].isalpha() and (
-            i + 1 == n or word[i + 1] not in _VOWELS
+        if (
+            ch == "j"
+            and i > 0
+            and word[i - 1] not in _VOWELS
+            and word[i - 1].isalpha()
+            and (i + 1 == n or word[i + 1] not in _VOWELS)
         ):  # DSTU 9112 / Polish soft sign: Kovaljsjkyj, Gudzj; French final ж: Serj
             if i + 1 == n:
                 units.append(("", "S"))
@@ -209,10 +213,13 @@ def _latin_units(word: str) -> list[tuple[str, ...]]:
             units.append(("s", "z"))
             i += 1
             continue
-        if german and ch in _GERMAN and not any(
-            len(seq) > 1 and word.startswith(seq, i) for seq, _ in _LAT_SEQ_BY_FIRST.get(ch, ())
-        ) and not (
-            ch == "s" and i + 1 < n and word[i + 1] not in _VOWELS
+        if (
+            german
+            and ch in _GERMAN
+            and not any(
+                len(seq) > 1 and word.startswith(seq, i) for seq, _ in _LAT_SEQ_BY_FIRST.get(ch, ())
+            )
+            and not (ch == "s" and i + 1 < n and word[i + 1] not in _VOWELS)
         ):
             units.append(_GERMAN[ch])
             i += 1

@@ -203,8 +203,12 @@ class Callers:
 def make_callers(session: Session) -> Callers:
     made = {}
     for label, role in [
-        ("family", Role.family), ("family2", Role.family), ("field", Role.field),
-        ("field2", Role.field), ("coordinator", Role.coordinator), ("admin", Role.admin),
+        ("family", Role.family),
+        ("family2", Role.family),
+        ("field", Role.field),
+        ("field2", Role.field),
+        ("coordinator", Role.coordinator),
+        ("admin", Role.admin),
     ]:
         user, token = create_user(session, name=f"test {label}", role=role)
         made[label] = Caller(user.id, role, token)

@@ -150,17 +150,47 @@ def test_link_writes_ten_best_per_sighting(cli_database: str, tmp_path):
     sightings = tmp_path / "sightings.jsonl"
     out = tmp_path / "out.jsonl"
     reports.write_text(
-        json.dumps({"key": "r1", "child": {"given_name": "Микола", "family_name": "Олійник",
-                                           "date_of_birth": "2011-03-12"}}, ensure_ascii=False)
-        + "\n" + json.dumps({"key": "r2", "child": {"given_name": "Олена",
-                                                     "family_name": "Бондар"}}) + "\n",
+        json.dumps(
+            {
+                "key": "r1",
+                "child": {
+                    "given_name": "Микола",
+                    "family_name": "Олійник",
+                    "date_of_birth": "2011-03-12",
+                },
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        + json.dumps({"key": "r2", "child": {"given_name": "Олена", "family_name": "Бондар"}})
+        + "\n",
         encoding="utf-8",
     )
-    sightings.write_text(json.dumps({"key": "s1", "subject": {
-        "full_name": "ОЛЕЙНИК Николай Андреевич", "date_of_birth": "2011-03-12",
-        "source_type": "document"}}, ensure_ascii=False) + "\n", encoding="utf-8")
-    result = ridni("link", "--reports", str(reports), "--sightings", str(sightings),
-                   "--out", str(out), database_url=cli_database)
+    sightings.write_text(
+        json.dumps(
+            {
+                "key": "s1",
+                "subject": {
+                    "full_name": "ОЛЕЙНИК Николай Андреевич",
+                    "date_of_birth": "2011-03-12",
+                    "source_type": "document",
+                },
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = ridni(
+        "link",
+        "--reports",
+        str(reports),
+        "--sightings",
+        str(sightings),
+        "--out",
+        str(out),
+        database_url=cli_database,
+    )
     assert result.returncode == 0, result.stderr
     [line] = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
     assert line["key"] == "s1"
@@ -171,12 +201,21 @@ def test_link_writes_ten_best_per_sighting(cli_database: str, tmp_path):
 
 def test_link_names_the_malformed_line(cli_database: str, tmp_path):
     reports = tmp_path / "reports.jsonl"
-    reports.write_text('{"key": "r1", "child": {"given_name": "Микола"}}\n{"key": "r2", \n',
-                       encoding="utf-8")
+    reports.write_text(
+        '{"key": "r1", "child": {"given_name": "Микола"}}\n{"key": "r2", \n', encoding="utf-8"
+    )
     sightings = tmp_path / "sightings.jsonl"
     sightings.write_text("", encoding="utf-8")
-    result = ridni("link", "--reports", str(reports), "--sightings", str(sightings),
-                   "--out", str(tmp_path / "out.jsonl"), database_url=cli_database)
+    result = ridni(
+        "link",
+        "--reports",
+        str(reports),
+        "--sightings",
+        str(sightings),
+        "--out",
+        str(tmp_path / "out.jsonl"),
+        database_url=cli_database,
+    )
     assert result.returncode == 1
     assert "line 2" in result.stderr
     assert "Traceback" not in result.stderr
@@ -191,8 +230,9 @@ def test_rematch_in_two_worker_processes(cli_database: str):
     with TestClient(app) as client:
         for _ in range(3):
             client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
-            client.post("/api/v1/sightings", json=payloads.sighting(),
-                        headers=callers.field.headers)
+            client.post(
+                "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+            )
     app.state.engine.dispose()
     engine = create_engine(cli_database)
     with engine.begin() as connection:
@@ -384,8 +424,9 @@ SIGHTINGS_MAP = "Место выявления=location"
 
 
 def _user(database_url: str, role: str) -> str:
-    result = ridni("users", "add", "--name", f"test {role}", "--role", role,
-                   database_url=database_url)
+    result = ridni(
+        "users", "add", "--name", f"test {role}", "--role", role, database_url=database_url
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()[3].rstrip(";")
 
@@ -400,13 +441,27 @@ def _count(database_url: str, model: Any) -> int:
 
 def test_import_prints_a_summary_loads_the_good_rows_and_exits_0(cli_database: str):
     coordinator = _user(cli_database, "coordinator")
-    reports = ridni("import", "reports", str(EXAMPLES / "reports.csv"), "--as", coordinator,
-                    database_url=cli_database)
+    reports = ridni(
+        "import",
+        "reports",
+        str(EXAMPLES / "reports.csv"),
+        "--as",
+        coordinator,
+        database_url=cli_database,
+    )
     assert reports.returncode == 0, reports.stderr
     assert "7 rows read, 5 loaded, 0 already present, 2 skipped" in reports.stdout
 
-    result = ridni("import", "sightings", str(EXAMPLES / "sightings-list.csv"),
-                   "--as", coordinator, "--map", SIGHTINGS_MAP, database_url=cli_database)
+    result = ridni(
+        "import",
+        "sightings",
+        str(EXAMPLES / "sightings-list.csv"),
+        "--as",
+        coordinator,
+        "--map",
+        SIGHTINGS_MAP,
+        database_url=cli_database,
+    )
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -421,8 +476,16 @@ def test_import_prints_a_summary_loads_the_good_rows_and_exits_0(cli_database: s
     assert _count(cli_database, Match) == 5  # the sample's five children on both lists
     assert _count(cli_database, Import) == 2
 
-    again = ridni("import", "sightings", str(EXAMPLES / "sightings-list.csv"),
-                  "--as", coordinator, "--map", SIGHTINGS_MAP, database_url=cli_database)
+    again = ridni(
+        "import",
+        "sightings",
+        str(EXAMPLES / "sightings-list.csv"),
+        "--as",
+        coordinator,
+        "--map",
+        SIGHTINGS_MAP,
+        database_url=cli_database,
+    )
     assert "11 rows read, 0 loaded, 7 already present, 4 skipped" in again.stdout
     assert _count(cli_database, Sighting) == 7
 
@@ -434,8 +497,15 @@ def test_import_dry_run_needs_no_user_and_writes_nothing(cli_database: str, tmp_
     mapping = tmp_path / "map.txt"
     mapping.write_text(f"# the partner's headers\n{SIGHTINGS_MAP}\n", encoding="utf-8")
 
-    result = ridni("import", "sightings", str(path), "--dry-run", "--map", f"@{mapping}",
-                   database_url=cli_database)
+    result = ridni(
+        "import",
+        "sightings",
+        str(path),
+        "--dry-run",
+        "--map",
+        f"@{mapping}",
+        database_url=cli_database,
+    )
 
     assert result.returncode == 0, result.stderr
     assert "cp1251, delimiter ';'" in result.stdout
@@ -447,15 +517,31 @@ def test_import_dry_run_needs_no_user_and_writes_nothing(cli_database: str, tmp_
 
 def test_import_in_worker_processes(cli_database: str, tmp_path: Path):
     coordinator = _user(cli_database, "coordinator")
-    ridni("import", "reports", str(EXAMPLES / "reports.csv"), "--as", coordinator,
-          database_url=cli_database)
+    ridni(
+        "import",
+        "reports",
+        str(EXAMPLES / "reports.csv"),
+        "--as",
+        coordinator,
+        database_url=cli_database,
+    )
     path = tmp_path / "list.csv"
-    path.write_text((EXAMPLES / "sightings-list.csv").read_text(encoding="utf-8"),
-                    encoding="utf-8")
+    path.write_text((EXAMPLES / "sightings-list.csv").read_text(encoding="utf-8"), encoding="utf-8")
 
-    result = ridni("import", "sightings", str(path), "--as", coordinator, "--map",
-                   SIGHTINGS_MAP, "--workers", "2", "--batch-size", "2",
-                   database_url=cli_database)
+    result = ridni(
+        "import",
+        "sightings",
+        str(path),
+        "--as",
+        coordinator,
+        "--map",
+        SIGHTINGS_MAP,
+        "--workers",
+        "2",
+        "--batch-size",
+        "2",
+        database_url=cli_database,
+    )
 
     assert result.returncode == 0, result.stderr
     assert "11 rows read, 7 loaded, 0 already present, 4 skipped" in result.stdout

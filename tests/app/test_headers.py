@@ -19,10 +19,16 @@ def test_every_kind_of_answer_has_the_headers(client: TestClient, callers: Calle
         client.get("/healthz"),
         client.get("/api/v1/reports", headers=callers.family.headers),  # 200
         client.get("/api/v1/reports"),  # 401
-        client.post("/api/v1/reports", content=b"x" * 70_000,
-                    headers={**callers.family.headers, "Content-Type": "application/json"}),
-        client.post("/api/v1/reports", content=b"given_name=x",
-                    headers={**callers.family.headers, "Content-Type": "text/plain"}),  # 415
+        client.post(
+            "/api/v1/reports",
+            content=b"x" * 70_000,
+            headers={**callers.family.headers, "Content-Type": "application/json"},
+        ),
+        client.post(
+            "/api/v1/reports",
+            content=b"given_name=x",
+            headers={**callers.family.headers, "Content-Type": "text/plain"},
+        ),  # 415
     ]
     assert [a.status_code for a in answers] == [200, 200, 401, 413, 415]
     for answer in answers:
@@ -38,18 +44,24 @@ def test_docs_may_load_their_script(client: TestClient):
 
 
 def test_cors_is_closed_unless_configured(client: TestClient):
-    preflight = client.options("/api/v1/reports", headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        "/api/v1/reports",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"},
+    )
     assert "access-control-allow-origin" not in preflight.headers
 
 
 def test_cors_allows_only_the_configured_origins(settings: Settings):
     app = create_app(settings.model_copy(update={"cors_origins": ["https://ridni.example"]}))
     with TestClient(app) as client:
-        allowed = client.options("/api/v1/reports", headers={
-            "Origin": "https://ridni.example", "Access-Control-Request-Method": "GET"})
-        other = client.options("/api/v1/reports", headers={
-            "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"})
+        allowed = client.options(
+            "/api/v1/reports",
+            headers={"Origin": "https://ridni.example", "Access-Control-Request-Method": "GET"},
+        )
+        other = client.options(
+            "/api/v1/reports",
+            headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"},
+        )
     app.state.engine.dispose()
     assert allowed.headers["access-control-allow-origin"] == "https://ridni.example"
     assert "access-control-allow-origin" not in other.headers

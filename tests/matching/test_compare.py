@@ -82,21 +82,41 @@ class TestRanking:
         "sighting",
         [
             Person(full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12"),
-            Person(given_name="Коля", age_min=12, age_max=14, settlement="Melitopol",
-                   observed_on="2024-05-01"),
+            Person(
+                given_name="Коля",
+                age_min=12,
+                age_max=14,
+                settlement="Melitopol",
+                observed_on="2024-05-01",
+            ),
             Person(full_name="Oleinik Nikolai", date_of_birth="2011-03-12"),
         ],
     )
     def test_the_issue_example_beats_a_sibling(self, sighting: Person) -> None:
-        sibling = Person(given_name="Олег", family_name="Олійник", sex="male",
-                         date_of_birth="2014-06-01", settlement="Мелітополь")
+        sibling = Person(
+            given_name="Олег",
+            family_name="Олійник",
+            sex="male",
+            date_of_birth="2014-06-01",
+            settlement="Мелітополь",
+        )
         assert compare(self.report, sighting).score > compare(sibling, sighting).score
 
     def test_renamed_child_still_ranks_first(self) -> None:
-        sighting = Person(given_name="Николай", family_name="Иванов", date_of_birth="2011-03-12",
-                          settlement="Мелитополь", sex="male")
-        namesake = Person(given_name="Олег", family_name="Иванов", sex="male",
-                          date_of_birth="2011-07-20", settlement="Херсон")
+        sighting = Person(
+            given_name="Николай",
+            family_name="Иванов",
+            date_of_birth="2011-03-12",
+            settlement="Мелитополь",
+            sex="male",
+        )
+        namesake = Person(
+            given_name="Олег",
+            family_name="Иванов",
+            sex="male",
+            date_of_birth="2011-07-20",
+            settlement="Херсон",
+        )
         assert compare(self.report, sighting).score > compare(namesake, sighting).score
         assert compare(self.report, sighting).score > 0.5
 

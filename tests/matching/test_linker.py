@@ -50,8 +50,9 @@ class TestBlocking:
 
 class TestLinker:
     def test_candidates_best_first(self) -> None:
-        cands = linker().candidates(Person(full_name="ОЛЕЙНИК Николай Андреевич",
-                                           date_of_birth="2011-03-12"))
+        cands = linker().candidates(
+            Person(full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12")
+        )
         assert cands[0].key == "r1"
         assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
         assert cands[0].score >= DEFAULT_THRESHOLD
@@ -77,18 +78,38 @@ def write(path: Path, lines: list[str]) -> Path:
 
 class TestLinkFiles:
     def test_writes_one_line_per_sighting(self, tmp_path: Path) -> None:
-        reports = write(tmp_path / "r.jsonl", [
-            json.dumps({"key": "r1", "child": {"given_name": "Микола", "family_name": "Олійник",
-                                               "date_of_birth": "2011-03-12"}}),
-            json.dumps({"key": "r2", "child": {"given_name": "Ганна", "family_name": "Шевченко"}}),
-        ])
-        sightings = write(tmp_path / "s.jsonl", [
-            json.dumps({"key": "s1", "subject": {"full_name": "Oleinik Nikolai",
-                                                 "date_of_birth": "2011-03-12"}}),
-            json.dumps(
-                {"key": "s2", "subject": {"given_name": "Анна", "family_name": "Shevchenko"}}
-            ),
-        ])
+        reports = write(
+            tmp_path / "r.jsonl",
+            [
+                json.dumps(
+                    {
+                        "key": "r1",
+                        "child": {
+                            "given_name": "Микола",
+                            "family_name": "Олійник",
+                            "date_of_birth": "2011-03-12",
+                        },
+                    }
+                ),
+                json.dumps(
+                    {"key": "r2", "child": {"given_name": "Ганна", "family_name": "Шевченко"}}
+                ),
+            ],
+        )
+        sightings = write(
+            tmp_path / "s.jsonl",
+            [
+                json.dumps(
+                    {
+                        "key": "s1",
+                        "subject": {"full_name": "Oleinik Nikolai", "date_of_birth": "2011-03-12"},
+                    }
+                ),
+                json.dumps(
+                    {"key": "s2", "subject": {"given_name": "Анна", "family_name": "Shevchenko"}}
+                ),
+            ],
+        )
         out = tmp_path / "out.jsonl"
         summary = link_files(reports, sightings, out, progress=False)
         lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
@@ -96,7 +117,11 @@ class TestLinkFiles:
         assert lines[0]["candidates"][0]["key"] == "r1"
         assert lines[0]["candidates"][0]["proposed"] is True
         assert set(lines[0]["candidates"][0]["explanation"][0]) == {
-            "field", "verdict", "detail", "weight"}
+            "field",
+            "verdict",
+            "detail",
+            "weight",
+        }
         assert lines[1]["candidates"][0]["key"] == "r2"
         assert summary.sightings == 2 and summary.reports == 2
 
@@ -107,18 +132,22 @@ class TestLinkFiles:
             ('{"child": {"given_name": "Іван"}}', "key"),
             ('{"key": "r9"}', "child"),
             ('{"key": "r9", "child": {"given_name": 5}}', "given_name"),
-            ('{"key": "r9", "child": {"given_name": "Іван", "other_names": "Ваня"}}',
-             "other_names"),
+            (
+                '{"key": "r9", "child": {"given_name": "Іван", "other_names": "Ваня"}}',
+                "other_names",
+            ),
             ('{"key": "r9", "child": {"date_of_birth": "2011"}}', "given_name"),
-            ('[1, 2]', "object"),
+            ("[1, 2]", "object"),
             ('{"key": "r1", "child": {"given_name": "Іван"}}', "duplicate key"),
         ],
     )
     def test_malformed_line_names_line_and_reason(
         self, tmp_path: Path, bad: str, reason: str
     ) -> None:
-        reports = write(tmp_path / "r.jsonl", [
-            json.dumps({"key": "r1", "child": {"given_name": "Микола"}}), bad])
+        reports = write(
+            tmp_path / "r.jsonl",
+            [json.dumps({"key": "r1", "child": {"given_name": "Микола"}}), bad],
+        )
         sightings = write(tmp_path / "s.jsonl", [])
         with pytest.raises(LinkInputError) as err:
             link_files(reports, sightings, tmp_path / "o.jsonl", progress=False)
