@@ -204,6 +204,12 @@ def _family(a: Prepared, b: Prepared, freqs: Mapping[str, float] | None) -> Fiel
     )
 
 
+# The largest weight of each of these fields, which bounds what they can add to a comparison.
+_SAME_FATHER = 4.0
+_SAME_SEX = 0.3
+_SAME_PLACE = 2.5
+
+
 # --- patronymic -------------------------------------------------------------------------------
 def _patronymic(a: Prepared, b: Prepared) -> FieldComparison | None:
     if not a.father_stems or not b.father_stems:
@@ -212,9 +218,13 @@ def _patronymic(a: Prepared, b: Prepared) -> FieldComparison | None:
     shared = sorted(a.father_groups & b.father_groups)
     if shared:
         canon = given_index().groups[shared[0]].canonical
-        return FieldComparison("patronymic", "equivalent", f"{pa} = {pb}: father {canon}", 4.0)
+        return FieldComparison(
+            "patronymic", "equivalent", f"{pa} = {pb}: father {canon}", _SAME_FATHER
+        )
     if a.father_stems & b.father_stems:
-        return FieldComparison("patronymic", "same under transliteration", f"{pa} = {pb}", 4.0)
+        return FieldComparison(
+            "patronymic", "same under transliteration", f"{pa} = {pb}", _SAME_FATHER
+        )
     jw = best_jw(a.father_stems, b.father_stems)
     if jw >= 0.9:
         return FieldComparison("patronymic", "close", f"{pa} ≈ {pb}", 2.0)
@@ -336,7 +346,7 @@ def _sex(a: Prepared, b: Prepared) -> FieldComparison | None:
     if not a.sex or not b.sex:
         return None
     if a.sex == b.sex:
-        return FieldComparison("sex", "same", a.sex, 0.3)
+        return FieldComparison("sex", "same", a.sex, _SAME_SEX)
     inferred = a.sex_inferred or b.sex_inferred
     return FieldComparison(
         "sex",
@@ -351,7 +361,7 @@ def _place(a: Prepared, b: Prepared) -> FieldComparison | None:
         return None
     pa, pb = a.place_text, b.place_text
     if a.place_ids & b.place_ids or a.place_skels & b.place_skels:
-        return FieldComparison("settlement", "same place", f"{pa} = {pb}", 2.5)
+        return FieldComparison("settlement", "same place", f"{pa} = {pb}", _SAME_PLACE)
     if best_jw(a.place_skels, b.place_skels) >= 0.92:
         return FieldComparison("settlement", "close", f"{pa} ≈ {pb}", 1.5)
     return FieldComparison("settlement", "different", f"{pa} ≠ {pb}", -0.7)
@@ -379,18 +389,18 @@ def to_probability(total: float) -> float:
 def compare_prepared(
     a: Prepared, b: Prepared, *, frequencies: Mapping[str, float] | None = None
 ) -> Comparison:
-    items = [
-        x
-        for x in (
-            _given(a, b, frequencies),
-            _family(a, b, frequencies),
-            _patronymic(a, b),
-            _dob(a, b),
-            _sex(a, b),
-            _place(a, b),
-        )
-        if x is not None
-    ]
+    return _combine(
+        _given(a, b, frequencies),
+        _family(a, b, frequencies),
+        _patronymic(a, b),
+        _dob(a, b),
+        _sex(a, b),
+        _place(a, b),
+    )
+
+
+def _combine(*fields: FieldComparison | None) -> Comparison:
+    items = [x for x in fields if x is not None]
     items.sort(key=lambda fc: (-abs(fc.weight), fc.field))
     total = sum(fc.weight for fc in items)
     return Comparison(to_probability(total), tuple(items), total)
@@ -408,15 +418,62 @@ def compare_each(
     reports: Mapping[K, Person],
     *,
     frequencies: Mapping[str, float] | None = None,
+    at_least: float | None = None,
 ) -> dict[K, Comparison]:
-    """Compare one sighting with many reports (``compare(report, sighting)`` for each).
+    """Compare one sighting with many reports (``compare(report, sighting)`` for each); with
+    ``at_least``, only the reports whose score reaches it.
 
     Reports are prepared through the shared cache, since every new sighting meets them again;
     the sighting is prepared once and not cached, since it is scored once. That keeps memory
     to the reports when a service or a rematch scores many sightings.
+
+    The reports a sighting's keys reach share their names (hundreds of Олександр, Сашко):
+    each distinct given-name and family-name part is compared with the sighting once. With
+    ``at_least``, a report whose names and date of birth leave it short of the score even if
+    every other field agreed is not compared further (most of what the keys reach).
     """
-    prepared = prepare.__wrapped__(sighting)
-    return {
-        key: compare_prepared(prepare(report), prepared, frequencies=frequencies)
-        for key, report in reports.items()
-    }
+    b = prepare.__wrapped__(sighting)
+    needed = -math.inf if at_least is None else _total_for(at_least)
+    given_by_part: dict[Hashable, FieldComparison | None] = {}
+    family_by_part: dict[Hashable, FieldComparison | None] = {}
+    compared = {}
+    for key, report in reports.items():
+        a = prepare(report)
+        if a.given_part in given_by_part:
+            given = given_by_part[a.given_part]
+        else:
+            given = given_by_part[a.given_part] = _given(a, b, frequencies)
+        if a.family_part in family_by_part:
+            family = family_by_part[a.family_part]
+        else:
+            family = family_by_part[a.family_part] = _family(a, b, frequencies)
+        dob = _dob(a, b)
+        known = sum(fc.weight for fc in (given, family, dob) if fc is not None)
+        if known + _most_from_the_rest(a, b) < needed:
+            continue
+        comparison = _combine(given, family, dob, _patronymic(a, b), _sex(a, b), _place(a, b))
+        if at_least is None or comparison.score >= at_least:
+            compared[key] = comparison
+    return compared
+
+
+def _total_for(score: float) -> float:
+    """The weight total below which a comparison scores under ``score`` (a little less, so
+    that rounding never drops a pair that reaches it)."""
+    if score <= 0.0:
+        return -math.inf
+    if score >= 1.0:
+        return math.inf
+    return (math.log(score / (1.0 - score)) - _CAL_B) / _CAL_A - 1e-6
+
+
+def _most_from_the_rest(a: Prepared, b: Prepared) -> float:
+    """The largest weight the patronymic, sex and settlement can add (see their functions)."""
+    most = 0.0
+    if a.father_stems and b.father_stems:
+        most += _SAME_FATHER
+    if a.sex and b.sex:
+        most += _SAME_SEX
+    if a.place_text and b.place_text:
+        most += _SAME_PLACE
+    return most

@@ -88,6 +88,10 @@ class Prepared:
     family: tuple[NameToken, ...]
     family_clerk: frozenset[str]
     family_codes: frozenset[str]
+    # All that the given-name and the family-name comparisons read of this person, as one
+    # value each: people with equal parts compare alike, so a comparison can be reused.
+    given_part: Hashable
+    family_part: Hashable
     father_stems: frozenset[str]
     father_groups: frozenset[str]
     patronymic_text: str | None
@@ -261,20 +265,25 @@ def prepare(person: Person) -> Prepared:
         if place_words and all(place_words):
             place_skels = place_skels | {"~" + " ".join(w[0] for w in place_words)}
 
-    family = tuple(_token(w) for w in family_words)
+    family = _shared(tuple(_token(w) for w in family_words))
     clerk: set[str] = set()
     codes: set[str] = set()
     for w in family_words:
         clerk |= clerk_keys(w)
         codes |= surname_codes(w)
+    given = _shared(tuple(_token(w) for w in (*given_words, *other_given)))
+    family_clerk = _shared(frozenset(clerk))
+    family_codes = _shared(frozenset(codes))
     return Prepared(
         person=person,
-        given=_shared(tuple(_token(w) for w in (*given_words, *other_given))),
+        given=given,
         given_groups=groups,
         given_group_form=group_form,
-        family=_shared(family),
-        family_clerk=_shared(frozenset(clerk)),
-        family_codes=_shared(frozenset(codes)),
+        family=family,
+        family_clerk=family_clerk,
+        family_codes=family_codes,
+        given_part=_shared((given, tuple(groups.items()), tuple(group_form.items()))),
+        family_part=_shared((family, family_clerk, family_codes)),
         father_stems=_shared(frozenset(father_stems)),
         father_groups=_shared(idx.father_groups(frozenset(father_stems))),
         patronymic_text=" ".join(_display(w) for w in patronymic_words) or None,

@@ -190,7 +190,11 @@ class BatchLoader:
             # New reports barely move the name shares during an import: read them once.
             self._shares = matches_repository.all_term_shares(session)
         return matches.score_sightings(
-            session, records, shares=self._shares, known_reports=self._known_reports(session)
+            session,
+            records,
+            threshold=self.job.threshold,
+            shares=self._shares,
+            known_reports=self._known_reports(session),
         )
 
     def _known_reports(self, session: Session) -> dict[str, matching.Person]:

@@ -89,7 +89,9 @@ def match_sightings(
 ) -> None:
     """Index sightings and refresh their proposals: one on arrival, a batch in a rematch or an
     import. See `score_sightings` for `shares` and `known_reports`."""
-    scores = score_sightings(session, sightings, shares=shares, known_reports=known_reports)
+    scores = score_sightings(
+        session, sightings, threshold=threshold, shares=shares, known_reports=known_reports
+    )
     store_sighting_scores(session, sightings, scores, threshold=threshold)
 
 
@@ -98,7 +100,7 @@ class SightingScores:
     """What matching found for sightings: read and scored, not yet written."""
 
     keys: dict[str, frozenset[str]]
-    ranked: dict[str, list[Scored]]
+    ranked: dict[str, list[Scored]]  # only the reports that reach the threshold
     existing: dict[str, dict[str, Match]]
 
 
@@ -106,6 +108,7 @@ def score_sightings(
     session: Session,
     sightings: Sequence[Sighting],
     *,
+    threshold: float,
     shares: Mapping[str, float] | None = None,
     known_reports: dict[str, matching.Person] | None = None,
 ) -> SightingScores:
@@ -128,6 +131,7 @@ def score_sightings(
             person,
             reached[sighting_id],
             shares if shares is not None else _shares(session, person),
+            at_least=threshold,
         )
         for sighting_id, person in people.items()
     }
@@ -176,8 +180,10 @@ def _rank_reports(
     person: matching.Person,
     reports: Mapping[str, matching.Person],
     shares: Mapping[str, float],
+    *,
+    at_least: float | None = None,
 ) -> list[Scored]:
-    compared = matching.compare_each(person, reports, frequencies=shares)
+    compared = matching.compare_each(person, reports, frequencies=shares, at_least=at_least)
     scored = (Scored(report_id, sighting_id, c) for report_id, c in compared.items())
     return sorted(scored, key=lambda s: (-s.weight, s.report_id))
 

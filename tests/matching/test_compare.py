@@ -224,3 +224,16 @@ def test_compare_each_agrees_with_compare() -> None:
     for key, report in reports.items():
         assert each[key] == compare(report, sighting)
     assert each["same"].score > each["other"].score
+
+
+@given(people, st.lists(people, min_size=1, max_size=40), st.floats(0.01, 0.99))
+@settings(max_examples=300)
+def test_compare_each_keeps_exactly_what_reaches_at_least(
+    sighting: Person, reports: list[Person], at_least: float
+) -> None:
+    # Reports repeat names, so compare_each reuses name comparisons: they must be the same.
+    by_key = {str(i): report for i, report in enumerate(reports)}
+    each = compare_each(sighting, by_key)
+    assert each == {key: compare(report, sighting) for key, report in by_key.items()}
+    reaching = compare_each(sighting, by_key, at_least=at_least)
+    assert reaching == {key: c for key, c in each.items() if c.score >= at_least}
