@@ -18,7 +18,7 @@ from typing import TypeVar
 from rapidfuzz.distance import JaroWinkler
 
 from ._names import KIND_LABEL, best_jw, given_index
-from ._person import DateParts, Person, Prepared, prepare
+from ._person import DateParts, Part, Person, Prepared, prepare
 
 __all__ = [
     "Comparison",
@@ -434,8 +434,8 @@ def compare_each(
     """
     b = prepare.__wrapped__(sighting)
     needed = -math.inf if at_least is None else _total_for(at_least)
-    given_by_part: dict[Hashable, FieldComparison | None] = {}
-    family_by_part: dict[Hashable, FieldComparison | None] = {}
+    given_by_part: dict[Part, FieldComparison | None] = {}
+    family_by_part: dict[Part, FieldComparison | None] = {}
     compared = {}
     for key, report in reports.items():
         a = prepare(report)

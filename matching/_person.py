@@ -77,6 +77,23 @@ class NameToken:
     skels: frozenset[str]
 
 
+class Part:
+    """A hashable value that computes its hash once: a part of a person looked up for every
+    pair it is compared in."""
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, value: Hashable) -> None:
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, Part) and self.value == other.value)
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """Derived forms computed once per person."""
@@ -90,8 +107,8 @@ class Prepared:
     family_codes: frozenset[str]
     # All that the given-name and the family-name comparisons read of this person, as one
     # value each: people with equal parts compare alike, so a comparison can be reused.
-    given_part: Hashable
-    family_part: Hashable
+    given_part: Part
+    family_part: Part
     father_stems: frozenset[str]
     father_groups: frozenset[str]
     patronymic_text: str | None
@@ -282,8 +299,8 @@ def prepare(person: Person) -> Prepared:
         family=family,
         family_clerk=family_clerk,
         family_codes=family_codes,
-        given_part=_shared((given, tuple(groups.items()), tuple(group_form.items()))),
-        family_part=_shared((family, family_clerk, family_codes)),
+        given_part=_shared(Part((given, tuple(groups.items()), tuple(group_form.items())))),
+        family_part=_shared(Part((family, family_clerk, family_codes))),
         father_stems=_shared(frozenset(father_stems)),
         father_groups=_shared(idx.father_groups(frozenset(father_stems))),
         patronymic_text=" ".join(_display(w) for w in patronymic_words) or None,

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
@@ -100,13 +99,11 @@ class Round:
         while ids := _next_batch(factory, model, self.signature, self.batch_size, digits):
             with factory() as session, session.begin():
                 if self.kind == "reports":
-                    reports = list(repository.reports_by_id(session, ids).values())
-                    service.index_reports(session, reports, threshold=self.threshold)
+                    service.reindex_stored_reports(session, ids, threshold=self.threshold)
                 else:
-                    sightings = list(session.scalars(select(Sighting).where(Sighting.id.in_(ids))))
                     service.match_sightings(
                         session,
-                        sightings,
+                        repository.sighting_rows(session, ids),
                         threshold=self.threshold,
                         shares=self.shares,
                         known_reports=reports_seen,

@@ -91,16 +91,45 @@ def set_decision(session: Session, match: Match, *, seen_version: int, **values:
 def replace_report_indexes(
     session: Session, indexes: Mapping[str, tuple[Iterable[str], Iterable[str]]]
 ) -> None:
-    """Replace the blocking keys and name terms of reports: {report id: (keys, terms)}."""
-    ids = list(indexes)
-    session.execute(delete(ReportKey).where(ReportKey.report_id.in_(ids)))
-    session.execute(delete(ReportTerm).where(ReportTerm.report_id.in_(ids)))
-    keys = [{"report_id": i, "key": k} for i, (ks, _) in indexes.items() for k in ks]
-    terms = [{"report_id": i, "term": t} for i, (_, ts) in indexes.items() for t in ts]
+    """Replace the blocking keys and name terms of reports: {report id: (keys, terms)}. Only
+    the reports whose stored index differs are written (a rematch after a change of the
+    threshold, or of the engine's scoring, leaves most keys as they were)."""
+    wanted = {i: (frozenset(ks), frozenset(ts)) for i, (ks, ts) in indexes.items()}
+    stored: dict[str, tuple[set[str], set[str]]] = {i: (set(), set()) for i in wanted}
+    for chunk in _chunks(list(wanted), 5000):
+        for report_id, key in session.execute(
+            select(ReportKey.report_id, ReportKey.key).where(ReportKey.report_id.in_(chunk))
+        ):
+            stored[report_id][0].add(key)
+        for report_id, term in session.execute(
+            select(ReportTerm.report_id, ReportTerm.term).where(ReportTerm.report_id.in_(chunk))
+        ):
+            stored[report_id][1].add(term)
+    changed = [i for i, index in wanted.items() if index != stored[i]]
+    if not changed:
+        return
+    session.execute(delete(ReportKey).where(ReportKey.report_id.in_(changed)))
+    session.execute(delete(ReportTerm).where(ReportTerm.report_id.in_(changed)))
+    keys = [{"report_id": i, "key": k} for i in changed for k in wanted[i][0]]
+    terms = [{"report_id": i, "term": t} for i in changed for t in wanted[i][1]]
     if keys:
         session.execute(insert(ReportKey), keys)
     if terms:
         session.execute(insert(ReportTerm), terms)
+
+
+def mark_matched(
+    session: Session, model: type[Report] | type[Sighting], ids: list[str], signature: str
+) -> None:
+    """Record what the index and proposals of these records were computed with. The records
+    themselves did not change: their updated_at stays as it was."""
+    for chunk in _chunks(ids, 5000):
+        session.execute(
+            update(model)
+            .where(model.id.in_(chunk))
+            .values(matched_with=signature, updated_at=model.updated_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def replace_sighting_indexes(session: Session, indexes: Mapping[str, Iterable[str]]) -> None:
@@ -123,19 +152,20 @@ def report_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, set[st
     return found
 
 
-def reports_by_id(session: Session, ids: Iterable[str]) -> dict[str, Report]:
-    found: dict[str, Report] = {}
-    for chunk in _chunks(list(set(ids)), 5000):
-        found.update((r.id, r) for r in session.scalars(select(Report).where(Report.id.in_(chunk))))
-    return found
-
-
 def report_rows(session: Session, ids: Iterable[str]) -> list[Row[Any]]:
     """What the engine needs of each report, as plain rows: loading whole ORM objects for
     thousands of candidates would cost more than scoring them."""
     rows: list[Row[Any]] = []
     for chunk in _chunks(list(set(ids)), 5000):
         rows += session.execute(select(*_REPORT_COLUMNS).where(Report.id.in_(chunk))).all()
+    return rows
+
+
+def sighting_rows(session: Session, ids: Iterable[str]) -> list[Row[Any]]:
+    """What the engine needs of each sighting, as plain rows (see `report_rows`)."""
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(list(set(ids)), 5000):
+        rows += session.execute(select(*_SIGHTING_COLUMNS).where(Sighting.id.in_(chunk))).all()
     return rows
 
 

@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -58,30 +59,48 @@ class Scored:
 # --- on arrival, and in batches for a rematch ----------------------------------------------
 def index_reports(session: Session, reports: Sequence[Report], *, threshold: float) -> None:
     """Store the blocking keys and name terms of reports."""
+    repository.replace_report_indexes(session, _report_indexes(reports))
     signature = engine.match_signature(threshold)
+    for report in reports:
+        report.matched_with = signature
+
+
+def reindex_stored_reports(session: Session, ids: Sequence[str], *, threshold: float) -> None:
+    """`index_reports` for a rematch: reads only what the engine needs of each report, and
+    leaves the records as they were but for the signature of their index."""
+    rows = repository.report_rows(session, ids)
+    repository.replace_report_indexes(session, _report_indexes(rows))
+    repository.mark_matched(
+        session, Report, [row.id for row in rows], engine.match_signature(threshold)
+    )
+
+
+def _report_indexes(
+    reports: Sequence[Report | Row[Any]],
+) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     indexes = {}
     for report in reports:
         person = engine.report_person(report)
         indexes[report.id] = (matching.blocking_keys(person), engine.name_terms(person))
-        report.matched_with = signature
-    repository.replace_report_indexes(session, indexes)
+    return indexes
 
 
 def report_changed(session: Session, report: Report, *, threshold: float) -> None:
     """Re-index a filed or amended report and refresh its proposals."""
     index_reports(session, [report], threshold=threshold)
-    _refresh_proposals(
-        session,
+    new_pairs = _refresh_proposals(
         _score_report(session, report),
         repository.for_report(session, report.id),
         key_of=lambda s: s.sighting_id,
         threshold=threshold,
+        session=session,
     )
+    _propose(session, new_pairs)
 
 
 def match_sightings(
     session: Session,
-    sightings: Sequence[Sighting],
+    sightings: Sequence[Sighting | Row[Any]],
     *,
     threshold: float,
     shares: Mapping[str, float] | None = None,
@@ -106,7 +125,7 @@ class SightingScores:
 
 def score_sightings(
     session: Session,
-    sightings: Sequence[Sighting],
+    sightings: Sequence[Sighting | Row[Any]],
     *,
     threshold: float,
     shares: Mapping[str, float] | None = None,
@@ -139,20 +158,28 @@ def score_sightings(
 
 
 def store_sighting_scores(
-    session: Session, sightings: Sequence[Sighting], scores: SightingScores, *, threshold: float
+    session: Session,
+    sightings: Sequence[Sighting | Row[Any]],
+    scores: SightingScores,
+    *,
+    threshold: float,
 ) -> None:
     """Write the index and proposals `score_sightings` found for these sightings."""
-    repository.replace_sighting_indexes(session, {s.id: scores.keys[s.id] for s in sightings})
-    signature = engine.match_signature(threshold)
-    for sighting in sightings:
-        _refresh_proposals(
-            session,
-            scores.ranked[sighting.id],
-            scores.existing.get(sighting.id, {}),
+    ids = [sighting.id for sighting in sightings]
+    repository.replace_sighting_indexes(session, {i: scores.keys[i] for i in ids})
+    new_pairs = [
+        pair
+        for i in ids
+        for pair in _refresh_proposals(
+            scores.ranked[i],
+            scores.existing.get(i, {}),
             key_of=lambda s: s.report_id,
             threshold=threshold,
+            session=session,
         )
-        sighting.matched_with = signature
+    ]
+    _propose(session, new_pairs)
+    repository.mark_matched(session, Sighting, ids, engine.match_signature(threshold))
 
 
 def _reports_reached(
@@ -204,25 +231,27 @@ def _score_report(session: Session, report: Report) -> list[Scored]:
 
 
 def _refresh_proposals(
-    session: Session,
     scored: Sequence[Scored],
     existing: dict[str, Match],
     *,
     key_of: Any,
     threshold: float,
-) -> None:
-    """Propose what reaches the threshold; withdraw undecided proposals that no longer do.
+    session: Session,
+) -> list[Scored]:
+    """Withdraw undecided proposals that no longer reach the threshold, re-propose withdrawn
+    ones that do, and return the pairs that reach it and have no match yet (for `_propose`).
 
     Decided matches keep their decision, and a rejected pair is never proposed again.
     """
     reached = set()
+    new_pairs = []
     for candidate in scored:
         if candidate.score < threshold:
             break
         reached.add(key_of(candidate))
         match = existing.get(key_of(candidate))
         if match is None:
-            _propose(session, candidate)
+            new_pairs.append(candidate)
         elif match.status == MatchStatus.withdrawn:
             _take_score(match, candidate)
             match.status = MatchStatus.proposed.value
@@ -235,24 +264,36 @@ def _refresh_proposals(
             match.status = MatchStatus.withdrawn.value
             match.version += 1
             _log(session, match, None, "withdrawn", MatchStatus.proposed, None)
-    session.flush()
+    return new_pairs
 
 
-def _propose(session: Session, candidate: Scored) -> None:
-    match = Match(
-        report_id=candidate.report_id,
-        sighting_id=candidate.sighting_id,
-        score=candidate.score,
-        explanation=candidate.explanation,
-    )
+def _propose(session: Session, pairs: Sequence[Scored]) -> None:
+    """Store new proposals, all in one statement unless a concurrent request proposed one of
+    the same pairs first (the unique pair constraint decides): then one by one, skipping it."""
+    if not pairs:
+        session.flush()
+        return
+    matches = [
+        Match(
+            report_id=pair.report_id,
+            sighting_id=pair.sighting_id,
+            score=pair.score,
+            explanation=pair.explanation,
+        )
+        for pair in pairs
+    ]
     try:
-        # A concurrent request may propose the same pair; the unique pair constraint decides.
         with session.begin_nested():
-            session.add(match)
+            session.add_all(matches)
             session.flush()
     except IntegrityError:
+        if len(pairs) > 1:
+            for pair in pairs:
+                _propose(session, [pair])
         return
-    _log(session, match, None, "proposed", None, None)
+    for match in matches:
+        _log(session, match, None, "proposed", None, None)
+    session.flush()
 
 
 def _take_score(match: Match, candidate: Scored) -> bool:
