@@ -5,6 +5,7 @@ A plain library (no web, no database): build :class:`Person` values, then
 * :func:`compare` two of them for a calibrated score and an explanation (:func:`compare_each`
   for one sighting against many reports),
 * :func:`blocking_keys` to find candidates without scanning everything,
+* :func:`prepare` a person's derived forms once, to hand to :func:`compare_each` many times,
 * :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files.
 
 Term frequencies: ``compare(..., frequencies=...)`` and ``Linker(frequencies=...)`` take a
@@ -28,7 +29,7 @@ from ._linker import (
     link_files,
     person_frequencies,
 )
-from ._person import Person
+from ._person import Person, Prepared, prepare
 from ._text import normalize, skeleton, skeletons
 
 __all__ = [
@@ -40,12 +41,14 @@ __all__ = [
     "LinkSummary",
     "Linker",
     "Person",
+    "Prepared",
     "blocking_keys",
     "compare",
     "compare_each",
     "link_files",
     "normalize",
     "person_frequencies",
+    "prepare",
     "skeleton",
     "skeletons",
 ]

@@ -233,6 +233,9 @@ def _patronymic(a: Prepared, b: Prepared) -> FieldComparison | None:
 
 # --- date of birth and age --------------------------------------------------------------------
 def _one_digit(a: DateParts, b: DateParts) -> bool:
+    # One wrong digit lies in the year, the month or the day: most pairs differ in more.
+    if (a.year != b.year) + (a.month != b.month) + (a.day != b.day) != 1:
+        return False
     sa = f"{a.year:04d}{a.month:02d}{a.day:02d}"
     sb = f"{b.year:04d}{b.month:02d}{b.day:02d}"
     return sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
@@ -415,7 +418,7 @@ def compare(
 
 def compare_each(
     sighting: Person,
-    reports: Mapping[K, Person],
+    reports: Mapping[K, Person | Prepared],
     *,
     frequencies: Mapping[str, float] | None = None,
     at_least: float | None = None,
@@ -423,9 +426,10 @@ def compare_each(
     """Compare one sighting with many reports (``compare(report, sighting)`` for each); with
     ``at_least``, only the reports whose score reaches it.
 
-    Reports are prepared through the shared cache, since every new sighting meets them again;
-    the sighting is prepared once and not cached, since it is scored once. That keeps memory
-    to the reports when a service or a rematch scores many sightings.
+    Reports are prepared through the shared cache, since every new sighting meets them again
+    (a caller that holds many may hand them over prepared); the sighting is prepared once and
+    not cached, since it is scored once. That keeps memory to the reports when a service or a
+    rematch scores many sightings.
 
     The reports a sighting's keys reach share their names (hundreds of Олександр, Сашко):
     each distinct given-name and family-name part is compared with the sighting once. With
@@ -438,7 +442,7 @@ def compare_each(
     family_by_part: dict[Part, FieldComparison | None] = {}
     compared = {}
     for key, report in reports.items():
-        a = prepare(report)
+        a = report if isinstance(report, Prepared) else prepare(report)
         if a.given_part in given_by_part:
             given = given_by_part[a.given_part]
         else:
@@ -448,7 +452,11 @@ def compare_each(
         else:
             family = family_by_part[a.family_part] = _family(a, b, frequencies)
         dob = _dob(a, b)
-        known = sum(fc.weight for fc in (given, family, dob) if fc is not None)
+        known = (
+            (given.weight if given else 0.0)
+            + (family.weight if family else 0.0)
+            + (dob.weight if dob else 0.0)
+        )
         if known + _most_from_the_rest(a, b) < needed:
             continue
         comparison = _combine(given, family, dob, _patronymic(a, b), _sex(a, b), _place(a, b))

@@ -72,14 +72,18 @@ def _keys(p: Prepared) -> frozenset[str]:
     return frozenset(keys)
 
 
-def blocking_keys(person: Person) -> frozenset[str]:
+def blocking_keys(person: Person, *, remember: bool = True) -> frozenset[str]:
     """Short strings; two people who may be one child share at least one key.
 
     Keys combine a given-name group (or skeleton prefix) with a plausible birth year, a surname
     code with a birth year, and a surname code with a given-name group. None of them needs the
     family name to agree, so renamed children stay reachable through the given-name keys.
+
+    The person's derived forms stay in the engine's cache, to be compared later (a report),
+    unless ``remember`` is false (a sighting matched once: a rematch of 100,000 sightings
+    would otherwise keep all of them).
     """
-    return _keys(prepare(person))
+    return _keys(prepare(person) if remember else prepare.__wrapped__(person))
 
 
 def person_frequencies(people: Iterable[Person]) -> dict[str, float]:

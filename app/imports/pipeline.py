@@ -145,7 +145,7 @@ class BatchLoader:
         self._shares: dict[str, float] | None = None
         # Reports as the engine sees them, kept from batch to batch (a large list reaches most
         # reports in every batch); those amended meanwhile are dropped and read again.
-        self._reports: dict[str, matching.Person] = {}
+        self._reports: dict[str, matching.Prepared] = {}
         self._reports_checked: datetime | None = None
 
     def load(self, batch: list[ValidRow]) -> Tally:
@@ -197,7 +197,7 @@ class BatchLoader:
             known_reports=self._known_reports(session),
         )
 
-    def _known_reports(self, session: Session) -> dict[str, matching.Person]:
+    def _known_reports(self, session: Session) -> dict[str, matching.Prepared]:
         checked = utcnow()
         if self._reports_checked is not None:
             # A report's updated_at is set before its transaction commits: look back further.

@@ -1,7 +1,7 @@
 """`ridni rematch`: recompute every candidate key and proposal after the engine or the
 threshold changed, in committed batches (so a stopped run resumes where it stopped), without
-touching decided matches. Sightings are scored by several worker processes when asked: each
-takes the stale sightings whose id starts with its share of the hex digits."""
+touching decided matches. With several workers, this process and the others it starts each
+take the stale records whose id starts with their share of the hex digits."""
 
 import multiprocessing
 import queue
@@ -27,7 +27,7 @@ class RematchSummary:
     reports: int
     sightings: int
     seconds: float
-    peak_mib: float  # this process's peak plus the largest sum of workers running at once
+    peak_mib: float  # this process's peak plus the largest sum of other workers running at once
 
     def __str__(self) -> str:
         return (
@@ -114,8 +114,8 @@ class Round:
 def _run(
     factory: sessionmaker[Session], database_url: str, workers: int, done: Any, job: Round
 ) -> float:
-    """Do a round here, or in `workers` processes over disjoint shares of the records; the
-    sum of the workers' peak memory (0 when done here)."""
+    """Do a round in `workers` processes, this one among them, each over its share of the
+    records; the sum of the other processes' peak memory (0 when there are none)."""
     if workers == 1:
         job.work(factory, HEX_DIGITS, done)
         return 0.0
@@ -127,20 +127,31 @@ def _run(
         context.Process(
             target=_worker, args=(database_url, keyring, job, HEX_DIGITS[i::workers], messages)
         )
-        for i in range(workers)
+        for i in range(1, workers)
     ]
     for process in processes:
         process.start()
     peaks = 0.0
-    while any(p.is_alive() for p in processes) or not messages.empty():
+
+    def take_messages(wait: float) -> None:
+        nonlocal peaks
         try:
-            kind, value = messages.get(timeout=0.5)
+            while True:
+                kind, value = messages.get(timeout=wait) if wait else messages.get_nowait()
+                if kind == "done":
+                    done(value)
+                else:
+                    peaks += value
         except queue.Empty:
-            continue
-        if kind == "done":
-            done(value)
-        else:
-            peaks += value
+            return
+
+    def done_here(count: int) -> None:
+        done(count)
+        take_messages(0)
+
+    job.work(factory, HEX_DIGITS[0::workers], done_here)
+    while any(p.is_alive() for p in processes) or not messages.empty():
+        take_messages(0.5)
     for process in processes:
         process.join()
         if process.exitcode != 0:

@@ -94,7 +94,7 @@ def replace_report_indexes(
     """Replace the blocking keys and name terms of reports: {report id: (keys, terms)}. Only
     the reports whose stored index differs are written (a rematch after a change of the
     threshold, or of the engine's scoring, leaves most keys as they were)."""
-    wanted = {i: (frozenset(ks), frozenset(ts)) for i, (ks, ts) in indexes.items()}
+    wanted = {i: (set(ks), set(ts)) for i, (ks, ts) in indexes.items()}
     stored: dict[str, tuple[set[str], set[str]]] = {i: (set(), set()) for i in wanted}
     for chunk in _chunks(list(wanted), 5000):
         for report_id, key in session.execute(
@@ -140,15 +140,20 @@ def replace_sighting_indexes(session: Session, indexes: Mapping[str, Iterable[st
         session.execute(insert(SightingKey), rows)
 
 
-def report_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
+def report_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
     wanted = list(set(keys))
     for chunk in _chunks(wanted, 5000):
+        # One row per key with its reports joined, not one per (key, report): a batch of a
+        # rematch reaches some 200,000 pairs, and building a row for each costs more than
+        # the query.
         rows = session.execute(
-            select(ReportKey.key, ReportKey.report_id).where(ReportKey.key.in_(chunk))
+            select(ReportKey.key, func.aggregate_strings(ReportKey.report_id, ","))
+            .where(ReportKey.key.in_(chunk))
+            .group_by(ReportKey.key)
         )
-        for key, report_id in rows:
-            found.setdefault(key, set()).add(report_id)
+        for key, report_ids in rows:
+            found[key] = report_ids.split(",")
     return found
 
 

@@ -104,7 +104,7 @@ def match_sightings(
     *,
     threshold: float,
     shares: Mapping[str, float] | None = None,
-    known_reports: dict[str, matching.Person] | None = None,
+    known_reports: dict[str, matching.Prepared] | None = None,
 ) -> None:
     """Index sightings and refresh their proposals: one on arrival, a batch in a rematch or an
     import. See `score_sightings` for `shares` and `known_reports`."""
@@ -129,7 +129,7 @@ def score_sightings(
     *,
     threshold: float,
     shares: Mapping[str, float] | None = None,
-    known_reports: dict[str, matching.Person] | None = None,
+    known_reports: dict[str, matching.Prepared] | None = None,
 ) -> SightingScores:
     """Read and score only; the sightings need not be stored yet (an import scores a batch
     before it inserts it).
@@ -141,7 +141,10 @@ def score_sightings(
     is held only for the writes and parallel workers score at the same time.
     """
     people = {sighting.id: engine.sighting_person(sighting) for sighting in sightings}
-    keys = {sighting_id: matching.blocking_keys(person) for sighting_id, person in people.items()}
+    keys = {
+        sighting_id: matching.blocking_keys(person, remember=False)
+        for sighting_id, person in people.items()
+    }
     reached = _reports_reached(session, keys, {} if known_reports is None else known_reports)
     existing = repository.matches_for_sightings(session, people)
     ranked = {
@@ -183,8 +186,8 @@ def store_sighting_scores(
 
 
 def _reports_reached(
-    session: Session, keys: Mapping[str, frozenset[str]], people: dict[str, matching.Person]
-) -> dict[str, dict[str, matching.Person]]:
+    session: Session, keys: Mapping[str, frozenset[str]], people: dict[str, matching.Prepared]
+) -> dict[str, dict[str, matching.Prepared]]:
     """The reports sharing a blocking key with each sighting: {sighting id: {report id: person}}.
 
     Reports already in `people` are not read again; the others are read and added to it.
@@ -193,7 +196,8 @@ def _reports_reached(
     ids = {sid: set().union(*(by_key.get(k, ()) for k in ks)) for sid, ks in keys.items()}
     missing = {rid for rids in ids.values() for rid in rids if rid not in people}
     people.update(
-        (row.id, engine.report_person(row)) for row in repository.report_rows(session, missing)
+        (row.id, matching.prepare(engine.report_person(row)))
+        for row in repository.report_rows(session, missing)
     )
     return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
 
@@ -205,7 +209,7 @@ def _shares(session: Session, person: matching.Person) -> dict[str, float]:
 def _rank_reports(
     sighting_id: str,
     person: matching.Person,
-    reports: Mapping[str, matching.Person],
+    reports: Mapping[str, matching.Prepared],
     shares: Mapping[str, float],
     *,
     at_least: float | None = None,
