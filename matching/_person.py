@@ -178,6 +178,15 @@ def _female_surname(word: str) -> bool | None:
     return None
 
 
+@lru_cache(maxsize=100_000)
+def _given_maps(
+    groups: tuple[tuple[str, str], ...], forms: tuple[tuple[str, str], ...]
+) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """One pair of (never changed) mappings for people with equal given names, as `_shared`
+    does for other values: most of the 100,000 reports a service holds share their names."""
+    return dict(groups), dict(forms)
+
+
 @lru_cache(maxsize=300_000)
 def prepare(person: Person) -> Prepared:
     """Compute the derived forms of a person (cached: Person is frozen and hashable)."""
@@ -291,15 +300,18 @@ def prepare(person: Person) -> Prepared:
     given = _shared(tuple(_token(w) for w in (*given_words, *other_given)))
     family_clerk = _shared(frozenset(clerk))
     family_codes = _shared(frozenset(codes))
+    group_items, form_items = tuple(groups.items()), tuple(group_form.items())
+    given_part = _shared(Part((given, group_items, form_items)))
+    given_groups, given_group_form = _given_maps(group_items, form_items)
     return Prepared(
         person=person,
         given=given,
-        given_groups=groups,
-        given_group_form=group_form,
+        given_groups=given_groups,
+        given_group_form=given_group_form,
         family=family,
         family_clerk=family_clerk,
         family_codes=family_codes,
-        given_part=_shared(Part((given, tuple(groups.items()), tuple(group_form.items())))),
+        given_part=given_part,
         family_part=_shared(Part((family, family_clerk, family_codes))),
         father_stems=_shared(frozenset(father_stems)),
         father_groups=_shared(idx.father_groups(frozenset(father_stems))),
