@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+import matching
 from app.core.fieldcrypt import Keyring, session_info
 from app.matches import engine
 from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
@@ -93,3 +94,41 @@ def test_a_new_threshold_recomputes_everything(
     summary = rematch(factory(connection, keyring), threshold=0.99, progress=False)
     assert (summary.reports, summary.sightings) == (2, 2)
     assert rematch(factory(connection, keyring), threshold=0.99, progress=False).sightings == 0
+
+
+def test_rewrites_only_changed_keys_and_leaves_records_as_they_were(
+    client: TestClient,
+    callers: Callers,
+    session: Session,
+    connection: Connection,
+    keyring: Keyring,
+):
+    file_records(client, callers, 2)
+    stale, kept = session.scalars(select(Report.id).order_by(Report.id)).all()
+    # An engine whose keys changed for one report only.
+    session.execute(delete(ReportKey).where(ReportKey.report_id == stale))
+    session.add(ReportKey(report_id=stale, key="from-an-old-engine"))
+    session.execute(update(Report).values(matched_with="old-engine"))
+    session.execute(update(Sighting).values(matched_with="old-engine"))
+    session.commit()
+    updated_before = updated_at(session)
+    kept_keys = keys_of(session, kept)
+
+    rematch(factory(connection, keyring), threshold=THRESHOLD, progress=False)
+
+    report = session.get(Report, stale)
+    assert report is not None
+    assert keys_of(session, stale) == matching.blocking_keys(engine.report_person(report))
+    assert keys_of(session, kept) == kept_keys
+    assert updated_at(session) == updated_before
+    assert set(session.scalars(select(Report.matched_with))) == {engine.match_signature(THRESHOLD)}
+
+
+def keys_of(session: Session, report_id: str) -> set[str]:
+    return set(session.scalars(select(ReportKey.key).where(ReportKey.report_id == report_id)))
+
+
+def updated_at(session: Session) -> dict[str, object]:
+    reports = session.execute(select(Report.id, Report.updated_at))
+    sightings = session.execute(select(Sighting.id, Sighting.updated_at))
+    return {row.id: row.updated_at for result in (reports, sightings) for row in result}
