@@ -160,17 +160,23 @@ def report_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, list[s
 def report_rows(session: Session, ids: Iterable[str]) -> list[Row[Any]]:
     """What the engine needs of each report, as plain rows: loading whole ORM objects for
     thousands of candidates would cost more than scoring them."""
-    rows: list[Row[Any]] = []
-    for chunk in _chunks(list(set(ids)), 5000):
-        rows += session.execute(select(*_REPORT_COLUMNS).where(Report.id.in_(chunk))).all()
-    return rows
+    return _rows_by_id(session, Report, _REPORT_COLUMNS, ids)
 
 
 def sighting_rows(session: Session, ids: Iterable[str]) -> list[Row[Any]]:
     """What the engine needs of each sighting, as plain rows (see `report_rows`)."""
+    return _rows_by_id(session, Sighting, _SIGHTING_COLUMNS, ids)
+
+
+def _rows_by_id(
+    session: Session,
+    model: type[Report] | type[Sighting],
+    columns: list[Any],
+    ids: Iterable[str],
+) -> list[Row[Any]]:
     rows: list[Row[Any]] = []
     for chunk in _chunks(list(set(ids)), 5000):
-        rows += session.execute(select(*_SIGHTING_COLUMNS).where(Sighting.id.in_(chunk))).all()
+        rows += session.execute(select(*columns).where(model.id.in_(chunk))).all()
     return rows
 
 
