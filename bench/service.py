@@ -413,6 +413,7 @@ def rematch(kind: str, reports: int, sightings: int) -> None:
         store_reports(url, reports, population)
         store_unmatched_sightings(url, sightings, population)
         _forget_signatures(url)
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "rematch", "--batch-size", "500"],
@@ -433,6 +434,9 @@ def rematch(kind: str, reports: int, sightings: int) -> None:
     print("| figure | value | target |")
     print("| --- | --- | --- |")
     print(f"| wall time | {seconds / 60:.1f} min | < 10 min |")
+    # The command and its worker processes (reaped before it exits), as in `import_speed`.
+    print(f"| CPU s, all processes | {usage.ru_utime + usage.ru_stime:.0f} | |")
+    print(f"| load average before / after | {load:.1f} / {os.getloadavg()[0]:.1f} | |")
     summed = re.search(r"peak memory (\d+) MiB", summary)
     print(f"| peak memory, largest process | {usage.ru_maxrss / 1024:.0f} MiB | |")
     print(f"| peak memory, all processes | {summed[1] if summed else '?'} MiB | < 1024 MiB |")
