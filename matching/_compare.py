@@ -243,14 +243,13 @@ def _one_digit(a: DateParts, b: DateParts) -> bool:
 
 def _age_at(dob: DateParts, obs: Prepared) -> tuple[int, int] | None:
     """Possible ages (min, max) at the observation date of ``obs``."""
-    person = obs.person
-    if dob.year is None or not person.observed_on:
+    seen = obs.observed
+    if seen is None:
         return None
-    oy, om, od = (int(x) for x in (person.observed_on + "-01-01")[:10].split("-")[:3])
     if dob.month is None:
-        return oy - dob.year - 1, oy - dob.year
-    before = (om, od) < (dob.month, dob.day or 1)
-    age = oy - dob.year - (1 if before else 0)
+        return seen.year - dob.year - 1, seen.year - dob.year
+    before = (seen.month or 1, seen.day or 1) < (dob.month, dob.day or 1)
+    age = seen.year - dob.year - (1 if before else 0)
     return age, age
 
 

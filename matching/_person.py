@@ -64,7 +64,7 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class DateParts:
-    year: int | None
+    year: int
     month: int | None
     day: int | None
     text: str
@@ -116,7 +116,7 @@ class Prepared:
     sex_inferred: bool
     dob: DateParts | None
     birth_years: tuple[int, int] | None  # inclusive range of plausible birth years
-    observed_year: int | None
+    observed: DateParts | None  # the day a sighting was made (ages are counted to it)
     place_ids: frozenset[int]
     place_skels: frozenset[str]
     place_text: str | None
@@ -267,13 +267,12 @@ def prepare(person: Person) -> Prepared:
             groups = same
 
     dob = _parse_date(person.date_of_birth)
-    obs = _parse_date(person.observed_on)
-    observed_year = obs.year if obs else None
+    observed = _parse_date(person.observed_on)
     birth_years: tuple[int, int] | None = None
     if dob and dob.year:
         birth_years = (dob.year, dob.year)
     elif person.age_min is not None or person.age_max is not None:
-        ref = observed_year or 2024
+        ref = (observed.year if observed else None) or 2024
         lo_age = person.age_min if person.age_min is not None else person.age_max
         hi_age = person.age_max if person.age_max is not None else person.age_min
         if lo_age is not None and hi_age is not None:
@@ -320,7 +319,7 @@ def prepare(person: Person) -> Prepared:
         sex_inferred=sex_inferred,
         dob=dob,
         birth_years=birth_years,
-        observed_year=observed_year,
+        observed=observed,
         place_ids=_shared(place_ids),
         place_skels=_shared(place_skels),
         place_text=person.settlement if place_skels else None,
