@@ -35,7 +35,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-import matching
 from app.audit import service as audit
 from app.audit.models import Action
 from app.core.database import make_engine, make_session_factory
@@ -143,9 +142,8 @@ class BatchLoader:
         self.job = job
         self.owner = job.owner  # audited as the records' creator
         self._shares: dict[str, float] | None = None
-        # Reports as the engine sees them, kept from batch to batch (a large list reaches most
-        # reports in every batch); those amended meanwhile are dropped and read again.
-        self._reports: dict[str, matching.Prepared] = {}
+        # Reports kept from batch to batch; those amended meanwhile are dropped and read again.
+        self.reports = matches.KnownReports()
         self._reports_checked: datetime | None = None
 
     def load(self, batch: list[ValidRow]) -> Tally:
@@ -197,15 +195,14 @@ class BatchLoader:
             known_reports=self._known_reports(session),
         )
 
-    def _known_reports(self, session: Session) -> dict[str, matching.Prepared]:
+    def _known_reports(self, session: Session) -> matches.KnownReports:
         checked = utcnow()
         if self._reports_checked is not None:
             # A report's updated_at is set before its transaction commits: look back further.
             since = self._reports_checked - AMENDMENT_LAG
-            for report_id in reports_repository.ids_updated_since(session, since):
-                self._reports.pop(report_id, None)
+            self.reports.forget_changed(reports_repository.updated_since(session, since))
         self._reports_checked = checked
-        return self._reports
+        return self.reports
 
     def _write(
         self,

@@ -95,7 +95,7 @@ class Round:
     def work(self, factory: sessionmaker[Session], digits: str, done: Any) -> None:
         model = Report if self.kind == "reports" else Sighting
         # Reports were all re-indexed in the round before; read each one once in this round.
-        reports_seen: dict[str, Any] = {}
+        reports_seen = service.KnownReports()
         while ids := _next_batch(factory, model, self.signature, self.batch_size, digits):
             with factory() as session, session.begin():
                 if self.kind == "reports":

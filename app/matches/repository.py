@@ -14,7 +14,9 @@ from app.reports.models import Report
 from app.sightings.models import Sighting
 
 _PERSON_COLUMNS = list(PersonColumns.__annotations__)
-_REPORT_COLUMNS = [getattr(Report, c) for c in ["id", "home_settlement", *_PERSON_COLUMNS]]
+_REPORT_COLUMNS = [
+    getattr(Report, c) for c in ["id", "updated_at", "home_settlement", *_PERSON_COLUMNS]
+]
 _SIGHTING_COLUMNS = [
     getattr(Sighting, c)
     for c in ["id", "origin_settlement", "observed_on", "created_at", *_PERSON_COLUMNS]

@@ -1,7 +1,8 @@
 """Matching inside the service: the candidate index, proposals, and coordinators' decisions."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -98,13 +99,34 @@ def report_changed(session: Session, report: Report, *, threshold: float) -> Non
     _propose(session, new_pairs)
 
 
+@dataclass
+class KnownReports:
+    """Reports as the engine sees them, kept from one batch of a rematch or an import to the
+    next (a large batch reaches most reports), each with the updated_at it was read at."""
+
+    prepared: dict[str, matching.Prepared] = field(default_factory=dict)
+    read_at: dict[str, datetime] = field(default_factory=dict)
+
+    def add(self, rows: Iterable[Row[Any]]) -> None:
+        for row in rows:
+            self.prepared[row.id] = matching.prepare(engine.report_person(row))
+            self.read_at[row.id] = row.updated_at
+
+    def forget_changed(self, stored: Iterable[tuple[str, datetime]]) -> None:
+        """Drop the reports whose stored updated_at (id, updated_at) is not the one they were
+        read at: they were amended since, and are read again when a sighting reaches them."""
+        for report_id, updated_at in stored:
+            if self.read_at.get(report_id, updated_at) != updated_at:
+                del self.prepared[report_id], self.read_at[report_id]
+
+
 def match_sightings(
     session: Session,
     sightings: Sequence[Sighting | Row[Any]],
     *,
     threshold: float,
     shares: Mapping[str, float] | None = None,
-    known_reports: dict[str, matching.Prepared] | None = None,
+    known_reports: KnownReports | None = None,
 ) -> None:
     """Index sightings and refresh their proposals: one on arrival, a batch in a rematch or an
     import. See `score_sightings` for `shares` and `known_reports`."""
@@ -129,14 +151,14 @@ def score_sightings(
     *,
     threshold: float,
     shares: Mapping[str, float] | None = None,
-    known_reports: dict[str, matching.Prepared] | None = None,
+    known_reports: KnownReports | None = None,
 ) -> SightingScores:
     """Read and score only; the sightings need not be stored yet (an import scores a batch
     before it inserts it).
 
     `shares` (name-term frequencies among reports) is looked up per sighting unless given.
-    `known_reports` lets a rematch, during which reports are not re-read, keep the reports it
-    has loaded from one batch to the next (it is filled as reports are read).
+    `known_reports` lets a rematch or an import keep the reports it has read from one batch to
+    the next (it is filled as reports are read; the caller drops those amended meanwhile).
     Everything is read and scored before anything is written, so that on SQLite the write lock
     is held only for the writes and parallel workers score at the same time.
     """
@@ -145,7 +167,7 @@ def score_sightings(
         sighting_id: matching.blocking_keys(person, remember=False)
         for sighting_id, person in people.items()
     }
-    reached = _reports_reached(session, keys, {} if known_reports is None else known_reports)
+    reached = _reports_reached(session, keys, known_reports or KnownReports())
     existing = repository.matches_for_sightings(session, people)
     ranked = {
         sighting_id: _rank_reports(
@@ -186,19 +208,17 @@ def store_sighting_scores(
 
 
 def _reports_reached(
-    session: Session, keys: Mapping[str, frozenset[str]], people: dict[str, matching.Prepared]
+    session: Session, keys: Mapping[str, frozenset[str]], known: KnownReports
 ) -> dict[str, dict[str, matching.Prepared]]:
     """The reports sharing a blocking key with each sighting: {sighting id: {report id: person}}.
 
-    Reports already in `people` are not read again; the others are read and added to it.
+    Reports already `known` are not read again; the others are read and added to it.
     """
     by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
     ids = {sid: set().union(*(by_key.get(k, ()) for k in ks)) for sid, ks in keys.items()}
+    people = known.prepared
     missing = {rid for rids in ids.values() for rid in rids if rid not in people}
-    people.update(
-        (row.id, matching.prepare(engine.report_person(row)))
-        for row in repository.report_rows(session, missing)
-    )
+    known.add(repository.report_rows(session, missing))
     return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
 
 
@@ -351,7 +371,8 @@ def candidates_for_sighting(
     """The best reports for a sighting, each with its match if there is one; every report
     shown is audited."""
     person = engine.sighting_person(sighting)
-    reports = _reports_reached(session, {sighting.id: matching.blocking_keys(person)}, {})
+    keys = {sighting.id: matching.blocking_keys(person)}
+    reports = _reports_reached(session, keys, KnownReports())
     ranked = _rank_reports(sighting.id, person, reports[sighting.id], _shares(session, person))
     shown = ranked[:limit]
     matches = repository.matches_for_sightings(session, [sighting.id]).get(sighting.id, {})

@@ -39,8 +39,10 @@ def list_page(
     return split_page(rows, limit)
 
 
-def ids_updated_since(session: Session, since: datetime) -> list[str]:
-    return list(session.scalars(select(Report.id).where(Report.updated_at >= since)))
+def updated_since(session: Session, since: datetime) -> list[tuple[str, datetime]]:
+    """(id, updated_at) of the reports updated at or after `since`."""
+    rows = session.execute(select(Report.id, Report.updated_at).where(Report.updated_at >= since))
+    return [(report_id, updated_at) for report_id, updated_at in rows]
 
 
 def existing_ids(session: Session, ids: list[str]) -> set[str]:

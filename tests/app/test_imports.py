@@ -1,6 +1,7 @@
 """Importing CSV files of reports and sightings: the API's validation and creation path, matching,
 per-row errors, dry runs, and files imported twice. Runs on SQLite and on PostgreSQL."""
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from app.imports.fields import Kind
 from app.imports.models import Import, ImportedRecord
 from app.imports.pipeline import SEALED_PARTS, BatchLoader, Job, ValidRow, validate
 from app.imports.rows import SourceRow, Tally
+from app.matches import repository as matches_repository
 from app.matches.models import Match, ReportKey, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -497,24 +499,19 @@ def test_rows_that_differ_only_in_encrypted_parts_are_one_row(
     assert report.reporter_phone == "+380500000001"
 
 
-def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
-    client: TestClient,
-    make: sessionmaker[Session],
-    session: Session,
-    callers: Callers,
-):
-    """The loader keeps the reports it has read from batch to batch, except amended ones."""
-    child = {
-        "given_name": "Олена",
-        "family_name": "Бондар",
-        "other_names": [],
-        "sex": "female",
-        "date_of_birth": "2012-05-01",
-        "home_settlement": "Херсон",
-    }
-    report = client.post(
-        "/api/v1/reports", json=payloads.report(**child), headers=callers.family.headers
-    ).json()
+OLENA = {
+    "given_name": "Олена",
+    "family_name": "Бондар",
+    "other_names": [],
+    "sex": "female",
+    "date_of_birth": "2012-05-01",
+    "home_settlement": "Херсон",
+}
+
+
+def _sightings_loader(
+    make: sessionmaker[Session], session: Session, callers: Callers
+) -> BatchLoader:
     record = Import(
         kind="sightings",
         created_by=callers.coordinator.user_id,
@@ -525,7 +522,7 @@ def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
     )
     session.add(record)
     session.commit()
-    loader = BatchLoader(
+    return BatchLoader(
         make,
         Job(
             Kind.sightings,
@@ -535,12 +532,25 @@ def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
         ),
     )
 
-    def sighting(line: int, **subject: str) -> list[ValidRow]:
-        row = validate(Kind.sightings, SourceRow(line, {"subject": subject, "source_type": "list"}))
-        assert isinstance(row, ValidRow)
-        return [row]
 
-    loader.load(sighting(2, full_name="Бондарь Елена", date_of_birth="2012-05-01"))
+def _sighting(line: int, **subject: str) -> list[ValidRow]:
+    row = validate(Kind.sightings, SourceRow(line, {"subject": subject, "source_type": "list"}))
+    assert isinstance(row, ValidRow)
+    return [row]
+
+
+def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
+    client: TestClient,
+    make: sessionmaker[Session],
+    session: Session,
+    callers: Callers,
+):
+    """The loader keeps the reports it has read from batch to batch, except amended ones."""
+    report = client.post(
+        "/api/v1/reports", json=payloads.report(**OLENA), headers=callers.family.headers
+    ).json()
+    loader = _sightings_loader(make, session, callers)
+    loader.load(_sighting(2, full_name="Бондарь Елена", date_of_birth="2012-05-01"))
     # Another child after all: the family corrects the report while the import runs.
     amended = client.patch(
         f"/api/v1/reports/{report['id']}",
@@ -556,8 +566,40 @@ def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
         headers=callers.family.headers,
     )
     assert amended.status_code == 200
-    loader.load(sighting(3, full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12"))
+    loader.load(_sighting(3, full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12"))
 
     olejnik = session.scalars(select(Sighting).where(Sighting.full_name.like("ОЛЕЙНИК%"))).one()
     [match] = session.scalars(select(Match).where(Match.sighting_id == olejnik.id))
     assert match.report_id == report["id"]
+
+
+def test_a_report_filed_just_before_an_import_is_read_once(
+    client: TestClient,
+    make: sessionmaker[Session],
+    session: Session,
+    callers: Callers,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Reports updated within the look-back for uncommitted amendments but not since they were
+    read stay kept: a list imported right after reports were loaded does not re-read them all
+    in every batch."""
+    report = client.post(
+        "/api/v1/reports", json=payloads.report(**OLENA), headers=callers.family.headers
+    ).json()
+    loader = _sightings_loader(make, session, callers)
+    read: list[set[str]] = []
+
+    def report_rows(session: Session, ids: Iterable[str]) -> list[Any]:
+        read.append(set(ids))
+        return stored_report_rows(session, ids)
+
+    stored_report_rows = matches_repository.report_rows
+    monkeypatch.setattr(matches_repository, "report_rows", report_rows)
+
+    loader.load(_sighting(2, full_name="Бондарь Елена", date_of_birth="2012-05-01"))
+    loader.load(_sighting(3, full_name="БОНДАРЬ Елена Ивановна", date_of_birth="2012-05-01"))
+
+    assert [report["id"] in ids for ids in read] == [True, False]
+    sightings = session.scalars(select(Sighting.id).where(Sighting.full_name.like("%Елена%")))
+    proposed = session.scalars(select(Match.report_id).where(Match.sighting_id.in_(sightings)))
+    assert list(proposed) == [report["id"], report["id"]]
