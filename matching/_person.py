@@ -272,7 +272,7 @@ def prepare(person: Person) -> Prepared:
     if dob and dob.year:
         birth_years = (dob.year, dob.year)
     elif person.age_min is not None or person.age_max is not None:
-        ref = (observed.year if observed else None) or 2024
+        ref = observed.year if observed else 2024
         lo_age = person.age_min if person.age_min is not None else person.age_max
         hi_age = person.age_max if person.age_max is not None else person.age_min
         if lo_age is not None and hi_age is not None:

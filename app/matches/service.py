@@ -167,7 +167,8 @@ def score_sightings(
         sighting_id: matching.blocking_keys(person, remember=False)
         for sighting_id, person in people.items()
     }
-    reached = _reports_reached(session, keys, known_reports or KnownReports())
+    known = KnownReports() if known_reports is None else known_reports
+    reached = _reports_reached(session, keys, known)
     existing = repository.matches_for_sightings(session, people)
     ranked = {
         sighting_id: _rank_reports(
