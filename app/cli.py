@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from sqlalchemy import Engine
 
-    from app.core.fieldcrypt import Keyring
+    from app.crypto.keyring import Keyring
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -201,9 +201,9 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _open_database(settings: Settings) -> tuple["Engine", "Keyring"]:
     """Migrate, then open the keyring; exit 1 saying why when the keys cannot be used."""
     from app.core.database import make_engine
-    from app.core.fieldcrypt import KeyringError
-    from app.core.keys import key_file, open_keyring
     from app.core.migrations import upgrade
+    from app.crypto.keyring import KeyringError
+    from app.crypto.maintenance import key_file, open_keyring
 
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -219,7 +219,7 @@ def _open_database(settings: Settings) -> tuple["Engine", "Keyring"]:
 
 def _create_app(settings: Settings) -> "FastAPI":
     """The app (which opens the keyring); exit 1 saying why when the keys cannot be used."""
-    from app.core.fieldcrypt import KeyringError
+    from app.crypto.keyring import KeyringError
     from app.main import create_app
 
     try:
@@ -318,7 +318,7 @@ def _on_user(reference: str, action: Callable[[Session, User], str]) -> int:
 
 
 def _keys_status(args: argparse.Namespace) -> int:
-    from app.core.keys import census, verify
+    from app.crypto.maintenance import census, verify
 
     engine, keyring = _open_database(get_settings())
     held = census(engine, keyring.versions)
@@ -349,7 +349,7 @@ def _keys_status(args: argparse.Namespace) -> int:
 def _keys_rotate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.keys import rotate
+    from app.crypto.maintenance import rotate
 
     if args.batch_size < 1:
         print("error: --batch-size must be at least 1", file=sys.stderr)

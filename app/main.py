@@ -9,12 +9,12 @@ from app.audit.http import record_refusal
 from app.audit.router import router as audit_router
 from app.core.database import make_engine, make_session_factory
 from app.core.headers import SecurityHeaders
-from app.core.keys import key_file, open_keyring
 from app.core.limits import RequestBodyGuard
 from app.core.logs import RequestContext
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.ratelimit import RateLimits, document_write_limits
 from app.core.settings import Settings, get_settings
+from app.crypto.maintenance import key_file, open_keyring
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
 from app.matches.router import router as matches_router

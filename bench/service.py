@@ -40,9 +40,9 @@ from sqlalchemy.engine import make_url
 
 import matching
 from app.core.database import make_engine, make_session_factory
-from app.core.keys import key_file, open_keyring
 from app.core.migrations import upgrade
 from app.core.settings import Settings
+from app.crypto.maintenance import key_file, open_keyring
 from app.matches.service import index_reports
 from app.reports.models import Report
 from app.reports.schemas import ReportIn

@@ -23,9 +23,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.database import make_engine
-from app.core.fieldcrypt import Keyring, session_info
 from app.core.migrations import upgrade
 from app.core.settings import Settings
+from app.crypto.keyring import Keyring, session_info
 from app.main import create_app
 from app.models import Base
 from app.users.models import Role

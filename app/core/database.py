@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.fieldcrypt import Keyring, session_info
+from app.crypto.keyring import Keyring, session_info
 
 
 def make_engine(url: str) -> Engine:

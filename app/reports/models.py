@@ -3,9 +3,9 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.fieldcrypt import sealed_column
 from app.core.models import ID, Base, Timestamped, new_id
 from app.core.person import PersonColumns
+from app.crypto.keyring import sealed_column
 
 
 class ReportStatus(StrEnum):

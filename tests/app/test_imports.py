@@ -11,8 +11,8 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.models import AuditEvent
-from app.core.fieldcrypt import Keyring, session_info
 from app.core.security import Principal
+from app.crypto.keyring import Keyring, session_info
 from app.imports import repository, service
 from app.imports.csvfile import inspect, parse_map
 from app.imports.fields import Kind

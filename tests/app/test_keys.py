@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.core.fieldcrypt import Keyring, KeyringError
-from app.core.keys import census, key_file, reseal, rotate, verify
 from app.core.settings import Settings
+from app.crypto.keyring import Keyring, KeyringError
+from app.crypto.maintenance import census, key_file, reseal, rotate, verify
 from app.main import create_app
 from tests.app.payloads import CANARY
 from tests.conftest import Callers, file_committed

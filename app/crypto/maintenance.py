@@ -29,7 +29,9 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 from sqlalchemy.engine import make_url
 
-from app.core.fieldcrypt import (
+from app.core.problems import Unreadable
+from app.core.settings import Settings
+from app.crypto.keyring import (
     PLAINTEXT_VERSION,
     Keyring,
     KeyringError,
@@ -37,8 +39,6 @@ from app.core.fieldcrypt import (
     create_key_file,
     stored_version,
 )
-from app.core.problems import Unreadable
-from app.core.settings import Settings
 from app.models import Base  # every table, so that every sealed column is known
 
 log = logging.getLogger("ridni.keys")

@@ -14,7 +14,7 @@ ciphertext: select whole entities, or pass the values through `open_columns`.
 
 The keys live in a key file, never in the database: one line per version, `<version> <key in
 base64url>`, the highest version sealing and every version opening. The file must be readable by
-its owner only. `app.core.keys` creates it, checks it against the database and rotates it.
+its owner only. `app.crypto.maintenance` creates it, checks it against the database and rotates it.
 """
 
 import base64

@@ -1,0 +1,1 @@
+"""Field-level encryption at rest, for what would endanger someone if the database leaked."""
