@@ -200,10 +200,11 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 def _open_database(settings: Settings) -> tuple["Engine", "Keyring"]:
     """Migrate, then open the keyring; exit 1 saying why when the keys cannot be used."""
+    from app import models  # noqa: F401 - every table, for the keyring to see every sealed column
     from app.core.database import make_engine
     from app.core.migrations import upgrade
-    from app.crypto.keyring import KeyringError
-    from app.crypto.maintenance import key_file, open_keyring
+    from app.crypto.keyfile import KeyringError, key_file
+    from app.crypto.maintenance import open_keyring
 
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -219,7 +220,7 @@ def _open_database(settings: Settings) -> tuple["Engine", "Keyring"]:
 
 def _create_app(settings: Settings) -> "FastAPI":
     """The app (which opens the keyring); exit 1 saying why when the keys cannot be used."""
-    from app.crypto.keyring import KeyringError
+    from app.crypto.keyfile import KeyringError
     from app.main import create_app
 
     try:
@@ -229,7 +230,7 @@ def _create_app(settings: Settings) -> "FastAPI":
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from app.core.database import make_session_factory
+    from app.crypto.orm import make_session_factory
     from app.users.service import create_user
 
     name = args.name.strip()
@@ -246,8 +247,8 @@ def _users_add(args: argparse.Namespace) -> int:
 
 
 def _users_list(_args: argparse.Namespace) -> int:
-    from app.core.database import make_session_factory
     from app.core.models import utcnow
+    from app.crypto.orm import make_session_factory
     from app.users.repository import everyone
     from app.users.service import token_expires_at
 
@@ -301,7 +302,7 @@ def _users_revoke(args: argparse.Namespace) -> int:
 def _on_user(reference: str, action: Callable[[Session, User], str]) -> int:
     """Run `action` on the user named by id (or unique name) in one transaction; print what
     it says."""
-    from app.core.database import make_session_factory
+    from app.crypto.orm import make_session_factory
     from app.users.service import find_user
 
     engine, keyring = _open_database(get_settings())
@@ -382,7 +383,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 
 
 def _rematch(args: argparse.Namespace) -> int:
-    from app.core.database import make_session_factory
+    from app.crypto.orm import make_session_factory
     from app.matches.rematch import rematch
 
     if args.batch_size < 1 or args.workers < 1:
@@ -418,9 +419,9 @@ def _import_options(command: argparse.ArgumentParser, kind: str) -> None:
 def _import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.database import make_session_factory
     from app.core.pfif import PfifError
     from app.core.security import Principal
+    from app.crypto.orm import make_session_factory
     from app.imports import service
     from app.imports.csvfile import CsvFileError, Layout, MappingError, inspect, parse_map
     from app.imports.fields import Kind
@@ -584,8 +585,8 @@ def _link(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from app.core.database import make_session_factory
     from app.core.problems import Unreadable
+    from app.crypto.orm import make_session_factory
     from app.exports import service
     from app.exports.schemas import ExportFormat
     from app.exports.service import Export, ExportKind

@@ -5,16 +5,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app import models  # noqa: F401 - every table, for the keyring to see every sealed column
 from app.audit.http import record_refusal
 from app.audit.router import router as audit_router
-from app.core.database import make_engine, make_session_factory
+from app.core.database import make_engine
 from app.core.headers import SecurityHeaders
 from app.core.limits import RequestBodyGuard
 from app.core.logs import RequestContext
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.ratelimit import RateLimits, document_write_limits
 from app.core.settings import Settings, get_settings
-from app.crypto.maintenance import key_file, open_keyring
+from app.crypto.keyfile import key_file
+from app.crypto.maintenance import open_keyring
+from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
 from app.matches.router import router as matches_router

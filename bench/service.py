@@ -39,10 +39,12 @@ from sqlalchemy import Engine, create_engine, text, update
 from sqlalchemy.engine import make_url
 
 import matching
-from app.core.database import make_engine, make_session_factory
+from app.core.database import make_engine
 from app.core.migrations import upgrade
 from app.core.settings import Settings
-from app.crypto.maintenance import key_file, open_keyring
+from app.crypto.keyfile import key_file
+from app.crypto.maintenance import open_keyring
+from app.crypto.orm import make_session_factory
 from app.matches.service import index_reports
 from app.reports.models import Report
 from app.reports.schemas import ReportIn

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.database import make_engine
 from app.core.migrations import upgrade
 from app.core.settings import Settings
-from app.crypto.keyring import Keyring, session_info
+from app.crypto.keyring import Keyring
+from app.crypto.orm import session_info
 from app.main import create_app
 from app.models import Base
 from app.users.models import Role

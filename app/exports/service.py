@@ -27,7 +27,7 @@ from app.core.dates import PartialDate
 from app.core.person import person_fields
 from app.core.problems import Forbidden
 from app.core.security import Principal
-from app.crypto.keyring import open_columns
+from app.crypto.orm import open_columns
 from app.exports import repository
 from app.exports.formats import csv_chunks, json_chunks
 from app.exports.schemas import (

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.models import AuditEvent
 from app.core.security import Principal
-from app.crypto.keyring import Keyring, session_info
+from app.crypto.keyring import Keyring
+from app.crypto.orm import session_info
 from app.imports import repository, service
 from app.imports.csvfile import inspect, parse_map
 from app.imports.fields import Kind

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.core.settings import Settings
-from app.crypto.keyring import Keyring, KeyringError
-from app.crypto.maintenance import census, key_file, reseal, rotate, verify
+from app.crypto.keyfile import KeyringError, key_file
+from app.crypto.keyring import Keyring
+from app.crypto.maintenance import census, reseal, rotate, verify
 from app.main import create_app
 from tests.app.payloads import CANARY
 from tests.conftest import Callers, file_committed
