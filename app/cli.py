@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from app.core.security import Role
 from app.core.settings import Settings, get_settings
 from app.imports.csvfile import DELIMITERS, ENCODINGS
 from app.imports.rows import RowError, Tally
 from app.sightings.models import SourceType
-from app.users.models import Role, User
+from app.users.models import User
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -14,6 +14,7 @@ from app.core.limits import RequestBodyGuard
 from app.core.logs import RequestContext
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.ratelimit import RateLimits, document_write_limits
+from app.core.security import Authenticator
 from app.core.settings import Settings, get_settings
 from app.crypto.keyfile import key_file
 from app.crypto.maintenance import open_keyring
@@ -24,6 +25,7 @@ from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
 from app.users.router import router as users_router
+from app.users.service import principal_of
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         raise
     app.state.session_factory = make_session_factory(engine, app.state.keyring)
+    authenticate: Authenticator = principal_of  # the bearer tokens are the users domain's
+    app.state.authenticate = authenticate
     app.state.rate_limits = RateLimits(
         writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
     )

@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 import matching
 from app.core.database import make_engine
 from app.core.migrations import upgrade
+from app.core.security import Role
 from app.core.settings import Settings
 from app.crypto.keyfile import key_file
 from app.crypto.maintenance import open_keyring
@@ -51,7 +52,6 @@ from app.reports.schemas import ReportIn
 from app.reports.service import new_report
 from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
-from app.users.models import Role
 from app.users.service import create_user
 from bench.metrics import matching_metrics
 from bench.quality import DEFAULT_WORLD, load_world

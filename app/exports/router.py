@@ -9,7 +9,7 @@ from app.core import pfif
 from app.core.database import SessionDep
 from app.core.deps import SettingsDep
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
+from app.core.security import Principal, Role, require
 from app.exports import service
 from app.exports.schemas import (
     ExportFormat,
@@ -20,7 +20,6 @@ from app.exports.schemas import (
 )
 from app.exports.service import Export, ExportKind
 from app.reports.models import ReportStatus
-from app.users.models import Role
 
 router = APIRouter(
     prefix="/api/v1/exports", tags=["exports"], responses=problem_responses(401, 403, 422)

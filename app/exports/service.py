@@ -26,7 +26,7 @@ from app.core import pfif
 from app.core.dates import PartialDate
 from app.core.person import person_fields
 from app.core.problems import Forbidden
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.crypto.orm import open_columns
 from app.exports import repository
 from app.exports.formats import csv_chunks, json_chunks
@@ -37,7 +37,6 @@ from app.exports.schemas import (
     ReportRow,
     ReportRowWithContacts,
 )
-from app.users.models import Role
 
 BATCH_SIZE = 1000
 # What PFIF's `source_name` and a note's (required) `author_name` say: the repository, never
