@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.core.security import Role
 from app.core.settings import Settings, get_settings
-from app.imports.csvfile import DELIMITERS, ENCODINGS
+from app.formats.csvtext import DELIMITERS, ENCODINGS
 from app.imports.rows import RowError, Tally
 from app.sightings.models import SourceType
 from app.users.models import User
@@ -420,11 +420,12 @@ def _import_options(command: argparse.ArgumentParser, kind: str) -> None:
 def _import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.pfif import PfifError
     from app.core.security import Principal
     from app.crypto.orm import make_session_factory
+    from app.formats.csvtext import CsvFileError
+    from app.formats.pfif import PfifError
     from app.imports import service
-    from app.imports.csvfile import CsvFileError, Layout, MappingError, inspect, parse_map
+    from app.imports.csvfile import Layout, MappingError, inspect, parse_map
     from app.imports.fields import Kind
     from app.imports.pfif import PfifFile, inspect_pfif
     from app.users import repository as users

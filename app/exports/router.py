@@ -5,7 +5,6 @@ from fastapi.responses import StreamingResponse
 
 from app.audit.http import audited
 from app.audit.models import Action
-from app.core import pfif
 from app.core.database import SessionDep
 from app.core.deps import SettingsDep
 from app.core.problems import problem_responses
@@ -19,6 +18,7 @@ from app.exports.schemas import (
     ReportRowWithContacts,
 )
 from app.exports.service import Export, ExportKind
+from app.formats import pfif
 from app.reports.models import ReportStatus
 
 router = APIRouter(
