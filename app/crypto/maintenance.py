@@ -47,6 +47,9 @@ def sealed_tables() -> list[tuple[Table, list[Column[str]]]]:
         columns = [column for column in table.columns if column.info.get("sealed")]
         if columns:
             found.append((table, columns))
+    if not found:
+        # Checking or rotating nothing would look like success.
+        raise RuntimeError("no table with sealed columns is known: import app.models first")
     return found
 
 
