@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from app.core.security import Role
 from app.core.settings import Settings, get_settings
-from app.imports.csvfile import DELIMITERS, ENCODINGS
+from app.formats.csvtext import DELIMITERS, ENCODINGS
 from app.imports.rows import RowError, Tally
 from app.sightings.models import SourceType
-from app.users.models import Role, User
+from app.users.models import User
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from sqlalchemy import Engine
 
-    from app.core.fieldcrypt import Keyring
+    from app.crypto.keyring import Keyring
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -200,10 +201,11 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 def _open_database(settings: Settings) -> tuple["Engine", "Keyring"]:
     """Migrate, then open the keyring; exit 1 saying why when the keys cannot be used."""
+    from app import models  # noqa: F401 - every table, for the keyring to see every sealed column
     from app.core.database import make_engine
-    from app.core.fieldcrypt import KeyringError
-    from app.core.keys import key_file, open_keyring
     from app.core.migrations import upgrade
+    from app.crypto.keyfile import KeyringError, key_file
+    from app.crypto.maintenance import open_keyring
 
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -219,7 +221,7 @@ def _open_database(settings: Settings) -> tuple["Engine", "Keyring"]:
 
 def _create_app(settings: Settings) -> "FastAPI":
     """The app (which opens the keyring); exit 1 saying why when the keys cannot be used."""
-    from app.core.fieldcrypt import KeyringError
+    from app.crypto.keyfile import KeyringError
     from app.main import create_app
 
     try:
@@ -229,7 +231,7 @@ def _create_app(settings: Settings) -> "FastAPI":
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from app.core.database import make_session_factory
+    from app.crypto.orm import make_session_factory
     from app.users.service import create_user
 
     name = args.name.strip()
@@ -246,8 +248,8 @@ def _users_add(args: argparse.Namespace) -> int:
 
 
 def _users_list(_args: argparse.Namespace) -> int:
-    from app.core.database import make_session_factory
     from app.core.models import utcnow
+    from app.crypto.orm import make_session_factory
     from app.users.repository import everyone
     from app.users.service import token_expires_at
 
@@ -301,7 +303,7 @@ def _users_revoke(args: argparse.Namespace) -> int:
 def _on_user(reference: str, action: Callable[[Session, User], str]) -> int:
     """Run `action` on the user named by id (or unique name) in one transaction; print what
     it says."""
-    from app.core.database import make_session_factory
+    from app.crypto.orm import make_session_factory
     from app.users.service import find_user
 
     engine, keyring = _open_database(get_settings())
@@ -318,7 +320,7 @@ def _on_user(reference: str, action: Callable[[Session, User], str]) -> int:
 
 
 def _keys_status(args: argparse.Namespace) -> int:
-    from app.core.keys import census, verify
+    from app.crypto.maintenance import census, verify
 
     engine, keyring = _open_database(get_settings())
     held = census(engine, keyring.versions)
@@ -349,7 +351,7 @@ def _keys_status(args: argparse.Namespace) -> int:
 def _keys_rotate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.keys import rotate
+    from app.crypto.maintenance import rotate
 
     if args.batch_size < 1:
         print("error: --batch-size must be at least 1", file=sys.stderr)
@@ -382,7 +384,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 
 
 def _rematch(args: argparse.Namespace) -> int:
-    from app.core.database import make_session_factory
+    from app.crypto.orm import make_session_factory
     from app.matches.rematch import rematch
 
     if args.batch_size < 1 or args.workers < 1:
@@ -418,11 +420,12 @@ def _import_options(command: argparse.ArgumentParser, kind: str) -> None:
 def _import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.core.database import make_session_factory
-    from app.core.pfif import PfifError
     from app.core.security import Principal
+    from app.crypto.orm import make_session_factory
+    from app.formats.csvtext import CsvFileError
+    from app.formats.pfif import PfifError
     from app.imports import service
-    from app.imports.csvfile import CsvFileError, Layout, MappingError, inspect, parse_map
+    from app.imports.csvfile import Layout, MappingError, inspect, parse_map
     from app.imports.fields import Kind
     from app.imports.pfif import PfifFile, inspect_pfif
     from app.users import repository as users
@@ -584,8 +587,8 @@ def _link(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from app.core.database import make_session_factory
     from app.core.problems import Unreadable
+    from app.crypto.orm import make_session_factory
     from app.exports import service
     from app.exports.schemas import ExportFormat
     from app.exports.service import Export, ExportKind

@@ -5,22 +5,27 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app import models  # noqa: F401 - every table, for the keyring to see every sealed column
 from app.audit.http import record_refusal
 from app.audit.router import router as audit_router
-from app.core.database import make_engine, make_session_factory
+from app.core.database import make_engine
 from app.core.headers import SecurityHeaders
-from app.core.keys import key_file, open_keyring
 from app.core.limits import RequestBodyGuard
 from app.core.logs import RequestContext
 from app.core.problems import install_problem_handlers, problem_response, problem_responses
 from app.core.ratelimit import RateLimits, document_write_limits
+from app.core.security import Authenticator
 from app.core.settings import Settings, get_settings
+from app.crypto.keyfile import key_file
+from app.crypto.maintenance import open_keyring
+from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
 from app.users.router import router as users_router
+from app.users.service import principal_of
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         raise
     app.state.session_factory = make_session_factory(engine, app.state.keyring)
+    authenticate: Authenticator = principal_of  # the bearer tokens are the users domain's
+    app.state.authenticate = authenticate
     app.state.rate_limits = RateLimits(
         writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
     )

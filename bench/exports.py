@@ -21,12 +21,12 @@ from sqlalchemy import insert, select
 
 from app.core.migrations import upgrade
 from app.core.models import new_id, utcnow
+from app.core.security import Role
 from app.matches.models import Match
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
 from app.reports.service import new_report
 from app.sightings.models import Sighting
-from app.users.models import Role
 from app.users.service import create_user
 from bench.service import REPO, _env, _open, fresh_database, store_unmatched_sightings
 from bench.synthetic import Population

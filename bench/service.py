@@ -39,17 +39,19 @@ from sqlalchemy import Engine, create_engine, text, update
 from sqlalchemy.engine import make_url
 
 import matching
-from app.core.database import make_engine, make_session_factory
-from app.core.keys import key_file, open_keyring
+from app.core.database import make_engine
 from app.core.migrations import upgrade
+from app.core.security import Role
 from app.core.settings import Settings
+from app.crypto.keyfile import key_file
+from app.crypto.maintenance import open_keyring
+from app.crypto.orm import make_session_factory
 from app.matches.service import index_reports
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
 from app.reports.service import new_report
 from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
-from app.users.models import Role
 from app.users.service import create_user
 from bench.metrics import matching_metrics
 from bench.quality import DEFAULT_WORLD, load_world

@@ -23,12 +23,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.database import make_engine
-from app.core.fieldcrypt import Keyring, session_info
 from app.core.migrations import upgrade
+from app.core.security import Role
 from app.core.settings import Settings
+from app.crypto.keyring import Keyring
+from app.crypto.orm import session_info
 from app.main import create_app
 from app.models import Base
-from app.users.models import Role
 from app.users.service import create_user
 from tests.app import payloads
 

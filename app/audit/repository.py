@@ -8,20 +8,18 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, ObjectType
+from app.core.models import Base
 from app.core.pagination import page, split_page
-from app.imports.models import Import
-from app.matches.models import Match
-from app.reports.models import Report
-from app.sightings.models import Sighting
-from app.users.models import User
 
-_TABLES: dict[str, Any] = {
-    "report": Report,
-    "sighting": Sighting,
-    "match": Match,
-    "user": User,
-    "import": Import,
+# The table of each object type that names records (exports and the trail itself name none).
+# Found by name in the schema, so that the trail, which every domain writes, knows no domain.
+TABLES = {
+    ObjectType.report: "reports",
+    ObjectType.sighting: "sightings",
+    ObjectType.match: "matches",
+    ObjectType.user: "users",
+    ObjectType.import_: "imports",
 }
 
 
@@ -43,10 +41,11 @@ def add(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def exists(session: Session, object_type: str, object_id: str) -> bool:
     """Whether a record exists at all, whoever may see it (to tell `hidden` from `not_found`)."""
-    table = _TABLES.get(object_type)
-    if table is None:
+    name = TABLES.get(ObjectType(object_type))
+    if name is None:
         return False
-    return session.scalar(select(table.id).where(table.id == object_id)) is not None
+    table = Base.metadata.tables[name]
+    return session.scalar(select(table.c.id).where(table.c.id == object_id)) is not None
 
 
 def list_page(

@@ -14,8 +14,7 @@ from app.audit.schemas import AuditEventOut, AuditPage
 from app.core.database import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
-from app.users.models import Role
+from app.core.security import Principal, Role, require
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

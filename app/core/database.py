@@ -1,4 +1,5 @@
-"""Engine and session handling: one request, one transaction."""
+"""Engine and session handling: one request, one transaction. The sessions themselves are made
+with the keyring of the encrypted columns (`app.crypto.orm.make_session_factory`)."""
 
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -6,8 +7,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-
-from app.core.fieldcrypt import Keyring, session_info
 
 
 def make_engine(url: str) -> Engine:
@@ -35,11 +34,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # deleted value, such as plaintext sealed at start-up, leaves no copy in the file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
-
-
-def make_session_factory(engine: Engine, keyring: Keyring) -> sessionmaker[Session]:
-    """Sessions that seal and open the encrypted columns with `keyring`."""
-    return sessionmaker(bind=engine, expire_on_commit=False, info=session_info(keyring))
 
 
 def get_session(request: Request) -> Iterator[Session]:

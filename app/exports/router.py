@@ -5,11 +5,10 @@ from fastapi.responses import StreamingResponse
 
 from app.audit.http import audited
 from app.audit.models import Action
-from app.core import pfif
 from app.core.database import SessionDep
 from app.core.deps import SettingsDep
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
+from app.core.security import Principal, Role, require
 from app.exports import service
 from app.exports.schemas import (
     ExportFormat,
@@ -19,8 +18,8 @@ from app.exports.schemas import (
     ReportRowWithContacts,
 )
 from app.exports.service import Export, ExportKind
+from app.formats import pfif
 from app.reports.models import ReportStatus
-from app.users.models import Role
 
 router = APIRouter(
     prefix="/api/v1/exports", tags=["exports"], responses=problem_responses(401, 403, 422)

@@ -22,12 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import service as audit
 from app.audit.models import Action
-from app.core import pfif
 from app.core.dates import PartialDate
-from app.core.fieldcrypt import open_columns
 from app.core.person import person_fields
 from app.core.problems import Forbidden
-from app.core.security import Principal
+from app.core.security import Principal, Role
+from app.crypto.orm import open_columns
 from app.exports import repository
 from app.exports.formats import csv_chunks, json_chunks
 from app.exports.schemas import (
@@ -37,7 +36,7 @@ from app.exports.schemas import (
     ReportRow,
     ReportRowWithContacts,
 )
-from app.users.models import Role
+from app.formats import pfif
 
 BATCH_SIZE = 1000
 # What PFIF's `source_name` and a note's (required) `author_name` say: the repository, never

@@ -1,38 +1,28 @@
-"""Reading a CSV file of reports or sightings: its encoding, delimiter and header, then its rows.
+"""Reading a CSV file of reports or sightings: what each column holds, then its rows.
 
 A file is read twice, each time as a stream (constant memory whatever its size): once to
-settle the encoding (a BOM, else strict UTF-8, else Windows-1251) and count its lines, once for
-the rows. Problems with the file as a whole (`CsvFileError`) mean nothing could be read;
-problems with a row are reported with the row's line number and the row is skipped.
+settle the encoding and count its lines (`app.formats.csvtext`) and to map its header to fields,
+once for the rows. Problems with the file as a whole (`CsvFileError`) mean nothing could be
+read; problems with a row are reported with the row's line number and the row is skipped.
 """
 
-import codecs
 import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
+from app.formats.csvtext import (
+    DELIMITERS,
+    CsvFileError,
+    first_line,
+    guess_delimiter,
+    settle_encoding,
+)
 from app.imports.fields import FIELDS, Kind, build_body, header_lookup, normalize_header
 from app.imports.rows import RowError, SourceRow
 
-ENCODINGS = ("utf-8", "utf-8-sig", "cp1251")
-DELIMITERS = {",": ",", ";": ";", "tab": "\t"}
 IGNORE = "-"  # `--map "Column=-"` leaves a column out
-_CHUNK = 1 << 20
-_SAMPLE = 64 * 1024
-# A cell may hold a long note, but not a whole file: a stray quote would otherwise swallow it.
-csv.field_size_limit(1 << 20)
-
-
-class CsvFileError(Exception):
-    """The file as a whole cannot be read: `reason` says why, `not_text` when it is no text."""
-
-    def __init__(self, reason: str, *, not_text: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.not_text = not_text
 
 
 class MappingError(ValueError):
@@ -90,13 +80,13 @@ def inspect(
     file is no CSV text, has no header or no column this kind of import can use."""
     mapping = dict(mapping or {})
     with path.open("rb") as raw:
-        encoding, lines = _settle_encoding(raw, encoding)
+        encoding, lines = settle_encoding(raw, encoding)
         raw.seek(0)
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        first = _first_line(text)
+        first = first_line(text)
     if first is None:
         raise CsvFileError("the file is empty: there is no header row")
-    delimiter = DELIMITERS[delimiter] if delimiter else _guess_delimiter(first)
+    delimiter = DELIMITERS[delimiter] if delimiter else guess_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter), [])
     known = header_lookup(kind)
     columns: dict[int, str] = {}
@@ -173,60 +163,3 @@ def read_rows(
                 RowError(line, name, sources.get(name), reason) for name, reason in problems.items()
             )
             yield SourceRow(line, None if errors else body, errors, sources)
-
-
-def _settle_encoding(raw: BinaryIO, encoding: str | None) -> tuple[str, int]:
-    """The encoding to read with, and the number of lines; `CsvFileError` for binary data or
-    bytes the encoding cannot decode."""
-    head = raw.read(_SAMPLE)
-    if b"\x00" in head:
-        raise CsvFileError("it holds binary data (a spreadsheet? save it as CSV)", not_text=True)
-    raw.seek(0)
-    if encoding is None and head.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif encoding is None:
-        lines = _decodes(raw, "utf-8")
-        if lines is not None:
-            return "utf-8", lines
-        raw.seek(0)
-        encoding = "cp1251"
-    lines = _decodes(raw, encoding)
-    if lines is None:
-        raise CsvFileError(f"it does not decode as {encoding}", not_text=True)
-    return encoding, lines
-
-
-def _decodes(raw: BinaryIO, encoding: str) -> int | None:
-    """The number of lines when the whole stream decodes strictly, else None."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    lines = 0
-    last = ""
-    try:
-        while chunk := raw.read(_CHUNK):
-            text = decoder.decode(chunk)
-            if "\x00" in text:
-                return None
-            lines += text.count("\n")
-            last = text[-1:] or last
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    return lines + (1 if last and last != "\n" else 0)
-
-
-def _first_line(text: io.TextIOWrapper) -> str | None:
-    """The header: the first line that is not blank."""
-    for line in text:
-        if line.strip():
-            return line.rstrip("\r\n")
-    return None
-
-
-def _guess_delimiter(header: str) -> str:
-    """The delimiter that splits the header into the most cells (a comma for one column)."""
-    best, most = ",", 1
-    for candidate in (",", ";", "\t"):
-        cells = len(next(csv.reader([header], delimiter=candidate), []))
-        if cells > most:
-            best, most = candidate, cells
-    return best

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from app.core.pfif import Record, read_records
+from app.formats.pfif import Record, read_records
 from app.imports.fields import Kind, build_body
 from app.imports.rows import RowError, SourceRow
 

@@ -37,10 +37,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import service as audit
 from app.audit.models import Action
-from app.core.database import make_engine, make_session_factory
-from app.core.fieldcrypt import Keyring, keyring_of
+from app.core.database import make_engine
 from app.core.models import utcnow
 from app.core.security import Principal
+from app.crypto.keyring import Keyring
+from app.crypto.orm import keyring_of, make_session_factory
 from app.imports import repository
 from app.imports.fields import Kind, field_of
 from app.imports.models import ImportedRecord

@@ -11,14 +11,13 @@ from app.core.database import SessionDep
 from app.core.deps import SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
+from app.core.security import Principal, Role, require
 from app.imports import service
 from app.imports.csvfile import Layout
 from app.imports.fields import Kind
 from app.imports.pfif import PfifFile
 from app.imports.schemas import FileKind, ImportOut, ImportPage
 from app.sightings.models import SourceType
-from app.users.models import Role
 
 router = APIRouter(
     prefix="/api/v1/imports", tags=["imports"], responses=problem_responses(401, 403, 422)

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.audit import service as audit
 from app.audit.models import Action
 from app.core.models import utcnow
-from app.core.pfif import PfifError
 from app.core.problems import NotFound, Unprocessable, UnsupportedMediaType
 from app.core.security import Principal
+from app.formats.csvtext import CsvFileError
+from app.formats.pfif import PfifError
 from app.imports import repository
-from app.imports.csvfile import CsvFileError, Layout, MappingError, inspect, parse_map, read_rows
+from app.imports.csvfile import Layout, MappingError, inspect, parse_map, read_rows
 from app.imports.fields import Kind
 from app.imports.models import Import, ImportStatus
 from app.imports.pfif import PfifFile, inspect_pfif, read_pfif_rows

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from app.core.database import make_engine, make_session_factory
-from app.core.fieldcrypt import Keyring, keyring_of
+from app.core.database import make_engine
+from app.crypto.keyring import Keyring
+from app.crypto.orm import keyring_of, make_session_factory
 from app.matches import engine, repository, service
 from app.reports.models import Report
 from app.sightings.models import Sighting

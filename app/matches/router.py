@@ -7,7 +7,7 @@ from app.audit.models import Action
 from app.core.database import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
+from app.core.security import Principal, Role, require
 from app.matches import service
 from app.matches.models import Match, MatchStatus
 from app.matches.schemas import (
@@ -22,7 +22,6 @@ from app.matches.schemas import (
 )
 from app.reports import service as reports
 from app.sightings import service as sightings
-from app.users.models import Role
 
 router = APIRouter(
     prefix="/api/v1", tags=["matches"], responses=problem_responses(401, 403, 422, 500)

@@ -3,9 +3,9 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.fieldcrypt import sealed_column
 from app.core.models import ID, Base, Timestamped, new_id
 from app.core.person import PersonColumns
+from app.crypto.orm import sealed_column
 
 
 class ReportStatus(StrEnum):
@@ -32,7 +32,7 @@ class Report(PersonColumns, Timestamped, Base):
     last_seen_month: Mapped[int | None] = mapped_column(SmallInteger)
     last_seen_day: Mapped[int | None] = mapped_column(SmallInteger)
     last_seen_place: Mapped[str | None] = mapped_column(String(200))
-    # Encrypted at rest (app/core/fieldcrypt.py): they would endanger the family if leaked.
+    # Encrypted at rest (app/crypto/): they would endanger the family if leaked.
     circumstances: Mapped[str | None] = sealed_column()
     reporter_name: Mapped[str | None] = sealed_column()
     reporter_relationship: Mapped[str | None] = sealed_column()

@@ -6,9 +6,8 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.reports.models import Report
-from app.users.models import Role
 
 
 def readable(principal: Principal) -> Select[Report]:

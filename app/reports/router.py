@@ -8,11 +8,10 @@ from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
-from app.core.security import Principal, rate_limits, require
+from app.core.security import Principal, Role, rate_limits, require
 from app.reports import service
 from app.reports.models import ReportStatus
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
-from app.users.models import Role
 
 router = APIRouter(
     prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422, 500)

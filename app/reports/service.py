@@ -13,12 +13,11 @@ from app.core.dates import PartialDate
 from app.core.idempotency import idempotent
 from app.core.person import person_columns, person_fields
 from app.core.problems import Forbidden, NotFound, Unprocessable, validation_problem
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.matches import service as matches
 from app.reports import repository
 from app.reports.models import Report
 from app.reports.schemas import Child, ReportChanges, ReportIn, ReportOut
-from app.users.models import Role
 
 SCOPE = "reports"
 

@@ -4,9 +4,9 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.fieldcrypt import sealed_column
 from app.core.models import ID, Base, Timestamped, new_id
 from app.core.person import PersonColumns
+from app.crypto.orm import sealed_column
 
 
 class SourceType(StrEnum):
@@ -34,7 +34,7 @@ class Sighting(PersonColumns, Timestamped, Base):
     observed_on: Mapped[date | None]
     location: Mapped[str | None] = mapped_column(String(200))
     source_type: Mapped[str] = mapped_column(String(10))
-    # Encrypted at rest (app/core/fieldcrypt.py): they could expose the source if leaked.
+    # Encrypted at rest (app/crypto/): they could expose the source if leaked.
     notes: Mapped[str | None] = sealed_column()
     source_contact: Mapped[str | None] = sealed_column()
     source_details: Mapped[str | None] = sealed_column()

@@ -4,9 +4,8 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.sightings.models import Sighting
-from app.users.models import Role
 
 
 def readable(principal: Principal) -> Select[Sighting]:

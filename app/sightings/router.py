@@ -8,10 +8,9 @@ from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
+from app.core.security import Principal, Role, require
 from app.sightings import service
 from app.sightings.schemas import SightingIn, SightingOut, SightingPage
-from app.users.models import Role
 
 router = APIRouter(
     prefix="/api/v1/sightings", tags=["sightings"], responses=problem_responses(401, 403, 422, 500)

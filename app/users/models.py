@@ -1,17 +1,10 @@
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ID, Base, Timestamped, new_id
-
-
-class Role(StrEnum):
-    family = "family"
-    field = "field"
-    coordinator = "coordinator"
-    admin = "admin"
+from app.core.security import Role
 
 
 class User(Timestamped, Base):

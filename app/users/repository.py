@@ -4,7 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
-from app.users.models import Role, User
+from app.core.security import Role
+from app.users.models import User
 
 
 def by_token_hash(session: Session, token_hash: str) -> User | None:

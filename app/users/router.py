@@ -12,9 +12,8 @@ from app.core.database import SessionDep
 from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
-from app.core.security import Principal, require
+from app.core.security import Principal, Role, require
 from app.users import service
-from app.users.models import Role
 from app.users.schemas import NewUserOut, TokenOut, UserChanges, UserIn, UserOut, UserPage
 
 router = APIRouter(

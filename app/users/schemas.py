@@ -4,8 +4,8 @@ from typing import Annotated
 from pydantic import Field, Strict
 
 from app.core.schemas import InputModel, OutputModel
+from app.core.security import Role
 from app.core.text import Name
-from app.users.models import Role
 
 
 class UserIn(InputModel):

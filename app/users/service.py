@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
 from app.core.problems import Conflict, NotFound, Unprocessable
+from app.core.security import Principal, Role
 from app.users import repository
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.schemas import TokenOut, UserChanges, UserIn, UserOut
 
 TOKEN_PREFIX = "rdn_"  # noqa: S105 - a label that lets secret scanners spot leaked tokens
@@ -74,6 +75,12 @@ def authenticate(session: Session, token: str, *, lifetime: timedelta) -> User |
     if user.disabled or expires_at is None or expires_at <= utcnow():
         return None
     return user
+
+
+def principal_of(session: Session, token: str, *, lifetime: timedelta) -> Principal | None:
+    """The users domain's `Authenticator`, which `create_app` hands to the role gates."""
+    user = authenticate(session, token, lifetime=lifetime)
+    return None if user is None else Principal(user_id=user.id, role=Role(user.role))
 
 
 # --- administration through the API ---------------------------------------------------------

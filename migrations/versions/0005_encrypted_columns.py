@@ -1,11 +1,11 @@
 """encrypted columns: reporter contact, circumstances, a sighting's notes and source
 
-The columns become Text (a ciphertext is longer than its plaintext, whose length the input
-schemas still bound). Values already stored are marked `v0:` (not sealed yet); the service seals
-them under the current key when it starts (app/core/keys.py: open_keyring), so no key is ever
-needed here. Downgrading turns values still marked `v0:` back into plain text; values already
-sealed stay sealed (the earlier code cannot read them: restore a backup taken before the upgrade
-instead), and on PostgreSQL the narrowing refuses a value that no longer fits rather than cut it.
+The columns become Text (a ciphertext is longer than its plaintext, whose length the input schemas
+still bound). Values already stored are marked `v0:` (not sealed yet); the service seals them under
+the current key when it starts (app/crypto/maintenance.py: open_keyring), so no key is ever needed
+here. Downgrading turns values still marked `v0:` back into plain text; values already sealed stay
+sealed (the earlier code cannot read them: restore a backup taken before the upgrade instead), and
+on PostgreSQL the narrowing refuses a value that no longer fits rather than cut it.
 
 Revision ID: 0005
 Revises: 0004

@@ -70,7 +70,7 @@ CANARY = {
 }
 
 
-# The canaries of the fields encrypted at rest (app/core/fieldcrypt.py), by column name.
+# The canaries of the fields encrypted at rest (app/crypto/), by column name.
 SEALED = (
     "circumstances",
     "reporter_name",

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
+from app.core.security import Role
 from app.matches.models import Match
-from app.users.models import Role
 from tests.app import payloads
 from tests.conftest import Callers
 

@@ -13,13 +13,14 @@ from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.core.migrations import upgrade
+from app.core.security import Role
 from app.core.settings import Settings
 from app.imports.models import Import
 from app.main import create_app
 from app.matches.models import Match, MatchEvent
 from app.reports.models import Report
 from app.sightings.models import Sighting
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.service import create_user, hash_token
 from tests.app import payloads
 from tests.app.payloads import CANARY

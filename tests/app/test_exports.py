@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from pydantic import ValidationError
 
-from app.core.pfif import NAMESPACE
 from app.core.settings import Settings
 from app.exports import service
 from app.exports.schemas import ExportFormat
 from app.exports.service import Export, ExportKind
+from app.formats.pfif import NAMESPACE
 from tests.app import payloads
 from tests.conftest import Caller, Callers
 

@@ -19,9 +19,10 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.core.fieldcrypt import Keyring, KeyringError, create_key_file
 from app.core.problems import Unreadable
 from app.core.settings import Settings
+from app.crypto.keyfile import KeyringError, create_key_file
+from app.crypto.keyring import Keyring
 from app.main import create_app
 from app.models import Base
 from app.reports.models import Report

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from app.imports.csvfile import CsvFileError, MappingError, inspect, parse_map, read_rows
+from app.formats.csvtext import CsvFileError
+from app.imports.csvfile import MappingError, inspect, parse_map, read_rows
 from app.imports.fields import Kind
 
 pytestmark = pytest.mark.nodb

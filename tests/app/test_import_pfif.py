@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.core import pfif
 from app.core.person import person_fields
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.core.settings import Settings
 from app.exports import service as exports
 from app.exports.service import Export, ExportKind
+from app.formats import pfif
 from app.imports import service
 from app.imports.models import Import, ImportedRecord
 from app.imports.pfif import inspect_pfif, person_row, split_given_name
@@ -26,7 +26,6 @@ from app.main import create_app
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm
 from app.reports.models import Report
 from app.sightings.models import Sighting
-from app.users.models import Role
 from tests.app import payloads
 from tests.conftest import Callers, make_callers
 

@@ -11,8 +11,9 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.models import AuditEvent
-from app.core.fieldcrypt import Keyring, session_info
-from app.core.security import Principal
+from app.core.security import Principal, Role
+from app.crypto.keyring import Keyring
+from app.crypto.orm import session_info
 from app.imports import repository, service
 from app.imports.csvfile import inspect, parse_map
 from app.imports.fields import Kind
@@ -23,7 +24,6 @@ from app.matches import repository as matches_repository
 from app.matches.models import Match, ReportKey, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
-from app.users.models import Role
 from tests.app import payloads
 from tests.conftest import Caller, Callers
 

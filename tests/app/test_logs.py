@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.core.database import SessionDep, make_engine
 from app.core.logs import UVICORN_LOGGING, JsonFormatter, configure_logging
-from app.users.models import Role
+from app.core.security import Role
 from tests.app.live import serve
 from tests.app.payloads import CANARY, canary_report, canary_sighting
 from tests.conftest import Callers

@@ -8,10 +8,10 @@ from sqlalchemy.engine import make_url
 
 from app.core import migrations
 from app.core.models import new_id, utcnow
+from app.core.security import Role
 from app.core.settings import Settings
 from app.main import create_app
 from app.models import Base, Report, Sighting, User
-from app.users.models import Role
 from app.users.service import create_user
 from tests.app.payloads import CANARY
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from app.core import pfif
+from app.formats import pfif
 
 pytestmark = pytest.mark.nodb
 

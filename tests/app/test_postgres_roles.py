@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.audit.models import Action, AuditEvent
 from app.core import migrations
+from app.core.security import Role
 from app.core.settings import Settings
 from app.main import create_app
-from app.users.models import Role
 from app.users.service import create_user
 from tests.app import payloads
 from tests.conftest import REPO

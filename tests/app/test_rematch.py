@@ -5,7 +5,8 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import matching
-from app.core.fieldcrypt import Keyring, session_info
+from app.crypto.keyring import Keyring
+from app.crypto.orm import session_info
 from app.matches import engine
 from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
 from app.matches.rematch import rematch

@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.core.models import utcnow
-from app.users.models import Role, User
+from app.core.security import Role
+from app.users.models import User
 from app.users.service import authenticate, create_user, find_user, hash_token
 from tests.app import payloads
 from tests.app.live import serve

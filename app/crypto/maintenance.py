@@ -1,8 +1,11 @@
-"""A database's keyring: where the key file is, the checks before serving, rotation, status.
+"""A database's keyring: the checks before serving, rotation, status and verification.
 
 These work on the tables directly (SQLAlchemy Core), in batches of their own transactions, so a
 stopped run resumes where it stopped; each update is a compare-and-set on the value it read, so a
-service running at the same time is never overwritten. The sealing itself is `fieldcrypt`'s.
+service running at the same time is never overwritten. The sealing itself is the keyring's.
+
+The sealed columns are found in `Base.metadata`, which holds the tables of the models imported so
+far: the caller imports every model first (`app.models`), as the entry points do.
 """
 
 import logging
@@ -27,42 +30,15 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import update as sql_update
-from sqlalchemy.engine import make_url
 
-from app.core.fieldcrypt import (
-    PLAINTEXT_VERSION,
-    Keyring,
-    KeyringError,
-    MemoryKeyring,
-    create_key_file,
-    stored_version,
-)
+from app.core.models import Base
 from app.core.problems import Unreadable
-from app.core.settings import Settings
-from app.models import Base  # every table, so that every sealed column is known
+from app.crypto.keyfile import KeyringError, create_key_file
+from app.crypto.keyring import PLAINTEXT_VERSION, Keyring, MemoryKeyring, stored_version
 
 log = logging.getLogger("ridni.keys")
 
 SAMPLE = 3  # values per key version tried before serving
-
-
-def key_file(settings: Settings) -> Path | None:
-    """RIDNI_KEY_FILE, or for a SQLite file the database's own name plus `.keys`; absolute, so
-    that what the logs and commands say is where it is. None for a SQLite database in memory,
-    whose key lives in memory too."""
-    if settings.key_file is not None:
-        return settings.key_file.absolute()
-    url = make_url(settings.database_url)
-    database = url.database or ""
-    if url.get_backend_name() == "sqlite":
-        if database in ("", ":memory:") or "mode=memory" in database:
-            return None
-        path = Path(database.removeprefix("file:").split("?", 1)[0]).absolute()
-        return path.with_name(path.name + ".keys")
-    raise KeyringError(
-        "RIDNI_KEY_FILE is not set: name the file that holds (or, on a first start, will hold) "
-        "the field-encryption keys. Keep it outside the database's backups."
-    )
 
 
 def sealed_tables() -> list[tuple[Table, list[Column[str]]]]:
@@ -71,6 +47,9 @@ def sealed_tables() -> list[tuple[Table, list[Column[str]]]]:
         columns = [column for column in table.columns if column.info.get("sealed")]
         if columns:
             found.append((table, columns))
+    if not found:
+        # Checking or rotating nothing would look like success.
+        raise RuntimeError("no table with sealed columns is known: import app.models first")
     return found
 
 
