@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ID, Base, Timestamped, new_id, utcnow
 from app.imports.fields import Kind
+from app.reports.models import Report
+from app.sightings.models import Sighting
+from app.users.models import User
 
 
 class ImportStatus(StrEnum):
@@ -37,7 +40,7 @@ class Import(Timestamped, Base):
     # encoding, and has no delimiter: a PFIF import has "xml" and "" in those two columns.
     format: Mapped[str] = mapped_column(String(10), default="csv", server_default="csv")
     dry_run: Mapped[bool] = mapped_column(default=False)
-    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by: Mapped[str] = mapped_column(ForeignKey(User.id), index=True)
     encoding: Mapped[str] = mapped_column(String(20))
     delimiter: Mapped[str] = mapped_column(String(4))
     # {header as written in the file: field}; headers are the file's labels, not its data.
@@ -67,9 +70,9 @@ class ImportedRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     import_id: Mapped[str] = mapped_column(ForeignKey("imports.id"), index=True)
     report_id: Mapped[str | None] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+        ForeignKey(Report.id, ondelete="CASCADE"), index=True
     )
     sighting_id: Mapped[str | None] = mapped_column(
-        ForeignKey("sightings.id", ondelete="CASCADE"), index=True
+        ForeignKey(Sighting.id, ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,6 +17,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ID, Base, Timestamped, new_id, utcnow
+from app.reports.models import Report
+from app.sightings.models import Sighting
+from app.users.models import User
 
 
 class MatchStatus(StrEnum):
@@ -41,7 +44,7 @@ class ReportKey(Base):
     __table_args__ = (Index("ix_report_keys_key_report_id", "key", "report_id"),)
 
     report_id: Mapped[str] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey(Report.id, ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
 
@@ -53,7 +56,7 @@ class SightingKey(Base):
     __table_args__ = (Index("ix_sighting_keys_key_sighting_id", "key", "sighting_id"),)
 
     sighting_id: Mapped[str] = mapped_column(
-        ForeignKey("sightings.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey(Sighting.id, ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
 
@@ -64,7 +67,7 @@ class ReportTerm(Base):
     __tablename__ = "report_terms"
 
     report_id: Mapped[str] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey(Report.id, ondelete="CASCADE"), primary_key=True
     )
     term: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
@@ -90,13 +93,13 @@ class Match(Timestamped, Base):
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
-    sighting_id: Mapped[str] = mapped_column(ForeignKey("sightings.id"), index=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey(Report.id), index=True)
+    sighting_id: Mapped[str] = mapped_column(ForeignKey(Sighting.id), index=True)
     score: Mapped[float] = mapped_column(Float)
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default=MatchStatus.proposed.value)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey(User.id))
     decided_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -109,7 +112,7 @@ class MatchEvent(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     match_id: Mapped[str] = mapped_column(ForeignKey("matches.id"), index=True)
     # None when the engine acted (a proposal, a withdrawal).
-    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey(User.id))
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(10))
     to_status: Mapped[str] = mapped_column(String(10))

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import ID, Base, Timestamped, new_id
 from app.core.person import PersonColumns
 from app.crypto.orm import sealed_column
+from app.users.models import User
 
 
 class ReportStatus(StrEnum):
@@ -25,7 +26,7 @@ class Report(PersonColumns, Timestamped, Base):
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey(User.id), index=True)
     status: Mapped[str] = mapped_column(String(10), default=ReportStatus.open.value, index=True)
     home_settlement: Mapped[str | None] = mapped_column(String(200))
     last_seen_year: Mapped[int | None] = mapped_column(SmallInteger)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.models import ID, Base, Timestamped, new_id
 from app.core.person import PersonColumns
 from app.crypto.orm import sealed_column
+from app.users.models import User
 
 
 class SourceType(StrEnum):
@@ -29,7 +30,7 @@ class Sighting(PersonColumns, Timestamped, Base):
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey(User.id), index=True)
     origin_settlement: Mapped[str | None] = mapped_column(String(200))
     observed_on: Mapped[date | None]
     location: Mapped[str | None] = mapped_column(String(200))

@@ -1,20 +1,25 @@
-"""The `ridni` command, run as a user would, against a real database file."""
+"""The `ridni` command, run as a user would, against a real database file: in this process
+(`main`) unless the point is the process itself."""
 
 import json
+import os
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.cli import main
 from app.core.migrations import upgrade
 from app.core.security import Role
-from app.core.settings import Settings
+from app.core.settings import Settings, get_settings
 from app.imports.models import Import
 from app.main import create_app
 from app.matches.models import Match, MatchEvent
@@ -32,7 +37,10 @@ def cli_database(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
 
 
-def ridni(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+def ridni_process(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """`ridni ARGS` in an interpreter of its own, from a shell that sets only DATABASE_URL: for
+    what only a process of its own shows (the imports it loads, what reaches its standard error
+    through logging, a command that configures logging for the whole process)."""
     return subprocess.run(  # noqa: S603 - our own command, fixed arguments
         [sys.executable, "-m", "app.cli", *args],
         capture_output=True,
@@ -43,7 +51,56 @@ def ridni(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_users_add_prints_a_working_token_once_and_stores_its_hash(cli_database: str):
+@dataclass(frozen=True)
+class Ran:
+    """What a run of the command left: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Ridni(Protocol):
+    def __call__(self, *args: str, database_url: str) -> Ran: ...
+
+
+@pytest.fixture
+def ridni(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Ridni]:
+    """`ridni ARGS` run in this process, configured only by DATABASE_URL, as from a shell that
+    sets nothing else; its exit status is what the interpreter would make of it."""
+    for name in list(os.environ):
+        if name.startswith("RIDNI_"):
+            monkeypatch.delenv(name)
+
+    def run(*args: str, database_url: str) -> Ran:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        get_settings.cache_clear()
+        capsys.readouterr()  # what the test printed before is not the command's
+        try:
+            status = main(list(args))
+        except SystemExit as exit_:
+            status = _exit_status(exit_.code)
+        finally:
+            get_settings.cache_clear()
+        out, err = capsys.readouterr()
+        return Ran(status, out, err)
+
+    yield run
+    get_settings.cache_clear()
+
+
+def _exit_status(code: object) -> int:
+    """As the interpreter ends on SystemExit: None is 0, a number is itself, and anything else
+    is printed to standard error and is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def test_users_add_prints_a_working_token_once_and_stores_its_hash(ridni: Ridni, cli_database: str):
     result = ridni(
         "users", "add", "--name", "Олена Коваль", "--role", "coordinator", database_url=cli_database
     )
@@ -81,7 +138,7 @@ def _works(database_url: str, token: str) -> bool:
     return status != 401
 
 
-def test_users_revoke_by_id_then_token_by_unique_name(cli_database: str):
+def test_users_revoke_by_id_then_token_by_unique_name(ridni: Ridni, cli_database: str):
     user_id, token = _add("Volunteer 17", Role.field, cli_database)
     assert _works(cli_database, token)
 
@@ -97,7 +154,7 @@ def test_users_revoke_by_id_then_token_by_unique_name(cli_database: str):
     assert _works(cli_database, new_token)
 
 
-def test_users_token_refuses_an_ambiguous_name(cli_database: str):
+def test_users_token_refuses_an_ambiguous_name(ridni: Ridni, cli_database: str):
     _add("Олена", Role.family, cli_database)
     _add("Олена", Role.family, cli_database)
     result = ridni("users", "token", "--user", "Олена", database_url=cli_database)
@@ -106,7 +163,7 @@ def test_users_token_refuses_an_ambiguous_name(cli_database: str):
     assert "rdn_" not in result.stdout
 
 
-def test_users_list_shows_no_token_or_hash(cli_database: str):
+def test_users_list_shows_no_token_or_hash(ridni: Ridni, cli_database: str):
     coordinator, token = _add("Олена Коваль", Role.coordinator, cli_database)
     field, _ = _add("Volunteer 17", Role.field, cli_database)
     engine = create_engine(cli_database)
@@ -127,26 +184,26 @@ def test_users_list_shows_no_token_or_hash(cli_database: str):
     assert token not in result.stdout and hash_token(token) not in result.stdout
 
 
-def test_users_add_refuses_an_unknown_role(cli_database: str):
+def test_users_add_refuses_an_unknown_role(ridni: Ridni, cli_database: str):
     result = ridni("users", "add", "--name", "x", "--role", "superuser", database_url=cli_database)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
 
 
-def test_migrate_is_repeatable(cli_database: str):
+def test_migrate_is_repeatable(ridni: Ridni, cli_database: str):
     for _ in range(2):
         result = ridni("migrate", database_url=cli_database)
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
 
 
-def test_rematch_on_an_empty_database(cli_database: str):
+def test_rematch_on_an_empty_database(ridni: Ridni, cli_database: str):
     result = ridni("rematch", database_url=cli_database)
     assert result.returncode == 0, result.stderr
     assert "re-indexed 0 reports and re-matched 0 sightings" in result.stdout
 
 
-def test_link_writes_ten_best_per_sighting(cli_database: str, tmp_path):
+def test_link_writes_ten_best_per_sighting(ridni: Ridni, cli_database: str, tmp_path):
     reports = tmp_path / "reports.jsonl"
     sightings = tmp_path / "sightings.jsonl"
     out = tmp_path / "out.jsonl"
@@ -200,7 +257,7 @@ def test_link_writes_ten_best_per_sighting(cli_database: str, tmp_path):
     assert line["candidates"][0]["explanation"]
 
 
-def test_link_names_the_malformed_line(cli_database: str, tmp_path):
+def test_link_names_the_malformed_line(ridni: Ridni, cli_database: str, tmp_path):
     reports = tmp_path / "reports.jsonl"
     reports.write_text(
         '{"key": "r1", "child": {"given_name": "Микола"}}\n{"key": "r2", \n', encoding="utf-8"
@@ -222,7 +279,53 @@ def test_link_names_the_malformed_line(cli_database: str, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_rematch_in_two_worker_processes(cli_database: str):
+def test_the_installed_command_lists_every_command():
+    # The console script that `pip install` made from pyproject's entry point.
+    result = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+        [Path(sys.executable).with_name("ridni"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Ridni: link missing-child reports with sightings." in result.stdout
+    for command in ("serve", "migrate", "users", "keys", "rematch", "import", "link", "export"):
+        assert f"    {command} " in result.stdout
+
+
+# Run by a fresh interpreter, which then names the heavy modules it has loaded.
+_LOADS = """
+import sys
+from app.cli import main
+try:
+    sys.exit(main(sys.argv[1:]))
+finally:
+    print("loaded:", *sorted(m for m in ("cryptography", "fastapi", "uvicorn") if m in sys.modules))
+"""
+
+
+def test_link_and_the_parser_load_neither_the_web_framework_nor_encryption(
+    cli_database: str, tmp_path
+):
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
+    files = ["--reports", "none.jsonl", "--sightings", "none.jsonl", "--out", "out.jsonl"]
+    # (A migration loads every table, and with them the encryption: not the parser's doing.)
+    for command in (["link", *files], ["migrate", "--help"], ["--help"]):
+        result = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+            [sys.executable, "-c", _LOADS, *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=tmp_path,
+            env={"DATABASE_URL": cli_database, "PATH": "/usr/bin:/bin"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1] == "loaded:"
+
+
+def test_rematch_in_two_worker_processes(ridni: Ridni, cli_database: str):
     # Real commits on a file of its own: the workers are separate processes.
     ridni("migrate", database_url=cli_database)
     app = create_app(Settings(database_url=cli_database))
@@ -253,7 +356,7 @@ def test_rematch_in_two_worker_processes(cli_database: str):
 
 
 @pytest.fixture
-def located_child(cli_database: str) -> dict[str, str]:
+def located_child(ridni: Ridni, cli_database: str) -> dict[str, str]:
     """A file database with a report, a sighting of the same child and the match confirmed."""
     ridni("migrate", database_url=cli_database)
     app = create_app(Settings(database_url=cli_database))
@@ -278,7 +381,9 @@ def located_child(cli_database: str) -> dict[str, str]:
     return {"report": report["id"], "sighting": sighting["id"], "match": match["id"]}
 
 
-def test_export_pfif_writes_the_file_and_a_summary(cli_database: str, located_child, tmp_path):
+def test_export_pfif_writes_the_file_and_a_summary(
+    ridni: Ridni, cli_database: str, located_child, tmp_path
+):
     out = tmp_path / "ridni.xml"
     result = ridni("export", "pfif", "--out", str(out), database_url=cli_database)
     assert result.returncode == 0, result.stderr
@@ -290,7 +395,7 @@ def test_export_pfif_writes_the_file_and_a_summary(cli_database: str, located_ch
     assert not list(tmp_path.glob(".*partial"))
 
 
-def test_export_matches_and_reports(cli_database: str, located_child, tmp_path):
+def test_export_matches_and_reports(ridni: Ridni, cli_database: str, located_child, tmp_path):
     matches = tmp_path / "matches.json"
     result = ridni(
         "export", "matches", "--format", "json", "--out", str(matches), database_url=cli_database
@@ -314,7 +419,7 @@ def test_export_matches_and_reports(cli_database: str, located_child, tmp_path):
 
 
 def test_export_to_a_folder_that_does_not_exist_fails_and_leaves_nothing(
-    cli_database: str, tmp_path
+    ridni: Ridni, cli_database: str, tmp_path
 ):
     out = tmp_path / "missing" / "reports.csv"
     result = ridni("export", "reports", "--out", str(out), database_url=cli_database)
@@ -325,7 +430,8 @@ def test_export_to_a_folder_that_does_not_exist_fails_and_leaves_nothing(
 
 
 def test_the_first_command_makes_an_owner_only_key_file_and_says_where(cli_database: str):
-    result = ridni("keys", "status", database_url=cli_database)
+    # A process of its own: the message reaches standard error through logging's last resort.
+    result = ridni_process("keys", "status", database_url=cli_database)
     assert result.returncode == 0, result.stderr
     path = Path(cli_database.removeprefix("sqlite:///") + ".keys")
     assert f"created a new encryption key file at {path}" in result.stderr
@@ -334,7 +440,7 @@ def test_the_first_command_makes_an_owner_only_key_file_and_says_where(cli_datab
     assert f"key file {path}: v1; new values are encrypted under v1" in result.stdout
 
 
-def test_keys_rotate_then_status_verify(cli_database: str):
+def test_keys_rotate_then_status_verify(ridni: Ridni, cli_database: str):
     ridni("migrate", database_url=cli_database)
     app = create_app(Settings(database_url=cli_database))
     file_committed(app, 2, 1)
@@ -353,7 +459,7 @@ def test_keys_rotate_then_status_verify(cli_database: str):
     assert "13 values decrypt, 0 do not" in status.stdout
 
 
-def test_keys_status_verify_names_the_values_that_do_not_decrypt(cli_database: str):
+def test_keys_status_verify_names_the_values_that_do_not_decrypt(ridni: Ridni, cli_database: str):
     ridni("migrate", database_url=cli_database)
     app = create_app(Settings(database_url=cli_database))
     file_committed(app, 2, 0)
@@ -375,23 +481,24 @@ def test_keys_status_verify_names_the_values_that_do_not_decrypt(cli_database: s
     assert first[1] not in status.stdout + status.stderr
 
 
-def test_a_key_file_others_may_read_stops_every_command(cli_database: str):
+def test_a_key_file_others_may_read_stops_every_command(ridni: Ridni, cli_database: str):
     ridni("keys", "status", database_url=cli_database)
     path = Path(cli_database.removeprefix("sqlite:///") + ".keys")
     path.chmod(0o644)
-    for command in (
-        ["keys", "status"],
-        ["users", "add", "--name", "x", "--role", "admin"],
-        ["serve", "--port", "0"],  # refuses before serving
-    ):
-        result = ridni(*command, database_url=cli_database)
+    refusals: list[Ran | subprocess.CompletedProcess[str]] = [
+        ridni(*command, database_url=cli_database)
+        for command in (["keys", "status"], ["users", "add", "--name", "x", "--role", "admin"])
+    ]
+    # serve configures the whole process's logging first: a process of its own.
+    refusals.append(ridni_process("serve", "--port", "0", database_url=cli_database))
+    for result in refusals:  # serve refuses before serving
         assert result.returncode == 1
         assert f"error: {path} may be read by others (mode 644)" in result.stderr
         assert "Traceback" not in result.stderr
 
 
 def test_an_export_meeting_a_value_that_does_not_decrypt_writes_nothing(
-    cli_database: str, tmp_path
+    ridni: Ridni, cli_database: str, tmp_path
 ):
     ridni("migrate", database_url=cli_database)
     app = create_app(Settings(database_url=cli_database))
@@ -424,7 +531,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SIGHTINGS_MAP = "Место выявления=location"
 
 
-def _user(database_url: str, role: str) -> str:
+def _user(ridni: Ridni, database_url: str, role: str) -> str:
     result = ridni(
         "users", "add", "--name", f"test {role}", "--role", role, database_url=database_url
     )
@@ -440,8 +547,8 @@ def _count(database_url: str, model: Any) -> int:
     return found
 
 
-def test_import_prints_a_summary_loads_the_good_rows_and_exits_0(cli_database: str):
-    coordinator = _user(cli_database, "coordinator")
+def test_import_prints_a_summary_loads_the_good_rows_and_exits_0(ridni: Ridni, cli_database: str):
+    coordinator = _user(ridni, cli_database, "coordinator")
     reports = ridni(
         "import",
         "reports",
@@ -491,7 +598,9 @@ def test_import_prints_a_summary_loads_the_good_rows_and_exits_0(cli_database: s
     assert _count(cli_database, Sighting) == 7
 
 
-def test_import_dry_run_needs_no_user_and_writes_nothing(cli_database: str, tmp_path: Path):
+def test_import_dry_run_needs_no_user_and_writes_nothing(
+    ridni: Ridni, cli_database: str, tmp_path: Path
+):
     path = tmp_path / "list.csv"
     path.write_bytes((EXAMPLES / "sightings-list.csv").read_text(encoding="utf-8")
                      .encode("cp1251"))  # fmt: skip
@@ -516,8 +625,8 @@ def test_import_dry_run_needs_no_user_and_writes_nothing(cli_database: str, tmp_
     assert _count(cli_database, Sighting) == _count(cli_database, Import) == 0
 
 
-def test_import_in_worker_processes(cli_database: str, tmp_path: Path):
-    coordinator = _user(cli_database, "coordinator")
+def test_import_in_worker_processes(ridni: Ridni, cli_database: str, tmp_path: Path):
+    coordinator = _user(ridni, cli_database, "coordinator")
     ridni(
         "import",
         "reports",
@@ -560,7 +669,7 @@ def test_import_in_worker_processes(cli_database: str, tmp_path: Path):
     ],
 )
 def test_import_exits_1_when_nothing_can_be_read(
-    cli_database: str, tmp_path: Path, content: bytes | None, message: str
+    ridni: Ridni, cli_database: str, tmp_path: Path, content: bytes | None, message: str
 ):
     path = tmp_path / "list.csv"
     if content is not None:
@@ -571,8 +680,8 @@ def test_import_exits_1_when_nothing_can_be_read(
     assert "Traceback" not in result.stderr
 
 
-def test_import_exits_2_for_a_wrong_option(cli_database: str):
-    family = _user(cli_database, "family")
+def test_import_exits_2_for_a_wrong_option(ridni: Ridni, cli_database: str):
+    family = _user(ridni, cli_database, "family")
     path = str(EXAMPLES / "reports.csv")
     for args in (
         [],  # no --as

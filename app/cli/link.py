@@ -1,0 +1,43 @@
+"""`ridni link`: the engine on two files, without a database."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from matching import DEFAULT_THRESHOLD, LinkInputError, link_files
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reports", required=True, type=Path)
+    parser.add_argument("--sightings", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="propose candidates scoring at least this (default: the engine's)",
+    )
+    parser.set_defaults(run=_link)
+
+
+def _link(args: argparse.Namespace) -> int:
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    if not 0.0 <= threshold <= 1.0:
+        print("error: --threshold must be between 0 and 1", file=sys.stderr)
+        return 2
+    try:
+        summary = link_files(
+            args.reports,
+            args.sightings,
+            args.out,
+            threshold=threshold,
+            progress=sys.stderr.isatty(),
+        )
+    except LinkInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 1
+    print(summary)
+    return 0

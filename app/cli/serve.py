@@ -1,0 +1,46 @@
+"""`ridni serve`."""
+
+import argparse
+from time import perf_counter
+
+import uvicorn
+from fastapi import FastAPI
+
+from app.core.logs import UVICORN_LOGGING, configure_logging
+from app.core.migrations import upgrade
+from app.core.settings import Settings, get_settings
+from app.crypto.keyfile import KeyringError
+from app.main import create_app
+from app.matches.service import warm_engine
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    upgrade(settings.database_url)
+    app = _create_app(settings)
+    if settings.warm_engine:
+        started = perf_counter()
+        with app.state.session_factory() as session:
+            count = warm_engine(session)
+        print(
+            f"matching engine ready: {count} reports prepared in {perf_counter() - started:.1f} s"
+        )
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=settings.log_level, **UVICORN_LOGGING
+    )
+    return 0
+
+
+def _create_app(settings: Settings) -> FastAPI:
+    """The app (which opens the keyring); exit 1 saying why when the keys cannot be used."""
+    try:
+        return create_app(settings)
+    except KeyringError as error:
+        raise SystemExit(f"error: {error}") from None
