@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._compare import FieldComparison, compare_prepared
+from ._compare import compare_prepared
+from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
 
 __all__ = [
@@ -298,7 +299,7 @@ def link_files(
                         "key": c.key,
                         "score": round(c.score, 4),
                         "proposed": is_proposed,
-                        "explanation": [fc.as_dict() for fc in c.explanation],
+                        "explanation": [fc.as_dict(digits=2) for fc in c.explanation],
                     }
                 )
             out.write(json.dumps({"key": key, "candidates": cands}, ensure_ascii=False) + "\n")

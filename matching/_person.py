@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ class DateParts:
     month: int | None
     day: int | None
     text: str
+    complete: bool = dataclasses.field(init=False)  # year, month and day all given
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "complete", bool(self.year and self.month and self.day))
 
 
 @dataclass(frozen=True, slots=True)
