@@ -63,12 +63,6 @@ class Person:
             observed_on=observed_on or data.get("observed_on"),
         )
 
-    @classmethod
-    def from_bench(cls, line: Mapping[str, Any]) -> Person:
-        """Build from a bench line: ``{"key", "child"}`` or ``{"key", "subject"}``."""
-        data = line.get("child") or line.get("subject") or {}
-        return cls.from_api(data)
-
 
 @dataclass(frozen=True, slots=True)
 class DateParts:
