@@ -32,6 +32,7 @@ __all__ = [
     "compare",
     "compare_each",
     "compare_prepared",
+    "compare_prepared_each",
     "to_probability",
 ]
 
@@ -134,7 +135,19 @@ def compare_each(
     ``at_least``, a report whose names and date of birth leave it short of the score even if
     every other field agreed is not compared further (most of what the keys reach).
     """
-    b = prepare.__wrapped__(sighting)
+    return compare_prepared_each(
+        prepare.__wrapped__(sighting), reports, frequencies=frequencies, at_least=at_least
+    )
+
+
+def compare_prepared_each(
+    b: Prepared,
+    reports: Mapping[K, Person | Prepared],
+    *,
+    frequencies: Mapping[str, float] | None = None,
+    at_least: float | None = None,
+) -> dict[K, Comparison]:
+    """:func:`compare_each` for a sighting already prepared."""
     needed = -math.inf if at_least is None else _total_for(at_least)
     given_by_part: dict[Part, FieldComparison | None] = {}
     family_by_part: dict[Part, FieldComparison | None] = {}
@@ -157,8 +170,14 @@ def compare_each(
         )
         if known + _most_from_the_rest(a, b) < needed:
             continue
-        rest = (ladder.compare(a, b) for ladder in _REST)
-        comparison = _combine(given, family, dob, *rest)
+        comparison = _combine(
+            given,
+            family,
+            dob,
+            PATRONYMIC.compare(a, b),
+            SEX.compare(a, b),
+            SETTLEMENT.compare(a, b),
+        )
         if at_least is None or comparison.score >= at_least:
             compared[key] = comparison
     return compared

@@ -56,13 +56,9 @@ class Sides:
 
     __slots__ = ("a", "b")
 
-    def __init__(self, a: Prepared, b: Prepared) -> None:
+    def __init__(self, a: Prepared, b: Prepared, _frequencies: Frequencies = None) -> None:
         self.a = a
         self.b = b
-
-
-def _sides(a: Prepared, b: Prepared, _frequencies: Frequencies) -> Sides:
-    return Sides(a, b)
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -94,14 +90,15 @@ class _NamePair:
     """Two people's words for one name. The same word is looked for at once (the first level of
     both names); the rest is found on first use, since most pairs stop at a level or two."""
 
-    __slots__ = ("_closest", "_same_skeleton", "same", "words_a", "words_b")
+    __slots__ = ("_closeness", "_closest", "_same_skeleton", "same", "words_a", "words_b")
 
     def __init__(self, words_a: tuple[NameToken, ...], words_b: tuple[NameToken, ...]) -> None:
         self.words_a = words_a
         self.words_b = words_b
         self.same = _first(words_a, words_b, same_skeleton=False)
         self._same_skeleton: object = _UNSET
-        self._closest: tuple[float, Words] | None = None
+        self._closeness = -1.0  # not looked for yet
+        self._closest: Words = (words_a[0], words_b[0])
 
     @property
     def same_skeleton(self) -> Words | None:
@@ -110,25 +107,27 @@ class _NamePair:
             self._same_skeleton = _first(self.words_a, self.words_b, same_skeleton=True)
         return self._same_skeleton  # type: ignore[return-value]
 
-    def _best(self) -> tuple[float, Words]:
-        if self._closest is None:
-            best, words = 0.0, (self.words_a[0], self.words_b[0])
-            for t in self.words_a:
-                for s in self.words_b:
-                    jw = best_jw(t.skels, s.skels)
-                    if jw > best:
-                        best, words = jw, (t, s)
-            self._closest = best, words
-        return self._closest
+    def _find_closest(self) -> None:
+        best = 0.0
+        for t in self.words_a:
+            for s in self.words_b:
+                jw = best_jw(t.skels, s.skels)
+                if jw > best:
+                    best, self._closest = jw, (t, s)
+        self._closeness = best
 
     @property
     def closest(self) -> Words:
         """The two words most alike in spelling (Jaro-Winkler over their readings)."""
-        return self._best()[1]
+        if self._closeness < 0.0:
+            self._find_closest()
+        return self._closest
 
     @property
     def closeness(self) -> float:
-        return self._best()[0]
+        if self._closeness < 0.0:
+            self._find_closest()
+        return self._closeness
 
 
 # --- given name -------------------------------------------------------------------------------
@@ -387,7 +386,7 @@ class _Patronymics(Sides):
 PATRONYMIC: Ladder[_Patronymics] = Ladder(
     "patronymic",
     _patronymic_present,
-    lambda a, b, _f: _Patronymics(a, b),
+    _Patronymics,
     (
         Level(
             "equivalent",
@@ -419,11 +418,14 @@ PATRONYMIC: Ladder[_Patronymics] = Ladder(
 
 # --- date of birth ----------------------------------------------------------------------------
 class _Dates:
+    """The dates of birth of two dated people."""
+
     __slots__ = ("a", "b")
 
-    def __init__(self, a: DateParts, b: DateParts) -> None:
-        self.a = a
-        self.b = b
+    def __init__(self, a: Prepared, b: Prepared, _frequencies: Frequencies = None) -> None:
+        assert a.dob is not None and b.dob is not None  # noqa: S101 - both are dated
+        self.a: DateParts = a.dob
+        self.b: DateParts = b.dob
 
     @property
     def years_apart(self) -> int:
@@ -448,11 +450,6 @@ def _both_dated_one_partly(a: Prepared, b: Prepared) -> bool:
     return a.dob is not None and b.dob is not None and not _both_complete(a, b)
 
 
-def _dates(a: Prepared, b: Prepared, _frequencies: Frequencies) -> _Dates:
-    assert a.dob is not None and b.dob is not None  # noqa: S101 - both are dated
-    return _Dates(a.dob, b.dob)
-
-
 def _born_vs(p: _Dates) -> str:
     return f"born {p.a.text} vs {p.b.text}"
 
@@ -461,7 +458,7 @@ def _born_vs(p: _Dates) -> str:
 DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
     "date_of_birth",
     _both_complete,
-    _dates,
+    _Dates,
     (
         Level(
             "exact",
@@ -495,7 +492,7 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
 PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
     "date_of_birth",
     _both_dated_one_partly,
-    _dates,
+    _Dates,
     (
         Level(
             "agrees as far as given",
@@ -671,7 +668,7 @@ def _sex_present(a: Prepared, b: Prepared) -> bool:
 SEX: Ladder[Sides] = Ladder(
     "sex",
     _sex_present,
-    _sides,
+    Sides,
     (
         Level("same", lambda p: p.a.sex == p.b.sex, 0.3, lambda p: f"{p.a.sex}"),
         Level(
@@ -692,7 +689,7 @@ def _place_present(a: Prepared, b: Prepared) -> bool:
 SETTLEMENT: Ladder[Sides] = Ladder(
     "settlement",
     _place_present,
-    _sides,
+    Sides,
     (
         Level(
             "same place",
