@@ -7,8 +7,10 @@ the names come from the share of a value among reports (term frequency), so a co
 
 To add a level, add a row where it belongs in its ladder: the first level whose test holds
 fires, so a row sits below every level it must not shadow. A test reads the ladder's pair
-(``_GivenPair``, ``_FamilyPair``, ``_Dates``, ``_AgeAtSighting``, ``_Estimates`` or ``Sides``);
-a value several levels read belongs on the pair, computed at most once.
+(``_GivenPair``, ``_FamilyPair``, ``_Patronymics``, ``_Dates``, ``_AgeAtSighting``,
+``_Estimates`` or ``Sides``); a value several levels read belongs on the pair, computed at most
+once. A new field is a new ``Ladder``, called in ``_compare.py`` by ``compare_prepared`` and
+``compare_prepared_each``.
 """
 
 from __future__ import annotations
