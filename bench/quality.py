@@ -50,6 +50,11 @@ def load_world(world: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
     return jl("reports.jsonl"), jl("sightings.jsonl"), truth
 
 
+def bench_person(line: dict[str, Any]) -> Person:
+    """The engine's view of a world's line: ``{"key", "child"}`` or ``{"key", "subject"}``."""
+    return Person.from_api(line.get("child") or line.get("subject") or {})
+
+
 def fit_logistic(xs: list[float], ys: list[int]) -> tuple[float, float]:
     """Maximum-likelihood a, b of p = 1/(1+exp(-(a x + b))) by Newton's method."""
     a, b = 0.5, -5.0
@@ -85,8 +90,8 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     t0 = time.perf_counter()
     linker = Linker()
     for r in reports:
-        linker.add(r["key"], Person.from_bench(r))
-    people = [(s["key"], Person.from_bench(s)) for s in sightings]
+        linker.add(r["key"], bench_person(r))
+    people = [(s["key"], bench_person(s)) for s in sightings]
     results = {key: linker.candidates(p, limit=10) for key, p in people}
     link_seconds = time.perf_counter() - t0
 
@@ -119,7 +124,7 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
         print(f"| {name} | {_fmt(value)} | {peers} | {'≥ ' + _fmt(tgt) if tgt else ''} |")
 
     # Calibration and threshold sweep over every pair the blocking keys reach.
-    reps = {r["key"]: prepare(Person.from_bench(r)) for r in reports}
+    reps = {r["key"]: prepare(bench_person(r)) for r in reports}
     freqs = linker.frequencies
     pairs: list[tuple[float, float, int, str, str]] = []  # score, total, is_true, sighting, report
     for key, person in people:

@@ -54,7 +54,7 @@ from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
 from app.users.service import create_user
 from bench.metrics import matching_metrics
-from bench.quality import DEFAULT_WORLD, load_world
+from bench.quality import DEFAULT_WORLD, bench_person, load_world
 from bench.synthetic import Population
 
 POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -242,10 +242,10 @@ def quality(kind: str, world: Path) -> None:
 def _engine_figures(reports: list[Any], sightings: list[Any], truth: Any) -> dict[str, float]:
     linker = matching.Linker()
     for line in reports:
-        linker.add(line["key"], matching.Person.from_bench(line))
+        linker.add(line["key"], bench_person(line))
     ranked, proposals = {}, []
     for line in sightings:
-        candidates = linker.candidates(matching.Person.from_bench(line), limit=10)
+        candidates = linker.candidates(bench_person(line), limit=10)
         ranked[line["key"]] = [str(c.key) for c in candidates]
         proposals += [
             (line["key"], str(c.key)) for c in candidates if c.score >= matching.DEFAULT_THRESHOLD

@@ -18,7 +18,8 @@ its measurement beside it in ``_linker.py``. Knowledge sources and what each add
 described in ``_data.py`` and ``_names.py``.
 """
 
-from ._compare import Comparison, FieldComparison, compare, compare_each
+from ._compare import Comparison, compare, compare_each
+from ._ladder import FieldComparison
 from ._linker import (
     DEFAULT_THRESHOLD,
     Candidate,

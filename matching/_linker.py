@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._compare import FieldComparison, compare_prepared
+from ._compare import compare_prepared_each
+from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
 
 __all__ = [
@@ -169,12 +170,13 @@ class Linker:
         return out
 
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
-        p = prepare(person)
-        freqs = self.frequencies
-        scored: list[tuple[float, str, Candidate]] = []
-        for key in self.reachable(person):
-            c = compare_prepared(self._people[key], p, frequencies=freqs)
-            scored.append((c.total, str(key), Candidate(key, c.score, c.explanation)))
+        reached = {key: self._people[key] for key in self.reachable(person)}
+        # Reports reached share their names: compare_prepared_each compares each once.
+        compared = compare_prepared_each(prepare(person), reached, frequencies=self.frequencies)
+        scored = [
+            (c.total, str(key), Candidate(key, c.score, c.explanation))
+            for key, c in compared.items()
+        ]
         scored.sort(key=lambda t: (-t[0], t[1]))
         return [c for _, _, c in scored[:limit]]
 
@@ -298,7 +300,7 @@ def link_files(
                         "key": c.key,
                         "score": round(c.score, 4),
                         "proposed": is_proposed,
-                        "explanation": [fc.as_dict() for fc in c.explanation],
+                        "explanation": [fc.as_dict(digits=2) for fc in c.explanation],
                     }
                 )
             out.write(json.dumps({"key": key, "candidates": cands}, ensure_ascii=False) + "\n")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from ._names import clerk_keys, given_index, patronymic_stems, place_index, surname_codes
+from ._names import (
+    GivenNameIndex,
+    clerk_keys,
+    given_index,
+    patronymic_stems,
+    place_index,
+    surname_codes,
+)
 from ._text import normalize, skeletons, tokens
 
 __all__ = ["DateParts", "NameToken", "Person", "Prepared", "prepare"]
@@ -55,12 +63,6 @@ class Person:
             observed_on=observed_on or data.get("observed_on"),
         )
 
-    @classmethod
-    def from_bench(cls, line: Mapping[str, Any]) -> Person:
-        """Build from a bench line: ``{"key", "child"}`` or ``{"key", "subject"}``."""
-        data = line.get("child") or line.get("subject") or {}
-        return cls.from_api(data)
-
 
 @dataclass(frozen=True, slots=True)
 class DateParts:
@@ -68,6 +70,10 @@ class DateParts:
     month: int | None
     day: int | None
     text: str
+    complete: bool = dataclasses.field(init=False)  # year, month and day all given
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "complete", bool(self.year and self.month and self.day))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,116 +193,159 @@ def _given_maps(
     return dict(groups), dict(forms)
 
 
-@lru_cache(maxsize=300_000)
-def prepare(person: Person) -> Prepared:
-    """Compute the derived forms of a person (cached: Person is frozen and hashable)."""
-    idx = given_index()
-    given_words = _words(person.given_name)
-    family_words = _words(person.family_name)
-    patronymic_words = _words(person.patronymic)
-    other_given: list[str] = []
+# An age given without the day it was observed is counted to this year: the year the engine's
+# weights and threshold were measured in (every observation in the bench worlds is of 2024).
+# The service always gives a sighting's date (the day it was filed, if no other).
+_UNDATED_OBSERVATION_YEAR = 2024
 
+
+@dataclass(slots=True)
+class _NameWords:
+    """A person's words by the role they play, from the name fields and ``full_name``."""
+
+    given: list[str]
+    family: list[str]
+    patronymic: list[str]
+    other_given: list[str]  # given names among ``other_names``
+
+
+def _name_words(person: Person, idx: GivenNameIndex) -> _NameWords:
+    words = _NameWords(
+        _words(person.given_name), _words(person.family_name), _words(person.patronymic), []
+    )
     # full_name in any order: patronymic by ending, given name by knowledge, the rest family.
     if person.full_name:
-        words = _words(person.full_name)
+        full = _words(person.full_name)
         rest: list[str] = []
-        for w in words:
+        for w in full:
             stems, _ = patronymic_stems(w)
-            if stems and len(words) >= 3 and not patronymic_words:
-                patronymic_words.append(w)
+            if stems and len(full) >= 3 and not words.patronymic:
+                words.patronymic.append(w)
             else:
                 rest.append(w)
         known = [w for w in rest if idx.lookup(w)]
         unknown = [w for w in rest if not idx.lookup(w)]
         if known and unknown:
-            given_words += known
-            family_words += unknown
+            words.given += known
+            words.family += unknown
         elif len(rest) == 1:
-            given_words += rest if known else []
-            family_words += [] if known else rest
+            words.given += rest if known else []
+            words.family += [] if known else rest
         else:
             # Nothing tells the parts apart: keep every word in both roles.
-            given_words += rest
-            family_words += rest
-    for w in (*person.other_names,):
+            words.given += rest
+            words.family += rest
+    for w in person.other_names:
         for part in _words(w):
             if idx.lookup(part):
-                other_given.append(part)
+                words.other_given.append(part)
             else:
-                family_words.append(part)
+                words.family.append(part)
+    return words
 
-    sex = _SEXES.get((person.sex or "").strip().lower())
-    sex_inferred = False
 
+def _given_groups(words: _NameWords, idx: GivenNameIndex) -> tuple[dict[str, str], dict[str, str]]:
+    """The name groups the given names reach: group -> kind of form, group -> written form."""
     groups: dict[str, str] = {}
     group_form: dict[str, str] = {}
-    for w in (*given_words, *other_given):
+    for w in (*words.given, *words.other_given):
         for gid, kind in idx.lookup(w).items():
             if gid not in groups:
                 groups[gid] = kind
                 group_form[gid] = _display(w)
     if not groups:  # no known form: perhaps a typing error in a known name
-        for w in given_words:
+        for w in words.given:
             for gid, kind in idx.lookup_typo(w).items():
                 if gid not in groups:
                     groups[gid] = kind
                     group_form[gid] = _display(w)
+    return groups, group_form
+
+
+def _father_stems(words: _NameWords) -> tuple[set[str], str | None]:
+    """The father's name stems the patronymic gives, and the sex its ending tells."""
     father_stems: set[str] = set()
     pat_sex: str | None = None
-    for w in patronymic_words:
+    for w in words.patronymic:
         st, ps = patronymic_stems(w)
         father_stems |= st or {s.rstrip("aeiou") for s in skeletons(w)}
         pat_sex = pat_sex or ps
+    return father_stems, pat_sex
+
+
+def _inferred_sex(
+    groups: Mapping[str, str], pat_sex: str | None, words: _NameWords, idx: GivenNameIndex
+) -> str | None:
+    """The sex the names tell when the record gives none: given name, patronymic, surname."""
+    sexes = {idx.groups[g].sex for g in groups}
+    if len(sexes) == 1:
+        return sexes.pop()
+    if pat_sex:
+        return pat_sex
+    fem = [_female_surname(w) for w in words.family]
+    if any(f is True for f in fem) and not any(f is False for f in fem):
+        return "female"
+    if any(f is False for f in fem) and not any(f is True for f in fem):
+        return "male"
+    return None
+
+
+def _birth_years(
+    person: Person, dob: DateParts | None, observed: DateParts | None
+) -> tuple[int, int] | None:
+    """The inclusive range of plausible birth years: the date's, or the age estimate's."""
+    if dob and dob.year:
+        return dob.year, dob.year
+    lo_age = person.age_min if person.age_min is not None else person.age_max
+    hi_age = person.age_max if person.age_max is not None else person.age_min
+    if lo_age is None or hi_age is None:
+        return None
+    ref = observed.year if observed else _UNDATED_OBSERVATION_YEAR
+    lo_age, hi_age = min(lo_age, hi_age), max(lo_age, hi_age)
+    return ref - hi_age - 1, ref - lo_age
+
+
+def _place_forms(settlement: str | None) -> tuple[frozenset[int], frozenset[str]]:
+    """The known places a settlement names, and its readings."""
+    if not settlement:
+        return frozenset(), frozenset()
+    place_ids = place_index().lookup(settlement)
+    place_skels = skeletons(normalize(settlement).replace(" ", ""))
+    # Russian spellings of Ukrainian place names (Старобільськ/Старобельск, Нова/Новая
+    # Каховка) meet under the surname clerk keys, word by word.
+    place_words = [sorted(clerk_keys(w)) for w in tokens(settlement)]
+    if place_words and all(place_words):
+        place_skels = place_skels | {"~" + " ".join(w[0] for w in place_words)}
+    return place_ids, place_skels
+
+
+@lru_cache(maxsize=300_000)
+def prepare(person: Person) -> Prepared:
+    """Compute the derived forms of a person (cached: Person is frozen and hashable)."""
+    idx = given_index()
+    words = _name_words(person, idx)
+    groups, group_form = _given_groups(words, idx)
+    father_stems, pat_sex = _father_stems(words)
+    sex = _SEXES.get((person.sex or "").strip().lower())
+    sex_inferred = False
     if sex is None:
-        sexes = {idx.groups[g].sex for g in groups}
-        if len(sexes) == 1:
-            sex = sexes.pop()
-            sex_inferred = True
-        elif pat_sex:
-            sex = pat_sex
-            sex_inferred = True
-        else:
-            fem = [_female_surname(w) for w in family_words]
-            if any(f is True for f in fem) and not any(f is False for f in fem):
-                sex, sex_inferred = "female", True
-            elif any(f is False for f in fem) and not any(f is True for f in fem):
-                sex, sex_inferred = "male", True
-    if sex is not None:
+        sex = _inferred_sex(groups, pat_sex, words, idx)
+        sex_inferred = sex is not None
+    if sex is not None:  # a form of both sexes (Саша) stands for the one the record gives
         same = {g: k for g, k in groups.items() if idx.groups[g].sex == sex}
         if same:
             groups = same
-
     dob = _parse_date(person.date_of_birth)
     observed = _parse_date(person.observed_on)
-    birth_years: tuple[int, int] | None = None
-    if dob and dob.year:
-        birth_years = (dob.year, dob.year)
-    elif person.age_min is not None or person.age_max is not None:
-        ref = observed.year if observed else 2024
-        lo_age = person.age_min if person.age_min is not None else person.age_max
-        hi_age = person.age_max if person.age_max is not None else person.age_min
-        if lo_age is not None and hi_age is not None:
-            lo_age, hi_age = min(lo_age, hi_age), max(lo_age, hi_age)
-            birth_years = (ref - hi_age - 1, ref - lo_age)
+    place_ids, place_skels = _place_forms(person.settlement)
 
-    place_ids: frozenset[int] = frozenset()
-    place_skels: frozenset[str] = frozenset()
-    if person.settlement:
-        place_ids = place_index().lookup(person.settlement)
-        place_skels = skeletons(normalize(person.settlement).replace(" ", ""))
-        # Russian spellings of Ukrainian place names (Старобільськ/Старобельск, Нова/Новая
-        # Каховка) meet under the surname clerk keys, word by word.
-        place_words = [sorted(clerk_keys(w)) for w in tokens(person.settlement)]
-        if place_words and all(place_words):
-            place_skels = place_skels | {"~" + " ".join(w[0] for w in place_words)}
-
-    family = _shared(tuple(_token(w) for w in family_words))
+    family = _shared(tuple(_token(w) for w in words.family))
     clerk: set[str] = set()
     codes: set[str] = set()
-    for w in family_words:
+    for w in words.family:
         clerk |= clerk_keys(w)
         codes |= surname_codes(w)
-    given = _shared(tuple(_token(w) for w in (*given_words, *other_given)))
+    given = _shared(tuple(_token(w) for w in (*words.given, *words.other_given)))
     family_clerk = _shared(frozenset(clerk))
     family_codes = _shared(frozenset(codes))
     group_items, form_items = tuple(groups.items()), tuple(group_form.items())
@@ -314,11 +363,11 @@ def prepare(person: Person) -> Prepared:
         family_part=_shared(Part((family, family_clerk, family_codes))),
         father_stems=_shared(frozenset(father_stems)),
         father_groups=_shared(idx.father_groups(frozenset(father_stems))),
-        patronymic_text=" ".join(_display(w) for w in patronymic_words) or None,
+        patronymic_text=" ".join(_display(w) for w in words.patronymic) or None,
         sex=sex,
         sex_inferred=sex_inferred,
         dob=dob,
-        birth_years=birth_years,
+        birth_years=_birth_years(person, dob, observed),
         observed=observed,
         place_ids=_shared(place_ids),
         place_skels=_shared(place_skels),

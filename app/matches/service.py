@@ -51,10 +51,7 @@ class Scored:
 
     @property
     def explanation(self) -> list[dict[str, Any]]:
-        return [
-            {"field": f.field, "verdict": f.verdict, "detail": f.detail, "weight": f.weight}
-            for f in self.comparison.explanation
-        ]
+        return [f.as_dict() for f in self.comparison.explanation]
 
 
 # --- on arrival, and in batches for a rematch ----------------------------------------------

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import Comparison, Person, compare, compare_each
+from matching import Comparison, FieldComparison, Person, compare, compare_each
+from matching._ladder import Ladder, Level, always
 
 
 def field(c: Comparison, name: str) -> tuple[str, float]:
@@ -237,3 +238,38 @@ def test_compare_each_keeps_exactly_what_reaches_at_least(
     assert each == {key: compare(report, sighting) for key, report in by_key.items()}
     reaching = compare_each(sighting, by_key, at_least=at_least)
     assert reaching == {key: c for key, c in each.items() if c.score >= at_least}
+
+
+class TestLadders:
+    def test_a_ladder_ends_with_a_level_that_always_fires(self) -> None:
+        level = Level("exact", lambda p: p is not None, 1.0, lambda p: "")
+        with pytest.raises(ValueError, match="always"):
+            Ladder("sex", lambda a, b: True, lambda a, b, f: object(), (level,))
+
+    def test_a_computed_weight_states_its_ceiling(self) -> None:
+        with pytest.raises(ValueError, match="ceiling"):
+            Level("within", always, lambda p: 3.0, lambda p: "")
+
+    def test_the_most_a_field_adds_comes_from_its_levels(self) -> None:
+        # compare_each skips a report on this bound: a computed weight counts at its ceiling.
+        ladder = Ladder(
+            "age",
+            lambda a, b: True,
+            lambda a, b, f: object(),
+            (
+                Level("close", lambda p: False, 1.5, lambda p: ""),
+                Level("within", lambda p: False, lambda p: 2.0, lambda p: "", ceiling=3.0),
+                Level("different", always, -5.0, lambda p: ""),
+            ),
+        )
+        assert ladder.most == 3.0
+
+    def test_the_explanation_is_serialised_whole_or_rounded(self) -> None:
+        fc = FieldComparison("given_name", "exact", "Микола = Микола", 6.754887502163468)
+        assert fc.as_dict() == {
+            "field": "given_name",
+            "verdict": "exact",
+            "detail": "Микола = Микола",
+            "weight": 6.754887502163468,
+        }
+        assert fc.as_dict(digits=2)["weight"] == 6.75

@@ -1,0 +1,710 @@
+"""Each field's ladder of levels (see ``_ladder.py``), best level first.
+
+A weight is the log2 likelihood ratio m/u of seeing that level in a true pair (m) against a
+random pair (u). The m values are set from what is known about the sources and the u values of
+the names come from the share of a value among reports (term frequency), so a common name
+(Олександр, Шевченко) counts less than a rare one.
+
+To add a level, add a row where it belongs in its ladder: the first level whose test holds
+fires, so a row sits below every level it must not shadow. A test reads the ladder's pair
+(``_GivenPair``, ``_FamilyPair``, ``_Patronymics``, ``_Dates``, ``_AgeAtSighting``,
+``_Estimates`` or ``Sides``); a value several levels read belongs on the pair, computed at most
+once. A new field is a new ``Ladder``, called in ``_compare.py`` by ``compare_prepared`` and
+``compare_prepared_each``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from rapidfuzz.distance import JaroWinkler
+
+from ._ladder import Frequencies, Ladder, Level, always
+from ._names import KIND_LABEL, best_jw, given_index
+from ._person import DateParts, NameToken, Prepared
+
+__all__ = [
+    "AGE_AT_SIGHTING",
+    "AGE_ESTIMATES",
+    "DATE_OF_BIRTH",
+    "FAMILY_NAME",
+    "GIVEN_NAME",
+    "PARTIAL_DATE_OF_BIRTH",
+    "PATRONYMIC",
+    "SETTLEMENT",
+    "SEX",
+]
+
+# Frequencies default to the shares one sees among Ukrainian children's names when nothing is
+# known: the most common given names reach ~3% per sex, the most common surnames ~0.5%.
+DEFAULT_GIVEN_FREQ = 1 / 120
+DEFAULT_FAMILY_FREQ = 1 / 1500
+_MIN_FREQ = 1 / 5000
+_GIVEN_LO, _GIVEN_HI = 2.5, 9.0
+_FAMILY_LO, _FAMILY_HI = 3.0, 10.0
+
+
+def _tf_weight(m: float, freq: float, lo: float, hi: float) -> float:
+    return max(lo, min(hi, math.log2(m / max(freq, _MIN_FREQ))))
+
+
+def _given_tf(m: float, freq: float) -> float:
+    return _tf_weight(m, freq, _GIVEN_LO, _GIVEN_HI)
+
+
+class Sides:
+    """The pair of a field whose tests read the prepared people themselves."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Prepared, b: Prepared, _frequencies: Frequencies = None) -> None:
+        self.a = a
+        self.b = b
+
+
+# --- names ------------------------------------------------------------------------------------
+Words = tuple[NameToken, NameToken]  # a word of each side that a level found
+
+
+def _words(words: Words | None, sign: str) -> str:
+    """``Микола = Николай``: the words a level found, ``sign`` between them."""
+    assert words is not None  # noqa: S101 - read only by the level whose test found them
+    return f"{words[0].text} {sign} {words[1].text}"
+
+
+def _first(
+    words_a: tuple[NameToken, ...], words_b: tuple[NameToken, ...], same_skeleton: bool
+) -> Words | None:
+    """The first pair, in reading order, of the same word (or of words that meet under
+    transliteration)."""
+    for t in words_a:
+        for s in words_b:
+            if (t.skels & s.skels) if same_skeleton else t.norm == s.norm:
+                return t, s
+    return None
+
+
+_UNSET: object = object()
+
+
+class _NamePair:
+    """Two people's words for one name. The same word is looked for at once (the first level of
+    both names); the rest is found on first use, since most pairs stop at a level or two."""
+
+    __slots__ = ("_closeness", "_closest", "_same_skeleton", "same", "words_a", "words_b")
+
+    def __init__(self, words_a: tuple[NameToken, ...], words_b: tuple[NameToken, ...]) -> None:
+        self.words_a = words_a
+        self.words_b = words_b
+        self.same = _first(words_a, words_b, same_skeleton=False)
+        self._same_skeleton: object = _UNSET
+        self._closeness = -1.0  # not looked for yet
+        self._closest: Words = (words_a[0], words_b[0])
+
+    @property
+    def same_skeleton(self) -> Words | None:
+        """Words that meet under transliteration."""
+        if self._same_skeleton is _UNSET:
+            self._same_skeleton = _first(self.words_a, self.words_b, same_skeleton=True)
+        return self._same_skeleton  # type: ignore[return-value]
+
+    def _find_closest(self) -> None:
+        best = 0.0
+        for t in self.words_a:
+            for s in self.words_b:
+                jw = best_jw(t.skels, s.skels)
+                if jw > best:
+                    best, self._closest = jw, (t, s)
+        self._closeness = best
+
+    @property
+    def closest(self) -> Words:
+        """The two words most alike in spelling (Jaro-Winkler over their readings)."""
+        if self._closeness < 0.0:
+            self._find_closest()
+        return self._closest
+
+    @property
+    def closeness(self) -> float:
+        if self._closeness < 0.0:
+            self._find_closest()
+        return self._closeness
+
+
+# --- given name -------------------------------------------------------------------------------
+def _starts_alike(t: NameToken, s: NameToken) -> bool:
+    for x in t.skels:
+        for y in s.skels:
+            short, long_ = (x, y) if len(x) <= len(y) else (y, x)
+            if len(short) >= 3 and long_.startswith(short[: max(3, len(short) - 1)]):
+                return True
+    return False
+
+
+class _GivenPair(_NamePair):
+    __slots__ = ("_prefix", "a", "b", "group", "group_weight", "share")
+
+    def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
+        super().__init__(a.given, b.given)
+        self.a = a
+        self.b = b
+        self._prefix: object = _UNSET
+        shared = sorted(a.given_groups.keys() & b.given_groups.keys())
+        self.group: str | None = None  # the name group both forms belong to, if any
+        self.share = DEFAULT_GIVEN_FREQ
+        self.group_weight = 0.0
+        if shared:
+            self._weigh_groups(shared, frequencies or {})
+
+    def _weigh_groups(self, shared: list[str], shares: Mapping[str, float]) -> None:
+        a, b = self.a, self.b
+        # When a form belongs to several groups (a diminutive such as Ліза), the agreement is
+        # no rarer than the commonest shared group: that share sets the term frequency.
+        f = max(shares.get("given:" + g, DEFAULT_GIVEN_FREQ) for g in shared)
+
+        def group_weight(g: str) -> float:
+            ka, kb = a.given_groups[g], b.given_groups[g]
+            m = 0.1 if "typo" in (ka, kb) else 0.8 if "dim" in (ka, kb) else 0.9
+            # An ambiguous form (Саша: Олександр or Олександра, sex unknown) says less.
+            ambiguity = max(
+                len(a.given_groups) if ka == "dim" else 1,
+                len(b.given_groups) if kb == "dim" else 1,
+            )
+            return max(1.5, _given_tf(m, f) - math.log2(ambiguity))
+
+        # Most pairs share one group: weigh it once (this is the engine's hottest path).
+        if len(shared) == 1:
+            self.group, self.group_weight = shared[0], group_weight(shared[0])
+        else:
+            weights = {g: group_weight(g) for g in shared}
+            self.group = min(shared, key=lambda g: (-weights[g], g))
+            self.group_weight = weights[self.group]
+        self.share = f
+
+    @property
+    def form_a(self) -> str:
+        assert self.group is not None  # noqa: S101 - read only by the shared-group levels
+        return self.a.given_group_form[self.group]
+
+    @property
+    def form_b(self) -> str:
+        assert self.group is not None  # noqa: S101 - read only by the shared-group levels
+        return self.b.given_group_form[self.group]
+
+    @property
+    def kinds(self) -> str:
+        """``Микола (uk) = Николай (ru), both Микола``."""
+        assert self.group is not None  # noqa: S101 - read only by the shared-group levels
+        ka, kb = self.a.given_groups[self.group], self.b.given_groups[self.group]
+        canon = given_index().groups[self.group].canonical
+        return f"{self.form_a} ({KIND_LABEL[ka]}) = {self.form_b} ({KIND_LABEL[kb]}), both {canon}"
+
+    @property
+    def prefix(self) -> Words | None:
+        """An unknown diminutive is usually the name's start with a suffix (Сергійко, Назарчик)."""
+        if self._prefix is _UNSET:
+            self._prefix = next(
+                ((t, s) for t in self.words_a for s in self.words_b if _starts_alike(t, s)), None
+            )
+        return self._prefix  # type: ignore[return-value]
+
+    @property
+    def both_known(self) -> bool:
+        return bool(self.a.given_groups) and bool(self.b.given_groups)
+
+
+def _given_present(a: Prepared, b: Prepared) -> bool:
+    return bool(a.given) and bool(b.given)
+
+
+GIVEN_NAME: Ladder[_GivenPair] = Ladder(
+    "given_name",
+    _given_present,
+    _GivenPair,
+    (
+        # A shared name group; the very same word is never less than an exact match of an
+        # unknown name.
+        Level(
+            "exact",
+            lambda p: p.group is not None and p.same is not None,
+            lambda p: max(p.group_weight, _given_tf(0.9, p.share)) + 0.3,
+            lambda p: _words(p.same, "="),
+            ceiling=_GIVEN_HI + 0.3,
+        ),
+        Level(
+            "same under transliteration",
+            lambda p: p.group is not None and p.same_skeleton is not None,
+            lambda p: max(p.group_weight, _given_tf(0.85, p.share)) + 0.2,
+            lambda p: f"{p.form_a} = {p.form_b}",
+            ceiling=_GIVEN_HI + 0.2,
+        ),
+        Level(
+            "equivalent",
+            lambda p: p.group is not None,
+            lambda p: p.group_weight,
+            lambda p: p.kinds,
+            ceiling=_GIVEN_HI,
+        ),
+        # No shared group (a name the data does not know on one side at least).
+        Level(
+            "exact",
+            lambda p: p.same is not None,
+            _given_tf(0.9, DEFAULT_GIVEN_FREQ),
+            lambda p: _words(p.same, "="),
+        ),
+        Level(
+            "same under transliteration",
+            lambda p: p.same_skeleton is not None,
+            _given_tf(0.85, DEFAULT_GIVEN_FREQ),
+            lambda p: _words(p.same_skeleton, "="),
+        ),
+        Level(
+            "close",
+            lambda p: p.closeness >= 0.93,
+            3.0,
+            lambda p: _words(p.closest, "≈") + " (spelling)",
+        ),
+        Level(
+            "possible diminutive",
+            lambda p: p.prefix is not None,
+            1.5,
+            lambda p: _words(p.prefix, "~"),
+        ),
+        Level("similar", lambda p: p.closeness >= 0.87, 0.5, lambda p: _words(p.closest, "~")),
+        Level(
+            "different",
+            lambda p: p.both_known,
+            -7.0,
+            lambda p: _words(p.closest, "≠") + " (different names)",
+        ),
+        Level("different", always, -3.5, lambda p: _words(p.closest, "≠")),
+    ),
+)
+
+
+# --- family name ------------------------------------------------------------------------------
+class _FamilyPair(_NamePair):
+    __slots__ = ("_similarity", "a", "b", "respelled", "top")
+
+    def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
+        super().__init__(a.family, b.family)
+        self.a = a
+        self.b = b
+        shared = a.family_clerk & b.family_clerk
+        f = DEFAULT_FAMILY_FREQ
+        if shared and frequencies:
+            f = min(frequencies.get("family:" + k, DEFAULT_FAMILY_FREQ) for k in shared)
+        self.respelled = bool(shared)  # a Russian spelling or the other gender's form
+        self.top = _tf_weight(0.9, f, _FAMILY_LO, _FAMILY_HI)
+        self._similarity: float | None = None
+
+    @property
+    def similarity(self) -> float:
+        """The closest words, or surname keys (which undo Russian spellings), in spelling."""
+        if self._similarity is None:
+            clerk_a, clerk_b = self.a.family_clerk, self.b.family_clerk
+            jwc = max((JaroWinkler.similarity(x, y) for x in clerk_a for y in clerk_b), default=0.0)
+            self._similarity = max(self.closeness, jwc)
+        return self._similarity
+
+
+def _family_present(a: Prepared, b: Prepared) -> bool:
+    return bool(a.family) and bool(b.family)
+
+
+FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
+    "family_name",
+    _family_present,
+    _FamilyPair,
+    (
+        Level(
+            "exact",
+            lambda p: p.same is not None,
+            lambda p: p.top,
+            lambda p: _words(p.same, "="),
+            ceiling=_FAMILY_HI,
+        ),
+        Level(
+            "same under transliteration",
+            lambda p: p.same_skeleton is not None,
+            lambda p: p.top - 0.2,
+            lambda p: _words(p.same_skeleton, "="),
+            ceiling=_FAMILY_HI - 0.2,
+        ),
+        Level(
+            "respelled",
+            lambda p: p.respelled,
+            lambda p: p.top - 0.6,
+            lambda p: (
+                f"{p.words_a[0].text} = {p.words_b[0].text} (Russian spelling or gender form)"
+            ),
+            ceiling=_FAMILY_HI - 0.6,
+        ),
+        Level(
+            "close",
+            lambda p: p.similarity >= 0.93,
+            4.0,
+            lambda p: _words(p.closest, "≈") + " (typo)",
+        ),
+        Level(
+            "phonetic",
+            lambda p: bool(p.a.family_codes & p.b.family_codes),
+            2.0,
+            lambda p: _words(p.closest, "~"),
+        ),
+        Level(
+            "similar",
+            lambda p: p.similarity >= 0.88,
+            1.0,
+            lambda p: _words(p.closest, "~"),
+        ),
+        # Children are given new family names: a disagreement is weak evidence against.
+        Level(
+            "different",
+            always,
+            -2.5,
+            lambda p: _words(p.closest, "≠") + " (name may have been changed)",
+        ),
+    ),
+)
+
+
+# --- patronymic -------------------------------------------------------------------------------
+def _patronymic_present(a: Prepared, b: Prepared) -> bool:
+    return bool(a.father_stems) and bool(b.father_stems)
+
+
+class _Patronymics(Sides):
+    __slots__ = ()
+
+    @property
+    def father(self) -> str:
+        """The father's given name both patronymics are formed from (the first, if several)."""
+        shared = self.a.father_groups & self.b.father_groups
+        return given_index().groups[min(shared)].canonical
+
+
+PATRONYMIC: Ladder[_Patronymics] = Ladder(
+    "patronymic",
+    _patronymic_present,
+    _Patronymics,
+    (
+        Level(
+            "equivalent",
+            lambda p: bool(p.a.father_groups & p.b.father_groups),
+            4.0,
+            lambda p: f"{p.a.patronymic_text} = {p.b.patronymic_text}: father {p.father}",
+        ),
+        Level(
+            "same under transliteration",
+            lambda p: bool(p.a.father_stems & p.b.father_stems),
+            4.0,
+            lambda p: f"{p.a.patronymic_text} = {p.b.patronymic_text}",
+        ),
+        Level(
+            "close",
+            lambda p: best_jw(p.a.father_stems, p.b.father_stems) >= 0.9,
+            2.0,
+            lambda p: f"{p.a.patronymic_text} ≈ {p.b.patronymic_text}",
+        ),
+        Level(
+            "different",
+            always,
+            -3.0,
+            lambda p: f"{p.a.patronymic_text} ≠ {p.b.patronymic_text} (father's name)",
+        ),
+    ),
+)
+
+
+# --- date of birth ----------------------------------------------------------------------------
+class _Dates:
+    """The dates of birth of two dated people."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Prepared, b: Prepared, _frequencies: Frequencies = None) -> None:
+        assert a.dob is not None and b.dob is not None  # noqa: S101 - both are dated
+        self.a: DateParts = a.dob
+        self.b: DateParts = b.dob
+
+    @property
+    def years_apart(self) -> int:
+        return abs(self.a.year - self.b.year)
+
+    @property
+    def one_digit(self) -> bool:
+        """One wrong digit lies in the year, the month or the day: most pairs differ in more."""
+        a, b = self.a, self.b
+        if (a.year != b.year) + (a.month != b.month) + (a.day != b.day) != 1:
+            return False
+        sa = f"{a.year:04d}{a.month:02d}{a.day:02d}"
+        sb = f"{b.year:04d}{b.month:02d}{b.day:02d}"
+        return sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
+
+
+def _both_complete(a: Prepared, b: Prepared) -> bool:
+    return a.dob is not None and b.dob is not None and a.dob.complete and b.dob.complete
+
+
+def _both_dated_one_partly(a: Prepared, b: Prepared) -> bool:
+    return a.dob is not None and b.dob is not None and not _both_complete(a, b)
+
+
+def _born_vs(p: _Dates) -> str:
+    return f"born {p.a.text} vs {p.b.text}"
+
+
+# Two complete dates: the levels know the field's usual errors.
+DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
+    "date_of_birth",
+    _both_complete,
+    _Dates,
+    (
+        Level(
+            "exact",
+            lambda p: (p.a.year, p.a.month, p.a.day) == (p.b.year, p.b.month, p.b.day),
+            9.0,
+            lambda p: f"born {p.a.text}",
+        ),
+        Level(
+            "day and month swapped",
+            lambda p: p.a.year == p.b.year and (p.a.month, p.a.day) == (p.b.day, p.b.month),
+            6.5,
+            _born_vs,
+        ),
+        Level(
+            "year off by one",
+            lambda p: (p.a.month, p.a.day) == (p.b.month, p.b.day) and p.years_apart == 1,
+            6.0,
+            _born_vs,
+        ),
+        Level("one digit wrong", lambda p: p.one_digit, 5.5, _born_vs),
+        Level(
+            "same month", lambda p: (p.a.year, p.a.month) == (p.b.year, p.b.month), 2.5, _born_vs
+        ),
+        Level("same year", lambda p: p.a.year == p.b.year, 0.5, _born_vs),
+        Level("year off by one, day differs", lambda p: p.years_apart == 1, -2.5, _born_vs),
+        Level("different", always, -6.0, _born_vs),
+    ),
+)
+
+# A date without its day or month on one side at least: agree as far as both go.
+PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
+    "date_of_birth",
+    _both_dated_one_partly,
+    _Dates,
+    (
+        Level(
+            "agrees as far as given",
+            lambda p: (
+                p.a.year == p.b.year and bool(p.a.month and p.b.month) and p.a.month == p.b.month
+            ),
+            5.0,
+            _born_vs,
+        ),
+        Level(
+            "same year",
+            lambda p: p.a.year == p.b.year and bool(p.a.month and p.b.month),
+            0.5,
+            _born_vs,
+        ),
+        Level("agrees as far as given", lambda p: p.a.year == p.b.year, 3.0, _born_vs),
+        Level(
+            "year off by one",
+            lambda p: bool(p.a.year and p.b.year) and p.years_apart == 1,
+            -1.0,
+            _born_vs,
+        ),
+        Level("different", always, -5.0, _born_vs),
+    ),
+)
+
+
+# --- a date of birth against an age estimate --------------------------------------------------
+class _AgeAtSighting:
+    """A date of birth on one side, an age estimate (``lo``-``hi``) on the other, and the ages
+    the date gives at the observation date (``youngest``-``oldest``)."""
+
+    __slots__ = ("born", "hi", "lo", "oldest", "youngest")
+
+    def __init__(self, born: str, lo: int, hi: int, youngest: int, oldest: int) -> None:
+        self.born = born
+        self.lo = lo
+        self.hi = hi
+        self.youngest = youngest
+        self.oldest = oldest
+
+    @property
+    def aged(self) -> str:
+        return f"{self.youngest}" + (f"-{self.oldest}" if self.oldest != self.youngest else "")
+
+    @property
+    def overlaps(self) -> bool:
+        return self.oldest >= self.lo and self.youngest <= self.hi
+
+    @property
+    def years_outside(self) -> int:
+        return self.lo - self.oldest if self.oldest < self.lo else self.youngest - self.hi
+
+    @property
+    def weight_within(self) -> float:
+        lo, hi = self.lo, self.hi
+        w = 3.0 if hi - lo <= 2 else 2.0 if hi - lo <= 4 else 1.0
+        # Estimates centre on the age the child looks: an age at the edge of a wide range
+        # is a little less likely than one near its middle.
+        centre = (lo + hi) / 2
+        off = min(abs(age - centre) for age in (self.youngest, self.oldest))
+        if hi - lo >= 2 and off >= (hi - lo) / 2:
+            w -= 0.5
+        return w
+
+
+def _age_at(dob: DateParts, obs: Prepared) -> tuple[int, int] | None:
+    """Possible ages (min, max) at the observation date of ``obs``."""
+    seen = obs.observed
+    if seen is None:
+        return None
+    if dob.month is None:
+        return seen.year - dob.year - 1, seen.year - dob.year
+    before = (seen.month or 1, seen.day or 1) < (dob.month, dob.day or 1)
+    age = seen.year - dob.year - (1 if before else 0)
+    return age, age
+
+
+def _one_dated(a: Prepared, b: Prepared) -> bool:
+    return (a.dob is None) != (b.dob is None)
+
+
+def _age_at_sighting(a: Prepared, b: Prepared, _frequencies: Frequencies) -> _AgeAtSighting | None:
+    dated, ranged = (a, b) if a.dob is not None else (b, a)
+    p = ranged.person
+    if p.age_min is None and p.age_max is None:
+        return None
+    assert dated.dob is not None  # noqa: S101 - _one_dated
+    ages = _age_at(dated.dob, ranged)
+    if ages is None:
+        return None
+    lo = p.age_min if p.age_min is not None else p.age_max
+    hi = p.age_max if p.age_max is not None else p.age_min
+    if lo is None or hi is None:
+        return None
+    return _AgeAtSighting(dated.dob.text, min(lo, hi), max(lo, hi), *ages)
+
+
+def _aged(p: _AgeAtSighting) -> str:
+    return f"born {p.born}: aged {p.aged}, seen as {p.lo}-{p.hi}"
+
+
+AGE_AT_SIGHTING: Ladder[_AgeAtSighting] = Ladder(
+    "age",
+    _one_dated,
+    _age_at_sighting,
+    (
+        Level(
+            "within the estimate",
+            lambda p: p.overlaps,
+            lambda p: p.weight_within,
+            _aged,
+            ceiling=3.0,
+        ),
+        Level("one year outside the estimate", lambda p: p.years_outside == 1, -0.7, _aged),
+        Level("two years outside the estimate", lambda p: p.years_outside == 2, -2.5, _aged),
+        Level("outside the estimate", always, -5.0, _aged),
+    ),
+)
+
+
+# --- two age estimates ------------------------------------------------------------------------
+class _Estimates:
+    """Two inclusive ranges of plausible birth years."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: tuple[int, int], b: tuple[int, int]) -> None:
+        self.a = a
+        self.b = b
+
+    @property
+    def weight_same(self) -> float:
+        """The same estimate: as telling as a date inside it."""
+        width = self.a[1] - self.a[0] - 1
+        return 3.0 if width <= 2 else 2.0 if width <= 4 else 1.0
+
+
+def _both_estimated(a: Prepared, b: Prepared) -> bool:
+    return a.dob is None and b.dob is None and bool(a.birth_years) and bool(b.birth_years)
+
+
+def _estimates(a: Prepared, b: Prepared, _frequencies: Frequencies) -> _Estimates:
+    assert a.birth_years is not None and b.birth_years is not None  # noqa: S101 - _both_estimated
+    return _Estimates(a.birth_years, b.birth_years)
+
+
+def _estimated(p: _Estimates) -> str:
+    return f"born {p.a[0]}-{p.a[1]} vs {p.b[0]}-{p.b[1]} (age estimates)"
+
+
+AGE_ESTIMATES: Ladder[_Estimates] = Ladder(
+    "age",
+    _both_estimated,
+    _estimates,
+    (
+        Level(
+            "same estimate", lambda p: p.a == p.b, lambda p: p.weight_same, _estimated, ceiling=3.0
+        ),
+        Level(
+            "estimates overlap", lambda p: p.a[0] <= p.b[1] and p.b[0] <= p.a[1], 0.5, _estimated
+        ),
+        Level("estimates disagree", always, -2.0, _estimated),
+    ),
+)
+
+
+# --- sex and place ----------------------------------------------------------------------------
+def _sex_present(a: Prepared, b: Prepared) -> bool:
+    return bool(a.sex) and bool(b.sex)
+
+
+SEX: Ladder[Sides] = Ladder(
+    "sex",
+    _sex_present,
+    Sides,
+    (
+        Level("same", lambda p: p.a.sex == p.b.sex, 0.3, lambda p: f"{p.a.sex}"),
+        Level(
+            "different",
+            lambda p: p.a.sex_inferred or p.b.sex_inferred,
+            -2.0,
+            lambda p: f"{p.a.sex} vs {p.b.sex} (inferred from the names)",
+        ),
+        Level("different", always, -4.0, lambda p: f"{p.a.sex} vs {p.b.sex}"),
+    ),
+)
+
+
+def _place_present(a: Prepared, b: Prepared) -> bool:
+    return bool(a.place_text) and bool(b.place_text)
+
+
+SETTLEMENT: Ladder[Sides] = Ladder(
+    "settlement",
+    _place_present,
+    Sides,
+    (
+        Level(
+            "same place",
+            lambda p: bool(p.a.place_ids & p.b.place_ids or p.a.place_skels & p.b.place_skels),
+            2.5,
+            lambda p: f"{p.a.place_text} = {p.b.place_text}",
+        ),
+        Level(
+            "close",
+            lambda p: best_jw(p.a.place_skels, p.b.place_skels) >= 0.92,
+            1.5,
+            lambda p: f"{p.a.place_text} ≈ {p.b.place_text}",
+        ),
+        Level("different", always, -0.7, lambda p: f"{p.a.place_text} ≠ {p.b.place_text}"),
+    ),
+)
