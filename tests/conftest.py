@@ -7,7 +7,6 @@ back; tests of concurrency use `committed_app`, whose writes really commit.
 
 import os
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from app.main import create_app
 from app.models import Base
 from app.users.service import create_user
 from tests.app import payloads
+from tests.postgres import ensure_database
 
 POSTGRES_URL_ENV = "RIDNI_TEST_DATABASE_URL"
 
@@ -44,10 +44,18 @@ hypothesis_settings.load_profile("ridni")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """The suite's database, one per pytest-xdist worker (each has its own temporary folder; on
+    PostgreSQL, worker gw0 of ridni_test uses ridni_test_gw0), so that workers never share rows."""
     url = os.environ.get(POSTGRES_URL_ENV)
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ridni-test.db'}"
+    if worker_id != "master":
+        base = make_url(url)
+        url = base.set(database=f"{base.database}_{worker_id}").render_as_string(
+            hide_password=False
+        )
+        ensure_database(url)
     _drop_everything(url)
     return url
 
@@ -280,12 +288,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.nodb)
 
 
-# Cases Schemathesis generated per operation, printed before pytest's closing line.
-SCHEMATHESIS_CASES = pytest.StashKey[Counter[str]]()
+# Cases Schemathesis generated per operation, printed before pytest's closing line. Each test
+# keeps its counts as user properties named with this prefix, which pytest-xdist's workers send
+# back with their reports.
+SCHEMATHESIS_CASES = "schemathesis cases: "
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    cases = config.stash.get(SCHEMATHESIS_CASES, None)
+    cases = {
+        name.removeprefix(SCHEMATHESIS_CASES): count
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "teardown"
+        for name, count in report.user_properties
+        if name.startswith(SCHEMATHESIS_CASES)
+    }
     if cases:
         terminalreporter.write_sep("-", "schemathesis: cases per operation")
         for label, count in sorted(cases.items()):
