@@ -172,7 +172,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.core.logs import UVICORN_LOGGING, configure_logging
     from app.core.migrations import upgrade
-    from app.matches.service import warm_engine
+    from app.matches.proposals import warm_engine
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -385,6 +385,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 
 def _rematch(args: argparse.Namespace) -> int:
     from app.crypto.orm import make_session_factory
+    from app.matches.engine import MatchingSettings
     from app.matches.rematch import rematch
 
     if args.batch_size < 1 or args.workers < 1:
@@ -394,7 +395,7 @@ def _rematch(args: argparse.Namespace) -> int:
     engine, keyring = _open_database(settings)
     summary = rematch(
         make_session_factory(engine, keyring),
-        threshold=settings.proposal_threshold,
+        settings=MatchingSettings.from_settings(settings),
         batch_size=args.batch_size,
         progress=sys.stderr.isatty(),
         workers=args.workers,
@@ -428,6 +429,7 @@ def _import(args: argparse.Namespace) -> int:
     from app.imports.csvfile import Layout, MappingError, inspect, parse_map
     from app.imports.fields import Kind
     from app.imports.pfif import PfifFile, inspect_pfif
+    from app.matches.engine import MatchingSettings
     from app.users import repository as users
 
     kind = Kind.reports if args.kind == "pfif" else Kind(args.kind)
@@ -517,7 +519,7 @@ def _import(args: argparse.Namespace) -> int:
                 owner=Principal(owner.id, Role(owner.role)) if owner else None,
                 import_id=import_id,
                 dry_run=args.dry_run,
-                threshold=settings.proposal_threshold,
+                matching=MatchingSettings.from_settings(settings),
                 pfif_domain=settings.pfif_domain,
                 source_type=getattr(args, "source_type", None),
                 workers=1 if args.dry_run else workers,

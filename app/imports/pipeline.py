@@ -46,8 +46,11 @@ from app.imports import repository
 from app.imports.fields import Kind, field_of
 from app.imports.models import ImportedRecord
 from app.imports.rows import RowError, SourceRow, Tally
+from app.matches import proposals
 from app.matches import repository as matches_repository
-from app.matches import service as matches
+from app.matches.engine import MatchingSettings
+from app.matches.proposals import SightingScores
+from app.matches.scoring import KnownReports
 from app.reports import repository as reports_repository
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
@@ -80,7 +83,7 @@ class Job:
     kind: Kind
     owner: Principal | None  # the user the records are filed as (none in a dry run)
     import_id: str | None  # None in a dry run, which writes nothing
-    threshold: float
+    matching: MatchingSettings
 
 
 def validate(kind: Kind, row: SourceRow) -> ValidRow | list[RowError]:
@@ -144,7 +147,7 @@ class BatchLoader:
         self.owner = job.owner  # audited as the records' creator
         self._shares: dict[str, float] | None = None
         # Reports kept from batch to batch; those amended meanwhile are dropped and read again.
-        self.reports = matches.KnownReports()
+        self.reports = KnownReports()
         self._reports_checked: datetime | None = None
 
     def load(self, batch: list[ValidRow]) -> Tally:
@@ -180,7 +183,7 @@ class BatchLoader:
             return report
         return new_sighting(self.owner.user_id, row.data)
 
-    def _score(self, session: Session, records: list[Any]) -> matches.SightingScores | None:
+    def _score(self, session: Session, records: list[Any]) -> SightingScores | None:
         """Sightings are scored before anything is written; reports are scored as the API
         scores them, one by one after each is stored (each new report changes the shares)."""
         if self.job.kind != Kind.sightings or not records:
@@ -188,15 +191,15 @@ class BatchLoader:
         if self._shares is None:
             # New reports barely move the name shares during an import: read them once.
             self._shares = matches_repository.all_term_shares(session)
-        return matches.score_sightings(
+        return proposals.score_sightings(
             session,
             records,
-            threshold=self.job.threshold,
+            settings=self.job.matching,
             shares=self._shares,
             known_reports=self._known_reports(session),
         )
 
-    def _known_reports(self, session: Session) -> matches.KnownReports:
+    def _known_reports(self, session: Session) -> KnownReports:
         checked = utcnow()
         if self._reports_checked is not None:
             # A report's updated_at is set before its transaction commits: look back further.
@@ -210,7 +213,7 @@ class BatchLoader:
         session: Session,
         rows: list[ValidRow],
         records: list[Any],
-        scores: matches.SightingScores | None,
+        scores: SightingScores | None,
     ) -> None:
         session.add_all(records)
         session.flush()
@@ -227,10 +230,10 @@ class BatchLoader:
         created = Action.sighting_create if scores is not None else Action.report_create
         audit.record(session, self.owner, created, [record.id for record in records])
         if scores is not None:
-            matches.store_sighting_scores(session, records, scores, threshold=self.job.threshold)
+            proposals.store_sighting_scores(session, records, scores, settings=self.job.matching)
         else:
             for report in records:
-                matches.report_changed(session, report, threshold=self.job.threshold)
+                proposals.report_changed(session, report, settings=self.job.matching)
 
 
 def load_rows(

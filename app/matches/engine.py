@@ -1,6 +1,7 @@
 """The bridge between stored records and the `matching` library: rows in, plain values out."""
 
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from sqlalchemy import Row
 
 import matching
 from app.core.person import person_fields
+from app.core.settings import Settings
 from app.reports.models import Report
 from app.sightings.models import Sighting
 
@@ -46,6 +48,19 @@ def engine_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def match_signature(threshold: float) -> str:
-    """What a record's keys and proposals were computed with: the engine and the threshold."""
-    return f"{engine_version()}@{threshold:.4f}"
+@dataclass(frozen=True)
+class MatchingSettings:
+    """What matching runs with in this deployment. Built once from the settings (by
+    `create_app`, and by the commands that rematch or import) and handed to what files,
+    amends or rematches records."""
+
+    proposal_threshold: float  # candidates scoring at or above it are proposed
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "MatchingSettings":
+        return cls(proposal_threshold=settings.proposal_threshold)
+
+    @property
+    def signature(self) -> str:
+        """What a record's keys and proposals were computed with: the engine and the threshold."""
+        return f"{engine_version()}@{self.proposal_threshold:.4f}"

@@ -14,7 +14,8 @@ from app.core.idempotency import idempotent
 from app.core.person import person_columns, person_fields
 from app.core.problems import Forbidden, NotFound, Unprocessable, validation_problem
 from app.core.security import Principal, Role
-from app.matches import service as matches
+from app.matches import proposals
+from app.matches.engine import MatchingSettings
 from app.reports import repository
 from app.reports.models import Report
 from app.reports.schemas import Child, ReportChanges, ReportIn, ReportOut
@@ -29,7 +30,7 @@ def file_report(
     *,
     idempotency_key: str | None,
     stale_after: timedelta,
-    threshold: float,
+    matching: MatchingSettings,
 ) -> Report:
     with idempotent(
         session,
@@ -46,7 +47,7 @@ def file_report(
             )
             return report
         report = repository.add(session, new_report(principal.user_id, data))
-        matches.report_changed(session, report, threshold=threshold)
+        proposals.report_changed(session, report, settings=matching)
         claim.complete(report.id)
         audit.record(session, principal, Action.report_create, [report.id])
         return report
@@ -75,7 +76,7 @@ def amend_report(
     report_id: str,
     changes: ReportChanges,
     *,
-    threshold: float,
+    matching: MatchingSettings,
 ) -> Report:
     report = _get_or_404(session, principal, report_id)
     if "status" in changes.model_fields_set and not principal.sees_everything:
@@ -115,7 +116,7 @@ def amend_report(
     _apply_details(report, changes, changes.model_fields_set)
     session.flush()
     if changes.child is not None:
-        matches.report_changed(session, report, threshold=threshold)
+        proposals.report_changed(session, report, settings=matching)
     audit.record(session, principal, Action.report_update, [report.id])
     return report
 

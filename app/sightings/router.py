@@ -5,10 +5,11 @@ from fastapi import APIRouter, Path
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
+from app.matches.deps import MatchingDep
 from app.sightings import service
 from app.sightings.schemas import SightingIn, SightingOut, SightingPage
 
@@ -32,7 +33,7 @@ def create_sighting(
     principal: Observer,
     session: SessionDep,
     stale_after: ClaimLifetime,
-    settings: SettingsDep,
+    matching: MatchingDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SightingOut:
     """File a sighting of a child."""
@@ -42,7 +43,7 @@ def create_sighting(
         body,
         idempotency_key=idempotency_key,
         stale_after=stale_after,
-        threshold=settings.proposal_threshold,
+        matching=matching,
     )
     return service.to_out(sighting, principal, with_source=True)
 

@@ -11,7 +11,8 @@ from app.core.models import new_id, utcnow
 from app.core.person import person_columns, person_fields
 from app.core.problems import NotFound
 from app.core.security import Principal
-from app.matches import service as matches
+from app.matches import proposals
+from app.matches.engine import MatchingSettings
 from app.sightings import repository
 from app.sightings.models import Sighting
 from app.sightings.schemas import SightingIn, SightingOut
@@ -26,7 +27,7 @@ def file_sighting(
     *,
     idempotency_key: str | None,
     stale_after: timedelta,
-    threshold: float,
+    matching: MatchingSettings,
 ) -> Sighting:
     with idempotent(
         session,
@@ -43,7 +44,7 @@ def file_sighting(
             )
             return sighting
         sighting = repository.add(session, new_sighting(principal.user_id, data))
-        matches.match_sightings(session, [sighting], threshold=threshold)
+        proposals.match_sightings(session, [sighting], settings=matching)
         claim.complete(sighting.id)
         audit.record(session, principal, Action.sighting_create, [sighting.id])
         return sighting
