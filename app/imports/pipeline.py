@@ -1,6 +1,6 @@
 """The row pipeline of every import: rows already parsed from a file (CSV now; PFIF can feed
-the same) are validated by the API's own schemas, fingerprinted, created by the API's own
-constructors and matched as the API matches, in batches.
+the same) are validated by the API's own schemas, fingerprinted, and filed through the API's
+own creation path (`app.intake`: insert, audit, candidate keys, proposals), in batches.
 
 A bad row is reported (line, field, column, reason; never a value) and skipped; it never stops
 the import. Each batch is one transaction, and within it one savepoint, so a row is written
@@ -35,8 +35,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit import service as audit
-from app.audit.models import Action
 from app.core.database import make_engine
 from app.core.models import utcnow
 from app.core.security import Principal
@@ -46,6 +44,7 @@ from app.imports import repository
 from app.imports.fields import Kind, field_of
 from app.imports.models import ImportedRecord
 from app.imports.rows import RowError, SourceRow, Tally
+from app.intake import service as intake
 from app.matches import proposals
 from app.matches import repository as matches_repository
 from app.matches.engine import MatchingSettings
@@ -159,6 +158,8 @@ class BatchLoader:
             present = repository.present(session, [row.fingerprint for row in batch])
             fresh = [row for row in batch if row.fingerprint not in present]
             result.duplicates = len(batch) - len(fresh)
+            if not fresh:
+                return result
             records = [self._record(row) for row in fresh]
             scores = self._score(session, records)
             try:
@@ -215,8 +216,12 @@ class BatchLoader:
         records: list[Any],
         scores: SightingScores | None,
     ) -> None:
-        session.add_all(records)
-        session.flush()
+        if self.job.kind == Kind.sightings:
+            intake.add_sightings(
+                session, self.owner, records, matching=self.job.matching, scores=scores
+            )
+        else:
+            intake.add_reports(session, self.owner, records, matching=self.job.matching)
         session.add_all(
             ImportedRecord(
                 fingerprint=row.fingerprint,
@@ -227,13 +232,6 @@ class BatchLoader:
             for row, record in zip(rows, records, strict=True)
         )
         session.flush()
-        created = Action.sighting_create if scores is not None else Action.report_create
-        audit.record(session, self.owner, created, [record.id for record in records])
-        if scores is not None:
-            proposals.store_sighting_scores(session, records, scores, settings=self.job.matching)
-        else:
-            for report in records:
-                proposals.report_changed(session, report, settings=self.job.matching)
 
 
 def load_rows(

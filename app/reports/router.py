@@ -9,7 +9,8 @@ from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, rate_limits, require
-from app.matches.deps import MatchingDep
+from app.intake import service as intake
+from app.intake.deps import MatchingDep
 from app.reports import service
 from app.reports.models import ReportStatus
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
@@ -50,7 +51,7 @@ def create_report(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReportOut:
     """File a missing-child report."""
-    report = service.file_report(
+    report = intake.file_report(
         session,
         principal,
         body,
@@ -101,5 +102,5 @@ def amend_report(
     matching: MatchingDep,
 ) -> ReportOut:
     """Amend a report (merge patch). Only coordinators may change `status`."""
-    report = service.amend_report(session, principal, report_id, body, matching=matching)
+    report = intake.amend_report(session, principal, report_id, body, matching=matching)
     return service.to_out(report, principal)

@@ -9,7 +9,8 @@ from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
-from app.matches.deps import MatchingDep
+from app.intake import service as intake
+from app.intake.deps import MatchingDep
 from app.sightings import service
 from app.sightings.schemas import SightingIn, SightingOut, SightingPage
 
@@ -37,7 +38,7 @@ def create_sighting(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SightingOut:
     """File a sighting of a child."""
-    sighting = service.file_sighting(
+    sighting = intake.file_sighting(
         session,
         principal,
         body,

@@ -1,4 +1,4 @@
-"""The matching settings as a request dependency: built once by `create_app`."""
+"""The matching settings, built once by `create_app`, as a dependency of the filing routes."""
 
 from typing import Annotated
 
