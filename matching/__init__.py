@@ -19,6 +19,7 @@ described in ``_data.py`` and ``_names.py``.
 """
 
 from ._compare import Comparison, FieldComparison, compare, compare_each
+from ._dates import PartialDate
 from ._linker import (
     DEFAULT_THRESHOLD,
     Candidate,
@@ -40,6 +41,7 @@ __all__ = [
     "LinkInputError",
     "LinkSummary",
     "Linker",
+    "PartialDate",
     "Person",
     "Prepared",
     "blocking_keys",

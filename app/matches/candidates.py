@@ -20,7 +20,7 @@ def candidates_for_sighting(
 ) -> list[Candidate]:
     """The best reports for a sighting, each with its match if there is one; every report
     shown is audited."""
-    person = engine.sighting_person(sighting)
+    person = engine.person_from_sighting(sighting)
     keys = {sighting.id: matching.blocking_keys(person)}
     reports = scoring.reports_reached(session, keys, KnownReports())
     ranked = scoring.rank_reports(

@@ -42,7 +42,7 @@ def _report_indexes(
 ) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     indexes = {}
     for report in reports:
-        person = engine.report_person(report)
+        person = engine.person_from_report(report)
         indexes[report.id] = (matching.blocking_keys(person), engine.name_terms(person))
     return indexes
 
@@ -102,7 +102,7 @@ def score_sightings(
     Everything is read and scored before anything is written, so that on SQLite the write lock
     is held only for the writes and parallel workers score at the same time.
     """
-    people = {sighting.id: engine.sighting_person(sighting) for sighting in sightings}
+    people = {sighting.id: engine.person_from_sighting(sighting) for sighting in sightings}
     keys = {
         sighting_id: matching.blocking_keys(person, remember=False)
         for sighting_id, person in people.items()
@@ -232,6 +232,6 @@ def warm_engine(session: Session) -> int:
     that the first requests after a start do not each prepare thousands of candidates."""
     count = 0
     for row in repository.all_report_rows(session):
-        matching.blocking_keys(engine.report_person(row))
+        matching.blocking_keys(engine.person_from_report(row))
         count += 1
     return count

@@ -47,7 +47,7 @@ class KnownReports:
 
     def add(self, rows: Iterable[Row[Any]]) -> None:
         for row in rows:
-            self.prepared[row.id] = matching.prepare(engine.report_person(row))
+            self.prepared[row.id] = matching.prepare(engine.person_from_report(row))
             self.read_at[row.id] = row.updated_at
 
     def forget_changed(self, stored: Iterable[tuple[str, datetime]]) -> None:
@@ -94,14 +94,14 @@ def rank_reports(
 
 def score_report(session: Session, report: Report) -> list[Scored]:
     """The report against every sighting sharing one of its blocking keys, best first."""
-    person = engine.report_person(report)
+    person = engine.person_from_report(report)
     term_shares = shares(session, person)
     rows = repository.sighting_rows_sharing_keys(session, matching.blocking_keys(person))
     scored = (
         Scored(
             report.id,
             row.id,
-            matching.compare(person, engine.sighting_person(row), frequencies=term_shares),
+            matching.compare(person, engine.person_from_sighting(row), frequencies=term_shares),
         )
         for row in rows
     )

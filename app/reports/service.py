@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.models import Action
-from app.core.dates import PartialDate
+from app.core.dates import parse_partial_date
 from app.core.person import person_columns, person_fields
 from app.core.problems import Forbidden, NotFound, Unprocessable, validation_problem
 from app.core.security import Principal, Role
 from app.reports import repository
 from app.reports.models import Report
 from app.reports.schemas import Child, ReportChanges, ReportIn, ReportOut
+from matching import PartialDate
 
 
 def new_report(owner_id: str, data: ReportIn) -> Report:
@@ -152,7 +153,7 @@ def _apply_details(report: Report, data: ReportIn | ReportChanges, sent: set[str
     """Copy last_seen, circumstances and reporter where the request sent them."""
     if "last_seen" in sent:
         seen = data.last_seen
-        day = PartialDate.parse(seen.date) if seen and seen.date else None
+        day = parse_partial_date(seen.date) if seen and seen.date else None
         report.last_seen_year = day.year if day else None
         report.last_seen_month = day.month if day else None
         report.last_seen_day = day.day if day else None
