@@ -217,11 +217,9 @@ class BatchLoader:
         scores: SightingScores | None,
     ) -> None:
         if self.job.kind == Kind.sightings:
-            intake.add_sightings(
-                session, self.owner, records, matching=self.job.matching, scores=scores
-            )
+            intake.add_sightings(session, self.owner, records, self.job.matching, scores=scores)
         else:
-            intake.add_reports(session, self.owner, records, matching=self.job.matching)
+            intake.add_reports(session, self.owner, records, self.job.matching)
         session.add_all(
             ImportedRecord(
                 fingerprint=row.fingerprint,

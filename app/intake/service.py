@@ -5,8 +5,9 @@ candidate keys and proposals. Amending a report's child files it again for match
 Above the reports, sightings and matches domains, so that none of them calls another."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -26,89 +27,46 @@ from app.sightings import service as sightings
 from app.sightings.models import Sighting
 from app.sightings.schemas import SightingIn
 
+_In = TypeVar("_In", ReportIn, SightingIn)
 _Record = TypeVar("_Record", Report, Sighting)
 
 
-def file_report(
+@dataclass(frozen=True)
+class Filing(Generic[_In, _Record]):
+    """What filing one kind of record takes."""
+
+    scope: str  # of its idempotency keys
+    created: Action
+    new: Callable[[str, _In], _Record]  # the record for validated data, owned by a user id
+    add: Callable[[Session, Principal, Sequence[_Record], MatchingSettings], None]
+    filed: Callable[[Session, Principal, str], _Record]  # the record filed first (a replay)
+
+
+def file_record(
     session: Session,
     principal: Principal,
-    data: ReportIn,
+    kind: Filing[_In, _Record],
+    data: _In,
     *,
     idempotency_key: str | None,
     stale_after: timedelta,
     matching: MatchingSettings,
-) -> Report:
-    def add() -> Report:
-        report = reports.new_report(principal.user_id, data)
-        add_reports(session, principal, [report], matching=matching)
-        return report
-
-    return _file(
-        session,
-        principal,
-        data.model_dump(mode="json"),
-        scope="reports",
-        created=Action.report_create,
-        filed=reports.get_or_404,
-        add=add,
-        idempotency_key=idempotency_key,
-        stale_after=stale_after,
-    )
-
-
-def file_sighting(
-    session: Session,
-    principal: Principal,
-    data: SightingIn,
-    *,
-    idempotency_key: str | None,
-    stale_after: timedelta,
-    matching: MatchingSettings,
-) -> Sighting:
-    def add() -> Sighting:
-        sighting = sightings.new_sighting(principal.user_id, data)
-        add_sightings(session, principal, [sighting], matching=matching)
-        return sighting
-
-    return _file(
-        session,
-        principal,
-        data.model_dump(mode="json"),
-        scope="sightings",
-        created=Action.sighting_create,
-        filed=sightings.get_or_404,
-        add=add,
-        idempotency_key=idempotency_key,
-        stale_after=stale_after,
-    )
-
-
-def _file(
-    session: Session,
-    principal: Principal,
-    body: object,
-    *,
-    scope: str,
-    created: Action,
-    filed: Callable[[Session, Principal, str], _Record],
-    add: Callable[[], _Record],
-    idempotency_key: str | None,
-    stale_after: timedelta,
 ) -> _Record:
-    """`add` the record once per idempotency key; a retry gets the record `filed` first."""
+    """File a record once per idempotency key; a retry gets the record filed first."""
     with idempotent(
         session,
         owner_id=principal.user_id,
-        scope=scope,
+        scope=kind.scope,
         key=idempotency_key,
-        body=body,
+        body=data.model_dump(mode="json"),
         stale_after=stale_after,
     ) as claim:
         if claim.replay_id is not None:
-            record = filed(session, principal, claim.replay_id)
-            audit.record(session, principal, created, [record.id], outcome=Outcome.replayed)
+            record = kind.filed(session, principal, claim.replay_id)
+            audit.record(session, principal, kind.created, [record.id], outcome=Outcome.replayed)
             return record
-        record = add()
+        record = kind.new(principal.user_id, data)
+        kind.add(session, principal, [record], matching)
         claim.complete(record.id)
         return record
 
@@ -130,7 +88,7 @@ def amend_report(
 
 
 def add_reports(
-    session: Session, owner: Principal, new: Sequence[Report], *, matching: MatchingSettings
+    session: Session, owner: Principal, new: Sequence[Report], matching: MatchingSettings
 ) -> None:
     """Insert new reports filed by `owner`, audit them, and index and propose each in turn
     (each report changes the name shares that the next one is scored with)."""
@@ -144,8 +102,8 @@ def add_sightings(
     session: Session,
     owner: Principal,
     new: Sequence[Sighting],
-    *,
     matching: MatchingSettings,
+    *,
     scores: SightingScores | None = None,
 ) -> None:
     """Insert new sightings filed by `owner`, audit them, and store their keys and proposals:
@@ -155,3 +113,19 @@ def add_sightings(
     if scores is None:
         scores = proposals.score_sightings(session, new, settings=matching)
     proposals.store_sighting_scores(session, new, scores, settings=matching)
+
+
+REPORTS = Filing(
+    scope="reports",
+    created=Action.report_create,
+    new=reports.new_report,
+    add=add_reports,
+    filed=reports.get_or_404,
+)
+SIGHTINGS = Filing(
+    scope="sightings",
+    created=Action.sighting_create,
+    new=sightings.new_sighting,
+    add=add_sightings,
+    filed=sightings.get_or_404,
+)

@@ -51,9 +51,10 @@ def create_report(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReportOut:
     """File a missing-child report."""
-    report = intake.file_report(
+    report = intake.file_record(
         session,
         principal,
+        intake.REPORTS,
         body,
         idempotency_key=idempotency_key,
         stale_after=stale_after,

@@ -38,9 +38,10 @@ def create_sighting(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SightingOut:
     """File a sighting of a child."""
-    sighting = intake.file_sighting(
+    sighting = intake.file_record(
         session,
         principal,
+        intake.SIGHTINGS,
         body,
         idempotency_key=idempotency_key,
         stale_after=stale_after,
