@@ -21,6 +21,7 @@ from app.crypto.maintenance import open_keyring
 from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
+from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
+    app.state.matching = MatchingSettings.from_settings(settings)
     engine = make_engine(settings.database_url)
     app.state.engine = engine
     try:

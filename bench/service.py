@@ -46,7 +46,8 @@ from app.core.settings import Settings
 from app.crypto.keyfile import key_file
 from app.crypto.maintenance import open_keyring
 from app.crypto.orm import make_session_factory
-from app.matches.service import index_reports
+from app.matches.engine import MatchingSettings
+from app.matches.proposals import index_reports
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
 from app.reports.service import new_report
@@ -289,7 +290,7 @@ def store_reports(url: str, count: int, population: Population, *, contacts: boo
             ]
             session.add_all(rows)
             session.flush()
-            index_reports(session, rows, threshold=matching.DEFAULT_THRESHOLD)
+            index_reports(session, rows, settings=MatchingSettings(matching.DEFAULT_THRESHOLD))
     _analyze(engine)
     engine.dispose()
 

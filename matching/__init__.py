@@ -19,6 +19,7 @@ described in ``_data.py`` and ``_names.py``.
 """
 
 from ._compare import Comparison, compare, compare_each
+from ._dates import PartialDate
 from ._ladder import FieldComparison
 from ._linker import (
     DEFAULT_THRESHOLD,
@@ -41,6 +42,7 @@ __all__ = [
     "LinkInputError",
     "LinkSummary",
     "Linker",
+    "PartialDate",
     "Person",
     "Prepared",
     "blocking_keys",

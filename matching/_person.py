@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from ._dates import PartialDate
 from ._names import (
     GivenNameIndex,
     clerk_keys,
@@ -28,8 +29,9 @@ _SEXES = {"male": "male", "female": "female", "m": "male", "f": "female", "unkno
 class Person:
     """A child as a report or a sighting describes it. All fields optional; strings as recorded.
 
-    ``date_of_birth`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``age_min``/``age_max`` are years
-    at ``observed_on`` (``YYYY-MM-DD``); ``sex`` is ``male``, ``female``, ``unknown`` or None.
+    ``date_of_birth`` is a :class:`PartialDate`, or its text ``YYYY``, ``YYYY-MM`` or
+    ``YYYY-MM-DD``; ``age_min``/``age_max`` are years at ``observed_on`` (a full date, or its text
+    ``YYYY-MM-DD``); ``sex`` is ``male``, ``female``, ``unknown`` or None.
     """
 
     given_name: str | None = None
@@ -38,11 +40,11 @@ class Person:
     full_name: str | None = None
     other_names: tuple[str, ...] = ()
     sex: str | None = None
-    date_of_birth: str | None = None
+    date_of_birth: PartialDate | str | None = None
     age_min: int | None = None
     age_max: int | None = None
     settlement: str | None = None
-    observed_on: str | None = None
+    observed_on: PartialDate | str | None = None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, observed_on: str | None = None) -> Person:
@@ -131,15 +133,17 @@ class Prepared:
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
 
-def _parse_date(text: str | None) -> DateParts | None:
-    if not text:
-        return None
-    m = _DATE_RE.match(text)
-    if not m:
-        return None
-    y = int(m.group(1))
-    mo = int(m.group(2)) if m.group(2) else None
-    d = int(m.group(3)) if m.group(3) else None
+def _parse_date(value: PartialDate | str | None) -> DateParts | None:
+    if isinstance(value, PartialDate):
+        y, mo, d, text = value.year, value.month, value.day, str(value)
+    else:
+        m = _DATE_RE.match(value or "")
+        if m is None:
+            return None
+        y = int(m.group(1))
+        mo = int(m.group(2)) if m.group(2) else None
+        d = int(m.group(3)) if m.group(3) else None
+        text = m.string
     if mo is not None and not 1 <= mo <= 12:
         mo, d = None, None
     if d is not None and not 1 <= d <= 31:

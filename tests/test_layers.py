@@ -23,17 +23,7 @@ def lint_imports(contract: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.nodb
 @pytest.mark.parametrize(
     "contract",
-    [
-        pytest.param(
-            "layers",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the reports and sightings services still call up into the matches "
-                "service; the intake path (issue 12, item 2) removes that loop",
-            ),
-        ),
-        "matching",
-    ],
+    ["layers", "matching"],
 )
 def test_contract_is_kept(contract: str):
     linted = lint_imports(contract)

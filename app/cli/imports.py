@@ -20,6 +20,7 @@ from app.imports.csvfile import Layout, MappingError, inspect, parse_map
 from app.imports.fields import Kind
 from app.imports.pfif import PfifFile, inspect_pfif
 from app.imports.rows import RowError, Tally
+from app.matches.engine import MatchingSettings
 from app.sightings.models import SourceType
 from app.users import repository as users
 
@@ -127,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
                 owner=owner,
                 import_id=import_id,
                 dry_run=args.dry_run,
-                threshold=settings.proposal_threshold,
+                matching=MatchingSettings.from_settings(settings),
                 pfif_domain=settings.pfif_domain,
                 source_type=getattr(args, "source_type", None),
                 workers=1 if args.dry_run else workers,

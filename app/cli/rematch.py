@@ -7,6 +7,7 @@ import sys
 from app.cli.database import open_database
 from app.core.settings import get_settings
 from app.crypto.orm import make_session_factory
+from app.matches.engine import MatchingSettings
 from app.matches.rematch import rematch
 
 
@@ -29,7 +30,7 @@ def _rematch(args: argparse.Namespace) -> int:
     engine, keyring = open_database(settings)
     summary = rematch(
         make_session_factory(engine, keyring),
-        threshold=settings.proposal_threshold,
+        settings=MatchingSettings.from_settings(settings),
         batch_size=args.batch_size,
         progress=sys.stderr.isatty(),
         workers=args.workers,

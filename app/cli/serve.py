@@ -11,7 +11,7 @@ from app.core.migrations import upgrade
 from app.core.settings import Settings, get_settings
 from app.crypto.keyfile import KeyringError
 from app.main import create_app
-from app.matches.service import warm_engine
+from app.matches.proposals import warm_engine
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -2,18 +2,21 @@
 
 Stored in typed columns, so that names, sex and birth year can be queried and indexed; a partial
 date of birth keeps its precision as year, month and day columns and is rendered back exactly.
+`StoredPerson` is what any reader of those columns (an ORM object, or a plain result row of the
+same columns) offers.
 """
 
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from pydantic import Field, StrictInt, model_validator
 from sqlalchemy import JSON, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.dates import PartialDate, PartialDateText
+from app.core.dates import PartialDateText, parse_partial_date
 from app.core.schemas import InputModel, OutputModel
 from app.core.text import Name, TextField
+from matching import PartialDate
 
 MAX_LIST_ITEMS = 20
 AGE_MAX = 25
@@ -89,7 +92,7 @@ class PersonColumns:
 
 def person_columns(person: PersonFields) -> dict[str, Any]:
     """Column values for a person as sent (settlement excluded: its name differs by side)."""
-    birth = PartialDate.parse(person.date_of_birth) if person.date_of_birth else None
+    birth = parse_partial_date(person.date_of_birth) if person.date_of_birth else None
     return {
         "given_name": person.given_name,
         "family_name": person.family_name,
@@ -106,19 +109,40 @@ def person_columns(person: PersonFields) -> dict[str, Any]:
     }
 
 
-def person_fields(row: Any) -> dict[str, Any]:
-    """The person description of a stored row (anything with the PersonColumns attributes,
-    an ORM object or a plain result row), exactly as it was sent."""
-    birth = (
-        str(PartialDate(row.birth_year, row.birth_month, row.birth_day))
-        if row.birth_year is not None
-        else None
-    )
-    age = (
-        {"min": row.age_min, "max": row.age_max}
-        if row.age_min is not None and row.age_max is not None
-        else None
-    )
+class StoredPerson(Protocol):
+    """The PersonColumns of a stored row."""
+
+    given_name: str | None
+    family_name: str | None
+    patronymic: str | None
+    full_name: str | None
+    other_names: list[str]
+    sex: str | None
+    birth_year: int | None
+    birth_month: int | None
+    birth_day: int | None
+    age_min: int | None
+    age_max: int | None
+    distinguishing_marks: str | None
+
+
+def birth_date(row: StoredPerson) -> PartialDate | None:
+    if row.birth_year is None:
+        return None
+    return PartialDate(row.birth_year, row.birth_month, row.birth_day)
+
+
+def age_range(row: StoredPerson) -> tuple[int, int] | None:
+    """The estimated age (min, max), stored as two columns that are set together or not at all."""
+    if row.age_min is None or row.age_max is None:
+        return None
+    return row.age_min, row.age_max
+
+
+def person_fields(row: StoredPerson) -> dict[str, Any]:
+    """The person description of a stored row, exactly as it was sent."""
+    birth = birth_date(row)
+    age = age_range(row)
     return {
         "given_name": row.given_name,
         "family_name": row.family_name,
@@ -126,7 +150,7 @@ def person_fields(row: Any) -> dict[str, Any]:
         "full_name": row.full_name,
         "other_names": list(row.other_names or []),
         "sex": row.sex,
-        "date_of_birth": birth,
-        "age_estimate": age,
+        "date_of_birth": str(birth) if birth else None,
+        "age_estimate": {"min": age[0], "max": age[1]} if age else None,
         "distinguishing_marks": row.distinguishing_marks,
     }

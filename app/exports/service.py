@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import service as audit
 from app.audit.models import Action
-from app.core.dates import PartialDate
 from app.core.person import person_fields
 from app.core.problems import Forbidden
 from app.core.security import Principal, Role
@@ -37,6 +36,7 @@ from app.exports.schemas import (
     ReportRowWithContacts,
 )
 from app.formats import pfif
+from matching import PartialDate
 
 BATCH_SIZE = 1000
 # What PFIF's `source_name` and a note's (required) `author_name` say: the repository, never

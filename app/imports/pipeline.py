@@ -1,6 +1,6 @@
 """The row pipeline of every import: rows already parsed from a file (CSV now; PFIF can feed
-the same) are validated by the API's own schemas, fingerprinted, created by the API's own
-constructors and matched as the API matches, in batches.
+the same) are validated by the API's own schemas, fingerprinted, and filed through the API's
+own creation path (`app.intake`: insert, audit, candidate keys, proposals), in batches.
 
 A bad row is reported (line, field, column, reason; never a value) and skipped; it never stops
 the import. Each batch is one transaction, and within it one savepoint, so a row is written
@@ -35,8 +35,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit import service as audit
-from app.audit.models import Action
 from app.core.database import make_engine
 from app.core.models import utcnow
 from app.core.security import Principal
@@ -46,8 +44,12 @@ from app.imports import repository
 from app.imports.fields import Kind, field_of
 from app.imports.models import ImportedRecord
 from app.imports.rows import RowError, SourceRow, Tally
+from app.intake import service as intake
+from app.matches import proposals
 from app.matches import repository as matches_repository
-from app.matches import service as matches
+from app.matches.engine import MatchingSettings
+from app.matches.proposals import SightingScores
+from app.matches.scoring import KnownReports
 from app.reports import repository as reports_repository
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
@@ -80,7 +82,7 @@ class Job:
     kind: Kind
     owner: Principal | None  # the user the records are filed as (none in a dry run)
     import_id: str | None  # None in a dry run, which writes nothing
-    threshold: float
+    matching: MatchingSettings
 
 
 def validate(kind: Kind, row: SourceRow) -> ValidRow | list[RowError]:
@@ -144,7 +146,7 @@ class BatchLoader:
         self.owner = job.owner  # audited as the records' creator
         self._shares: dict[str, float] | None = None
         # Reports kept from batch to batch; those amended meanwhile are dropped and read again.
-        self.reports = matches.KnownReports()
+        self.reports = KnownReports()
         self._reports_checked: datetime | None = None
 
     def load(self, batch: list[ValidRow]) -> Tally:
@@ -156,6 +158,8 @@ class BatchLoader:
             present = repository.present(session, [row.fingerprint for row in batch])
             fresh = [row for row in batch if row.fingerprint not in present]
             result.duplicates = len(batch) - len(fresh)
+            if not fresh:
+                return result
             records = [self._record(row) for row in fresh]
             scores = self._score(session, records)
             try:
@@ -180,7 +184,7 @@ class BatchLoader:
             return report
         return new_sighting(self.owner.user_id, row.data)
 
-    def _score(self, session: Session, records: list[Any]) -> matches.SightingScores | None:
+    def _score(self, session: Session, records: list[Any]) -> SightingScores | None:
         """Sightings are scored before anything is written; reports are scored as the API
         scores them, one by one after each is stored (each new report changes the shares)."""
         if self.job.kind != Kind.sightings or not records:
@@ -188,15 +192,15 @@ class BatchLoader:
         if self._shares is None:
             # New reports barely move the name shares during an import: read them once.
             self._shares = matches_repository.all_term_shares(session)
-        return matches.score_sightings(
+        return proposals.score_sightings(
             session,
             records,
-            threshold=self.job.threshold,
+            settings=self.job.matching,
             shares=self._shares,
             known_reports=self._known_reports(session),
         )
 
-    def _known_reports(self, session: Session) -> matches.KnownReports:
+    def _known_reports(self, session: Session) -> KnownReports:
         checked = utcnow()
         if self._reports_checked is not None:
             # A report's updated_at is set before its transaction commits: look back further.
@@ -210,10 +214,12 @@ class BatchLoader:
         session: Session,
         rows: list[ValidRow],
         records: list[Any],
-        scores: matches.SightingScores | None,
+        scores: SightingScores | None,
     ) -> None:
-        session.add_all(records)
-        session.flush()
+        if self.job.kind == Kind.sightings:
+            intake.add_sightings(session, self.owner, records, self.job.matching, scores=scores)
+        else:
+            intake.add_reports(session, self.owner, records, self.job.matching)
         session.add_all(
             ImportedRecord(
                 fingerprint=row.fingerprint,
@@ -224,13 +230,6 @@ class BatchLoader:
             for row, record in zip(rows, records, strict=True)
         )
         session.flush()
-        created = Action.sighting_create if scores is not None else Action.report_create
-        audit.record(session, self.owner, created, [record.id for record in records])
-        if scores is not None:
-            matches.store_sighting_scores(session, records, scores, threshold=self.job.threshold)
-        else:
-            for report in records:
-                matches.report_changed(session, report, threshold=self.job.threshold)
 
 
 def load_rows(

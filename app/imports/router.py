@@ -17,6 +17,7 @@ from app.imports.csvfile import Layout
 from app.imports.fields import Kind
 from app.imports.pfif import PfifFile
 from app.imports.schemas import FileKind, ImportOut, ImportPage
+from app.intake.deps import MatchingDep
 from app.sightings.models import SourceType
 
 router = APIRouter(
@@ -47,6 +48,7 @@ def create_import(
     principal: Importer,
     session: SessionDep,
     settings: SettingsDep,
+    matching: MatchingDep,
     kind: Annotated[
         FileKind,
         Form(
@@ -118,7 +120,7 @@ def create_import(
         owner=principal,
         import_id=record.id,
         dry_run=dry_run,
-        threshold=settings.proposal_threshold,
+        matching=matching,
         pfif_domain=settings.pfif_domain,
         source_type=source_type.value if source_type else None,
     )

@@ -24,6 +24,7 @@ from app.imports.pfif import PfifFile, inspect_pfif, read_pfif_rows
 from app.imports.pipeline import Job, LoadResult, load_rows
 from app.imports.rows import SourceRow, Tally
 from app.imports.schemas import ImportCounts, ImportOut, ImportSummary, RowErrorOut
+from app.matches.engine import MatchingSettings
 from app.reports import repository as reports
 
 log = logging.getLogger("ridni.imports")
@@ -117,7 +118,7 @@ def run(
     owner: Principal | None,
     import_id: str | None,
     dry_run: bool,
-    threshold: float,
+    matching: MatchingSettings,
     pfif_domain: str = "",
     source_type: str | None = None,
     workers: int = 1,
@@ -140,7 +141,7 @@ def run(
         if layout.kind == Kind.sightings:
             defaults["source_type"] = source_type or DEFAULT_SOURCE_TYPE
         rows = read_rows(path, layout, defaults=defaults)
-    job = Job(layout.kind, owner, None if dry_run else import_id, threshold)
+    job = Job(layout.kind, owner, None if dry_run else import_id, matching)
 
     def batch_done(tally: Tally) -> None:
         if import_id is not None:

@@ -72,6 +72,9 @@ class ReportTerm(Base):
     term: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
 
+_CONFIRMED = text(f"status = '{MatchStatus.confirmed.value}'")
+
+
 class Match(Timestamped, Base):
     """A proposed link between one report and one sighting, and the coordinators' decision."""
 
@@ -86,8 +89,8 @@ class Match(Timestamped, Base):
             "uq_matches_confirmed_sighting",
             "sighting_id",
             unique=True,
-            sqlite_where=text("status = 'confirmed'"),
-            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=_CONFIRMED,
+            postgresql_where=_CONFIRMED,
         ),
         Index("ix_matches_status_score", "status", "score"),
     )
@@ -119,3 +122,25 @@ class MatchEvent(Base):
     score: Mapped[float] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @classmethod
+    def of(
+        cls,
+        match: Match,
+        action: str,
+        from_status: str | None,
+        *,
+        actor_id: str | None = None,
+        note: str | None = None,
+    ) -> "MatchEvent":
+        """The event of `match` reaching its present status and score by `action`: a
+        decision, or the status the engine moved it to (proposed, withdrawn)."""
+        return cls(
+            match_id=match.id,
+            actor_id=actor_id,
+            action=action,
+            from_status=from_status,
+            to_status=match.status,
+            score=match.score,
+            note=note,
+        )

@@ -16,7 +16,9 @@ from tqdm import tqdm
 from app.core.database import make_engine
 from app.crypto.keyring import Keyring
 from app.crypto.orm import keyring_of, make_session_factory
-from app.matches import engine, repository, service
+from app.matches import proposals, repository
+from app.matches.engine import MatchingSettings
+from app.matches.scoring import KnownReports
 from app.reports.models import Report
 from app.sightings.models import Sighting
 
@@ -40,7 +42,7 @@ class RematchSummary:
 def rematch(
     factory: sessionmaker[Session],
     *,
-    threshold: float,
+    settings: MatchingSettings,
     batch_size: int = 500,
     progress: bool = True,
     workers: int = 1,
@@ -51,7 +53,7 @@ def rematch(
         raise ValueError("parallel workers need the database URL")
     database_url = database_url or ""
     started = perf_counter()
-    signature = engine.match_signature(threshold)
+    signature = settings.signature
     with factory() as session:
         stale_reports = repository.count_stale(session, Report, signature)
         stale_sightings = repository.count_stale(session, Sighting, signature)
@@ -62,7 +64,7 @@ def rematch(
             database_url,
             workers,
             bar.update,
-            Round("reports", signature, threshold, batch_size, shares=None),
+            Round("reports", settings, batch_size, shares=None),
         )
     with factory() as session:
         shares = repository.all_term_shares(session)
@@ -74,7 +76,7 @@ def rematch(
             database_url,
             workers,
             bar.update,
-            Round("sightings", signature, threshold, batch_size, shares=shares),
+            Round("sightings", settings, batch_size, shares=shares),
         )
     worker_peaks = max(report_peaks, sighting_peaks)
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -88,24 +90,23 @@ class Round:
     """One pass over the stale records of one kind."""
 
     kind: str  # "reports" (re-index) or "sightings" (re-index and re-propose)
-    signature: str
-    threshold: float
+    settings: MatchingSettings
     batch_size: int
     shares: dict[str, float] | None
 
     def work(self, factory: sessionmaker[Session], digits: str, done: Any) -> None:
         model = Report if self.kind == "reports" else Sighting
         # Reports were all re-indexed in the round before; read each one once in this round.
-        reports_seen = service.KnownReports()
-        while ids := _next_batch(factory, model, self.signature, self.batch_size, digits):
+        reports_seen = KnownReports()
+        while ids := _next_batch(factory, model, self.settings.signature, self.batch_size, digits):
             with factory() as session, session.begin():
                 if self.kind == "reports":
-                    service.reindex_stored_reports(session, ids, threshold=self.threshold)
+                    proposals.reindex_stored_reports(session, ids, settings=self.settings)
                 else:
-                    service.match_sightings(
+                    proposals.match_sightings(
                         session,
                         repository.sighting_rows(session, ids),
-                        threshold=self.threshold,
+                        settings=self.settings,
                         shares=self.shares,
                         known_reports=reports_seen,
                     )

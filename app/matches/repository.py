@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 from app.core.pagination import page, split_page
 from app.core.person import PersonColumns
 from app.core.security import Principal
-from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
+from app.matches.models import (
+    Match,
+    MatchEvent,
+    MatchStatus,
+    ReportKey,
+    ReportTerm,
+    SightingKey,
+)
 from app.reports.models import Report
 from app.sightings.models import Sighting
 
@@ -60,7 +67,9 @@ def for_report(session: Session, report_id: str) -> dict[str, Match]:
 def confirmed_for_sighting(session: Session, sighting_id: str, *, other_than: str) -> Match | None:
     return session.scalars(
         select(Match).where(
-            Match.sighting_id == sighting_id, Match.status == "confirmed", Match.id != other_than
+            Match.sighting_id == sighting_id,
+            Match.status == MatchStatus.confirmed.value,
+            Match.id != other_than,
         )
     ).first()
 
@@ -70,7 +79,7 @@ def confirmed_count_for_report(session: Session, report_id: str) -> int:
         session.scalar(
             select(func.count())
             .select_from(Match)
-            .where(Match.report_id == report_id, Match.status == "confirmed")
+            .where(Match.report_id == report_id, Match.status == MatchStatus.confirmed.value)
         )
         or 0
     )

@@ -8,7 +8,7 @@ from app.core.database import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
-from app.matches import service
+from app.matches import candidates, review
 from app.matches.models import Match, MatchStatus
 from app.matches.schemas import (
     CandidateOut,
@@ -20,6 +20,7 @@ from app.matches.schemas import (
     MatchOut,
     MatchPage,
 )
+from app.matches.scoring import Scored
 from app.reports import service as reports
 from app.sightings import service as sightings
 
@@ -45,7 +46,7 @@ def sighting_candidates(
     sighting = sightings.get_sighting(
         session, principal, sighting_id, audit_as=Action.sighting_candidates
     )
-    found = service.candidates_for_sighting(session, principal, sighting, limit)
+    found = candidates.candidates_for_sighting(session, principal, sighting, limit)
     return CandidatePage(items=[_candidate(s, match) for s, match in found])
 
 
@@ -60,11 +61,11 @@ def report_candidates(
 ) -> CandidatePage:
     """The sightings that may be this report's child, best first."""
     report = reports.get_report(session, principal, report_id, audit_as=Action.report_candidates)
-    found = service.candidates_for_report(session, principal, report, limit)
+    found = candidates.candidates_for_report(session, principal, report, limit)
     return CandidatePage(items=[_candidate(s, match) for s, match in found])
 
 
-def _candidate(scored: service.Scored, match: Match | None) -> CandidateOut:
+def _candidate(scored: Scored, match: Match | None) -> CandidateOut:
     return CandidateOut.model_validate(
         {
             "report_id": scored.report_id,
@@ -86,7 +87,7 @@ def list_matches(
     cursor: Cursor = None,
 ) -> MatchPage:
     """The review queue, highest score first."""
-    rows, next_cursor = service.list_matches(
+    rows, next_cursor = review.list_matches(
         session, principal, status=status, limit=limit, cursor=cursor
     )
     return MatchPage(items=[_match(m) for m in rows], next_cursor=next_cursor)
@@ -99,7 +100,7 @@ def list_matches(
     responses=problem_responses(404),
 )
 def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> MatchDetail:
-    match = service.get_match(session, principal, match_id, audit_as=Action.match_read)
+    match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
     report = reports.get_report(session, principal, match.report_id, audit_as=Action.report_read)
     sighting = sightings.get_sighting(
         session, principal, match.sighting_id, audit_as=Action.sighting_read
@@ -123,7 +124,7 @@ def decide(
     match_id: RecordId, body: DecisionIn, principal: Reviewer, session: SessionDep
 ) -> MatchOut:
     """Confirm, reject or reopen; `version` must be the version you saw, else 409."""
-    match = service.decide(
+    match = review.decide(
         session, principal, match_id, decision=body.decision, note=body.note, version=body.version
     )
     return _match(match)
@@ -140,7 +141,7 @@ def match_history(match_id: RecordId, principal: Reviewer, session: SessionDep) 
     return HistoryPage(
         items=[
             HistoryEntry.model_validate(event, from_attributes=True)
-            for event in service.history(session, principal, match_id)
+            for event in review.history(session, principal, match_id)
         ]
     )
 

@@ -1,5 +1,6 @@
 """Every query on reports. `readable` is the one place that says who may see which report."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, false, select
@@ -50,7 +51,6 @@ def existing_ids(session: Session, ids: list[str]) -> set[str]:
     return set(session.scalars(select(Report.id).where(Report.id.in_(ids))))
 
 
-def add(session: Session, report: Report) -> Report:
-    session.add(report)
+def add_all(session: Session, reports: Sequence[Report]) -> None:
+    session.add_all(reports)
     session.flush()
-    return report

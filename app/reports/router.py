@@ -5,10 +5,12 @@ from fastapi import APIRouter, Depends, Path, Request
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, rate_limits, require
+from app.intake import service as intake
+from app.intake.deps import MatchingDep
 from app.reports import service
 from app.reports.models import ReportStatus
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
@@ -45,17 +47,18 @@ def create_report(
     principal: Filer,
     session: SessionDep,
     stale_after: ClaimLifetime,
-    settings: SettingsDep,
+    matching: MatchingDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReportOut:
     """File a missing-child report."""
-    report = service.file_report(
+    report = intake.file_record(
         session,
         principal,
+        intake.REPORTS,
         body,
         idempotency_key=idempotency_key,
         stale_after=stale_after,
-        threshold=settings.proposal_threshold,
+        matching=matching,
     )
     return service.to_out(report, principal)
 
@@ -97,10 +100,8 @@ def amend_report(
     body: ReportChanges,
     principal: Filer,
     session: SessionDep,
-    settings: SettingsDep,
+    matching: MatchingDep,
 ) -> ReportOut:
     """Amend a report (merge patch). Only coordinators may change `status`."""
-    report = service.amend_report(
-        session, principal, report_id, body, threshold=settings.proposal_threshold
-    )
+    report = intake.amend_report(session, principal, report_id, body, matching=matching)
     return service.to_out(report, principal)

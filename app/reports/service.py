@@ -1,55 +1,21 @@
 """Business rules for families' reports."""
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.audit.models import Action, Outcome
-from app.core.dates import PartialDate
-from app.core.idempotency import idempotent
+from app.audit.models import Action
+from app.core.dates import parse_partial_date
 from app.core.person import person_columns, person_fields
 from app.core.problems import Forbidden, NotFound, Unprocessable, validation_problem
 from app.core.security import Principal, Role
-from app.matches import service as matches
 from app.reports import repository
 from app.reports.models import Report
 from app.reports.schemas import Child, ReportChanges, ReportIn, ReportOut
-
-SCOPE = "reports"
-
-
-def file_report(
-    session: Session,
-    principal: Principal,
-    data: ReportIn,
-    *,
-    idempotency_key: str | None,
-    stale_after: timedelta,
-    threshold: float,
-) -> Report:
-    with idempotent(
-        session,
-        owner_id=principal.user_id,
-        scope=SCOPE,
-        key=idempotency_key,
-        body=data.model_dump(mode="json"),
-        stale_after=stale_after,
-    ) as claim:
-        if claim.replay_id is not None:
-            report = _get_or_404(session, principal, claim.replay_id)
-            audit.record(
-                session, principal, Action.report_create, [report.id], outcome=Outcome.replayed
-            )
-            return report
-        report = repository.add(session, new_report(principal.user_id, data))
-        matches.report_changed(session, report, threshold=threshold)
-        claim.complete(report.id)
-        audit.record(session, principal, Action.report_create, [report.id])
-        return report
+from matching import PartialDate
 
 
 def new_report(owner_id: str, data: ReportIn) -> Report:
@@ -64,20 +30,17 @@ def get_report(
     session: Session, principal: Principal, report_id: str, *, audit_as: Action
 ) -> Report:
     """The report, if the caller may see it (else 404); audited as the caller's `audit_as`."""
-    report = _get_or_404(session, principal, report_id)
+    report = get_or_404(session, principal, report_id)
     audit.record(session, principal, audit_as, [report.id])
     return report
 
 
-def amend_report(
-    session: Session,
-    principal: Principal,
-    report_id: str,
-    changes: ReportChanges,
-    *,
-    threshold: float,
+def apply_changes(
+    session: Session, principal: Principal, report_id: str, changes: ReportChanges
 ) -> Report:
-    report = _get_or_404(session, principal, report_id)
+    """Apply a merge patch to a report the caller may see (else 404). Matching the changed
+    child and auditing are the caller's (`app.intake`)."""
+    report = get_or_404(session, principal, report_id)
     if "status" in changes.model_fields_set and not principal.sees_everything:
         raise Forbidden("Only coordinators change a report's status.")
     if "status" in changes.model_fields_set:
@@ -114,9 +77,6 @@ def amend_report(
         )
     _apply_details(report, changes, changes.model_fields_set)
     session.flush()
-    if changes.child is not None:
-        matches.report_changed(session, report, threshold=threshold)
-    audit.record(session, principal, Action.report_update, [report.id])
     return report
 
 
@@ -171,7 +131,8 @@ def to_out(report: Report, principal: Principal) -> ReportOut:
     )
 
 
-def _get_or_404(session: Session, principal: Principal, report_id: str) -> Report:
+def get_or_404(session: Session, principal: Principal, report_id: str) -> Report:
+    """The report, if the caller may see it; else 404 (unaudited)."""
     report = repository.get(session, principal, report_id)
     if report is None:
         raise NotFound()
@@ -192,7 +153,7 @@ def _apply_details(report: Report, data: ReportIn | ReportChanges, sent: set[str
     """Copy last_seen, circumstances and reporter where the request sent them."""
     if "last_seen" in sent:
         seen = data.last_seen
-        day = PartialDate.parse(seen.date) if seen and seen.date else None
+        day = parse_partial_date(seen.date) if seen and seen.date else None
         report.last_seen_year = day.year if day else None
         report.last_seen_month = day.month if day else None
         report.last_seen_day = day.day if day else None

@@ -1,5 +1,7 @@
 """Every query on sightings. `readable` is the one place that says who may see which sighting."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +30,6 @@ def list_page(
     return split_page(rows, limit)
 
 
-def add(session: Session, sighting: Sighting) -> Sighting:
-    session.add(sighting)
+def add_all(session: Session, sightings: Sequence[Sighting]) -> None:
+    session.add_all(sightings)
     session.flush()
-    return sighting

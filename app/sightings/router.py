@@ -5,10 +5,12 @@ from fastapi import APIRouter, Path
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
+from app.intake import service as intake
+from app.intake.deps import MatchingDep
 from app.sightings import service
 from app.sightings.schemas import SightingIn, SightingOut, SightingPage
 
@@ -32,17 +34,18 @@ def create_sighting(
     principal: Observer,
     session: SessionDep,
     stale_after: ClaimLifetime,
-    settings: SettingsDep,
+    matching: MatchingDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SightingOut:
     """File a sighting of a child."""
-    sighting = service.file_sighting(
+    sighting = intake.file_record(
         session,
         principal,
+        intake.SIGHTINGS,
         body,
         idempotency_key=idempotency_key,
         stale_after=stale_after,
-        threshold=settings.proposal_threshold,
+        matching=matching,
     )
     return service.to_out(sighting, principal, with_source=True)
 

@@ -1,52 +1,18 @@
 """Business rules for field contacts' sightings."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
-from app.audit.models import Action, Outcome
-from app.core.idempotency import idempotent
+from app.audit.models import Action
 from app.core.models import new_id, utcnow
 from app.core.person import person_columns, person_fields
 from app.core.problems import NotFound
 from app.core.security import Principal
-from app.matches import service as matches
 from app.sightings import repository
 from app.sightings.models import Sighting
 from app.sightings.schemas import SightingIn, SightingOut
-
-SCOPE = "sightings"
-
-
-def file_sighting(
-    session: Session,
-    principal: Principal,
-    data: SightingIn,
-    *,
-    idempotency_key: str | None,
-    stale_after: timedelta,
-    threshold: float,
-) -> Sighting:
-    with idempotent(
-        session,
-        owner_id=principal.user_id,
-        scope=SCOPE,
-        key=idempotency_key,
-        body=data.model_dump(mode="json"),
-        stale_after=stale_after,
-    ) as claim:
-        if claim.replay_id is not None:
-            sighting = _get_or_404(session, principal, claim.replay_id)
-            audit.record(
-                session, principal, Action.sighting_create, [sighting.id], outcome=Outcome.replayed
-            )
-            return sighting
-        sighting = repository.add(session, new_sighting(principal.user_id, data))
-        matches.match_sightings(session, [sighting], threshold=threshold)
-        claim.complete(sighting.id)
-        audit.record(session, principal, Action.sighting_create, [sighting.id])
-        return sighting
 
 
 def new_sighting(owner_id: str, data: SightingIn) -> Sighting:
@@ -74,12 +40,13 @@ def get_sighting(
     session: Session, principal: Principal, sighting_id: str, *, audit_as: Action
 ) -> Sighting:
     """The sighting, if the caller may see it (else 404); audited as the caller's `audit_as`."""
-    sighting = _get_or_404(session, principal, sighting_id)
+    sighting = get_or_404(session, principal, sighting_id)
     audit.record(session, principal, audit_as, [sighting.id])
     return sighting
 
 
-def _get_or_404(session: Session, principal: Principal, sighting_id: str) -> Sighting:
+def get_or_404(session: Session, principal: Principal, sighting_id: str) -> Sighting:
+    """The sighting, if the caller may see it; else 404 (unaudited)."""
     sighting = repository.get(session, principal, sighting_id)
     if sighting is None:
         raise NotFound()

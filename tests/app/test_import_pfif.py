@@ -23,13 +23,14 @@ from app.imports import service
 from app.imports.models import Import, ImportedRecord
 from app.imports.pfif import inspect_pfif, person_row, split_given_name
 from app.main import create_app
+from app.matches.engine import MatchingSettings
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from tests.app import payloads
 from tests.conftest import Callers, make_callers
 
-THRESHOLD = 0.5
+MATCHING = MatchingSettings(proposal_threshold=0.5)
 DOMAIN = "ridni.example"
 
 CHILDREN: list[dict[str, Any]] = [
@@ -110,7 +111,7 @@ def import_pfif(app: FastAPI, path: Path, owner: str, *, dry_run: bool = False) 
         owner=Principal(owner, Role.coordinator),
         import_id=None if dry_run else _start(app, owner, found),
         dry_run=dry_run,
-        threshold=THRESHOLD,
+        matching=MATCHING,
         pfif_domain=DOMAIN,
     ).tally
 

@@ -21,13 +21,14 @@ from app.imports.models import Import, ImportedRecord
 from app.imports.pipeline import SEALED_PARTS, BatchLoader, Job, ValidRow, validate
 from app.imports.rows import SourceRow, Tally
 from app.matches import repository as matches_repository
+from app.matches.engine import MatchingSettings
 from app.matches.models import Match, ReportKey, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from tests.app import payloads
 from tests.conftest import Caller, Callers
 
-THRESHOLD = 0.5
+MATCHING = MatchingSettings(proposal_threshold=0.5)
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def run_import(
         owner=Principal(owner.user_id, owner.role),
         import_id=record.id,
         dry_run=dry_run,
-        threshold=THRESHOLD,
+        matching=MATCHING,
         batch_size=batch_size,
     )
     with make() as session:
@@ -528,7 +529,7 @@ def _sightings_loader(
             Kind.sightings,
             Principal(callers.coordinator.user_id, Role.coordinator),
             record.id,
-            THRESHOLD,
+            MATCHING,
         ),
     )
 

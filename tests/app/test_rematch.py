@@ -8,6 +8,7 @@ import matching
 from app.crypto.keyring import Keyring
 from app.crypto.orm import session_info
 from app.matches import engine
+from app.matches.engine import MatchingSettings
 from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
 from app.matches.rematch import rematch
 from app.reports.models import Report
@@ -15,7 +16,7 @@ from app.sightings.models import Sighting
 from tests.app import payloads
 from tests.conftest import Callers
 
-THRESHOLD = 0.5
+MATCHING = MatchingSettings(proposal_threshold=0.5)
 
 
 def factory(connection: Connection, keyring: Keyring) -> sessionmaker[Session]:
@@ -51,7 +52,7 @@ def test_rebuilds_the_index_and_proposals_and_keeps_decisions(
     session.execute(update(Sighting).values(matched_with="old-engine"))
     session.commit()
 
-    summary = rematch(factory(connection, keyring), threshold=THRESHOLD, progress=False)
+    summary = rematch(factory(connection, keyring), settings=MATCHING, progress=False)
 
     assert (summary.reports, summary.sightings) == (2, 2)
     assert session.scalar(select(func.count()).select_from(ReportKey)) > 0
@@ -60,7 +61,7 @@ def test_rebuilds_the_index_and_proposals_and_keeps_decisions(
     assert statuses == ["proposed", "proposed", "proposed", "rejected"]
     session.refresh(rejected)
     assert rejected.status == "rejected"
-    signature = engine.match_signature(THRESHOLD)
+    signature = MATCHING.signature
     assert set(session.scalars(select(Sighting.matched_with))) == {signature}
 
 
@@ -77,9 +78,7 @@ def test_resumes_with_what_is_left(
     first_sighting.matched_with = None  # a run stopped before reaching this one
     session.commit()
 
-    summary = rematch(
-        factory(connection, keyring), threshold=THRESHOLD, batch_size=1, progress=False
-    )
+    summary = rematch(factory(connection, keyring), settings=MATCHING, batch_size=1, progress=False)
 
     assert (summary.reports, summary.sightings) == (0, 1)
 
@@ -92,9 +91,20 @@ def test_a_new_threshold_recomputes_everything(
     keyring: Keyring,
 ):
     file_records(client, callers, 2)
-    summary = rematch(factory(connection, keyring), threshold=0.99, progress=False)
+    summary = rematch(
+        factory(connection, keyring),
+        settings=MatchingSettings(proposal_threshold=0.99),
+        progress=False,
+    )
     assert (summary.reports, summary.sightings) == (2, 2)
-    assert rematch(factory(connection, keyring), threshold=0.99, progress=False).sightings == 0
+    assert (
+        rematch(
+            factory(connection, keyring),
+            settings=MatchingSettings(proposal_threshold=0.99),
+            progress=False,
+        ).sightings
+        == 0
+    )
 
 
 def test_rewrites_only_changed_keys_and_leaves_records_as_they_were(
@@ -115,14 +125,14 @@ def test_rewrites_only_changed_keys_and_leaves_records_as_they_were(
     updated_before = updated_at(session)
     kept_keys = keys_of(session, kept)
 
-    rematch(factory(connection, keyring), threshold=THRESHOLD, progress=False)
+    rematch(factory(connection, keyring), settings=MATCHING, progress=False)
 
     report = session.get(Report, stale)
     assert report is not None
-    assert keys_of(session, stale) == matching.blocking_keys(engine.report_person(report))
+    assert keys_of(session, stale) == matching.blocking_keys(engine.person_from_report(report))
     assert keys_of(session, kept) == kept_keys
     assert updated_at(session) == updated_before
-    assert set(session.scalars(select(Report.matched_with))) == {engine.match_signature(THRESHOLD)}
+    assert set(session.scalars(select(Report.matched_with))) == {MATCHING.signature}
 
 
 def keys_of(session: Session, report_id: str) -> set[str]:

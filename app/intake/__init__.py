@@ -1,0 +1,1 @@
+"""Filing records: above the reports, sightings and matches domains, which it joins."""

@@ -1,0 +1,131 @@
+"""Filing a report or a sighting, the same sequence for both and for every way in (the API
+one at a time, an import in batches): claim the idempotency key, insert, audit, then the
+candidate keys and proposals. Amending a report's child files it again for matching.
+
+Above the reports, sightings and matches domains, so that none of them calls another."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.audit.models import Action, Outcome
+from app.core.idempotency import idempotent
+from app.core.security import Principal
+from app.matches import proposals
+from app.matches.engine import MatchingSettings
+from app.matches.proposals import SightingScores
+from app.reports import repository as reports_repository
+from app.reports import service as reports
+from app.reports.models import Report
+from app.reports.schemas import ReportChanges, ReportIn
+from app.sightings import repository as sightings_repository
+from app.sightings import service as sightings
+from app.sightings.models import Sighting
+from app.sightings.schemas import SightingIn
+
+_In = TypeVar("_In", ReportIn, SightingIn)
+_Record = TypeVar("_Record", Report, Sighting)
+
+
+@dataclass(frozen=True)
+class Filing(Generic[_In, _Record]):
+    """What filing one kind of record takes."""
+
+    scope: str  # of its idempotency keys
+    created: Action
+    new: Callable[[str, _In], _Record]  # the record for validated data, owned by a user id
+    add: Callable[[Session, Principal, Sequence[_Record], MatchingSettings], None]
+    filed: Callable[[Session, Principal, str], _Record]  # the record filed first (a replay)
+
+
+def file_record(
+    session: Session,
+    principal: Principal,
+    kind: Filing[_In, _Record],
+    data: _In,
+    *,
+    idempotency_key: str | None,
+    stale_after: timedelta,
+    matching: MatchingSettings,
+) -> _Record:
+    """File a record once per idempotency key; a retry gets the record filed first."""
+    with idempotent(
+        session,
+        owner_id=principal.user_id,
+        scope=kind.scope,
+        key=idempotency_key,
+        body=data.model_dump(mode="json"),
+        stale_after=stale_after,
+    ) as claim:
+        if claim.replay_id is not None:
+            record = kind.filed(session, principal, claim.replay_id)
+            audit.record(session, principal, kind.created, [record.id], outcome=Outcome.replayed)
+            return record
+        record = kind.new(principal.user_id, data)
+        kind.add(session, principal, [record], matching)
+        claim.complete(record.id)
+        return record
+
+
+def amend_report(
+    session: Session,
+    principal: Principal,
+    report_id: str,
+    changes: ReportChanges,
+    *,
+    matching: MatchingSettings,
+) -> Report:
+    """Apply a merge patch; a changed child is re-indexed and its proposals refreshed."""
+    report = reports.apply_changes(session, principal, report_id, changes)
+    if changes.child is not None:
+        proposals.report_changed(session, report, settings=matching)
+    audit.record(session, principal, Action.report_update, [report.id])
+    return report
+
+
+def add_reports(
+    session: Session, owner: Principal, new: Sequence[Report], matching: MatchingSettings
+) -> None:
+    """Insert new reports filed by `owner`, audit them, and index and propose each in turn
+    (each report changes the name shares that the next one is scored with)."""
+    reports_repository.add_all(session, new)
+    audit.record(session, owner, Action.report_create, [report.id for report in new])
+    for report in new:
+        proposals.report_changed(session, report, settings=matching)
+
+
+def add_sightings(
+    session: Session,
+    owner: Principal,
+    new: Sequence[Sighting],
+    matching: MatchingSettings,
+    *,
+    scores: SightingScores | None = None,
+) -> None:
+    """Insert new sightings filed by `owner`, audit them, and store their keys and proposals:
+    the `scores` found before they were inserted (an import scores a batch first), else now."""
+    sightings_repository.add_all(session, new)
+    audit.record(session, owner, Action.sighting_create, [sighting.id for sighting in new])
+    if scores is None:
+        scores = proposals.score_sightings(session, new, settings=matching)
+    proposals.store_sighting_scores(session, new, scores, settings=matching)
+
+
+REPORTS = Filing(
+    scope="reports",
+    created=Action.report_create,
+    new=reports.new_report,
+    add=add_reports,
+    filed=reports.get_or_404,
+)
+SIGHTINGS = Filing(
+    scope="sightings",
+    created=Action.sighting_create,
+    new=sightings.new_sighting,
+    add=add_sightings,
+    filed=sightings.get_or_404,
+)

@@ -1,0 +1,132 @@
+"""Coordinators' review: reading matches, deciding (confirm, reject, reopen), their history."""
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from app.audit import service as audit
+from app.audit.models import Action
+from app.core.models import utcnow
+from app.core.problems import Conflict, NotFound
+from app.core.security import Principal
+from app.matches import repository
+from app.matches.models import Decision, Match, MatchEvent, MatchStatus
+from app.reports.models import Report, ReportStatus
+
+# Which decisions may follow which status. A rejected pair stays rejected until a person reopens.
+_ALLOWED: dict[Decision, set[str]] = {
+    Decision.confirm: {MatchStatus.proposed, MatchStatus.withdrawn},
+    Decision.reject: {MatchStatus.proposed, MatchStatus.withdrawn},
+    Decision.reopen: {MatchStatus.confirmed, MatchStatus.rejected},
+}
+_RESULT = {
+    Decision.confirm: MatchStatus.confirmed,
+    Decision.reject: MatchStatus.rejected,
+    Decision.reopen: MatchStatus.proposed,
+}
+
+
+def get_match(session: Session, principal: Principal, match_id: str, *, audit_as: Action) -> Match:
+    """The match, if the caller may see it (else 404); audited as the caller's `audit_as`."""
+    match = _get_or_404(session, principal, match_id)
+    audit.record(session, principal, audit_as, [match.id])
+    return match
+
+
+def _get_or_404(session: Session, principal: Principal, match_id: str) -> Match:
+    match = repository.get(session, principal, match_id)
+    if match is None:
+        raise NotFound()
+    return match
+
+
+def list_matches(
+    session: Session, principal: Principal, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Match], str | None]:
+    rows, next_cursor = repository.list_page(
+        session, principal, status=status, limit=limit, cursor=cursor
+    )
+    audit.record(session, principal, Action.match_list, [match.id for match in rows])
+    return rows, next_cursor
+
+
+def history(session: Session, principal: Principal, match_id: str) -> list[MatchEvent]:
+    match = get_match(session, principal, match_id, audit_as=Action.match_history)
+    return repository.history(session, match.id)
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    match_id: str,
+    *,
+    decision: Decision,
+    note: str | None,
+    version: int,
+) -> Match:
+    match = _get_or_404(session, principal, match_id)
+    if match.version != version:
+        raise Conflict(f"The match is at version {match.version}: someone changed it first.")
+    if match.status not in _ALLOWED[decision]:
+        raise Conflict(f"A {match.status} match cannot be given the decision '{decision}'.")
+    before = match.status
+    if decision == Decision.confirm:
+        _refuse_second_confirmation(session, match)
+    try:
+        changed = repository.set_decision(
+            session,
+            match,
+            seen_version=version,
+            status=_RESULT[decision].value,
+            decided_by=principal.user_id,
+            decided_at=utcnow(),
+            note=note,
+            updated_at=utcnow(),
+        )
+    except IntegrityError:
+        # Another coordinator confirmed the same sighting for another report at this moment.
+        raise Conflict("This sighting was just confirmed for another report.") from None
+    if not changed:
+        raise Conflict("Someone decided this match first; reload it and decide again.")
+    repository.add_event(
+        session,
+        MatchEvent.of(match, decision.value, before, actor_id=principal.user_id, note=note),
+    )
+    _apply_to_report(session, match, decision, before)
+    audit.record(session, principal, Action.match_decide, [match.id])
+    session.flush()
+    return match
+
+
+def _refuse_second_confirmation(session: Session, match: Match) -> None:
+    first = repository.confirmed_for_sighting(session, match.sighting_id, other_than=match.id)
+    if first is not None:
+        raise Conflict(
+            f"This sighting is already confirmed for report {first.report_id} "
+            f"(match {first.id}); reopen that match first."
+        )
+
+
+def _apply_to_report(session: Session, match: Match, decision: Decision, before: str) -> None:
+    """Set the report's coarse status, the one thing its family may learn of a decision.
+
+    Its `updated_at` is kept, so that a confirmation later taken back leaves no trace that a
+    family could see.
+    """
+    report = session.get(Report, match.report_id)
+    if report is None:
+        return
+    status = report.status
+    if decision == Decision.confirm:
+        status = ReportStatus.located.value
+    elif (
+        decision == Decision.reopen
+        and before == MatchStatus.confirmed
+        and report.status == ReportStatus.located
+        and repository.confirmed_count_for_report(session, report.id) == 0
+    ):
+        status = ReportStatus.open.value
+    if status != report.status:
+        report.status = status
+        # Written back unchanged, so that the column's onupdate does not stamp the decision.
+        flag_modified(report, "updated_at")
