@@ -51,6 +51,10 @@ def refuse_nul(value: str) -> str:
     return value
 
 
+NulFree = Annotated[str, AfterValidator(refuse_nul)]
+"""A string parameter of a path, query, header or form: whatever else it is, no NUL."""
+
+
 def _check_name(value: str) -> str:
     if _is_blank(value):
         raise ValueError("must not be empty or only spaces and invisible characters")
