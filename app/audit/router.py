@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from app.audit import service
 from app.audit.http import audited
@@ -12,14 +12,16 @@ from app.audit.models import Action, ObjectType, Outcome
 from app.audit.repository import Filters
 from app.audit.schemas import AuditEventOut, AuditPage
 from app.core.database import SessionDep
+from app.core.dates import in_utc
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
+from app.core.text import NulFree
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 Auditor = Annotated[Principal, require(Role.coordinator, Role.admin)]
-RecordIdFilter = Annotated[str | None, Query(max_length=36)]
+RecordIdFilter = Annotated[NulFree | None, Query(max_length=36)]
 
 
 def _date_time_text(value: Any) -> Any:
@@ -32,9 +34,14 @@ def _date_time_text(value: Any) -> Any:
     return value
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else in_utc(value)
+
+
 Moment = Annotated[
     AwareDatetime | None,
     BeforeValidator(_date_time_text),
+    AfterValidator(_utc),
     Query(description="RFC 3339, with a time zone."),
 ]
 

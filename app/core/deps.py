@@ -3,13 +3,17 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 
 from app.core.idempotency import KEY_MAX
 from app.core.settings import Settings
+from app.core.text import NulFree
+
+# The id of a record in a path: a report, sighting, match, user or import.
+RecordId = Annotated[NulFree, Path(max_length=36)]
 
 IdempotencyKeyHeader = Annotated[
-    str | None,
+    NulFree | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,

@@ -5,19 +5,22 @@ Lists are newest first (`by="created_at"`) or, for the review queue, best first 
 
 import base64
 import json
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Query
 from sqlalchemy import Select, and_, or_
 
+from app.core.dates import in_utc
 from app.core.problems import Unprocessable
+from app.core.text import NulFree, refuse_nul
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Cursor = Annotated[str | None, Query(max_length=200)]
+Cursor = Annotated[NulFree | None, Query(max_length=200)]
 SortKey = Literal["created_at", "score"]
 
 T = TypeVar("T", bound=Any)
@@ -35,15 +38,15 @@ def _decode(cursor: str, by: SortKey) -> tuple[datetime | float, str]:
         value, row_id = json.loads(raw)
         if not isinstance(row_id, str):
             raise ValueError
+        refuse_nul(row_id)
         if by == "score":
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ValueError
+            if not math.isfinite(value):
+                raise ValueError
             return float(value), row_id
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError
-        return moment, row_id
-    except (ValueError, TypeError):
+        return in_utc(datetime.fromisoformat(value)), row_id
+    except (ValueError, TypeError, OverflowError):
         raise Unprocessable(
             "The cursor is not valid.",
             errors=[

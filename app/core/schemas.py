@@ -1,6 +1,10 @@
 """Base classes for request and response bodies."""
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from app.core.text import refuse_nul
 
 
 class InputModel(BaseModel):
@@ -8,6 +12,26 @@ class InputModel(BaseModel):
     12); the model is not, so that enums still accept their JSON strings."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Self:
+        # The text types refuse NUL themselves, naming the field; this is the net under any
+        # string field typed otherwise, so that no NUL of a body ever reaches the database.
+        for value in self.__dict__.values():
+            _refuse_nul_within(value)
+        return self
+
+
+def _refuse_nul_within(value: Any) -> None:
+    if isinstance(value, str):
+        refuse_nul(value)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _refuse_nul_within(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul_within(key)
+            _refuse_nul_within(item)
 
 
 class OutputModel(BaseModel):

@@ -16,6 +16,9 @@ _CHUNK = 1 << 20
 _SAMPLE = 64 * 1024
 # A cell may hold a long note, but not a whole file: a stray quote would otherwise swallow it.
 csv.field_size_limit(1 << 20)
+# A header names columns (a few dozen, of a few words each); its headers are stored with the
+# import record, and it is read whole before anything else.
+HEADER_MAX_CHARS = 64 * 1024
 
 
 class CsvFileError(Exception):
@@ -67,18 +70,29 @@ def _decodes(raw: BinaryIO, encoding: str) -> int | None:
 
 
 def first_line(text: io.TextIOWrapper) -> str | None:
-    """The header: the first line that is not blank."""
-    for line in text:
+    """The header: the first line that is not blank, read no further than its limit."""
+    while line := text.readline(HEADER_MAX_CHARS + 1):
+        if len(line.rstrip("\r\n")) > HEADER_MAX_CHARS:
+            raise CsvFileError(f"the header row is longer than {HEADER_MAX_CHARS} characters")
         if line.strip():
             return line.rstrip("\r\n")
     return None
+
+
+def header_cells(header: str, delimiter: str) -> list[str]:
+    """The header line's cells; `CsvFileError` when it is not valid CSV."""
+    try:
+        # Strict: a quote left open would make the rows' reader take the next lines as header.
+        return next(csv.reader([header], delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        raise CsvFileError("the header row is not valid CSV") from None
 
 
 def guess_delimiter(header: str) -> str:
     """The delimiter that splits the header into the most cells (a comma for one column)."""
     best, most = ",", 1
     for candidate in (",", ";", "\t"):
-        cells = len(next(csv.reader([header], delimiter=candidate), []))
+        cells = len(header_cells(header, candidate))
         if cells > most:
             best, most = candidate, cells
     return best

@@ -17,6 +17,7 @@ from app.formats.csvtext import (
     CsvFileError,
     first_line,
     guess_delimiter,
+    header_cells,
     settle_encoding,
 )
 from app.imports.fields import FIELDS, Kind, build_body, header_lookup, normalize_header
@@ -87,7 +88,7 @@ def inspect(
     if first is None:
         raise CsvFileError("the file is empty: there is no header row")
     delimiter = DELIMITERS[delimiter] if delimiter else guess_delimiter(first)
-    header = next(csv.reader([first], delimiter=delimiter), [])
+    header = header_cells(first, delimiter)
     known = header_lookup(kind)
     columns: dict[int, str] = {}
     ignored = []

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from app.core.dates import PARTIAL_DATE_SHAPE
+
 
 class Kind(StrEnum):
     reports = "reports"
@@ -224,11 +226,11 @@ SOURCE_TYPE_VALUES: dict[str, tuple[str, ...]] = {
 LIST_SEPARATORS = re.compile(r"[;|]")
 _APOSTROPHES = str.maketrans({c: "'" for c in '’ʼ‘`´′＇"'})
 _PUNCTUATION = re.compile(r"[\s_\-,:;/()№#*]+")
-_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_DOTTED_MONTH = re.compile(r"(\d{1,2})\.(\d{4})")
-_YEARS = re.compile(r"\d{1,3}")
-_YEAR_RANGE = re.compile(r"(\d{1,3})\s*[-–—]\s*(\d{1,3})")
+# Digits are ASCII digits (re.ASCII): `\d` would also take full-width or Arabic-Indic ones.
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
+_DOTTED_MONTH = re.compile(r"(\d{1,2})\.(\d{4})", re.ASCII)
+_YEARS = re.compile(r"\d{1,3}", re.ASCII)
+_YEAR_RANGE = re.compile(r"(\d{1,3})\s*[-–—]\s*(\d{1,3})", re.ASCII)
 
 
 def normalize_header(text: str) -> str:
@@ -335,7 +337,7 @@ def _iso_date(field: str, text: str) -> str:
     if found := _DOTTED_MONTH.fullmatch(text):
         month, year = found.groups()
         return f"{year}-{int(month):02d}"
-    if _ISO_DATE.fullmatch(text):
+    if PARTIAL_DATE_SHAPE.fullmatch(text):
         return text
     raise CellError("must be a date: DD.MM.YYYY, MM.YYYY, YYYY, YYYY-MM or YYYY-MM-DD", field)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from app.formats.pfif import Record, read_records
 from app.imports.fields import Kind, build_body
 from app.imports.rows import RowError, SourceRow
+from app.reports.models import EXTERNAL_ID_MAX
 
 # Which PFIF element each import field comes from (for the errors of a skipped person).
 SOURCES = {
@@ -105,6 +106,9 @@ def person_row(record: Record) -> SourceRow:
     record_id = fields.get("person_record_id")
     if not record_id:
         return _refused(record, "person_record_id", "a PFIF person needs a person_record_id")
+    if len(record_id) > EXTERNAL_ID_MAX:
+        reason = f"a person_record_id must be at most {EXTERNAL_ID_MAX} characters"
+        return _refused(record, "person_record_id", reason)
     given, patronymic = split_given_name(fields.get("given_name", ""))
     full_names = [line.strip() for line in fields.get("full_name", "").splitlines()]
     full_names = [name for name in full_names if name]

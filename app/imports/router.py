@@ -3,15 +3,16 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
-from app.core.deps import SettingsDep
+from app.core.deps import RecordId, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
+from app.core.text import NulFree
 from app.imports import service
 from app.imports.csvfile import Layout
 from app.imports.fields import Kind
@@ -25,7 +26,6 @@ router = APIRouter(
 )
 
 Importer = Annotated[Principal, require(Role.coordinator, Role.admin)]
-ImportId = Annotated[str, Path(max_length=36)]
 
 _LOCATION = {"Location": {"description": "Where to poll the import.", "schema": {"type": "string"}}}
 
@@ -65,7 +65,7 @@ def create_import(
         ),
     ],
     map: Annotated[
-        str | None,
+        NulFree | None,
         Form(
             max_length=10_000,
             description="What other columns hold: `Header=field` pairs separated by commas or "
@@ -143,6 +143,6 @@ def list_imports(
     responses=problem_responses(404),
     dependencies=[audited(Action.import_read)],
 )
-def get_import(import_id: ImportId, principal: Importer, session: SessionDep) -> ImportOut:
+def get_import(import_id: RecordId, principal: Importer, session: SessionDep) -> ImportOut:
     """An import's status, counts, and why rows were skipped (line, field, column, reason)."""
     return service.to_out(service.get_import(session, principal, import_id))

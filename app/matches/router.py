@@ -1,10 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
+from app.core.deps import RecordId
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
@@ -29,7 +30,6 @@ router = APIRouter(
 )
 
 Reviewer = Annotated[Principal, require(Role.coordinator, Role.admin)]
-RecordId = Annotated[str, Path(max_length=36)]
 CandidateLimit = Annotated[int, Query(ge=1, le=100)]
 
 

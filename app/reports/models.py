@@ -8,6 +8,9 @@ from app.core.person import PersonColumns
 from app.crypto.orm import sealed_column
 from app.users.models import User
 
+# The longest registry id a report keeps (PFIF sets no limit; ids seen are under 100).
+EXTERNAL_ID_MAX = 500
+
 
 class ReportStatus(StrEnum):
     open = "open"
@@ -41,6 +44,8 @@ class Report(PersonColumns, Timestamped, Base):
     reporter_email: Mapped[str | None] = sealed_column()
     # The record's id in the registry it was imported from (a PFIF person_record_id), which
     # its exports keep: a copy keeps its original's id. None for reports filed here.
-    external_id: Mapped[str | None] = mapped_column(String(500), unique=True, index=True)
+    external_id: Mapped[str | None] = mapped_column(
+        String(EXTERNAL_ID_MAX), unique=True, index=True
+    )
     # The engine and threshold its candidate keys and proposals were last computed with.
     matched_with: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, rate_limits, require
@@ -20,7 +20,6 @@ router = APIRouter(
 )
 
 Filer = Annotated[Principal, require(Role.family, Role.coordinator, Role.admin)]
-ReportId = Annotated[str, Path(max_length=36)]
 
 
 def _family_filing_limit(request: Request, principal: Filer) -> None:
@@ -84,7 +83,7 @@ def list_reports(
     dependencies=[audited(Action.report_read)],
     responses=problem_responses(404),
 )
-def get_report(report_id: ReportId, principal: Filer, session: SessionDep) -> ReportOut:
+def get_report(report_id: RecordId, principal: Filer, session: SessionDep) -> ReportOut:
     report = service.get_report(session, principal, report_id, audit_as=Action.report_read)
     return service.to_out(report, principal)
 
@@ -96,7 +95,7 @@ def get_report(report_id: ReportId, principal: Filer, session: SessionDep) -> Re
     responses=problem_responses(400, 404, 413, 415),
 )
 def amend_report(
-    report_id: ReportId,
+    report_id: RecordId,
     body: ReportChanges,
     principal: Filer,
     session: SessionDep,

@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
@@ -19,7 +19,6 @@ router = APIRouter(
 )
 
 Observer = Annotated[Principal, require(Role.field, Role.coordinator, Role.admin)]
-SightingId = Annotated[str, Path(max_length=36)]
 
 
 @router.post(
@@ -68,6 +67,6 @@ def list_sightings(
     dependencies=[audited(Action.sighting_read)],
     responses=problem_responses(404),
 )
-def get_sighting(sighting_id: SightingId, principal: Observer, session: SessionDep) -> SightingOut:
+def get_sighting(sighting_id: RecordId, principal: Observer, session: SessionDep) -> SightingOut:
     sighting = service.get_sighting(session, principal, sighting_id, audit_as=Action.sighting_read)
     return service.to_out(sighting, principal, with_source=True)

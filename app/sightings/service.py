@@ -1,11 +1,10 @@
 """Business rules for field contacts' sightings."""
 
-from datetime import date
-
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.models import Action
+from app.core.dates import full_date
 from app.core.models import new_id, utcnow
 from app.core.person import person_columns, person_fields
 from app.core.problems import NotFound
@@ -27,7 +26,7 @@ def new_sighting(owner_id: str, data: SightingIn) -> Sighting:
         owner_id=owner_id,
         **person_columns(data.subject),
         origin_settlement=data.subject.origin_settlement,
-        observed_on=date.fromisoformat(data.observed_on) if data.observed_on else None,
+        observed_on=full_date(data.observed_on) if data.observed_on else None,
         location=data.location,
         source_type=data.source_type.value,
         notes=data.notes,

@@ -3,13 +3,13 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Response
 
 from app.audit import service as audit
 from app.audit.http import audited
 from app.audit.models import Action, Outcome
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, SettingsDep
+from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
@@ -21,7 +21,6 @@ router = APIRouter(
 )
 
 Admin = Annotated[Principal, require(Role.admin)]
-UserId = Annotated[str, Path(max_length=36)]
 
 
 def token_lifetime(settings: SettingsDep) -> timedelta:
@@ -84,7 +83,9 @@ def create_user(
     dependencies=[audited(Action.user_read)],
     responses=problem_responses(404),
 )
-def get_user(user_id: UserId, principal: Admin, session: SessionDep, lifetime: Lifetime) -> UserOut:
+def get_user(
+    user_id: RecordId, principal: Admin, session: SessionDep, lifetime: Lifetime
+) -> UserOut:
     user = service.get_user(session, user_id)
     audit.record(session, principal, Action.user_read, [user.id])
     return service.to_out(user, lifetime)
@@ -97,7 +98,7 @@ def get_user(user_id: UserId, principal: Admin, session: SessionDep, lifetime: L
     responses=problem_responses(400, 404, 409, 413, 415),
 )
 def change_user(
-    user_id: UserId, body: UserChanges, principal: Admin, session: SessionDep, lifetime: Lifetime
+    user_id: RecordId, body: UserChanges, principal: Admin, session: SessionDep, lifetime: Lifetime
 ) -> UserOut:
     """Change a user's role, or disable or enable it. Refused (409) when no enabled admin
     would be left."""
@@ -114,7 +115,7 @@ def change_user(
     responses=problem_responses(404),
 )
 def issue_token(
-    user_id: UserId, principal: Admin, session: SessionDep, lifetime: Lifetime
+    user_id: RecordId, principal: Admin, session: SessionDep, lifetime: Lifetime
 ) -> TokenOut:
     """A new bearer token for the user, shown this once; the user's earlier token stops working.
 
@@ -131,7 +132,7 @@ def issue_token(
     dependencies=[audited(Action.user_revoke_token)],
     responses=problem_responses(404),
 )
-def revoke_token(user_id: UserId, principal: Admin, session: SessionDep) -> Response:
+def revoke_token(user_id: RecordId, principal: Admin, session: SessionDep) -> Response:
     """Revoke the user's token at once (also when it has none). The user needs a new token."""
     user = service.get_user(session, user_id)
     service.revoke_token(session, user)

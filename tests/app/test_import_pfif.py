@@ -25,7 +25,7 @@ from app.imports.pfif import inspect_pfif, person_row, split_given_name
 from app.main import create_app
 from app.matches.engine import MatchingSettings
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm
-from app.reports.models import Report
+from app.reports.models import EXTERNAL_ID_MAX, Report
 from app.sightings.models import Sighting
 from tests.app import payloads
 from tests.conftest import Callers, make_callers
@@ -242,6 +242,40 @@ class TestBadPersons:
             None,
         )
         assert report.home_settlement == "Херсон"
+
+    def test_a_record_id_longer_than_its_column_is_a_row_error_and_the_rest_loads(
+        self, client: TestClient, app: FastAPI, callers: Callers, session: Session, tmp_path
+    ):
+        long_id = "pf.example/" + "7" * 5_000
+        good = {**BAD_AND_GOOD[0], "person_record_id": "pf.example/good"}
+        path = write(tmp_path / "list.xml", [{**good, "person_record_id": long_id}, good])
+        tally = import_pfif(app, path, callers.coordinator.user_id)
+        assert (tally.read, tally.loaded, tally.skipped) == (2, 1, 1)
+        [error] = tally.errors
+        assert (error.column, error.reason) == (
+            "person_record_id",
+            f"a person_record_id must be at most {EXTERNAL_ID_MAX} characters",
+        )
+        assert list(session.scalars(select(Report.external_id))) == ["pf.example/good"]
+
+    @pytest.mark.parametrize(
+        "person",
+        [
+            {"date_of_birth": "2011-00-10"},
+            {"date_of_birth": "2011-01-00"},
+            {"date_of_birth": "２０１１-01-10"},
+            {"given_name": "\u3164", "family_name": "\u3164", "full_name": "\u3164"},
+            {"given_name": "\u115f\u1160", "family_name": "\u2800", "full_name": "\uffa0"},
+        ],
+        ids=["month 0", "day 0", "full-width digits", "hangul fillers", "other blanks"],
+    )
+    def test_impossible_dates_and_invisible_names_are_row_errors(
+        self, client: TestClient, app: FastAPI, callers: Callers, session: Session, tmp_path, person
+    ):
+        path = write(tmp_path / "list.xml", [{**BAD_AND_GOOD[0], **person}])
+        tally = import_pfif(app, path, callers.coordinator.user_id)
+        assert (tally.read, tally.loaded, tally.skipped) == (1, 0, 1)
+        assert count(session, Report) == 0
 
     def test_a_person_without_a_record_id_is_skipped(self, callers: Callers, tmp_path):
         record = pfif.Record("person", 7, {"full_name": "Олена"})

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.core.settings import Settings
+from app.imports.models import Import
 from app.main import create_app
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -167,6 +168,19 @@ class TestFilesThatCannotBeImported:
 
     def test_an_unknown_kind_is_422(self, client: TestClient, callers: Callers):
         _problem(upload(client, callers.coordinator.headers, REPORTS, kind="people"), 422)
+
+    @pytest.mark.parametrize(
+        "header",
+        ["Ім'я;" + "Примітка" * 200_000, "Ім'я;" + "x" * (1 << 20), "Ім'я;\"Прізвище"],
+        ids=["over 1 MiB", "over the cell limit", "a quote left open"],
+    )
+    def test_a_header_too_long_or_not_csv_is_422_and_stores_nothing(
+        self, client: TestClient, callers: Callers, session: Session, header: str
+    ):
+        data = f"{header}\nМикола;Олійник\n".encode()
+        problem = _problem(upload(client, callers.coordinator.headers, data), 422)
+        assert problem["errors"][0]["loc"] == ["body", "file"]
+        assert _count(session, Import) == 0
 
     def test_nothing_is_stored_for_a_refused_file(
         self, client: TestClient, callers: Callers, session: Session
