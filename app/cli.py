@@ -1,6 +1,7 @@
 """The `ridni` command: serve the API, manage users and keys, migrate, link files offline."""
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -182,8 +183,9 @@ def _serve(args: argparse.Namespace) -> int:
         started = perf_counter()
         with app.state.session_factory() as session:
             count = warm_engine(session)
-        print(
-            f"matching engine ready: {count} reports prepared in {perf_counter() - started:.1f} s"
+        logging.getLogger("ridni.engine").info(
+            "matching engine ready",
+            extra={"fields": {"reports": count, "seconds": round(perf_counter() - started, 1)}},
         )
     uvicorn.run(
         app, host=args.host, port=args.port, log_level=settings.log_level, **UVICORN_LOGGING

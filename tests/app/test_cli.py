@@ -1,12 +1,15 @@
 """The `ridni` command, run as a user would, against a real database file."""
 
 import json
+import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, func, select, update
@@ -584,3 +587,42 @@ def test_import_exits_2_for_a_wrong_option(cli_database: str):
         assert result.returncode == 2, (args, result.stdout)
         assert "Traceback" not in result.stderr
     assert _count(cli_database, Report) == 0
+
+
+def test_serve_writes_nothing_but_json_lines(cli_database: str):
+    """From the migrations and the key file to the engine's warm-up and uvicorn's own lines."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"DATABASE_URL": cli_database, "PATH": "/usr/bin:/bin"},
+    )
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not come up")
+    finally:
+        server.terminate()
+        stdout, stderr = server.communicate(timeout=30)
+    assert stdout == ""
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    ready = [line for line in lines if line["event"] == "matching engine ready"]
+    assert ready == [
+        {
+            "time": ready[0]["time"],
+            "level": "info",
+            "logger": "ridni.engine",
+            "event": "matching engine ready",
+            "reports": 0,
+            "seconds": ready[0]["seconds"],
+        }
+    ]
