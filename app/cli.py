@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.core.security import Role
 from app.core.settings import Settings, get_settings
+from app.core.text import counted
 from app.formats.csvtext import DELIMITERS, ENCODINGS
 from app.imports.rows import RowError, Tally
 from app.sightings.models import SourceType
@@ -332,7 +333,7 @@ def _keys_status(args: argparse.Namespace) -> int:
     )
     for version, count in held.by_version.items():
         if version:
-            print(f"v{version}: {count} values")
+            print(f"v{version}: {counted(count, 'value')}")
     unused = [f"v{v}" for v, n in held.by_version.items() if v and v != keyring.current and not n]
     if unused:
         print(
@@ -342,7 +343,10 @@ def _keys_status(args: argparse.Namespace) -> int:
     status = 0
     if args.verify:
         opened, failed = verify(engine, keyring)
-        print(f"{opened} values decrypt, {len(failed)} do not")
+        print(
+            f"{counted(opened, 'value')} {'decrypts' if opened == 1 else 'decrypt'}, "
+            f"{len(failed)} {'does' if len(failed) == 1 else 'do'} not"
+        )
         for error in failed:
             print(f"  {error.table} {error.record_id} {error.column}: {error.reason}")
         status = 1 if failed else 0
@@ -367,13 +371,14 @@ def _keys_rotate(args: argparse.Namespace) -> int:
         print(f"added key v{rotation.version} to {keyring.path}")
     else:
         print(f"finished the earlier rotation to v{before}")
-    print(f"re-encrypted {rotation.values} values under v{rotation.version}")
+    print(f"re-encrypted {counted(rotation.values, 'value')} under v{rotation.version}")
     older = [f"v{v}" for v in keyring.versions if v != rotation.version]
     for error in rotation.unreadable:
         print(f"  cannot decrypt {error.table} {error.record_id} {error.column}: {error.reason}")
     if rotation.unreadable:
         print(
-            f"{len(rotation.unreadable)} values could not be decrypted and stay as they are: "
+            f"{counted(len(rotation.unreadable), 'value')} could not be decrypted and "
+            f"{'stays as it is' if len(rotation.unreadable) == 1 else 'stay as they are'}: "
             "keep every older key until they are repaired"
         )
         return 1
@@ -488,8 +493,8 @@ def _import(args: argparse.Namespace) -> int:
             return 2
     if isinstance(layout, PfifFile):
         print(
-            f"reading {args.file}: PFIF, {layout.persons} persons (loaded as reports) and "
-            f"{layout.notes} notes (not imported)"
+            f"reading {args.file}: PFIF, {counted(layout.persons, 'person')} (loaded as "
+            f"reports) and {counted(layout.notes, 'note')} (not imported)"
         )
         rows = layout.persons
     else:
@@ -546,7 +551,8 @@ def _import(args: argparse.Namespace) -> int:
 
 def _import_summary(import_id: str | None, tally: Tally, *, dry_run: bool) -> str:
     counts = (
-        f"{tally.read} rows read, {tally.loaded} {'would be loaded' if dry_run else 'loaded'}, "
+        f"{counted(tally.read, 'row')} read, "
+        f"{tally.loaded} {'would be loaded' if dry_run else 'loaded'}, "
         f"{tally.duplicates} already present, {tally.skipped} skipped"
     )
     if dry_run:
@@ -582,7 +588,11 @@ def _link(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: {error.strerror}: {error.filename}", file=sys.stderr)
         return 1
-    print(summary)
+    print(
+        f"linked {counted(summary.sightings, 'sighting')} against "
+        f"{counted(summary.reports, 'report')}: {summary.proposed} proposed "
+        f"({summary.seconds:.1f} s)"
+    )
     return 0
 
 
@@ -632,9 +642,9 @@ def _export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if export.kind == ExportKind.pfif:
-        written = f"{counts['persons']} persons and {counts['notes']} notes"
+        written = f"{counted(counts['persons'], 'person')} and {counted(counts['notes'], 'note')}"
     else:
-        written = f"{counts['rows']} rows"
+        written = counted(counts["rows"], "row")
     contacts = " with reporters' contacts" if export.include_contacts else ""
     print(f"wrote {written}{contacts} to {args.out} in {perf_counter() - started:.1f} s")
     return 0

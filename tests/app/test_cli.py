@@ -196,6 +196,7 @@ def test_link_writes_ten_best_per_sighting(cli_database: str, tmp_path):
         database_url=cli_database,
     )
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("linked 1 sighting against 2 reports: 1 proposed (")
     [line] = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
     assert line["key"] == "s1"
     assert line["candidates"][0]["key"] == "r1"
@@ -285,7 +286,7 @@ def test_export_pfif_writes_the_file_and_a_summary(cli_database: str, located_ch
     out = tmp_path / "ridni.xml"
     result = ridni("export", "pfif", "--out", str(out), database_url=cli_database)
     assert result.returncode == 0, result.stderr
-    assert f"wrote 1 persons and 1 notes to {out}" in result.stdout
+    assert f"wrote 1 person and 1 note to {out}" in result.stdout
     text = out.read_text(encoding="utf-8")
     assert f"ridni.example/report.{located_child['report']}" in text
     assert f"ridni.example/sighting.{located_child['sighting']}" in text
@@ -299,7 +300,7 @@ def test_export_matches_and_reports(cli_database: str, located_child, tmp_path):
         "export", "matches", "--format", "json", "--out", str(matches), database_url=cli_database
     )
     assert result.returncode == 0, result.stderr
-    assert "wrote 1 rows" in result.stdout
+    assert "wrote 1 row to" in result.stdout
     [row] = json.loads(matches.read_text(encoding="utf-8"))
     assert row["match_id"] == located_child["match"]
     assert "reporter_phone" not in row
@@ -310,7 +311,7 @@ def test_export_matches_and_reports(cli_database: str, located_child, tmp_path):
         "export", "reports", *arguments, "--out", str(reports), database_url=cli_database
     )
     assert result.returncode == 0, result.stderr
-    assert "wrote 1 rows with reporters' contacts" in result.stdout
+    assert "wrote 1 row with reporters' contacts" in result.stdout
     text = reports.read_text(encoding="utf-8")
     assert located_child["report"] in text and "hanna@example.org" in text
     assert "Signal" not in text
@@ -373,7 +374,7 @@ def test_keys_status_verify_names_the_values_that_do_not_decrypt(cli_database: s
 
     assert status.returncode == 1
     assert f"reports {second.id} reporter_email: does not decrypt under key v1" in status.stdout
-    assert "9 values decrypt, 1 do not" in status.stdout
+    assert "9 values decrypt, 1 does not" in status.stdout
     assert CANARY["reporter_email"] not in status.stdout
     assert first[1] not in status.stdout + status.stderr
 
