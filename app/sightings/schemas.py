@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -36,6 +37,12 @@ class SourceOut(OutputModel):
     details: str | None
 
 
+class SourceStored(OutputModel):
+    """What the field contact who filed a sighting sees of its source: that it was stored."""
+
+    stored: Literal[True]
+
+
 class SightingOut(OutputModel):
     id: str
     created_at: datetime
@@ -45,10 +52,11 @@ class SightingOut(OutputModel):
     location: str | None
     source_type: SourceType
     notes: str | None
-    source: SourceOut | None = Field(
+    source: SourceOut | SourceStored | None = Field(
         default=None,
-        description="Who the field source is: shown to coordinators and admins only, "
-        "on a single sighting, never in lists.",
+        description="Who the field source is: shown to coordinators and admins only, on a "
+        'single sighting, never in lists. The field contact who filed it gets `{"stored": true}` '
+        "on its single sighting when a source was stored, and never its content.",
     )
 
 
