@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        # Any route may meet an unexpected error or an undecryptable value.
+        responses=problem_responses(500),
     )
     if docs:
         install_docs(app, openapi_url="/openapi.json")

@@ -85,6 +85,7 @@ def create_user(
     responses=problem_responses(404),
 )
 def get_user(user_id: UserId, principal: Admin, session: SessionDep, lifetime: Lifetime) -> UserOut:
+    """One user: name, role, whether disabled, and when the token was issued and expires."""
     user = service.get_user(session, user_id)
     audit.record(session, principal, Action.user_read, [user.id])
     return service.to_out(user, lifetime)
