@@ -4,7 +4,9 @@ Both take the docstring under a field as its description in the OpenAPI schema, 
 field has one (tests/app/test_openapi.py).
 """
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 
 class InputModel(BaseModel):
@@ -16,3 +18,13 @@ class InputModel(BaseModel):
 
 class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=False, use_attribute_docstrings=True)
+
+
+# A match's score is stored at full precision (ordering and thresholds use it); answers and
+# files give it to four decimals, all that a reader can tell apart.
+SCORE_DECIMALS = 4
+Score = Annotated[
+    float,
+    Field(ge=0, le=1),
+    PlainSerializer(lambda score: round(score, SCORE_DECIMALS), return_type=float),
+]

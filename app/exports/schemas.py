@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from app.core.schemas import OutputModel
+from app.core.schemas import OutputModel, Score
 from app.reports.models import ReportStatus
 from app.sightings.models import SourceType
 
@@ -39,7 +39,7 @@ class MatchRow(OutputModel):
     """The report's id."""
     sighting_id: str
     """The sighting's id."""
-    score: float = Field(ge=0, le=1)
+    score: Score
     """The match's score, from 0 to 1."""
     decided_at: datetime | None
     """When a coordinator confirmed it."""

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field, StrictInt
 
-from app.core.schemas import InputModel, OutputModel
+from app.core.schemas import InputModel, OutputModel, Score
 from app.core.text import TextField
 from app.matches.models import Decision, MatchStatus
 from app.reports.schemas import ReportOut
@@ -24,7 +24,7 @@ class CandidateOut(OutputModel):
     """The report ranked."""
     sighting_id: str
     """The sighting ranked."""
-    score: float = Field(ge=0, le=1)
+    score: Score
     """How likely the two describe the same child, from 0 to 1; comparable across requests."""
     explanation: list[FieldExplanation]
     """Field by field, why: the reasons behind the score."""
@@ -45,7 +45,7 @@ class MatchOut(OutputModel):
     """The report linked."""
     sighting_id: str
     """The sighting linked."""
-    score: float
+    score: Score
     """How likely the two describe the same child, from 0 to 1, when it was last scored."""
     explanation: list[FieldExplanation]
     """Field by field, why the engine proposed the link."""
@@ -107,7 +107,7 @@ class HistoryEntry(OutputModel):
     to_status: MatchStatus
     """The status after."""
     actor_id: str | None = Field(description="Who decided; null when the engine acted.")
-    score: float
+    score: Score
     """The match's score at the time."""
     note: str | None
     """The decision's note."""
