@@ -174,6 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.core.logs import UVICORN_LOGGING, configure_logging
     from app.core.migrations import upgrade
+    from app.core.protocol import HTTP_PROTOCOL
     from app.matches.service import warm_engine
 
     settings = get_settings()
@@ -189,7 +190,12 @@ def _serve(args: argparse.Namespace) -> int:
             extra={"fields": {"reports": count, "seconds": round(perf_counter() - started, 1)}},
         )
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level=settings.log_level, **UVICORN_LOGGING
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        http=HTTP_PROTOCOL,
+        **UVICORN_LOGGING,
     )
     return 0
 

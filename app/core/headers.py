@@ -15,6 +15,8 @@ _API_HEADERS = [
     (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
 ]
 _API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# Every API answer's headers, for answers written outside the app (app/core/protocol.py).
+EVERY_API_ANSWER = (*_API_HEADERS, _API_CSP)
 # /docs loads Swagger UI's script, style and the script that starts it from this origin (the
 # images in its style are data: URLs); nothing inline, nothing from elsewhere.
 _DOCS_CSP = (
