@@ -9,6 +9,7 @@ from app import models  # noqa: F401 - every table, for the keyring to see every
 from app.audit.http import record_refusal
 from app.audit.router import router as audit_router
 from app.core.database import make_engine
+from app.core.docs import install_docs
 from app.core.headers import SecurityHeaders
 from app.core.limits import RequestBodyGuard
 from app.core.logs import RequestContext
@@ -36,10 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Ridni",
         version="1",
         summary="Linking missing-child reports with sightings of deported Ukrainian children.",
-        docs_url="/docs" if docs else None,
+        # Swagger UI is served from the service itself (install_docs, below), never a CDN.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        # Any route may meet an unexpected error or an undecryptable value.
+        responses=problem_responses(500),
     )
+    if docs:
+        install_docs(app, openapi_url="/openapi.json")
     app.state.settings = settings
     app.state.matching = MatchingSettings.from_settings(settings)
     engine = make_engine(settings.database_url)

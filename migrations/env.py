@@ -3,6 +3,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from app.core.database import make_sqlite_file_owner_only
 from app.core.settings import get_settings
 from app.models import Base
 
@@ -27,6 +28,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    make_sqlite_file_owner_only(config.get_main_option("sqlalchemy.url", ""))
     connectable = engine_from_config(
         config.get_section(config.config_ini_section, {}),
         prefix="sqlalchemy.",

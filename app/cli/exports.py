@@ -9,6 +9,7 @@ from time import perf_counter
 from app.cli.database import open_database
 from app.core.problems import Unreadable
 from app.core.settings import get_settings
+from app.core.text import counted
 from app.crypto.orm import make_session_factory
 from app.exports import service
 from app.exports.schemas import ExportFormat
@@ -86,9 +87,9 @@ def _export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if export.kind == ExportKind.pfif:
-        written = f"{counts['persons']} persons and {counts['notes']} notes"
+        written = f"{counted(counts['persons'], 'person')} and {counted(counts['notes'], 'note')}"
     else:
-        written = f"{counts['rows']} rows"
+        written = counted(counts["rows"], "row")
     contacts = " with reporters' contacts" if export.include_contacts else ""
     print(f"wrote {written}{contacts} to {args.out} in {perf_counter() - started:.1f} s")
     return 0

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from app.cli.database import open_database
 from app.core.security import Principal, Role
 from app.core.settings import get_settings
+from app.core.text import counted
 from app.crypto.orm import make_session_factory
 from app.formats.csvtext import DELIMITERS, ENCODINGS, CsvFileError
 from app.formats.pfif import PfifError
@@ -199,8 +200,8 @@ def _describe(file: Path, layout: Layout | PfifFile) -> int:
     """Say how the file is read; the number of rows (or persons) it holds."""
     if isinstance(layout, PfifFile):
         print(
-            f"reading {file}: PFIF, {layout.persons} persons (loaded as reports) and "
-            f"{layout.notes} notes (not imported)"
+            f"reading {file}: PFIF, {counted(layout.persons, 'person')} (loaded as "
+            f"reports) and {counted(layout.notes, 'note')} (not imported)"
         )
         return layout.persons
     delimiter = "tab" if layout.delimiter == "\t" else layout.delimiter
@@ -215,7 +216,8 @@ def _describe(file: Path, layout: Layout | PfifFile) -> int:
 
 def _summary(import_id: str | None, tally: Tally, *, dry_run: bool) -> str:
     counts = (
-        f"{tally.read} rows read, {tally.loaded} {'would be loaded' if dry_run else 'loaded'}, "
+        f"{counted(tally.read, 'row')} read, "
+        f"{tally.loaded} {'would be loaded' if dry_run else 'loaded'}, "
         f"{tally.duplicates} already present, {tally.skipped} skipped"
     )
     if dry_run:

@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from app.cli.database import open_database
 from app.core.settings import get_settings
+from app.core.text import counted
 from app.crypto.maintenance import census, rotate, verify
 
 
@@ -36,7 +37,7 @@ def _status(args: argparse.Namespace) -> int:
     )
     for version, count in held.by_version.items():
         if version:
-            print(f"v{version}: {count} values")
+            print(f"v{version}: {counted(count, 'value')}")
     unused = [f"v{v}" for v, n in held.by_version.items() if v and v != keyring.current and not n]
     if unused:
         print(
@@ -46,7 +47,10 @@ def _status(args: argparse.Namespace) -> int:
     status = 0
     if args.verify:
         opened, failed = verify(engine, keyring)
-        print(f"{opened} values decrypt, {len(failed)} do not")
+        print(
+            f"{counted(opened, 'value')} {'decrypts' if opened == 1 else 'decrypt'}, "
+            f"{len(failed)} {'does' if len(failed) == 1 else 'do'} not"
+        )
         for error in failed:
             print(f"  {error.table} {error.record_id} {error.column}: {error.reason}")
         status = 1 if failed else 0
@@ -67,13 +71,14 @@ def _rotate(args: argparse.Namespace) -> int:
         print(f"added key v{rotation.version} to {keyring.path}")
     else:
         print(f"finished the earlier rotation to v{before}")
-    print(f"re-encrypted {rotation.values} values under v{rotation.version}")
+    print(f"re-encrypted {counted(rotation.values, 'value')} under v{rotation.version}")
     older = [f"v{v}" for v in keyring.versions if v != rotation.version]
     for error in rotation.unreadable:
         print(f"  cannot decrypt {error.table} {error.record_id} {error.column}: {error.reason}")
     if rotation.unreadable:
         print(
-            f"{len(rotation.unreadable)} values could not be decrypted and stay as they are: "
+            f"{counted(len(rotation.unreadable), 'value')} could not be decrypted and "
+            f"{'stays as it is' if len(rotation.unreadable) == 1 else 'stay as they are'}: "
             "keep every older key until they are repaired"
         )
         return 1

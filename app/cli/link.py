@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.core.text import counted
 from matching import DEFAULT_THRESHOLD, LinkInputError, link_files
 
 
@@ -39,5 +40,9 @@ def _link(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: {error.strerror}: {error.filename}", file=sys.stderr)
         return 1
-    print(summary)
+    print(
+        f"linked {counted(summary.sightings, 'sighting')} against "
+        f"{counted(summary.reports, 'report')}: {summary.proposed} proposed "
+        f"({summary.seconds:.1f} s)"
+    )
     return 0

@@ -1,6 +1,7 @@
 """`ridni serve`."""
 
 import argparse
+import logging
 from time import perf_counter
 
 import uvicorn
@@ -8,6 +9,7 @@ from fastapi import FastAPI
 
 from app.core.logs import UVICORN_LOGGING, configure_logging
 from app.core.migrations import upgrade
+from app.core.protocol import HTTP_PROTOCOL
 from app.core.settings import Settings, get_settings
 from app.crypto.keyfile import KeyringError
 from app.main import create_app
@@ -29,11 +31,17 @@ def _serve(args: argparse.Namespace) -> int:
         started = perf_counter()
         with app.state.session_factory() as session:
             count = warm_engine(session)
-        print(
-            f"matching engine ready: {count} reports prepared in {perf_counter() - started:.1f} s"
+        logging.getLogger("ridni.engine").info(
+            "matching engine ready",
+            extra={"fields": {"reports": count, "seconds": round(perf_counter() - started, 1)}},
         )
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level=settings.log_level, **UVICORN_LOGGING
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        http=HTTP_PROTOCOL,
+        **UVICORN_LOGGING,
     )
     return 0
 

@@ -2,6 +2,8 @@
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.docs import DOCS_PATH
+
 # The API serves JSON about children: nothing may frame it, sniff it, cache it or leak a referrer.
 _API_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -13,13 +15,14 @@ _API_HEADERS = [
     (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
 ]
 _API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
-# /docs loads Swagger UI's script and style from its CDN; everything else stays closed.
+# Every API answer's headers, for answers written outside the app (app/core/protocol.py).
+EVERY_API_ANSWER = (*_API_HEADERS, _API_CSP)
+# /docs loads Swagger UI's script, style and the script that starts it from this origin (the
+# images in its style are data: URLs); nothing inline, nothing from elsewhere.
 _DOCS_CSP = (
     b"content-security-policy",
-    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' https://cdn.jsdelivr.net; "
-    b"img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-    b"frame-ancestors 'none'",
+    b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; frame-ancestors 'none'",
 )
 
 
@@ -31,7 +34,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = _DOCS_CSP if scope["path"].startswith("/docs") else _API_CSP
+        csp = _DOCS_CSP if _is_docs(scope["path"]) else _API_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -41,3 +44,7 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _is_docs(path: str) -> bool:
+    return path == DOCS_PATH or path.startswith(f"{DOCS_PATH}/")

@@ -30,7 +30,9 @@ class Sex(StrEnum):
 
 class AgeEstimate(InputModel):
     min: StrictInt = Field(ge=0, le=AGE_MAX)
+    """Youngest age the child may be, in whole years (0 to 25)."""
     max: StrictInt = Field(ge=0, le=AGE_MAX)
+    """Oldest age the child may be, in whole years (0 to 25); at least `min`."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -41,14 +43,25 @@ class AgeEstimate(InputModel):
 
 class PersonFields(InputModel):
     given_name: Name | None = None
+    """Given name as written in the source, any script (Микола, Николай, Mykola)."""
     family_name: Name | None = None
+    """Family name as written in the source, any script."""
     patronymic: Name | None = None
+    """Patronymic (по батькові / отчество), as written."""
     full_name: Name | None = None
+    """The whole name as one string, when the source does not split it, in any order (Russian
+    documents put the family name first)."""
     other_names: list[Name] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    """Nicknames, diminutives, earlier or later names (Коля), at most 20."""
     sex: Sex | None = None
+    """male, female or unknown."""
     date_of_birth: PartialDateText | None = None
+    """YYYY, YYYY-MM or YYYY-MM-DD: a partial date is a real and common answer."""
     age_estimate: AgeEstimate | None = None
+    """Age in years at the time of observation, as a range; for a description without a date of
+    birth."""
     distinguishing_marks: TextField | None = None
+    """Scars, birthmarks and other marks, free text."""
 
 
 class NamedPerson(PersonFields):
@@ -63,14 +76,23 @@ class NamedPerson(PersonFields):
 
 class PersonOut(OutputModel):
     given_name: str | None
+    """Given name as written in the source, any script."""
     family_name: str | None
+    """Family name as written in the source, any script."""
     patronymic: str | None
+    """Patronymic, as written."""
     full_name: str | None
+    """The whole name as one string, as the source wrote it."""
     other_names: list[str]
+    """Nicknames, diminutives, earlier or later names."""
     sex: Sex | None
+    """male, female or unknown; null when not given."""
     date_of_birth: str | None
+    """YYYY, YYYY-MM or YYYY-MM-DD, with the precision it was given."""
     age_estimate: dict[str, int] | None
+    """Age range in years (`min`, `max`) at the time of observation."""
     distinguishing_marks: str | None
+    """Scars, birthmarks and other marks, free text."""
 
 
 class PersonColumns:

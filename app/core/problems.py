@@ -19,10 +19,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
+        "type": {"type": "string", "description": "A URI naming the kind of problem."},
+        "title": {"type": "string", "description": "The kind of problem, in a few words."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "detail": {"type": "string", "description": "What went wrong with this request."},
         "errors": {
             "type": "array",
             "description": "Validation failures: where and why, never the rejected value.",
@@ -30,9 +30,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["loc", "msg", "type"],
                 "properties": {
-                    "loc": {"type": "array", "items": {"type": "string"}},
-                    "msg": {"type": "string"},
-                    "type": {"type": "string"},
+                    "loc": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Where: body, query, path or header, then the field.",
+                    },
+                    "msg": {"type": "string", "description": "Why, in words."},
+                    "type": {"type": "string", "description": "Why, as a code."},
                 },
             },
         },
@@ -48,7 +52,8 @@ _MEANINGS = {
     415: "The body is not of a type this operation takes (JSON; an upload: CSV text)",
     422: "The request does not validate",
     429: "Too many writes from this caller; `Retry-After` says how many seconds to wait",
-    500: "A protected field of the record cannot be decrypted (logged for the operators)",
+    500: "Something went wrong on our side, or a protected field of a record cannot be "
+    "decrypted (logged for the operators)",
     503: "The database is not reachable",
 }
 

@@ -1,8 +1,13 @@
-"""Base classes for request and response bodies."""
+"""Base classes for request and response bodies.
 
-from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+Both take the docstring under a field as its description in the OpenAPI schema, and every
+field has one (tests/app/test_openapi.py).
+"""
+
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from app.core.text import refuse_nul
 
@@ -11,7 +16,7 @@ class InputModel(BaseModel):
     """Request bodies: unknown fields are refused. The field types are strict (a "12" is not
     12); the model is not, so that enums still accept their JSON strings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     @model_validator(mode="after")
     def _no_nul(self) -> Self:
@@ -35,4 +40,14 @@ def _refuse_nul_within(value: Any) -> None:
 
 
 class OutputModel(BaseModel):
-    model_config = ConfigDict(from_attributes=False)
+    model_config = ConfigDict(from_attributes=False, use_attribute_docstrings=True)
+
+
+# A match's score is stored at full precision (ordering and thresholds use it); answers and
+# files give it to four decimals, all that a reader can tell apart.
+SCORE_DECIMALS = 4
+Score = Annotated[
+    float,
+    Field(ge=0, le=1),
+    PlainSerializer(lambda score: round(score, SCORE_DECIMALS), return_type=float),
+]

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from io import StringIO
 from typing import Any
@@ -9,8 +10,11 @@ from typing import Any
 from pydantic import BaseModel
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): such
-# cells get a leading apostrophe, which spreadsheets show as text and never evaluate.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# cells get a leading apostrophe, which spreadsheets show as text and never evaluate. The first
+# character is compared in its NFKC form, because spreadsheets with an East Asian input method
+# take the full-width and small forms (＝, ＋, －, ＠, ﹦, ...) for their ASCII twins; the minus
+# sign has no NFKC twin and is listed itself.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\N{MINUS SIGN}")
 
 
 def csv_chunks(
@@ -54,9 +58,13 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         value = "; ".join(value)
     text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
+    if isinstance(value, str) and _runs_as_formula(text):
         return "'" + text
     return text
+
+
+def _runs_as_formula(text: str) -> bool:
+    return unicodedata.normalize("NFKC", text[:1]).startswith(_FORMULA_START)
 
 
 def _drain(buffer: StringIO) -> str:

@@ -97,7 +97,8 @@ def validate(kind: Kind, row: SourceRow) -> ValidRow | list[RowError]:
             name = field_of(kind, problem["loc"], row.sources)
             reason = problem["msg"].removeprefix("Value error, ")
             found.append(RowError(row.line, name, row.sources.get(name or ""), reason))
-        return found
+        # One cell can fail twice alike (an age of 30 is both a minimum and a maximum over 25).
+        return list(dict.fromkeys(found))
     return ValidRow(row.line, data, fingerprint(kind, data, key=row.key), row.key)
 
 

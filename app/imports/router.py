@@ -40,6 +40,19 @@ _LOCATION = {"Location": {"description": "Where to poll the import.", "schema": 
         **problem_responses(413, 415),
         400: {**problem_responses(400)[400], "description": "Malformed multipart body"},
     },
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "example": {
+                        "kind": "sightings",
+                        "file": "(examples/sightings-list.csv)",
+                        "map": "Место выявления=location",
+                    }
+                }
+            }
+        }
+    },
 )
 def create_import(
     request: Request,

@@ -35,22 +35,31 @@ class RowErrorOut(OutputModel):
 
 class ImportSummary(OutputModel):
     id: str
+    """The import's id."""
     kind: Kind
+    """What the rows became: reports or sightings."""
     status: ImportStatus
+    """queued, running, done or failed."""
     format: Literal["csv", "pfif"] = Field(
         description="csv, or pfif: a PFIF 1.2 to 1.4 document, whose persons become reports."
     )
     dry_run: bool
+    """True when the rows were only checked, and nothing was written."""
     encoding: str | None = Field(description="CSV only.")
     delimiter: str | None = Field(description="CSV only.")
     columns: dict[str, str] = Field(description="Each header of the file that was used: field.")
     ignored_columns: list[str] = Field(description="Headers of the file no field was found for.")
     counts: ImportCounts
+    """How many rows were read, loaded, already present and skipped."""
     detail: str | None = Field(description="Why the import failed, when it did.")
     created_by: str
+    """The user the records are filed as."""
     created_at: datetime
+    """When the import was recorded."""
     started_at: datetime | None
+    """When loading began."""
     finished_at: datetime | None
+    """When loading ended; null while it runs."""
 
 
 class ImportOut(ImportSummary):
@@ -62,4 +71,6 @@ class ImportOut(ImportSummary):
 
 class ImportPage(OutputModel):
     items: list[ImportSummary]
+    """Imports, newest first."""
     next_cursor: str | None
+    """Pass as `cursor` for the next page; null on the last page."""

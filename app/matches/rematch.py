@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from app.core.database import make_engine
+from app.core.text import counted
 from app.crypto.keyring import Keyring
 from app.crypto.orm import keyring_of, make_session_factory
 from app.matches import proposals, repository
@@ -34,7 +35,8 @@ class RematchSummary:
 
     def __str__(self) -> str:
         return (
-            f"re-indexed {self.reports} reports and re-matched {self.sightings} sightings "
+            f"re-indexed {counted(self.reports, 'report')} and re-matched "
+            f"{counted(self.sightings, 'sighting')} "
             f"in {self.seconds:.1f} s (peak memory {self.peak_mib:.0f} MiB)"
         )
 

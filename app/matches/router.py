@@ -25,9 +25,7 @@ from app.matches.scoring import Scored
 from app.reports import service as reports
 from app.sightings import service as sightings
 
-router = APIRouter(
-    prefix="/api/v1", tags=["matches"], responses=problem_responses(401, 403, 422, 500)
-)
+router = APIRouter(prefix="/api/v1", tags=["matches"], responses=problem_responses(401, 403, 422))
 
 Reviewer = Annotated[Principal, require(Role.coordinator, Role.admin)]
 CandidateLimit = Annotated[int, Query(ge=1, le=100)]
@@ -100,6 +98,9 @@ def list_matches(
     responses=problem_responses(404),
 )
 def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> MatchDetail:
+    """One match, with its report and its sighting (source included) side by side, so that
+    one request is enough to decide. Live candidates: `GET /api/v1/sightings/{id}/candidates`
+    and `GET /api/v1/reports/{id}/candidates`."""
     match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
     report = reports.get_report(session, principal, match.report_id, audit_as=Action.report_read)
     sighting = sightings.get_sighting(

@@ -16,7 +16,7 @@ from app.reports.models import ReportStatus
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut, ReportPage
 
 router = APIRouter(
-    prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422, 500)
+    prefix="/api/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422)
 )
 
 Filer = Annotated[Principal, require(Role.family, Role.coordinator, Role.admin)]
@@ -84,6 +84,7 @@ def list_reports(
     responses=problem_responses(404),
 )
 def get_report(report_id: RecordId, principal: Filer, session: SessionDep) -> ReportOut:
+    """One report: a family's own, or any for coordinators and admins (with the reporter)."""
     report = service.get_report(session, principal, report_id, audit_as=Action.report_read)
     return service.to_out(report, principal)
 

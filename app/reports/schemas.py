@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.core.dates import PartialDateText
 from app.core.person import NamedPerson, PersonFields, PersonOut
@@ -11,67 +11,132 @@ from app.reports.models import ReportStatus
 
 class Child(NamedPerson):
     home_settlement: Name | None = None
+    """Town or village the child lived in, any script, old or new name."""
 
 
 class ChildChanges(PersonFields):
     """Fields of the child to change; the merged description must still name the child."""
 
     home_settlement: Name | None = None
+    """Town or village the child lived in, any script, old or new name."""
 
 
 class LastSeen(InputModel):
     date: PartialDateText | None = None
+    """When the child was last seen: YYYY, YYYY-MM or YYYY-MM-DD."""
     place: Name | None = None
+    """Where the child was last seen, any script."""
 
 
 class Reporter(InputModel):
     name: Name | None = None
+    """The name of the person filing, any script."""
     relationship: ShortText | None = None
+    """How they are related to the child (mother, grandmother, ...)."""
     phone: ShortText | None = None
+    """A phone number or messenger handle to reach them (encrypted at rest)."""
     email: ShortText | None = None
+    """An email address to reach them (encrypted at rest)."""
 
 
 class ReportIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "child": {
+                        "given_name": "Микола",
+                        "family_name": "Олійник",
+                        "other_names": ["Коля"],
+                        "sex": "male",
+                        "date_of_birth": "2011-03-12",
+                        "home_settlement": "Мелітополь",
+                    },
+                    "last_seen": {"date": "2022-10", "place": "Херсон"},
+                    "reporter": {
+                        "name": "Ганна Олійник",
+                        "relationship": "mother",
+                        "phone": "+380501234567",
+                    },
+                }
+            ]
+        }
+    )
+
     child: Child
+    """The missing child; at least one of given_name, family_name, full_name."""
     last_seen: LastSeen | None = None
+    """When and where the child was last seen."""
     circumstances: TextField | None = None
+    """What happened, free text (encrypted at rest; never exported)."""
     reporter: Reporter | None = None
+    """Who files the report and how to reach them (encrypted at rest)."""
 
 
 class ReportChanges(InputModel):
     """A merge patch: fields sent replace the stored ones, null clears, absent keeps."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "child": {"other_names": ["Коля", "Миколка"]},
+                    "last_seen": {"date": "2022-10-07", "place": "Херсон"},
+                }
+            ]
+        }
+    )
+
     child: ChildChanges | None = None
+    """Fields of the child to change; the result must still name the child."""
     last_seen: LastSeen | None = None
+    """Replaces when and where the child was last seen; null clears it."""
     circumstances: TextField | None = None
+    """Replaces what happened; null clears it."""
     reporter: Reporter | None = None
+    """Replaces the reporter; null clears it."""
     status: ReportStatus | None = None
+    """open, located or closed (coordinators and admins; a family may not change it)."""
 
 
 class ChildOut(PersonOut):
     home_settlement: str | None
+    """Town or village the child lived in, as written."""
 
 
 class LastSeenOut(OutputModel):
     date: str | None
+    """When the child was last seen: YYYY, YYYY-MM or YYYY-MM-DD."""
     place: str | None
+    """Where the child was last seen."""
 
 
 class ReporterOut(OutputModel):
     name: str | None
+    """The name of the person who filed."""
     relationship: str | None
+    """How they are related to the child."""
     phone: str | None
+    """Their phone number or messenger handle."""
     email: str | None
+    """Their email address."""
 
 
 class ReportOut(OutputModel):
     id: str
+    """The report's id (a UUID)."""
     status: ReportStatus
+    """open; located once a coordinator confirmed a sighting of the child; closed."""
     created_at: datetime
+    """When the report was filed (RFC 3339, UTC)."""
     updated_at: datetime
+    """When the report was last changed (RFC 3339, UTC)."""
     child: ChildOut
+    """The missing child, exactly as described."""
     last_seen: LastSeenOut | None
+    """When and where the child was last seen."""
     circumstances: str | None
+    """What happened, free text."""
     reporter: ReporterOut | None = Field(
         default=None, description="Shown to the report's owner, coordinators and admins only."
     )
@@ -79,4 +144,6 @@ class ReportOut(OutputModel):
 
 class ReportPage(OutputModel):
     items: list[ReportOut]
+    """Reports, newest first."""
     next_cursor: str | None
+    """Pass as `cursor` for the next page; null on the last page."""

@@ -15,7 +15,7 @@ from app.sightings import service
 from app.sightings.schemas import SightingIn, SightingOut, SightingPage
 
 router = APIRouter(
-    prefix="/api/v1/sightings", tags=["sightings"], responses=problem_responses(401, 403, 422, 500)
+    prefix="/api/v1/sightings", tags=["sightings"], responses=problem_responses(401, 403, 422)
 )
 
 Observer = Annotated[Principal, require(Role.field, Role.coordinator, Role.admin)]
@@ -68,5 +68,7 @@ def list_sightings(
     responses=problem_responses(404),
 )
 def get_sighting(sighting_id: RecordId, principal: Observer, session: SessionDep) -> SightingOut:
+    """One sighting: a field contact's own, or any for coordinators and admins, who also see
+    its source."""
     sighting = service.get_sighting(session, principal, sighting_id, audit_as=Action.sighting_read)
     return service.to_out(sighting, principal, with_source=True)

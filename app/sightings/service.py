@@ -1,5 +1,7 @@
 """Business rules for field contacts' sightings."""
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -61,14 +63,16 @@ def list_sightings(
 
 
 def to_out(sighting: Sighting, principal: Principal, *, with_source: bool) -> SightingOut:
-    """`with_source` only for a single sighting: the source never appears in a list."""
-    source = None
-    if (
-        with_source
-        and principal.sees_everything
-        and (sighting.source_contact is not None or sighting.source_details is not None)
-    ):
-        source = {"contact": sighting.source_contact, "details": sighting.source_details}
+    """`with_source` only for a single sighting: the source never appears in a list.
+
+    Coordinators and admins see the source; its filer sees only that it was stored.
+    """
+    source: dict[str, Any] | None = None
+    if with_source and (sighting.source_contact is not None or sighting.source_details is not None):
+        if principal.sees_everything:
+            source = {"contact": sighting.source_contact, "details": sighting.source_details}
+        elif sighting.owner_id == principal.user_id:
+            source = {"stored": True}
     return SightingOut.model_validate(
         {
             "id": sighting.id,

@@ -86,6 +86,7 @@ def create_user(
 def get_user(
     user_id: RecordId, principal: Admin, session: SessionDep, lifetime: Lifetime
 ) -> UserOut:
+    """One user: name, role, whether disabled, and when the token was issued and expires."""
     user = service.get_user(session, user_id)
     audit.record(session, principal, Action.user_read, [user.id])
     return service.to_out(user, lifetime)

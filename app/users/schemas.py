@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, Strict
+from pydantic import ConfigDict, Field, Strict
 
 from app.core.schemas import InputModel, OutputModel
 from app.core.security import Role
@@ -9,14 +9,23 @@ from app.core.text import Name
 
 
 class UserIn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Olena (coordinator)", "role": "coordinator"}]}
+    )
+
     name: Name
+    """Who the user is, for the other users (not a login name)."""
     role: Role
+    """family, field, coordinator or admin."""
 
 
 class UserChanges(InputModel):
     """Fields sent replace the stored ones; absent keeps. Neither may be null."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"disabled": True}]})
+
     role: Role | None = None
+    """family, field, coordinator or admin."""
     disabled: Annotated[bool, Strict()] | None = Field(
         default=None, description="A disabled user's token answers 401 until enabled again."
     )
@@ -24,11 +33,17 @@ class UserChanges(InputModel):
 
 class UserOut(OutputModel):
     id: str
+    """The user's id."""
     name: str
+    """Who the user is."""
     role: Role
+    """family, field, coordinator or admin."""
     disabled: bool
+    """True when the user's token answers 401."""
     created_at: datetime
+    """When the user was created."""
     updated_at: datetime
+    """When the user was last changed."""
     token_issued_at: datetime | None = Field(
         description="When the user's current token was issued; null once it was revoked."
     )
@@ -46,11 +61,16 @@ class NewUserOut(UserOut):
 
 class TokenOut(OutputModel):
     user_id: str
+    """Whose token it is."""
     token: str = Field(description="The bearer token, shown this once; only a hash is kept.")
     issued_at: datetime
+    """When it was issued."""
     expires_at: datetime
+    """When it stops working."""
 
 
 class UserPage(OutputModel):
     items: list[UserOut]
+    """Users, newest first."""
     next_cursor: str | None
+    """Pass as `cursor` for the next page; null on the last page."""

@@ -3,14 +3,17 @@
 
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, delete, func, select, update
@@ -250,6 +253,7 @@ def test_link_writes_ten_best_per_sighting(ridni: Ridni, cli_database: str, tmp_
         database_url=cli_database,
     )
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("linked 1 sighting against 2 reports: 1 proposed (")
     [line] = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
     assert line["key"] == "s1"
     assert line["candidates"][0]["key"] == "r1"
@@ -387,7 +391,7 @@ def test_export_pfif_writes_the_file_and_a_summary(
     out = tmp_path / "ridni.xml"
     result = ridni("export", "pfif", "--out", str(out), database_url=cli_database)
     assert result.returncode == 0, result.stderr
-    assert f"wrote 1 persons and 1 notes to {out}" in result.stdout
+    assert f"wrote 1 person and 1 note to {out}" in result.stdout
     text = out.read_text(encoding="utf-8")
     assert f"ridni.example/report.{located_child['report']}" in text
     assert f"ridni.example/sighting.{located_child['sighting']}" in text
@@ -401,7 +405,7 @@ def test_export_matches_and_reports(ridni: Ridni, cli_database: str, located_chi
         "export", "matches", "--format", "json", "--out", str(matches), database_url=cli_database
     )
     assert result.returncode == 0, result.stderr
-    assert "wrote 1 rows" in result.stdout
+    assert "wrote 1 row to" in result.stdout
     [row] = json.loads(matches.read_text(encoding="utf-8"))
     assert row["match_id"] == located_child["match"]
     assert "reporter_phone" not in row
@@ -412,7 +416,7 @@ def test_export_matches_and_reports(ridni: Ridni, cli_database: str, located_chi
         "export", "reports", *arguments, "--out", str(reports), database_url=cli_database
     )
     assert result.returncode == 0, result.stderr
-    assert "wrote 1 rows with reporters' contacts" in result.stdout
+    assert "wrote 1 row with reporters' contacts" in result.stdout
     text = reports.read_text(encoding="utf-8")
     assert located_child["report"] in text and "hanna@example.org" in text
     assert "Signal" not in text
@@ -476,7 +480,7 @@ def test_keys_status_verify_names_the_values_that_do_not_decrypt(ridni: Ridni, c
 
     assert status.returncode == 1
     assert f"reports {second.id} reporter_email: does not decrypt under key v1" in status.stdout
-    assert "9 values decrypt, 1 do not" in status.stdout
+    assert "9 values decrypt, 1 does not" in status.stdout
     assert CANARY["reporter_email"] not in status.stdout
     assert first[1] not in status.stdout + status.stderr
 
@@ -693,3 +697,42 @@ def test_import_exits_2_for_a_wrong_option(ridni: Ridni, cli_database: str):
         assert result.returncode == 2, (args, result.stdout)
         assert "Traceback" not in result.stderr
     assert _count(cli_database, Report) == 0
+
+
+def test_serve_writes_nothing_but_json_lines(cli_database: str):
+    """From the migrations and the key file to the engine's warm-up and uvicorn's own lines."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"DATABASE_URL": cli_database, "PATH": "/usr/bin:/bin"},
+    )
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not come up")
+    finally:
+        server.terminate()
+        stdout, stderr = server.communicate(timeout=30)
+    assert stdout == ""
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    ready = [line for line in lines if line["event"] == "matching engine ready"]
+    assert ready == [
+        {
+            "time": ready[0]["time"],
+            "level": "info",
+            "logger": "ridni.engine",
+            "event": "matching engine ready",
+            "reports": 0,
+            "seconds": ready[0]["seconds"],
+        }
+    ]

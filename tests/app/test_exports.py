@@ -341,14 +341,19 @@ class TestReports:
         response = get(client, callers.coordinator, "reports", include_contacts=True)
         assert response.status_code == 403
 
+    # The ASCII formula starts, their full-width and small forms, and the minus sign.
+    @pytest.mark.parametrize("start", list("=+-@＝＋－＠﹦﹢﹣﹫−"))
     def test_csv_cells_a_spreadsheet_would_run_are_quoted(
-        self, client: TestClient, callers: Callers
+        self, client: TestClient, callers: Callers, start: str
     ):
-        body = payloads.report(given_name="=HYPERLINK(x)", other_names=["@Коля", "Микола"])
+        body = payloads.report(
+            given_name=f"{start}HYPERLINK(x)", other_names=[f"{start}Коля", "Микола"]
+        )
         assert client.post("/api/v1/reports", json=body, headers=callers.family.headers).is_success
         [row] = rows(get(client, callers.coordinator, "reports").text, "csv")
-        assert row["given_name"] == "'=HYPERLINK(x)"
-        assert row["other_names"] == "'@Коля; Микола"
+        assert row["given_name"] == f"'{start}HYPERLINK(x)"
+        assert row["other_names"] == f"'{start}Коля; Микола"
+        assert row["family_name"] == body["child"]["family_name"]
 
 
 class TestStreaming:

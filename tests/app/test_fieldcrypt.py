@@ -132,7 +132,7 @@ class TestWhoSeesThePlaintext:
         _, sighting_id = file_canaries(client, callers)
         own = client.get(f"/api/v1/sightings/{sighting_id}", headers=callers.field.headers)
         assert own.json()["notes"] == CANARY["notes"]
-        assert own.json()["source"] is None
+        assert own.json()["source"] == {"stored": True}
         listed = client.get("/api/v1/sightings", headers=callers.coordinator.headers)
         assert [item["source"] for item in listed.json()["items"]] == [None]
 

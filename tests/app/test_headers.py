@@ -37,10 +37,26 @@ def test_every_kind_of_answer_has_the_headers(client: TestClient, callers: Calle
         assert "default-src 'none'" in answer.headers["content-security-policy"]
 
 
-def test_docs_may_load_their_script(client: TestClient):
+def test_docs_may_load_scripts_and_styles_from_this_origin_only(client: TestClient):
     answer = client.get("/docs")
     assert answer.status_code == 200
-    assert "https://cdn.jsdelivr.net" in answer.headers["content-security-policy"]
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in answer.headers["content-security-policy"].split(";")
+    )
+    assert policy == {
+        "default-src": "'none'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "connect-src": "'self'",
+        "frame-ancestors": "'none'",
+    }
+
+
+def test_a_path_that_only_starts_like_docs_gets_the_api_policy(client: TestClient):
+    answer = client.get("/docsx")
+    assert answer.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
 def test_cors_is_closed_unless_configured(client: TestClient):

@@ -234,6 +234,7 @@ class TestBadPersons:
         assert (starts[1], "date_of_birth", "date_of_birth") in where
         assert (starts[2], "age", "age") in where
         assert (starts[3], "full_name", "full_name") in where
+        assert len(tally.errors) == len(set(tally.errors)) == 3  # each said once
         assert all("Петренко" not in e.reason and "1900" not in e.reason for e in tally.errors)
         [report] = session.scalars(select(Report))
         assert (report.given_name, report.family_name, report.full_name) == (

@@ -394,3 +394,40 @@ class TestWhatAFamilySees:
 
         decide(client, callers.coordinator, match, "reopen")
         assert self.family_view(client, callers, report["id"]) == before
+
+
+def scores(node: Any) -> list[float]:
+    """Every `score` in an answer, however deeply nested."""
+    if isinstance(node, dict):
+        found = [node["score"]] if "score" in node else []
+        return found + [s for value in node.values() for s in scores(value)]
+    if isinstance(node, list):
+        return [s for item in node for s in scores(item)]
+    return []
+
+
+class TestScoresAreShownToFourDecimals:
+    def test_every_answer_rounds_the_score_the_database_keeps_whole(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        report_id, sighting_id = file_pair(client, callers)
+        [match] = queue(client, callers, "proposed")
+        headers = callers.coordinator.headers
+        decide(client, callers.coordinator, match, "confirm")
+        answers = [
+            client.get(f"/api/v1/{path}", headers=headers)
+            for path in (
+                "matches?status=confirmed",
+                f"matches/{match['id']}",
+                f"matches/{match['id']}/history",
+                f"sightings/{sighting_id}/candidates",
+                f"reports/{report_id}/candidates",
+                "exports/matches?format=json",
+            )
+        ]
+        assert all(answer.status_code == 200 for answer in answers)
+        stored = session.scalars(select(Match.score).where(Match.id == match["id"])).one()
+        shown = [score for answer in answers for score in scores(answer.json())]
+        assert len(shown) >= 7
+        assert set(shown) == {round(stored, 4)}
+        assert stored == pytest.approx(shown[0], abs=5e-5)

@@ -14,8 +14,9 @@ class TestCreateSighting:
         assert body["subject"]["full_name"] == "ОЛЕЙНИК Николай Андреевич"
         assert body["observed_on"] == "2024-05-01"
         assert body["source_type"] == "document"
-        # The source is for coordinators only, even when the field contact files it.
-        assert body["source"] is None
+        # The source is for coordinators only: its filer learns that it was stored, no more.
+        assert body["source"] == {"stored": True}
+        assert "Signal +000" not in response.text
 
     def test_witness_with_an_age_instead_of_a_birth_date(
         self, client: TestClient, callers: Callers
@@ -58,13 +59,41 @@ class TestSourceIsProtected:
             assert listed.json()["items"][0]["source"] is None
             assert "Signal +000" not in listed.text
 
-    def test_field_contact_does_not_see_the_source_back(self, client: TestClient, callers: Callers):
+    def test_field_contact_sees_that_its_source_was_stored_never_the_source(
+        self, client: TestClient, callers: Callers
+    ):
         sighting = client.post(
             "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
         ).json()
         response = client.get(f"/api/v1/sightings/{sighting['id']}", headers=callers.field.headers)
         assert response.status_code == 200
+        assert response.json()["source"] == {"stored": True}
         assert "Signal +000" not in response.text
+        listed = client.get("/api/v1/sightings", headers=callers.field.headers)
+        assert listed.json()["items"][0]["source"] is None
+
+    def test_a_sighting_filed_without_a_source_says_none_to_its_filer(
+        self, client: TestClient, callers: Callers
+    ):
+        body = {**payloads.sighting(), "source": None}
+        filed = client.post("/api/v1/sightings", json=body, headers=callers.field.headers)
+        assert filed.status_code == 201
+        assert filed.json()["source"] is None
+        response = client.get(
+            f"/api/v1/sightings/{filed.json()['id']}", headers=callers.field.headers
+        )
+        assert response.json()["source"] is None
+
+    def test_a_coordinator_filing_a_sighting_sees_its_source(
+        self, client: TestClient, callers: Callers
+    ):
+        filed = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.coordinator.headers
+        )
+        assert filed.json()["source"] == {
+            "contact": "Signal +000",
+            "details": "volunteer in Crimea",
+        }
 
 
 class TestReadSightings:
