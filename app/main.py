@@ -22,6 +22,7 @@ from app.crypto.maintenance import open_keyring
 from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
 from app.imports.router import router as imports_router
+from app.intake.router import router as intake_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContext)
     # Outermost, so that every answer has them, 413s, 415s and 500s included.
     app.add_middleware(SecurityHeaders)
+    app.include_router(intake_router)
     app.include_router(reports_router)
     app.include_router(sightings_router)
     app.include_router(matches_router)

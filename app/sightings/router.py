@@ -5,48 +5,18 @@ from fastapi import APIRouter
 from app.audit.http import audited
 from app.audit.models import Action
 from app.core.database import SessionDep
-from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId
+from app.core.deps import RecordId
 from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
-from app.intake import service as intake
-from app.intake.deps import MatchingDep
 from app.sightings import service
-from app.sightings.schemas import SightingIn, SightingOut, SightingPage
+from app.sightings.schemas import SightingOut, SightingPage
 
 router = APIRouter(
     prefix="/api/v1/sightings", tags=["sightings"], responses=problem_responses(401, 403, 422)
 )
 
 Observer = Annotated[Principal, require(Role.field, Role.coordinator, Role.admin)]
-
-
-@router.post(
-    "",
-    status_code=201,
-    response_model=SightingOut,
-    dependencies=[audited(Action.sighting_create)],
-    responses=problem_responses(400, 409, 413, 415),
-)
-def create_sighting(
-    body: SightingIn,
-    principal: Observer,
-    session: SessionDep,
-    stale_after: ClaimLifetime,
-    matching: MatchingDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> SightingOut:
-    """File a sighting of a child."""
-    sighting = intake.file_record(
-        session,
-        principal,
-        intake.SIGHTINGS,
-        body,
-        idempotency_key=idempotency_key,
-        stale_after=stale_after,
-        matching=matching,
-    )
-    return service.to_out(sighting, principal, with_source=True)
 
 
 @router.get("", response_model=SightingPage, dependencies=[audited(Action.sighting_list)])
