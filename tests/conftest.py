@@ -116,8 +116,8 @@ def _let_sqlite_nest_savepoints(engine: Engine) -> None:
 
 
 # Limits no test reaches, so that no test is throttled by the writes of the ones before it (and
-# Schemathesis can send thousands of writes with one token); tests/app/test_rate_limits.py builds
-# apps with real, small limits.
+# Schemathesis can send thousands of writes with one token);
+# tests/app/core/test_rate_limits.py builds apps with real, small limits.
 UNLIMITED = "1000000/minute"
 
 

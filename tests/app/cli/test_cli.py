@@ -531,7 +531,7 @@ def test_an_export_meeting_a_value_that_does_not_decrypt_writes_nothing(
 
 
 # --- ridni import ------------------------------------------------------------------------------
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SIGHTINGS_MAP = "Место выявления=location"
 
 

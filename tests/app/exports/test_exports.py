@@ -27,7 +27,7 @@ from app.formats.pfif import NAMESPACE
 from tests.app import payloads
 from tests.conftest import Caller, Callers
 
-SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).with_name("pfif-1.4.rng"))))
+SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parents[1] / "pfif-1.4.rng")))
 P = f"{{{NAMESPACE}}}"
 
 REPORTER = {

@@ -11,7 +11,7 @@ from app.formats import pfif
 
 pytestmark = pytest.mark.nodb
 
-SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).with_name("pfif-1.4.rng"))))
+SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parents[1] / "pfif-1.4.rng")))
 
 PERSON = {
     "person_record_id": "ridni.example/report.1",

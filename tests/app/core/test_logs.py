@@ -237,7 +237,7 @@ def test_no_personal_data_in_any_log_line(
             if line.get("request_id") == request_id and line["event"] == "unhandled exception"
         ]
         assert error["error"] in {"RuntimeError", "IntegrityError"}
-        assert "tests/app/test_logs.py:" in error["where"]
+        assert "tests/app/core/test_logs.py:" in error["where"]
     # Uvicorn's own lines come through the same formatter, and its access log is off.
     assert any(line["logger"].startswith("uvicorn") for line in lines)
     assert not any(line["logger"] == "uvicorn.access" for line in lines)
