@@ -193,6 +193,12 @@ def sign_in(session: Session, *, login: str, password: str, code: str) -> SignIn
     return SignIn(SignInOutcome.signed_in, user)
 
 
+def known_login(session: Session, login: str) -> str | None:
+    """The id of the user with this login, for the audit row of a failed sign-in."""
+    user = repository.by_login(session, normal_login(login))
+    return user.id if user is not None else None
+
+
 def _password_matches(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)
