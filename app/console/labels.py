@@ -26,6 +26,7 @@ _UK = {
     "key_j": "наступний збіг у черзі",
     "key_k": "попередній збіг у черзі",
     "key_help": "цей список",
+    "key_escape": "вийти з поля",
     # signing in and enrolling
     "sign_in_title": "Вхід до консолі",
     "login": "Логін",
@@ -179,6 +180,7 @@ _EN = {
     "key_j": "next match in the queue",
     "key_k": "previous match in the queue",
     "key_help": "this list",
+    "key_escape": "leave a field",
     "sign_in_title": "Sign in to the console",
     "login": "Login",
     "password": "Password",

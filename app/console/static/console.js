@@ -1,4 +1,5 @@
-// The console's keyboard: c confirm, r reject, n note, j/k next/previous, ? the list of keys.
+// The console's keyboard: c confirm, r reject, n note, j/k next/previous, ? the list of keys,
+// Escape to leave a field.
 // Everything here is also reachable without it: these are shortcuts for buttons and links.
 (function () {
   "use strict";
@@ -34,7 +35,12 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) {
+      // Escape leaves a field, so that the keys work again without the mouse.
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
     var dialog = document.getElementById("keys");
     if (dialog && dialog.open) return;
     switch (event.key) {
