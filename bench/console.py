@@ -95,12 +95,17 @@ def _seen(report: Report, rng: random.Random) -> SightingIn:
 
 
 def enrol_coordinator(url: str) -> tuple[str, str]:
-    """A coordinator with a login, enrolled as the invitation page would: (login, secret)."""
     engine, factory = _open(url)
+    try:
+        return enrol_as(factory, "bench", "Bench Coordinator")
+    finally:
+        engine.dispose()
+
+
+def enrol_as(factory: Any, login: str, name: str) -> tuple[str, str]:
+    """A coordinator with a login, enrolled as the invitation page would: (login, secret)."""
     with factory() as session, session.begin():
-        user, _ = create_user(
-            session, name="Bench Coordinator", role=Role.coordinator, login="bench"
-        )
+        user, _ = create_user(session, name=name, role=Role.coordinator, login=login)
         code = credentials.invite(session, user).rsplit("/", 1)[1]
         opened = credentials.open_enrolment(session, code)
         assert opened is not None
@@ -114,8 +119,7 @@ def enrol_coordinator(url: str) -> tuple[str, str]:
             repeat=PASSWORD,
             code=pyotp.TOTP(secret).now(),
         )
-    engine.dispose()
-    return "bench", secret
+    return login, secret
 
 
 def _signed_in(http: httpx.Client, login: str, secret: str) -> None:

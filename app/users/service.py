@@ -180,8 +180,11 @@ def to_out(user: User, lifetime: timedelta) -> UserOut:
 
 # --- the command line ------------------------------------------------------------------------
 def find_user(session: Session, reference: str) -> User:
-    """A user by id, or by name when exactly one user has that name; LookupError otherwise."""
-    user = repository.get(session, reference)
+    """A user by id or login, or by name when exactly one user has that name; LookupError
+    otherwise."""
+    user = repository.get(session, reference) or repository.by_login(
+        session, credentials.normal_login(reference)
+    )
     if user is not None:
         return user
     named = repository.named(session, reference)
