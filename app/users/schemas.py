@@ -12,8 +12,9 @@ def _lower(login: str) -> str:
     return login.lower()
 
 
-# Letters, digits and . _ - (no spaces, nothing that looks like another letter), compared and
-# kept in lower case: a login is what a coordinator types, not a name kept as evidence.
+LOGIN_RULE = "2 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit"
+# No spaces, nothing that looks like another letter; compared and kept in lower case: a login
+# is what a coordinator types, not a name kept as evidence.
 Login = Annotated[
     str,
     Strict(),
