@@ -25,13 +25,13 @@ from sqlalchemy import select
 
 import matching
 from app.core.migrations import upgrade
+from app.core.security import Role
 from app.matches import engine as match_engine
 from app.matches.models import Match, MatchStatus
 from app.reports.models import Report
 from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
 from app.users import credentials
-from app.users.models import Role
 from app.users.service import create_user
 from bench.service import _open, fresh_database, running_service, store_reports
 from bench.synthetic import Population

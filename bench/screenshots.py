@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from app.core.migrations import upgrade
+from app.core.security import Role
 from app.core.settings import Settings
 from app.main import create_app
-from app.users.models import Role
 from app.users.service import create_user
 from bench.console import CHROMIUM, PASSWORD, _fresh_code, enrol_as
 

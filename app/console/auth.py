@@ -11,9 +11,9 @@ from app.audit.models import Action, Outcome
 from app.console.pages import SESSION_COOKIE, csrf_matches, render, set_cookie
 from app.core.database import SessionDep
 from app.core.problems import Forbidden, Unauthorized
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.users import credentials
-from app.users.models import Enrolment, Role, User
+from app.users.models import Enrolment, User
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

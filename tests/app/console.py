@@ -7,8 +7,8 @@ import pyotp
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.core.security import Role
 from app.users import credentials
-from app.users.models import Role
 from app.users.service import create_user
 
 PASSWORD = "correct horse battery staple"

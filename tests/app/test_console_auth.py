@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.core.models import utcnow
+from app.core.security import Role
 from app.users import credentials
-from app.users.models import ConsoleSession, Enrolment, Role, User
+from app.users.models import ConsoleSession, Enrolment, User
 from app.users.service import create_user
 from tests.app.console import PASSWORD, Reviewer, csrf_of, enrolled, sign_in, signed_in
 from tests.conftest import Callers

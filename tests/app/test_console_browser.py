@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from app.core.security import Role
 from app.users import credentials
-from app.users.models import Role
 from app.users.service import create_user
 from tests.app import payloads
 from tests.app.browser import chromium_fixture  # noqa: F401 - provides `chromium`

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.console.labels import LABELS
-from app.users.models import Role
+from app.core.security import Role
 from tests.app import payloads
 from tests.app.console import Reviewer, csrf_of, enrolled, signed_in
 from tests.conftest import Callers
