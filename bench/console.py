@@ -61,7 +61,8 @@ def store_proposals(url: str, count: int, *, seed: int = 17) -> None:
             session.flush()
             for report, sighting in zip(reports, sightings, strict=True):
                 compared = matching.compare(
-                    match_engine.report_person(report), match_engine.sighting_person(sighting)
+                    match_engine.person_from_report(report),
+                    match_engine.person_from_sighting(sighting),
                 )
                 session.add(
                     Match(

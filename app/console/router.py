@@ -21,8 +21,7 @@ from app.core.pagination import DEFAULT_LIMIT
 from app.core.problems import Conflict
 from app.core.security import Principal
 from app.core.text import TEXT_MAX
-from app.matches import search
-from app.matches import service as matches
+from app.matches import candidates, review, search
 from app.matches.models import Decision, Match, MatchStatus
 from app.matches.repository import QueueFilters
 from app.reports import service as reports
@@ -67,7 +66,7 @@ def queue(
         source_type=source_type.value if source_type else None,
     )
     shown_status = status or None  # "": any status
-    rows, next_cursor = matches.list_matches(
+    rows, next_cursor = review.list_matches(
         session,
         principal,
         status=shown_status.value if shown_status else None,
@@ -129,13 +128,13 @@ def _match_page(
     )
     if with_source:
         audit.record(session, principal, Action.sighting_source, [sighting.id])
-    events = matches.history(session, principal, match.id)
+    events = review.history(session, principal, match.id)
     people = users.names(
         session,
         [e.actor_id for e in events if e.actor_id]
         + ([match.decided_by] if match.decided_by else []),
     )
-    previous, following = matches.neighbours(session, principal, match)
+    previous, following = review.neighbours(session, principal, match)
     return render(
         request,
         "match.html",
@@ -175,7 +174,7 @@ def match_page(
     source: bool = False,
 ) -> Response:
     """Report and sighting side by side, the engine's verdict beside each field."""
-    match = matches.get_match(session, principal, match_id, audit_as=Action.match_read)
+    match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
     return _match_page(request, session, principal, match, with_source=source)
 
 
@@ -195,7 +194,7 @@ def decide(
     """Decide with the API's version check; after it, the next proposed match opens. Someone
     else's decision first: the page says whose and what, and nothing changes."""
     try:
-        decided = matches.decide(
+        decided = review.decide(
             session,
             principal,
             match_id,
@@ -205,14 +204,14 @@ def decide(
         )
     except Conflict as conflict:
         session.rollback()
-        match = matches.get_match(session, principal, match_id, audit_as=Action.match_read)
+        match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
         if match.version != version:
             decider = users.names(session, [match.decided_by] if match.decided_by else [])
             who = decider[match.decided_by].name if match.decided_by in decider else "—"
             stale = {"who": who, "what": match.status}
             return _match_page(request, session, principal, match, stale=stale, status=409)
         return _match_page(request, session, principal, match, refused=conflict.detail, status=409)
-    following = matches.next_to_review(session, principal, decided)
+    following = review.next_to_review(session, principal, decided)
     target = f"/console/matches/{following.id}" if following else "/console/matches?done=1"
     return RedirectResponse(target, status_code=303)
 
@@ -252,12 +251,12 @@ def report_page(
 ) -> Response:
     """A report with its live candidates and its matches."""
     report = reports.get_report(session, principal, report_id, audit_as=Action.report_read)
-    candidates = matches.candidates_for_report(session, principal, report, CANDIDATE_LIMIT)
+    ranked = candidates.candidates_for_report(session, principal, report, CANDIDATE_LIMIT)
     # Audited as candidates by the ranking already.
     others = sightings.shown_sightings(
-        session, principal, [c.sighting_id for c, _ in candidates], audit_as=None
+        session, principal, [c.sighting_id for c, _ in ranked], audit_as=None
     )
-    rows = matches.of_record(session, principal, report_id=report.id)
+    rows = review.of_record(session, principal, report_id=report.id)
     shown = reports.to_out(report, principal)
     return render(
         request,
@@ -277,7 +276,7 @@ def report_page(
                     ),
                     "link": f"/console/sightings/{scored.sighting_id}",
                 }
-                for scored, match in candidates
+                for scored, match in ranked
                 if scored.sighting_id in others
             ],
             "matches": rows,
@@ -295,11 +294,11 @@ def sighting_page(
     sighting = sightings.get_sighting(
         session, principal, sighting_id, audit_as=Action.sighting_read
     )
-    candidates = matches.candidates_for_sighting(session, principal, sighting, CANDIDATE_LIMIT)
+    ranked = candidates.candidates_for_sighting(session, principal, sighting, CANDIDATE_LIMIT)
     others = reports.shown_reports(
-        session, principal, [c.report_id for c, _ in candidates], audit_as=None
+        session, principal, [c.report_id for c, _ in ranked], audit_as=None
     )
-    rows = matches.of_record(session, principal, sighting_id=sighting.id)
+    rows = review.of_record(session, principal, sighting_id=sighting.id)
     shown = sightings.to_out(sighting, principal, with_source=False)
     return render(
         request,
@@ -317,7 +316,7 @@ def sighting_page(
                     "other": reports.to_out(others[scored.report_id], principal),
                     "link": f"/console/reports/{scored.report_id}",
                 }
-                for scored, match in candidates
+                for scored, match in ranked
                 if scored.report_id in others
             ],
             "matches": rows,
