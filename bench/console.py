@@ -8,7 +8,8 @@ reports (as a Russian document, list or witness would write the child), and one 
 per sighting with the engine's own score and explanation. Then, against a running `ridni serve`
 signed in as an enrolled coordinator, it times K sequential GETs of the queue's first page (50
 rows, both children), of a filtered page, and of K different match pages, over loopback (an
-upper bound on the server's render time: it includes the HTTP round trip). Last, Chromium
+upper bound on the server's render time: it includes the HTTP round trip), beside /healthz as a
+baseline of what the machine gives any request at the time. Last, Chromium
 (Playwright, /usr/bin/chromium) decides D matches by keyboard only, alternating `c` and `r`, and
 the time from each key press to the next match's page being loaded is printed.
 """
@@ -213,6 +214,9 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
             with running_service(url) as base:
                 with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as http:
                     _signed_in(http, login, secret)
+                    # What the machine gives any request at the moment: read the rows against it.
+                    baseline = ["/healthz"] * (gets + 5)
+                    rows.append(_row(kind, "GET /healthz (baseline)", _timed(http, baseline)))
                     queue = ["/console/matches"] * (gets + 5)
                     rows.append(_row(kind, "queue, first 50", _timed(http, queue)))
                     filtered = ["/console/matches?source_type=witness&min_score=50"] * (gets + 5)
@@ -232,8 +236,9 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
     print()
     if not reviews:
         print(f"Keyboard review: SKIPPED (no Chromium at {CHROMIUM})")
-        return
-    print("Keyboard review in Chromium: key press (c or r) to the next match's page loaded")
-    print("| database | decisions | median ms | p95 ms | max ms |")
-    print("| --- | --- | --- | --- | --- |")
-    print("\n".join(reviews))
+    else:
+        print("Keyboard review in Chromium: key press (c or r) to the next match's page loaded")
+        print("| database | decisions | median ms | p95 ms | max ms |")
+        print("| --- | --- | --- | --- | --- |")
+        print("\n".join(reviews))
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
