@@ -11,7 +11,7 @@ from app.audit.models import AuditEvent
 from app.console.labels import LABELS
 from app.core.security import Role
 from tests.app import payloads
-from tests.app.console import Reviewer, csrf_of, enrolled, signed_in
+from tests.app.console.helpers import Reviewer, csrf_of, enrolled, signed_in
 from tests.conftest import Callers
 
 NOBODY = "00000000-0000-4000-8000-000000000000"

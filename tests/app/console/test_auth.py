@@ -15,7 +15,7 @@ from app.core.security import Role
 from app.users import credentials
 from app.users.models import ConsoleSession, Enrolment, User
 from app.users.service import create_user
-from tests.app.console import PASSWORD, Reviewer, csrf_of, enrolled, sign_in, signed_in
+from tests.app.console.helpers import PASSWORD, Reviewer, csrf_of, enrolled, sign_in, signed_in
 from tests.conftest import Callers
 
 NOT_FOR_ROLE = "The console is for coordinators and admins only."
