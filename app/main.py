@@ -3,11 +3,17 @@
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import models  # noqa: F401 - every table, for the keyring to see every sealed column
 from app.audit.http import record_refusal
 from app.audit.router import router as audit_router
+from app.console.auth import router as console_auth_router
+from app.console.errors import PREFIX as CONSOLE
+from app.console.errors import problem_page
+from app.console.pages import STATIC_DIR as CONSOLE_STATIC
+from app.console.router import router as console_router
 from app.core.database import make_engine
 from app.core.docs import install_docs
 from app.core.headers import SecurityHeaders
@@ -63,11 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(
         writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
     )
-    install_problem_handlers(app, before_problem=record_refusal)
+    install_problem_handlers(app, before_problem=record_refusal, pages=problem_page)
     app.add_middleware(
         RequestBodyGuard,
         max_bytes=settings.max_body_bytes,
         uploads={"/api/v1/imports": settings.max_upload_bytes},
+        forms_under=CONSOLE + "/",
     )
     if settings.cors_origins:
         # Closed unless configured: only the listed origins may call from a browser.
@@ -90,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(audit_router)
     app.include_router(imports_router)
+    app.include_router(console_auth_router)
+    app.include_router(console_router)
+    app.mount(CONSOLE + "/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     document_write_limits(app)
 
     @app.get("/healthz", tags=["health"], responses=problem_responses(503))

@@ -7,11 +7,14 @@ from app.imports.models import Import, ImportedRecord
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
-from app.users.models import User
+from app.users.models import ConsoleSession, Credentials, Enrolment, User
 
 __all__ = [
     "AuditEvent",
     "Base",
+    "ConsoleSession",
+    "Credentials",
+    "Enrolment",
     "IdempotencyKey",
     "Import",
     "ImportedRecord",

@@ -6,6 +6,7 @@
     python -m bench.service reads    [--database sqlite|postgresql|both] [--reports N] [--gets M]
     python -m bench.service keys     [--database sqlite|postgresql] [--reports N] [--sightings N]
     python -m bench.service import   [--database ...|both] [--reports N] [--sightings M]
+    python -m bench.service console  [--database ...|both] [--reports N] [--proposals M]
 
 `quality` files the dev world through the API (reports as a family, sightings as a field
 contact), reads each sighting's candidates and the review queue back as a coordinator, and prints
@@ -16,7 +17,8 @@ coordinator reads of a 200-report page and of one report, each of which writes a
 and 1). `keys` stores N reports and N sightings with every encrypted field filled, then times
 `ridni keys rotate` and `ridni keys status --verify`. `import` stores N reports, then times
 `ridni import sightings` of a CSV file of M synthetic sightings (Russian headers, semicolons,
-dates as DD.MM.YYYY), matching included, with its peak memory. Each prints a table.
+dates as DD.MM.YYYY), matching included, with its peak memory. `console` times the review
+console's pages and a keyboard review in Chromium (bench/console.py). Each prints a table.
 """
 
 import argparse
@@ -608,8 +610,19 @@ def main(argv: list[str] | None = None) -> None:
     imp.add_argument("--reports", type=int, default=100_000)
     imp.add_argument("--sightings", type=int, default=100_000)
     imp.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    con = commands.add_parser("console")
+    con.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    con.add_argument("--reports", type=int, default=100_000)
+    con.add_argument("--proposals", type=int, default=10_000)
+    con.add_argument("--gets", type=int, default=200)
+    con.add_argument("--decisions", type=int, default=50)
     args = parser.parse_args(argv)
-    if args.command == "quality":
+    if args.command == "console":
+        from bench.console import console
+
+        kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+        console(kinds, args.reports, args.proposals, args.gets, args.decisions)
+    elif args.command == "quality":
         quality(args.database, args.world)
     elif args.command == "latency":
         kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]

@@ -48,6 +48,12 @@ class Action(StrEnum):
     user_issue_token = "user.issue_token"  # noqa: S105 - an action name, not a secret
     user_revoke_token = "user.revoke_token"  # noqa: S105 - an action name, not a secret
     audit_read = "audit.read"  # recorded when refused only
+    # The console: a sighting's source shown on request, and signing in and out (a failed
+    # sign-in is `unauthenticated`, with the user's id when the login exists).
+    sighting_source = "sighting.source"
+    user_enrol = "user.enrol"
+    user_sign_in = "user.sign_in"
+    user_sign_out = "user.sign_out"
     # Imports of files: the import started, shown or listed (the records it creates are
     # `report.create` and `sighting.create` rows of the user they are filed as).
     import_create = "import.create"

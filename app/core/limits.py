@@ -18,11 +18,18 @@ class RequestBodyGuard:
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, uploads: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        uploads: Mapping[str, int] | None = None,
+        forms_under: str | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.uploads = dict(uploads or {})
+        # Pages under this prefix post HTML forms (application/x-www-form-urlencoded).
+        self.forms_under = forms_under
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +60,7 @@ class RequestBodyGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body and not _declares_json(scope):
+        if body and not (_declares_json(scope) or self._takes_form(scope)):
             await _problem(send, 415, "Unsupported media type", "Send JSON as application/json.")
             return
         delivered = False
@@ -66,6 +73,13 @@ class RequestBodyGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    def _takes_form(self, scope: Scope) -> bool:
+        return (
+            self.forms_under is not None
+            and scope["path"].startswith(self.forms_under)
+            and _media_type(scope) == "application/x-www-form-urlencoded"
+        )
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = dict(scope["headers"]).get(b"content-length")

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -227,15 +228,33 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))
 
 
-def install_problem_handlers(app: FastAPI, *, before_problem: ProblemHook | None = None) -> None:
-    """Render errors as problem documents; `before_problem` sees each Problem first (the audit
-    trail records refusals there). Unexpected errors are answered by app.core.logs."""
+# A page in place of the problem document, for the HTML pages' paths (None: not one of them).
+PageHook = Callable[[Request, int, Problem | None], Response | None]
 
-    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+
+def install_problem_handlers(
+    app: FastAPI, *, before_problem: ProblemHook | None = None, pages: PageHook | None = None
+) -> None:
+    """Render errors as problem documents, or as the pages `pages` makes for its paths;
+    `before_problem` sees each Problem first (the audit trail records refusals there).
+    Unexpected errors are answered by app.core.logs."""
+
+    def page(request: Request, status: int, problem: Problem | None) -> Response | None:
+        return pages(request, status, problem) if pages is not None else None
+
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        problem = cast(Problem, exc)
         if before_problem is not None:
-            await before_problem(request, cast(Problem, exc))
-        return await _on_problem(request, exc)
+            await before_problem(request, problem)
+        return page(request, problem.status, problem) or await _on_problem(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        return page(request, 422, None) or await _on_validation(request, exc)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        status = cast(StarletteHTTPException, exc).status_code
+        return page(request, status, None) or await _on_http(request, exc)
 
     app.add_exception_handler(Problem, on_problem)
-    app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,9 +1,10 @@
 """Every query on matches, the candidate index and the name-term counts."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, false, func, insert, or_, select, update
+from sqlalchemy import Row, Select, and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
@@ -30,6 +31,15 @@ _SIGHTING_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the console's queue may be narrowed by, beside the status."""
+
+    min_score: float | None = None
+    max_score: float | None = None
+    source_type: str | None = None
+
+
 def readable(principal: Principal) -> Select[Match]:
     stmt = select(Match)
     return stmt if principal.sees_everything else stmt.where(false())
@@ -40,13 +50,78 @@ def get(session: Session, principal: Principal, match_id: str) -> Match | None:
 
 
 def list_page(
-    session: Session, principal: Principal, *, status: str | None, limit: int, cursor: str | None
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+    queue: QueueFilters | None = None,
 ) -> tuple[list[Match], str | None]:
-    stmt = readable(principal)
-    if status is not None:
-        stmt = stmt.where(Match.status == status)
+    stmt = _filtered(readable(principal), status, queue or QueueFilters())
     rows = list(session.scalars(page(stmt, Match, limit=limit, cursor=cursor, by="score")))
     return split_page(rows, limit, by="score")
+
+
+def _filtered(stmt: Select[Match], status: str | None, queue: QueueFilters) -> Select[Match]:
+    if status is not None:
+        stmt = stmt.where(Match.status == status)
+    if queue.min_score is not None:
+        stmt = stmt.where(Match.score >= queue.min_score)
+    if queue.max_score is not None:
+        stmt = stmt.where(Match.score <= queue.max_score)
+    if queue.source_type is not None:
+        stmt = stmt.join(Sighting, Sighting.id == Match.sighting_id).where(
+            Sighting.source_type == queue.source_type
+        )
+    return stmt
+
+
+def of_record(
+    session: Session, principal: Principal, *, report_id: str | None, sighting_id: str | None
+) -> list[Match]:
+    stmt = readable(principal)
+    if report_id is not None:
+        stmt = stmt.where(Match.report_id == report_id)
+    if sighting_id is not None:
+        stmt = stmt.where(Match.sighting_id == sighting_id)
+    return list(session.scalars(stmt.order_by(Match.score.desc(), Match.id.desc())))
+
+
+def neighbour(
+    session: Session, principal: Principal, match: Match, *, status: str, after: bool
+) -> Match | None:
+    """The match just after (or before) `match` in the queue of `status`, best first."""
+    stmt = readable(principal).where(Match.status == status, Match.id != match.id)
+    if after:
+        stmt = stmt.where(
+            or_(Match.score < match.score, and_(Match.score == match.score, Match.id < match.id))
+        ).order_by(Match.score.desc(), Match.id.desc())
+    else:
+        stmt = stmt.where(
+            or_(Match.score > match.score, and_(Match.score == match.score, Match.id > match.id))
+        ).order_by(Match.score.asc(), Match.id.asc())
+    return session.scalars(stmt.limit(1)).first()
+
+
+def best(session: Session, principal: Principal, *, status: str, other_than: str) -> Match | None:
+    """The best match of `status` other than the one given."""
+    stmt = readable(principal).where(Match.status == status, Match.id != other_than)
+    return session.scalars(stmt.order_by(Match.score.desc(), Match.id.desc()).limit(1)).first()
+
+
+def keyed_ids(
+    session: Session, model: type[ReportKey] | type[SightingKey], prefixes: Iterable[str]
+) -> dict[str, set[str]]:
+    """For each key prefix, the records holding a key that starts with it (index range scans)."""
+    record = model.report_id if model is ReportKey else model.sighting_id  # type: ignore[union-attr]
+    found: dict[str, set[str]] = {}
+    for prefix in prefixes:
+        rows = session.scalars(
+            select(record).where(model.key >= prefix, model.key < prefix + "\uffff").distinct()
+        )
+        found[prefix] = set(rows)
+    return found
 
 
 def history(session: Session, match_id: str) -> list[MatchEvent]:

@@ -41,13 +41,52 @@ def _get_or_404(session: Session, principal: Principal, match_id: str) -> Match:
 
 
 def list_matches(
-    session: Session, principal: Principal, *, status: str | None, limit: int, cursor: str | None
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+    queue: repository.QueueFilters | None = None,
 ) -> tuple[list[Match], str | None]:
     rows, next_cursor = repository.list_page(
-        session, principal, status=status, limit=limit, cursor=cursor
+        session, principal, status=status, limit=limit, cursor=cursor, queue=queue
     )
     audit.record(session, principal, Action.match_list, [match.id for match in rows])
     return rows, next_cursor
+
+
+def of_record(
+    session: Session,
+    principal: Principal,
+    *,
+    report_id: str | None = None,
+    sighting_id: str | None = None,
+) -> list[Match]:
+    """The matches of one report or one sighting, best first; audited as listed."""
+    rows = repository.of_record(session, principal, report_id=report_id, sighting_id=sighting_id)
+    audit.record(session, principal, Action.match_list, [match.id for match in rows])
+    return rows
+
+
+def neighbours(
+    session: Session, principal: Principal, match: Match
+) -> tuple[Match | None, Match | None]:
+    """The proposed matches just before and just after `match` in the queue."""
+    status = MatchStatus.proposed.value
+    return (
+        repository.neighbour(session, principal, match, status=status, after=False),
+        repository.neighbour(session, principal, match, status=status, after=True),
+    )
+
+
+def next_to_review(session: Session, principal: Principal, decided: Match) -> Match | None:
+    """What to open after a decision: the next proposed match below it in the queue, else the
+    best one left."""
+    status = MatchStatus.proposed.value
+    return repository.neighbour(
+        session, principal, decided, status=status, after=True
+    ) or repository.best(session, principal, status=status, other_than=decided.id)
 
 
 def history(session: Session, principal: Principal, match_id: str) -> list[MatchEvent]:

@@ -1,6 +1,6 @@
 """Every query on reports. `readable` is the one place that says who may see which report."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, false, select
@@ -37,6 +37,15 @@ def list_page(
         stmt = stmt.where(Report.status == status)
     rows = list(session.scalars(page(stmt, Report, limit=limit, cursor=cursor)))
     return split_page(rows, limit)
+
+
+def by_ids(session: Session, principal: Principal, ids: Iterable[str]) -> dict[str, Report]:
+    """The reports among `ids` the caller may see."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(readable(principal).where(Report.id.in_(wanted)))
+    return {report.id: report for report in rows}
 
 
 def updated_since(session: Session, since: datetime) -> list[tuple[str, datetime]]:

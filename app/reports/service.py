@@ -1,6 +1,7 @@
 """Business rules for families' reports."""
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -93,6 +94,17 @@ def list_reports(
     )
     audit.record(session, principal, Action.report_list, [report.id for report in rows])
     return rows, next_cursor
+
+
+def shown_reports(
+    session: Session, principal: Principal, ids: Iterable[str], *, audit_as: Action | None
+) -> dict[str, Report]:
+    """The reports among `ids` the caller may see, each audited as `audit_as` (None: the
+    caller's service audited them already, as ranked candidates)."""
+    found = repository.by_ids(session, principal, ids)
+    if audit_as is not None:
+        audit.record(session, principal, audit_as, list(found))
+    return found
 
 
 def to_out(report: Report, principal: Principal) -> ReportOut:

@@ -1,6 +1,6 @@
 """Every query on sightings. `readable` is the one place that says who may see which sighting."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,15 @@ def readable(principal: Principal) -> Select[Sighting]:
 
 def get(session: Session, principal: Principal, sighting_id: str) -> Sighting | None:
     return session.scalars(readable(principal).where(Sighting.id == sighting_id)).one_or_none()
+
+
+def by_ids(session: Session, principal: Principal, ids: Iterable[str]) -> dict[str, Sighting]:
+    """The sightings among `ids` the caller may see."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(readable(principal).where(Sighting.id.in_(wanted)))
+    return {sighting.id: sighting for sighting in rows}
 
 
 def list_page(

@@ -1,5 +1,6 @@
 """Business rules for field contacts' sightings."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -60,6 +61,17 @@ def list_sightings(
     rows, next_cursor = repository.list_page(session, principal, limit=limit, cursor=cursor)
     audit.record(session, principal, Action.sighting_list, [sighting.id for sighting in rows])
     return rows, next_cursor
+
+
+def shown_sightings(
+    session: Session, principal: Principal, ids: Iterable[str], *, audit_as: Action | None
+) -> dict[str, Sighting]:
+    """The sightings among `ids` the caller may see, each audited as `audit_as` (None: the
+    caller's service audited them already, as ranked candidates)."""
+    found = repository.by_ids(session, principal, ids)
+    if audit_as is not None:
+        audit.record(session, principal, audit_as, list(found))
+    return found
 
 
 def to_out(sighting: Sighting, principal: Principal, *, with_source: bool) -> SightingOut:

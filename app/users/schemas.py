@@ -1,11 +1,26 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, Strict
+from pydantic import AfterValidator, ConfigDict, Field, Strict, StringConstraints
 
 from app.core.schemas import InputModel, OutputModel
 from app.core.security import Role
 from app.core.text import Name
+
+
+def _lower(login: str) -> str:
+    return login.lower()
+
+
+LOGIN_RULE = "2 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit"
+# No spaces, nothing that looks like another letter; compared and kept in lower case: a login
+# is what a coordinator types, not a name kept as evidence.
+Login = Annotated[
+    str,
+    Strict(),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$"),
+    AfterValidator(_lower),
+]
 
 
 class UserIn(InputModel):
@@ -17,6 +32,9 @@ class UserIn(InputModel):
     """Who the user is, for the other users (not a login name)."""
     role: Role
     """family, field, coordinator or admin."""
+    login: Login | None = Field(
+        default=None, description="What the user signs in to the console with."
+    )
 
 
 class UserChanges(InputModel):
@@ -27,7 +45,14 @@ class UserChanges(InputModel):
     role: Role | None = None
     """family, field, coordinator or admin."""
     disabled: Annotated[bool, Strict()] | None = Field(
-        default=None, description="A disabled user's token answers 401 until enabled again."
+        default=None,
+        description="A disabled user's token answers 401 until enabled again; disabling also "
+        "signs the user out of the console.",
+    )
+    login: Login | None = Field(
+        default=None,
+        description="What the user signs in to the console with: 2 to 64 letters, digits, "
+        "`.`, `_` or `-`, unique without regard to case (stored in lower case); 409 if taken.",
     )
 
 
@@ -38,6 +63,7 @@ class UserOut(OutputModel):
     """Who the user is."""
     role: Role
     """family, field, coordinator or admin."""
+    login: str | None = Field(description="The console login; null until one is given.")
     disabled: bool
     """True when the user's token answers 401."""
     created_at: datetime

@@ -11,7 +11,7 @@ from app.core.idempotency import idempotent
 from app.core.models import utcnow
 from app.core.problems import Conflict, NotFound, Unprocessable
 from app.core.security import Principal, Role
-from app.users import repository
+from app.users import credentials, repository
 from app.users.models import User
 from app.users.schemas import TokenOut, UserChanges, UserIn, UserOut
 
@@ -24,9 +24,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(session: Session, *, name: str, role: Role) -> tuple[User, str]:
+def create_user(
+    session: Session, *, name: str, role: Role, login: str | None = None
+) -> tuple[User, str]:
     """Create a user and return it with its bearer token, which is not kept anywhere."""
-    user = User(name=name, role=role.value)
+    _refuse_taken_login(session, login, user_id=None)
+    user = User(name=name, role=role.value, login=login)
     token, _ = _give_token(user)
     repository.add(session, user)
     return user, token
@@ -42,9 +45,16 @@ def issue_token(session: Session, user: User, *, lifetime: timedelta) -> TokenOu
 
 
 def revoke_token(session: Session, user: User) -> None:
+    """Revoke the token, and sign the user out of the console: revoking ends all access."""
     user.token_hash = None
     user.token_issued_at = None
+    credentials.end_sessions(session, user.id)
     session.flush()
+
+
+def _refuse_taken_login(session: Session, login: str | None, *, user_id: str | None) -> None:
+    if login is not None and repository.login_taken(session, login, other_than=user_id):
+        raise Conflict("Another user has this login.")
 
 
 def _give_token(user: User) -> tuple[str, datetime]:
@@ -104,7 +114,7 @@ def register(
     ) as claim:
         if claim.replay_id is not None:
             return get_user(session, claim.replay_id), None
-        user, token = create_user(session, name=data.name, role=data.role)
+        user, token = create_user(session, name=data.name, role=data.role, login=data.login)
         claim.complete(user.id)
         return user, token
 
@@ -127,7 +137,7 @@ def list_users(
 def change_user(session: Session, user_id: str, changes: UserChanges) -> User:
     """Change a user's role or disable it; refused (409) when no enabled admin would be left,
     so that nobody can lock every admin out of the API by mistake."""
-    for field in ("role", "disabled"):
+    for field in ("role", "disabled", "login"):
         if field in changes.model_fields_set and getattr(changes, field) is None:
             raise Unprocessable(
                 f"{field} cannot be cleared",
@@ -143,6 +153,11 @@ def change_user(session: Session, user_id: str, changes: UserChanges) -> User:
     stays_admin = role == Role.admin and not disabled
     if user.id in admins and not stays_admin and admins <= {user.id}:
         raise Conflict("This would leave no enabled admin; make another user an admin first.")
+    if changes.login is not None:
+        _refuse_taken_login(session, changes.login, user_id=user.id)
+        user.login = changes.login
+    if disabled and not user.disabled:
+        credentials.end_sessions(session, user.id)
     user.role = role
     user.disabled = disabled
     session.flush()
@@ -154,6 +169,7 @@ def to_out(user: User, lifetime: timedelta) -> UserOut:
         id=user.id,
         name=user.name,
         role=Role(user.role),
+        login=user.login,
         disabled=user.disabled,
         created_at=user.created_at,
         updated_at=user.updated_at,
@@ -164,8 +180,11 @@ def to_out(user: User, lifetime: timedelta) -> UserOut:
 
 # --- the command line ------------------------------------------------------------------------
 def find_user(session: Session, reference: str) -> User:
-    """A user by id, or by name when exactly one user has that name; LookupError otherwise."""
-    user = repository.get(session, reference)
+    """A user by id or login, or by name when exactly one user has that name; LookupError
+    otherwise."""
+    user = repository.get(session, reference) or repository.by_login(
+        session, credentials.normal_login(reference)
+    )
     if user is not None:
         return user
     named = repository.named(session, reference)

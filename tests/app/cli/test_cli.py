@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, delete, func, select, update
+from sqlalchemy import create_engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.cli import main
@@ -191,6 +192,67 @@ def test_users_add_refuses_an_unknown_role(ridni: Ridni, cli_database: str):
     result = ridni("users", "add", "--name", "x", "--role", "superuser", database_url=cli_database)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_users_add_with_a_login_then_invite_prints_a_working_enrolment_path(
+    ridni: Ridni, cli_database: str
+):
+    added = ridni(
+        "users",
+        "add",
+        "--name",
+        "Олена",
+        "--role",
+        "coordinator",
+        "--login",
+        "Olena",
+        database_url=cli_database,
+    )
+    assert added.returncode == 0, added.stderr
+    invited = ridni("users", "invite", "--user", "olena", database_url=cli_database)
+    assert invited.returncode == 0, invited.stderr
+    path = invited.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"/console/enrol/[A-Za-z0-9_-]{32}", path)
+    engine = create_engine(cli_database)
+    with Session(engine) as session:
+        user = session.scalars(select(User)).one()
+        assert user.login == "olena"
+        stored = session.execute(text("SELECT code_hash, expires_at FROM enrolments")).one()
+        assert path.rsplit("/", 1)[1] not in stored.code_hash
+    engine.dispose()
+    app = create_app(Settings(database_url=cli_database, warm_engine=False))
+    with TestClient(app) as client:
+        assert client.get(path).status_code == 200
+    app.state.engine.dispose()
+
+
+def test_users_invite_refuses_a_user_without_a_login(ridni: Ridni, cli_database: str):
+    user_id, _ = _add("Без логіна", Role.coordinator, cli_database)
+    result = ridni("users", "invite", "--user", user_id, database_url=cli_database)
+    assert result.returncode == 1 and "no login" in result.stderr
+
+
+@pytest.mark.parametrize("login", ["a", "з пробілом", "олена"])
+def test_users_add_refuses_a_login_that_is_not_one(ridni: Ridni, cli_database: str, login: str):
+    result = ridni(
+        "users",
+        "add",
+        "--name",
+        "x",
+        "--role",
+        "coordinator",
+        "--login",
+        login,
+        database_url=cli_database,
+    )
+    assert result.returncode == 2 and "--login" in result.stderr
+
+
+def test_users_add_refuses_a_login_taken(ridni: Ridni, cli_database: str):
+    first = ("users", "add", "--name", "x", "--role", "coordinator", "--login", "olena")
+    assert ridni(*first, database_url=cli_database).returncode == 0
+    again = ridni(*first[:-1], "OLENA", database_url=cli_database)
+    assert again.returncode == 1 and "another user has this login" in again.stderr
 
 
 def test_migrate_is_repeatable(ridni: Ridni, cli_database: str):

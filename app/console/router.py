@@ -1,0 +1,325 @@
+"""The console's review pages: the queue, a match, search, a report, a sighting.
+
+HTTP only: every read and decision goes through the services the API uses, audited the same
+way (`audited(...)` names the action, so that a refusal gets its row too).
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from app.audit import service as audit
+from app.audit.http import audited
+from app.audit.models import Action
+from app.console.auth import CsrfChecked, Reviewer
+from app.console.pages import render
+from app.core.database import SessionDep
+from app.core.models import utcnow
+from app.core.pagination import DEFAULT_LIMIT
+from app.core.problems import Conflict
+from app.core.security import Principal
+from app.core.text import TEXT_MAX
+from app.matches import candidates, review, search
+from app.matches.models import Decision, Match, MatchStatus
+from app.matches.repository import QueueFilters
+from app.reports import service as reports
+from app.sightings import service as sightings
+from app.sightings.models import SourceType
+from app.users import repository as users
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+RecordId = Annotated[str, Path(max_length=36)]
+Percent = Annotated[int | None, Query(ge=0, le=100)]
+SEARCH_LIMIT = 50
+CANDIDATE_LIMIT = 10
+
+
+def _ago(moment: datetime, now: datetime) -> tuple[str, int]:
+    """How long ago, as a label key and a number (minutes under two hours, hours under two
+    days, then days)."""
+    minutes = max(0, int((now - moment).total_seconds() // 60))
+    if minutes < 120:
+        return "minutes_ago", minutes
+    if minutes < 48 * 60:
+        return "hours_ago", minutes // 60
+    return "days_ago", minutes // (24 * 60)
+
+
+@router.get("/matches", dependencies=[audited(Action.match_list)])
+def queue(
+    request: Request,
+    principal: Reviewer,
+    session: SessionDep,
+    status: Annotated[MatchStatus | Literal[""], Query()] = MatchStatus.proposed,
+    min_score: Percent = None,
+    max_score: Percent = None,
+    source_type: SourceType | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The review queue, best first, 50 a page; both children as written."""
+    filters = QueueFilters(
+        min_score=min_score / 100 if min_score is not None else None,
+        max_score=max_score / 100 if max_score is not None else None,
+        source_type=source_type.value if source_type else None,
+    )
+    shown_status = status or None  # "": any status
+    rows, next_cursor = review.list_matches(
+        session,
+        principal,
+        status=shown_status.value if shown_status else None,
+        limit=DEFAULT_LIMIT,
+        cursor=cursor,
+        queue=filters,
+    )
+    found_reports = reports.shown_reports(
+        session, principal, [m.report_id for m in rows], audit_as=Action.report_list
+    )
+    found_sightings = sightings.shown_sightings(
+        session, principal, [m.sighting_id for m in rows], audit_as=Action.sighting_list
+    )
+    now = utcnow()
+    items = [
+        {
+            "match": match,
+            "report": reports.to_out(found_reports[match.report_id], principal),
+            "sighting": sightings.to_out(
+                found_sightings[match.sighting_id], principal, with_source=False
+            ),
+            "ago": _ago(match.created_at, now),
+        }
+        for match in rows
+    ]
+    query = {
+        "status": "" if shown_status is None else shown_status.value,
+        "min_score": min_score,
+        "max_score": max_score,
+        "source_type": source_type.value if source_type else "",
+    }
+    return render(
+        request,
+        "queue.html",
+        {
+            "items": items,
+            "next_cursor": next_cursor,
+            "query": query,
+            "statuses": list(MatchStatus),
+            "source_types": list(SourceType),
+        },
+    )
+
+
+def _match_page(
+    request: Request,
+    session: Any,
+    principal: Principal,
+    match: Match,
+    *,
+    with_source: bool = False,
+    stale: dict[str, str] | None = None,
+    refused: str | None = None,
+    status: int = 200,
+) -> Response:
+    report = reports.get_report(session, principal, match.report_id, audit_as=Action.report_read)
+    sighting = sightings.get_sighting(
+        session, principal, match.sighting_id, audit_as=Action.sighting_read
+    )
+    if with_source:
+        audit.record(session, principal, Action.sighting_source, [sighting.id])
+    events = review.history(session, principal, match.id)
+    people = users.names(
+        session,
+        [e.actor_id for e in events if e.actor_id]
+        + ([match.decided_by] if match.decided_by else []),
+    )
+    previous, following = review.neighbours(session, principal, match)
+    return render(
+        request,
+        "match.html",
+        {
+            "match": match,
+            "report": reports.to_out(report, principal),
+            "sighting": sightings.to_out(sighting, principal, with_source=with_source),
+            "with_source": with_source,
+            "events": events,
+            "people": people,
+            "previous": previous,
+            "following": following,
+            "stale": stale,
+            "refused": refused,
+            "decisions": _decisions(match),
+            "note_max": TEXT_MAX,
+        },
+        status=status,
+    )
+
+
+def _decisions(match: Match) -> list[str]:
+    """The decisions the match's status allows (the API refuses the others)."""
+    if match.status == MatchStatus.proposed:
+        return [Decision.confirm.value, Decision.reject.value]
+    if match.status in (MatchStatus.confirmed, MatchStatus.rejected):
+        return [Decision.reopen.value]
+    return []
+
+
+@router.get("/matches/{match_id}", dependencies=[audited(Action.match_read)])
+def match_page(
+    request: Request,
+    match_id: RecordId,
+    principal: Reviewer,
+    session: SessionDep,
+    source: bool = False,
+) -> Response:
+    """Report and sighting side by side, the engine's verdict beside each field."""
+    match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
+    return _match_page(request, session, principal, match, with_source=source)
+
+
+@router.post(
+    "/matches/{match_id}/decision",
+    dependencies=[audited(Action.match_decide), CsrfChecked],
+)
+def decide(
+    request: Request,
+    match_id: RecordId,
+    principal: Reviewer,
+    session: SessionDep,
+    decision: Annotated[Decision, Form()],
+    version: Annotated[int, Form(ge=1)],
+    note: Annotated[str, Form(max_length=TEXT_MAX)] = "",
+) -> Response:
+    """Decide with the API's version check; after it, the next proposed match opens. Someone
+    else's decision first: the page says whose and what, and nothing changes."""
+    try:
+        decided = review.decide(
+            session,
+            principal,
+            match_id,
+            decision=decision,
+            note=note.strip() or None,
+            version=version,
+        )
+    except Conflict as conflict:
+        session.rollback()
+        match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
+        if match.version != version:
+            decider = users.names(session, [match.decided_by] if match.decided_by else [])
+            who = decider[match.decided_by].name if match.decided_by in decider else "—"
+            stale = {"who": who, "what": match.status}
+            return _match_page(request, session, principal, match, stale=stale, status=409)
+        return _match_page(request, session, principal, match, refused=conflict.detail, status=409)
+    following = review.next_to_review(session, principal, decided)
+    target = f"/console/matches/{following.id}" if following else "/console/matches?done=1"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    principal: Reviewer,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Reports and sightings by name in any script and spelling, or by id."""
+    found = search.find(session, principal, q, limit=SEARCH_LIMIT) if q.strip() else None
+    return render(
+        request,
+        "search.html",
+        {
+            "q": q,
+            "found": found,
+            "reports": [reports.to_out(r, principal) for r in found.reports] if found else [],
+            "sightings": [
+                sightings.to_out(s, principal, with_source=False) for s in found.sightings
+            ]
+            if found
+            else [],
+        },
+    )
+
+
+def _deciders(session: Any, rows: list[Match]) -> dict[str, Any]:
+    return users.names(session, [m.decided_by for m in rows if m.decided_by])
+
+
+@router.get("/reports/{report_id}", dependencies=[audited(Action.report_read)])
+def report_page(
+    request: Request, report_id: RecordId, principal: Reviewer, session: SessionDep
+) -> Response:
+    """A report with its live candidates and its matches."""
+    report = reports.get_report(session, principal, report_id, audit_as=Action.report_read)
+    ranked = candidates.candidates_for_report(session, principal, report, CANDIDATE_LIMIT)
+    # Audited as candidates by the ranking already.
+    others = sightings.shown_sightings(
+        session, principal, [c.sighting_id for c, _ in ranked], audit_as=None
+    )
+    rows = review.of_record(session, principal, report_id=report.id)
+    shown = reports.to_out(report, principal)
+    return render(
+        request,
+        "record.html",
+        {
+            "kind": "report",
+            "report": shown,
+            "person": shown.child,
+            "place": shown.child.home_settlement,
+            "place_label": "home_settlement",
+            "candidates": [
+                {
+                    "scored": scored,
+                    "match": match,
+                    "other": sightings.to_out(
+                        others[scored.sighting_id], principal, with_source=False
+                    ),
+                    "link": f"/console/sightings/{scored.sighting_id}",
+                }
+                for scored, match in ranked
+                if scored.sighting_id in others
+            ],
+            "matches": rows,
+            "people": _deciders(session, rows),
+        },
+    )
+
+
+@router.get("/sightings/{sighting_id}", dependencies=[audited(Action.sighting_read)])
+def sighting_page(
+    request: Request, sighting_id: RecordId, principal: Reviewer, session: SessionDep
+) -> Response:
+    """A sighting (without its source: that is on its match pages) with its live candidates
+    and its matches."""
+    sighting = sightings.get_sighting(
+        session, principal, sighting_id, audit_as=Action.sighting_read
+    )
+    ranked = candidates.candidates_for_sighting(session, principal, sighting, CANDIDATE_LIMIT)
+    others = reports.shown_reports(
+        session, principal, [c.report_id for c, _ in ranked], audit_as=None
+    )
+    rows = review.of_record(session, principal, sighting_id=sighting.id)
+    shown = sightings.to_out(sighting, principal, with_source=False)
+    return render(
+        request,
+        "record.html",
+        {
+            "kind": "sighting",
+            "sighting": shown,
+            "person": shown.subject,
+            "place": shown.subject.origin_settlement,
+            "place_label": "origin_settlement",
+            "candidates": [
+                {
+                    "scored": scored,
+                    "match": match,
+                    "other": reports.to_out(others[scored.report_id], principal),
+                    "link": f"/console/reports/{scored.report_id}",
+                }
+                for scored, match in ranked
+                if scored.report_id in others
+            ],
+            "matches": rows,
+            "people": _deciders(session, rows),
+        },
+    )

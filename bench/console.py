@@ -1,0 +1,244 @@
+"""The review console's speed: page render times at scale and a scripted keyboard review.
+
+    python -m bench.service console [--database sqlite|postgresql|both] [--reports N]
+                                    [--proposals M] [--gets K] [--decisions D]
+
+Stores N synthetic reports with their candidate index, M sightings each drawn from one of those
+reports (as a Russian document, list or witness would write the child), and one proposed match
+per sighting with the engine's own score and explanation. Then, against a running `ridni serve`
+signed in as an enrolled coordinator, it times K sequential GETs of the queue's first page (50
+rows, both children), of a filtered page, and of K different match pages, over loopback (an
+upper bound on the server's render time: it includes the HTTP round trip), beside /healthz as a
+baseline of what the machine gives any request at the time. Last, Chromium
+(Playwright, /usr/bin/chromium) decides D matches by keyboard only, alternating `c` and `r`, and
+the time from each key press to the next match's page being loaded is printed.
+"""
+
+import os
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+from sqlalchemy import select
+
+import matching
+from app.core.migrations import upgrade
+from app.core.security import Role
+from app.matches import engine as match_engine
+from app.matches.models import Match, MatchStatus
+from app.reports.models import Report
+from app.sightings.schemas import SightingIn
+from app.sightings.service import new_sighting
+from app.users import credentials
+from app.users.service import create_user
+from bench.service import _open, fresh_database, running_service, store_reports
+from bench.synthetic import Population
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "bench password of enough length"  # noqa: S105 - a throwaway bench user
+SOURCES = ["document", "list", "witness", "media"]
+
+
+def store_proposals(url: str, count: int, *, seed: int = 17) -> None:
+    """`count` sightings, each of a stored report's child, and their proposed matches."""
+    rng = random.Random(seed)
+    engine, factory = _open(url)
+    with factory() as session, session.begin():
+        owner, _ = create_user(session, name="bench field", role=Role.field)
+        owner_id = owner.id
+        report_ids = list(session.scalars(select(Report.id)))
+    chosen = rng.sample(report_ids, count)
+    for start in range(0, count, 1000):
+        with factory() as session, session.begin():
+            reports = session.scalars(
+                select(Report).where(Report.id.in_(chosen[start : start + 1000]))
+            ).all()
+            sightings = [new_sighting(owner_id, _seen(report, rng)) for report in reports]
+            session.add_all(sightings)
+            session.flush()
+            for report, sighting in zip(reports, sightings, strict=True):
+                compared = matching.compare(
+                    match_engine.person_from_report(report),
+                    match_engine.person_from_sighting(sighting),
+                )
+                session.add(
+                    Match(
+                        report_id=report.id,
+                        sighting_id=sighting.id,
+                        score=compared.score,
+                        explanation=[f.as_dict() for f in compared.explanation],
+                        status=MatchStatus.proposed.value,
+                    )
+                )
+    engine.dispose()
+
+
+def _seen(report: Report, rng: random.Random) -> SightingIn:
+    birth = None
+    if report.birth_year is not None:
+        birth = "-".join(
+            f"{part:02d}" if i else str(part)
+            for i, part in enumerate((report.birth_year, report.birth_month, report.birth_day))
+            if part is not None
+        )
+    subject: dict[str, Any] = {
+        "full_name": f"{(report.family_name or '').upper()} {report.given_name or ''}".strip(),
+        "sex": report.sex,
+        "origin_settlement": report.home_settlement,
+    }
+    if birth:
+        subject["date_of_birth"] = birth
+    return SightingIn.model_validate(
+        {"subject": subject, "source_type": rng.choice(SOURCES), "observed_on": "2024-05-01"}
+    )
+
+
+def enrol_coordinator(url: str) -> tuple[str, str]:
+    engine, factory = _open(url)
+    try:
+        return enrol_as(factory, "bench", "Bench Coordinator")
+    finally:
+        engine.dispose()
+
+
+def enrol_as(factory: Any, login: str, name: str) -> tuple[str, str]:
+    """A coordinator with a login, enrolled as the invitation page would: (login, secret)."""
+    with factory() as session, session.begin():
+        user, _ = create_user(session, name=name, role=Role.coordinator, login=login)
+        code = credentials.invite(session, user).rsplit("/", 1)[1]
+        opened = credentials.open_enrolment(session, code)
+        assert opened is not None
+        enrolment, _ = opened
+        secret = credentials.enrolment_secret(enrolment)
+        credentials.enrol(
+            session,
+            enrolment,
+            user,
+            password=PASSWORD,
+            repeat=PASSWORD,
+            code=pyotp.TOTP(secret).now(),
+        )
+    return login, secret
+
+
+def _signed_in(http: httpx.Client, login: str, secret: str) -> None:
+    form = http.get("/console/sign-in").text
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    answer = http.post(
+        "/console/sign-in",
+        data={"csrf": csrf, "login": login, "password": PASSWORD, "code": _fresh_code(secret)},
+    )
+    answer.raise_for_status()
+
+
+_used_codes: set[str] = set()
+
+
+def _fresh_code(secret: str) -> str:
+    """A code not used before (a spent one is refused): wait for the next step if need be."""
+    while (code := pyotp.TOTP(secret).now()) in _used_codes:
+        time.sleep(1)
+    _used_codes.add(code)
+    return code
+
+
+def _timed(http: httpx.Client, paths: list[str]) -> list[float]:
+    for path in paths[:5]:  # warm the process
+        http.get(path).raise_for_status()
+    times = []
+    for path in paths[5:]:
+        started = time.perf_counter()
+        http.get(path).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
+
+
+def _row(kind: str, label: str, times: list[float]) -> str:
+    p95 = times[int(0.95 * (len(times) - 1))]
+    return f"| {kind} | {label} | {statistics.median(times):.1f} | {p95:.1f} | {len(times)} |"
+
+
+def keyboard_review(base: str, login: str, secret: str, decisions: int) -> list[float]:
+    """Milliseconds from each key press to the next match page loaded, for `decisions` keys."""
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        page = browser.new_page()
+        page.goto(f"{base}/console/sign-in?lang=en")
+        page.get_by_label("Login").fill(login)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("One-time code").fill(_fresh_code(secret))
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/console/matches")
+        page.keyboard.press("j")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/console/matches/*")
+        for number in range(decisions):
+            shown = page.url
+            started = time.perf_counter()
+            page.keyboard.press("c" if number % 2 else "r")
+            page.wait_for_url(lambda url, shown=shown: url != shown, wait_until="load")
+            times.append((time.perf_counter() - started) * 1000)
+        browser.close()
+    return sorted(times)
+
+
+def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions: int) -> None:
+    print(
+        f"Console pages with {reports:,} reports and {proposals:,} proposed matches; "
+        f"{gets} sequential GETs each over loopback"
+    )
+    # The console's queue and match pages never use the engine's prepared name forms; without
+    # warming them the service starts in seconds, not minutes, on a loaded machine.
+    os.environ["RIDNI_WARM_ENGINE"] = "false"
+    rows = []
+    reviews = []
+    for kind in kinds:
+        with fresh_database(kind) as url:
+            upgrade(url)
+            store_reports(url, reports, Population(seed=11))
+            store_proposals(url, proposals)
+            login, secret = enrol_coordinator(url)
+            engine, factory = _open(url)
+            with factory() as session:
+                match_ids = list(
+                    session.scalars(select(Match.id).order_by(Match.score.desc()).limit(gets + 5))
+                )
+            engine.dispose()
+            with running_service(url) as base:
+                with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as http:
+                    _signed_in(http, login, secret)
+                    # What the machine gives any request at the moment: read the rows against it.
+                    baseline = ["/healthz"] * (gets + 5)
+                    rows.append(_row(kind, "GET /healthz (baseline)", _timed(http, baseline)))
+                    queue = ["/console/matches"] * (gets + 5)
+                    rows.append(_row(kind, "queue, first 50", _timed(http, queue)))
+                    filtered = ["/console/matches?source_type=witness&min_score=50"] * (gets + 5)
+                    rows.append(_row(kind, "queue, filtered", _timed(http, filtered)))
+                    pages = [f"/console/matches/{i}" for i in match_ids]
+                    rows.append(_row(kind, "match page", _timed(http, pages)))
+                if CHROMIUM.exists():
+                    times = keyboard_review(base, login, secret, decisions)
+                    p95 = times[int(0.95 * (len(times) - 1))]
+                    reviews.append(
+                        f"| {kind} | {len(times)} | {statistics.median(times):.0f} | "
+                        f"{p95:.0f} | {times[-1]:.0f} |"
+                    )
+    print("| database | page | median ms | p95 ms | requests |")
+    print("| --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
+    print()
+    if not reviews:
+        print(f"Keyboard review: SKIPPED (no Chromium at {CHROMIUM})")
+    else:
+        print("Keyboard review in Chromium: key press (c or r) to the next match's page loaded")
+        print("| database | decisions | median ms | p95 ms | max ms |")
+        print("| --- | --- | --- | --- | --- |")
+        print("\n".join(reviews))
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
