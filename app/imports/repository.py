@@ -33,9 +33,10 @@ def add(session: Session, record: Import) -> Import:
     return record
 
 
-def by_id(session: Session, import_id: str) -> Import | None:
-    """For the import's own run, which acts for the user who started it."""
-    return session.get(Import, import_id)
+def by_id(session: Session, import_id: str, *, for_update: bool = False) -> Import | None:
+    """For the import's own run, which acts for the user who started it; `for_update` locks
+    the row (PostgreSQL) until the transaction ends."""
+    return session.get(Import, import_id, with_for_update=for_update)
 
 
 def present(session: Session, fingerprints: Sequence[str]) -> set[str]:

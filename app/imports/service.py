@@ -29,7 +29,6 @@ from app.reports import repository as reports
 
 log = logging.getLogger("ridni.imports")
 
-MAX_ERRORS = 1000  # row errors kept on an import; the counts stay exact beyond
 DEFAULT_SOURCE_TYPE = "list"  # a file of sightings is a list, unless its rows say otherwise
 
 
@@ -141,13 +140,7 @@ def run(
         if layout.kind == Kind.sightings:
             defaults["source_type"] = source_type or DEFAULT_SOURCE_TYPE
         rows = read_rows(path, layout, defaults=defaults)
-    job = Job(layout.kind, owner, None if dry_run else import_id, matching)
-
-    def batch_done(tally: Tally) -> None:
-        if import_id is not None:
-            _count(factory, import_id, tally)
-        on_batch(tally)
-
+    job = Job(layout.kind, owner, import_id, matching)
     _set_status(factory, import_id, ImportStatus.running)
     try:
         result = load_rows(
@@ -158,7 +151,7 @@ def run(
             batch_size=batch_size,
             workers=workers,
             database_url=database_url,
-            on_batch=batch_done,
+            on_batch=on_batch,
         )
     except Exception as error:
         _set_status(factory, import_id, ImportStatus.failed, detail=_describe(error))
@@ -244,22 +237,6 @@ def _fields(record: Import) -> dict[str, object]:
         "started_at": record.started_at,
         "finished_at": record.finished_at,
     }
-
-
-def _count(factory: sessionmaker[Session], import_id: str, tally: Tally) -> None:
-    with factory() as session, session.begin():
-        record = repository.by_id(session, import_id)
-        if record is None:
-            return
-        record.rows_read += tally.read
-        record.rows_loaded += tally.loaded
-        record.rows_duplicate += tally.duplicates
-        record.rows_skipped += tally.skipped
-        room = MAX_ERRORS - len(record.errors)
-        if tally.errors:
-            kept = [error.as_dict() for error in tally.errors[: max(room, 0)]]
-            record.errors = sorted([*record.errors, *kept], key=lambda error: error["line"])
-            record.errors_truncated = record.errors_truncated or len(tally.errors) > room
 
 
 def _set_status(
