@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.database import make_engine
+from app.core.database import begin_writing, make_engine
 from app.core.models import utcnow
 from app.core.processes import check_parent, die_with_parent
 from app.core.security import Principal
@@ -175,6 +175,7 @@ class BatchLoader:
             return
         records = [self._record(row) for row in fresh]
         scores = self._score(session, records)
+        begin_writing(session)  # the rows and the counts: one transaction on SQLite too
         try:
             with session.begin_nested():
                 self._write(session, fresh, records, scores)
@@ -250,6 +251,7 @@ def count(session: Session, import_id: str, tally: Tally) -> None:
     record = repository.by_id(session, import_id, for_update=True)
     if record is None:
         return
+    record.heartbeat_at = utcnow()
     record.rows_read += tally.read
     record.rows_loaded += tally.loaded
     record.rows_duplicate += tally.duplicates
