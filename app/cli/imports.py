@@ -16,7 +16,7 @@ from app.core.text import counted
 from app.crypto.orm import make_session_factory
 from app.formats.csvtext import DELIMITERS, ENCODINGS, CsvFileError
 from app.formats.pfif import PfifError
-from app.imports import service
+from app.imports import pipeline, service
 from app.imports.csvfile import Layout, MappingError, inspect, parse_map
 from app.imports.fields import Kind
 from app.imports.pfif import PfifFile, inspect_pfif
@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
         f"{_summary(import_id, result.tally, dry_run=args.dry_run)} "
         f"({perf_counter() - started:.1f} s, peak memory {result.peak_mib:.0f} MiB)"
     )
-    shown = result.tally.errors[: service.MAX_ERRORS]
+    shown = result.tally.errors[: pipeline.MAX_ERRORS]
     for row_error in shown:
         print(_row_error(row_error))
     if len(result.tally.errors) > len(shown):

@@ -93,3 +93,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
 # "function" scope: commit before the response is sent, so a failed commit is never answered 2xx.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def begin_writing(session: Session) -> None:
+    """Before a transaction's first write is a SAVEPOINT: on SQLite, open the transaction now
+    (taking the write lock). pysqlite opens one only at the first INSERT, UPDATE or DELETE, so
+    the SAVEPOINT would be the outermost, and releasing it would commit, splitting the
+    transaction in two."""
+    connection = session.connection()
+    dbapi = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and not dbapi.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -8,10 +8,13 @@ the keyring seals it at start-up (`app.crypto.maintenance.open_keyring`).
 """
 
 import binascii
+import hashlib
+import hmac
 import logging
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +31,24 @@ PLAINTEXT_VERSION = 0  # `v0:` values await sealing; nothing ever writes them bu
 _STORED = re.compile(r"v(0|[1-9][0-9]{0,8}):(.*)", re.DOTALL)
 
 
+def _check_value(key: bytes) -> bytes:
+    """A key check value: tells two keys apart without revealing either (HMAC under the key)."""
+    return hmac.new(key, b"ridni key check", hashlib.sha256).digest()
+
+
 @dataclass(frozen=True)
 class _Keys:
     ciphers: Mapping[int, AESGCM]
     stamp: tuple[int, int, int]
+    checks: Mapping[int, bytes]  # key check value per version
+
+    @classmethod
+    def of(cls, keys: Mapping[int, bytes], stamp: tuple[int, int, int]) -> "_Keys":
+        return cls(
+            {v: AESGCM(k) for v, k in keys.items()},
+            stamp,
+            {v: _check_value(k) for v, k in keys.items()},
+        )
 
     @property
     def current(self) -> int:
@@ -48,31 +65,82 @@ def stored_version(stored: str) -> int | None:
     return int(found[1]) if found else None
 
 
+ReloadCheck = Callable[["Keyring"], None]
+"""Raises KeyringError when a changed key file's keys (as a keyring that never re-reads) must
+not be adopted: `app.crypto.maintenance` checks them against what the database holds."""
+
+
 class Keyring:
     """The keys of one key file. It re-reads the file when the file changes, so that a service
-    running during `ridni keys rotate` opens the new version and seals under it at once."""
+    running during `ridni keys rotate` opens the new version and seals under it at once. A
+    changed file is adopted only when it keeps the key of every version in use here and passes
+    the `check_reloads` check; otherwise the keys in use stay, and the log says why."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, expected: Mapping[int, bytes] | None = None) -> None:
         self.path = path
+        self._check: ReloadCheck | None = None
+        self._refused: tuple[int, int, int] | None = None  # the file last refused, said once
+        self._reloading = threading.Lock()
         self._keys = self._load()
+        if expected is not None:
+            # In a worker process: the keys its parent holds, or none (the file changed since).
+            missing = set(expected) - set(self._keys.checks)
+            if missing or _changed_versions(expected, self._keys.checks):
+                raise KeyringError(f"{self.path} no longer holds the keys its parent holds")
 
-    def __reduce__(self) -> tuple[type["Keyring"], tuple[Path]]:
-        # A worker process reads the key file itself; key bytes never cross a pipe.
-        return (Keyring, (self.path,))
+    def __reduce__(self) -> tuple[Callable[..., "Keyring"], tuple[Path, dict[int, bytes]]]:
+        # A worker process reads the key file itself and takes it only if it holds the keys
+        # held here (their check values cross the pipe; key bytes never do).
+        return (_worker_keyring, (self.path, dict(self._fresh().checks)))
+
+    def check_reloads(self, check: ReloadCheck) -> None:
+        self._check = check
 
     def _load(self) -> _Keys:
         keys, stamp = read_keys(self.path)
-        return _Keys({v: AESGCM(k) for v, k in keys.items()}, stamp)
+        return _Keys.of(keys, stamp)
 
     def _fresh(self) -> _Keys:
         try:
             info = os.stat(self.path)
-            if (info.st_ino, info.st_mtime_ns, info.st_size) != self._keys.stamp:
-                self._keys = self._load()
-        except (OSError, KeyringError) as error:
+        except OSError as error:
             # Keep serving with the keys already read; the operator sees why in the log.
-            log.error("key file %s not re-read: %s", self.path, error)
+            log.error("key file %s not re-read: %s", self.path, type(error).__name__)
+            return self._keys
+        if (info.st_ino, info.st_mtime_ns, info.st_size) in (self._keys.stamp, self._refused):
+            return self._keys
+        with self._reloading:
+            found = self._load_or_none()
+            if found is not None and found.stamp not in (self._keys.stamp, self._refused):
+                try:
+                    self._adopt(found)
+                except KeyringError as error:
+                    self._refused = found.stamp  # checked once, not at every value
+                    log.error(
+                        "key file %s changed and was not adopted; the keys read before stay in "
+                        "use: %s",
+                        self.path,
+                        error,
+                    )
         return self._keys
+
+    def _load_or_none(self) -> _Keys | None:
+        try:
+            return self._load()
+        except KeyringError as error:
+            log.error("key file %s not re-read: %s", self.path, error)
+            return None
+
+    def _adopt(self, found: _Keys) -> None:
+        changed = _changed_versions(self._keys.checks, found.checks)
+        if changed:
+            raise KeyringError(
+                f"it holds other keys under {', '.join(f'v{v}' for v in changed)} than the "
+                "ones in use: is this the key file of this database?"
+            )
+        if self._check is not None:
+            self._check(FixedKeyring(self.path, found))
+        self._keys, self._refused = found, None
 
     @property
     def current(self) -> int:
@@ -126,26 +194,54 @@ class Keyring:
         """Add a fresh key as the newest version and write the key file; the new version."""
         with locked(self.path):
             keys, _ = read_keys(self.path)
+            if _changed_versions(
+                self._fresh().checks, {v: _check_value(k) for v, k in keys.items()}
+            ):
+                raise KeyringError(f"{self.path} holds other keys than the ones in use")
             version = max(keys) + 1
             keys[version] = AESGCM.generate_key(bit_length=256)
             write_keys(self.path, keys, replace=True)
-        self._keys = self._load()
+            self._keys = self._load()
         return version
 
 
-class MemoryKeyring(Keyring):
-    """One fresh key that lives and dies with the process, for a database in memory, which
-    does too (nothing to keep, rotate or hand to another process)."""
+def _changed_versions(held: Mapping[int, bytes], found: Mapping[int, bytes]) -> list[int]:
+    """The versions held under another key in `found`."""
+    return sorted(
+        v for v, check in held.items() if v in found and not hmac.compare_digest(check, found[v])
+    )
 
-    def __init__(self) -> None:
-        self.path = Path(":memory:")
-        self._keys = _Keys({1: AESGCM(AESGCM.generate_key(bit_length=256))}, (0, 0, 0))
+
+def _worker_keyring(path: Path, expected: dict[int, bytes]) -> Keyring:
+    return Keyring(path, expected=expected)
+
+
+class FixedKeyring(Keyring):
+    """Keys that never change: the candidate a reload check opens values with, and the base of
+    the keyring in memory."""
+
+    def __init__(self, path: Path, keys: _Keys) -> None:
+        self.path = path
+        self._keys = keys
 
     def _fresh(self) -> _Keys:
         return self._keys
 
     def add_version(self) -> int:
-        raise KeyringError("a database in memory has a key in memory: there is nothing to rotate")
+        raise KeyringError(f"{self.path}: these keys are not written anywhere")
 
-    def __reduce__(self) -> tuple[type[Keyring], tuple[Path]]:
-        raise TypeError("a key in memory does not leave its process")
+    def __reduce__(self) -> tuple[Callable[..., Keyring], tuple[Path, dict[int, bytes]]]:
+        raise TypeError("these keys do not leave their process")
+
+
+class MemoryKeyring(FixedKeyring):
+    """One fresh key that lives and dies with the process, for a database in memory, which
+    does too (nothing to keep, rotate or hand to another process)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            Path(":memory:"), _Keys.of({1: AESGCM.generate_key(bit_length=256)}, (0, 0, 0))
+        )
+
+    def add_version(self) -> int:
+        raise KeyringError("a database in memory has a key in memory: there is nothing to rotate")

@@ -25,11 +25,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    create_engine,
     func,
     or_,
     select,
 )
 from sqlalchemy import update as sql_update
+from sqlalchemy.pool import NullPool
 
 from app.core.models import Base
 from app.core.problems import Unreadable
@@ -135,17 +137,9 @@ def open_keyring(engine: Engine, path: Path | None) -> Keyring:
                 path,
             )
     keyring = Keyring(path)
+    _check_keys(engine, keyring)
+    check_reloads(engine, keyring)
     held = census(engine, keyring.versions)
-    if held.unknown:
-        found = ", ".join(sorted(_unknown_versions(engine, keyring.versions)))
-        raise KeyringError(
-            f"the database holds {held.unknown} values under key versions that {path} does not "
-            f"hold ({found}; the file holds {_names(keyring.versions)}): put those keys back "
-            "into the key file"
-        )
-    for version in keyring.versions:
-        if held.by_version[version]:
-            _check_key_opens(engine, keyring, version)
     if held.by_version[PLAINTEXT_VERSION]:
         sealed = reseal(engine, keyring, keep=keyring.versions)
         log.warning(
@@ -155,6 +149,28 @@ def open_keyring(engine: Engine, path: Path | None) -> Keyring:
         )
         _purge_free_space(engine)
     return keyring
+
+
+def check_reloads(engine: Engine, keyring: Keyring) -> None:
+    """Let `keyring` adopt a changed key file only when it passes the check made at start. The
+    check takes connections of its own: a reload happens within a flush, which may hold the
+    last one of the pool."""
+    checking = create_engine(engine.url, poolclass=NullPool, hide_parameters=True)
+    keyring.check_reloads(lambda candidate: _check_keys(checking, candidate))
+
+
+def _check_keys(engine: Engine, keyring: Keyring) -> None:
+    """The keys hold every version the database holds values under, and open what is stored
+    under each: refused (KeyringError) otherwise."""
+    found = _unknown_versions(engine, keyring.versions)
+    if found:
+        raise KeyringError(
+            f"the database holds values under key versions that {keyring.path} does not hold "
+            f"({', '.join(sorted(found))}; the file holds {_names(keyring.versions)}): put "
+            "those keys back into the key file"
+        )
+    for version in keyring.versions:
+        _check_key_opens(engine, keyring, version)
 
 
 def _names(versions: Collection[int]) -> str:

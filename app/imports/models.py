@@ -56,6 +56,10 @@ class Import(Timestamped, Base):
     detail: Mapped[str | None] = mapped_column(String(500))  # why it failed, when it did
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The process running it (`app.core.processes.this_process`) and when it last counted a
+    # batch: an import whose process ended, or that stopped counting, is failed at start-up.
+    runner: Mapped[str | None] = mapped_column(String(300))
+    heartbeat_at: Mapped[datetime | None]
 
 
 class ImportedRecord(Base):

@@ -35,10 +35,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.database import make_engine
+from app.core.database import begin_writing, make_engine
 from app.core.models import utcnow
+from app.core.processes import check_parent, die_with_parent
 from app.core.security import Principal
 from app.crypto.keyring import Keyring
+from app.crypto.maintenance import check_reloads
 from app.crypto.orm import keyring_of, make_session_factory
 from app.imports import repository
 from app.imports.fields import Kind, field_of
@@ -58,6 +60,7 @@ from app.sightings.models import Sighting
 from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
 
+MAX_ERRORS = 1000  # row errors kept on an import; the counts stay exact beyond
 # Longer than any transaction that amends a report is expected to stay open.
 AMENDMENT_LAG = timedelta(minutes=5)
 
@@ -81,7 +84,7 @@ class Job:
 
     kind: Kind
     owner: Principal | None  # the user the records are filed as (none in a dry run)
-    import_id: str | None  # None in a dry run, which writes nothing
+    import_id: str | None  # the import's record, which counts every batch (None: no record)
     matching: MatchingSettings
 
 
@@ -150,33 +153,42 @@ class BatchLoader:
         self.reports = KnownReports()
         self._reports_checked: datetime | None = None
 
-    def load(self, batch: list[ValidRow]) -> Tally:
-        """Rows loaded and rows found present; an empty batch touches nothing."""
+    def load(self, batch: list[ValidRow], checked: Tally | None = None) -> Tally:
+        """Rows loaded and rows found present. The import's record counts them, and the counts
+        of the batch's reading (`checked`), in the same transaction as the rows: what it says
+        is what is stored, whenever the import stops."""
         result = Tally()
-        if not batch:
+        if not batch and (checked is None or not checked.read):
             return result
         with self.factory() as session, session.begin():
-            present = repository.present(session, [row.fingerprint for row in batch])
-            fresh = [row for row in batch if row.fingerprint not in present]
-            result.duplicates = len(batch) - len(fresh)
-            if not fresh:
-                return result
-            records = [self._record(row) for row in fresh]
-            scores = self._score(session, records)
-            try:
-                with session.begin_nested():
-                    self._write(session, fresh, records, scores)
-                result.loaded = len(fresh)
-            except IntegrityError:
-                # Another import stored some of these rows meanwhile: take them one by one.
-                for row, record in zip(fresh, records, strict=True):
-                    try:
-                        with session.begin_nested():
-                            self._write(session, [row], [record], scores)
-                        result.loaded += 1
-                    except IntegrityError:
-                        result.duplicates += 1
+            if batch:
+                self._load(session, batch, result)
+            if self.job.import_id is not None:
+                count(session, self.job.import_id, _sum(checked or Tally(), result))
         return result
+
+    def _load(self, session: Session, batch: list[ValidRow], result: Tally) -> None:
+        present = repository.present(session, [row.fingerprint for row in batch])
+        fresh = [row for row in batch if row.fingerprint not in present]
+        result.duplicates = len(batch) - len(fresh)
+        if not fresh:
+            return
+        records = [self._record(row) for row in fresh]
+        scores = self._score(session, records)
+        begin_writing(session)  # the rows and the counts: one transaction on SQLite too
+        try:
+            with session.begin_nested():
+                self._write(session, fresh, records, scores)
+            result.loaded = len(fresh)
+        except IntegrityError:
+            # Another import stored some of these rows meanwhile: take them one by one.
+            for row, record in zip(fresh, records, strict=True):
+                try:
+                    with session.begin_nested():
+                        self._write(session, [row], [record], scores)
+                    result.loaded += 1
+                except IntegrityError:
+                    result.duplicates += 1
 
     def _record(self, row: ValidRow) -> Report | Sighting:
         if isinstance(row.data, ReportIn):
@@ -233,6 +245,25 @@ class BatchLoader:
         session.flush()
 
 
+def count(session: Session, import_id: str, tally: Tally) -> None:
+    """Add a batch's counts, and the first MAX_ERRORS row errors, to the import's record. The
+    record is locked first: workers counting at once must not overwrite each other."""
+    record = repository.by_id(session, import_id, for_update=True)
+    if record is None:
+        return
+    record.heartbeat_at = utcnow()
+    record.rows_read += tally.read
+    record.rows_loaded += tally.loaded
+    record.rows_duplicate += tally.duplicates
+    record.rows_skipped += tally.skipped
+    room = MAX_ERRORS - len(record.errors)
+    if tally.errors:
+        kept = [error.as_dict() for error in tally.errors[: max(room, 0)]]
+        record.errors = sorted([*record.errors, *kept], key=lambda error: error["line"])
+        record.errors_truncated = record.errors_truncated or len(tally.errors) > room
+    session.flush()
+
+
 def load_rows(
     rows: Iterable[SourceRow],
     job: Job,
@@ -263,13 +294,16 @@ def load_rows(
     batches = (_check(job.kind, chunk, seen) for chunk in _chunks(rows, batch_size))
     if dry_run:
         for checked, valid in batches:
-            with factory() as session:
+            with factory() as session, session.begin():
                 present = repository.present(session, [row.fingerprint for row in valid])
-            finished(checked, Tally(loaded=len(valid) - len(present), duplicates=len(present)))
+                found = Tally(loaded=len(valid) - len(present), duplicates=len(present))
+                if job.import_id is not None:
+                    count(session, job.import_id, _sum(checked, found))
+            finished(checked, found)
     elif workers == 1:
         loader = BatchLoader(factory, job)
         for checked, valid in batches:
-            finished(checked, loader.load(valid))
+            finished(checked, loader.load(valid, checked))
     else:
         context = get_context("spawn")
         with factory() as session:
@@ -278,11 +312,11 @@ def load_rows(
             workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(database_url, keyring, job),
+            initargs=(os.getpid(), database_url, keyring, job),
         ) as pool:
             running: dict[Future[tuple[Tally, int, float]], Tally] = {}
             for checked, valid in batches:
-                running[pool.submit(_load_in_worker, valid)] = checked
+                running[pool.submit(_load_in_worker, valid, checked)] = checked
                 while len(running) >= 2 * workers:
                     _collect(running, peaks, finished, wait(running, return_when=FIRST_COMPLETED))
             while running:
@@ -315,6 +349,13 @@ def _check(kind: Kind, chunk: list[SourceRow], seen: set[str]) -> tuple[Tally, l
     return checked, valid
 
 
+def _sum(*tallies: Tally) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total.add(tally)
+    return total
+
+
 def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
@@ -334,14 +375,20 @@ def _collect(
 
 
 _worker_loader: BatchLoader | None = None
+_worker_parent = 0
 
 
-def _start_worker(database_url: str, keyring: Keyring, job: Job) -> None:
-    global _worker_loader
-    _worker_loader = BatchLoader(make_session_factory(make_engine(database_url), keyring), job)
+def _start_worker(parent: int, database_url: str, keyring: Keyring, job: Job) -> None:
+    global _worker_loader, _worker_parent
+    die_with_parent(parent)
+    _worker_parent = parent
+    engine = make_engine(database_url)
+    check_reloads(engine, keyring)
+    _worker_loader = BatchLoader(make_session_factory(engine, keyring), job)
 
 
-def _load_in_worker(batch: list[ValidRow]) -> tuple[Tally, int, float]:
+def _load_in_worker(batch: list[ValidRow], checked: Tally) -> tuple[Tally, int, float]:
     assert _worker_loader is not None, "the pool's initializer sets the loader"  # noqa: S101
-    loaded = _worker_loader.load(batch)
+    check_parent(_worker_parent)
+    loaded = _worker_loader.load(batch, checked)
     return loaded, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
 from app.core.security import Principal
-from app.imports.models import Import, ImportedRecord
+from app.imports.models import Import, ImportedRecord, ImportStatus
 
 
 def readable(principal: Principal) -> Select[Import]:
@@ -33,9 +33,16 @@ def add(session: Session, record: Import) -> Import:
     return record
 
 
-def by_id(session: Session, import_id: str) -> Import | None:
-    """For the import's own run, which acts for the user who started it."""
-    return session.get(Import, import_id)
+def by_id(session: Session, import_id: str, *, for_update: bool = False) -> Import | None:
+    """For the import's own run, which acts for the user who started it; `for_update` locks
+    the row (PostgreSQL) until the transaction ends."""
+    return session.get(Import, import_id, with_for_update=for_update)
+
+
+def unfinished(session: Session) -> list[Import]:
+    """Imports queued or running, locked (PostgreSQL) until the transaction ends."""
+    stmt = select(Import).where(Import.status.in_([ImportStatus.queued, ImportStatus.running]))
+    return list(session.scalars(stmt.with_for_update()))
 
 
 def present(session: Session, fingerprints: Sequence[str]) -> set[str]:

@@ -1,6 +1,3 @@
-import shutil
-import tempfile
-from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
@@ -18,6 +15,7 @@ from app.imports.csvfile import Layout
 from app.imports.fields import Kind
 from app.imports.pfif import PfifFile
 from app.imports.schemas import FileKind, ImportOut, ImportPage
+from app.imports.uploads import HeldUpload
 from app.intake.deps import MatchingDep
 from app.sightings.models import SourceType
 
@@ -103,10 +101,9 @@ def create_import(
         service.refuse_csv_options(
             map=map, encoding=encoding, delimiter=delimiter, source_type=source_type
         )
-    with tempfile.NamedTemporaryFile(prefix="ridni-import-", delete=False) as copy:
-        # The upload's own temporary file goes when this request ends; the import outlives it.
-        shutil.copyfileobj(file.file, copy)
-    path = FilePath(copy.name)
+    # The upload's own temporary file goes when this request ends; the import outlives it.
+    upload = HeldUpload(file.file)
+    path = upload.path
     layout: Layout | PfifFile
     try:
         if kind == FileKind.pfif:
@@ -123,12 +120,12 @@ def create_import(
                 dry_run=dry_run,
             )
     except BaseException:
-        path.unlink(missing_ok=True)
+        upload.close()
         raise
     background.add_task(
         service.run_in_background,
         request.app.state.session_factory,
-        path,
+        upload,
         layout,
         owner=principal,
         import_id=record.id,

@@ -4,6 +4,7 @@ in the foreground for the command line), and let coordinators follow it."""
 import logging
 import traceback
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from app.audit import service as audit
 from app.audit.models import Action
 from app.core.models import utcnow
 from app.core.problems import NotFound, Unprocessable, UnsupportedMediaType
+from app.core.processes import has_ended, this_process
 from app.core.security import Principal
 from app.formats.csvtext import CsvFileError
 from app.formats.pfif import PfifError
@@ -24,12 +26,14 @@ from app.imports.pfif import PfifFile, inspect_pfif, read_pfif_rows
 from app.imports.pipeline import Job, LoadResult, load_rows
 from app.imports.rows import SourceRow, Tally
 from app.imports.schemas import ImportCounts, ImportOut, ImportSummary, RowErrorOut
+from app.imports.uploads import HeldUpload
 from app.matches.engine import MatchingSettings
 from app.reports import repository as reports
 
 log = logging.getLogger("ridni.imports")
 
-MAX_ERRORS = 1000  # row errors kept on an import; the counts stay exact beyond
+# Far longer than any batch takes: an import silent for this long on another host has died.
+ABANDONED_AFTER = timedelta(minutes=10)
 DEFAULT_SOURCE_TYPE = "list"  # a file of sightings is a list, unless its rows say otherwise
 
 
@@ -98,7 +102,13 @@ def start(
     session: Session, principal: Principal, layout: Layout | PfifFile, *, dry_run: bool
 ) -> Import:
     """The record of an import about to run (queued), in the audit trail as the caller's."""
-    record = Import(kind=layout.kind.value, dry_run=dry_run, created_by=principal.user_id)
+    record = Import(
+        kind=layout.kind.value,
+        dry_run=dry_run,
+        created_by=principal.user_id,
+        runner=this_process(),  # the import runs in the process that records it
+        heartbeat_at=utcnow(),
+    )
     if isinstance(layout, PfifFile):
         record.format, record.encoding, record.delimiter = "pfif", "xml", ""
         record.columns, record.ignored_columns = {}, []
@@ -141,13 +151,7 @@ def run(
         if layout.kind == Kind.sightings:
             defaults["source_type"] = source_type or DEFAULT_SOURCE_TYPE
         rows = read_rows(path, layout, defaults=defaults)
-    job = Job(layout.kind, owner, None if dry_run else import_id, matching)
-
-    def batch_done(tally: Tally) -> None:
-        if import_id is not None:
-            _count(factory, import_id, tally)
-        on_batch(tally)
-
+    job = Job(layout.kind, owner, import_id, matching)
     _set_status(factory, import_id, ImportStatus.running)
     try:
         result = load_rows(
@@ -158,13 +162,35 @@ def run(
             batch_size=batch_size,
             workers=workers,
             database_url=database_url,
-            on_batch=batch_done,
+            on_batch=on_batch,
         )
     except Exception as error:
         _set_status(factory, import_id, ImportStatus.failed, detail=_describe(error))
         raise
     _set_status(factory, import_id, ImportStatus.done)
     return result
+
+
+def fail_abandoned(factory: sessionmaker[Session]) -> int:
+    """Mark failed every unfinished import whose process has ended (on this host), or that has
+    not counted a batch for ABANDONED_AFTER (another host's, whose processes cannot be seen
+    from here): an import of a live process, here or on another instance, is left to it. Its
+    counts say what it stored (each batch counts itself as it commits). How many were failed."""
+    now = utcnow()
+    failed = 0
+    with factory() as session, session.begin():
+        for record in repository.unfinished(session):
+            ended = has_ended(record.runner) if record.runner else None
+            if ended is None:
+                ended = (record.heartbeat_at or record.updated_at) < now - ABANDONED_AFTER
+            if ended:
+                record.status = ImportStatus.failed.value
+                record.finished_at = now
+                record.detail = "its process ended before it finished; the rows counted were loaded"
+                failed += 1
+    if failed:
+        log.warning("marked %d imports failed: their process ended before they finished", failed)
+    return failed
 
 
 def _reports_here(factory: sessionmaker[Session], ids: list[str]) -> set[str]:
@@ -174,19 +200,19 @@ def _reports_here(factory: sessionmaker[Session], ids: list[str]) -> set[str]:
 
 def run_in_background(
     factory: sessionmaker[Session],
-    path: Path,
+    upload: HeldUpload,
     layout: Layout | PfifFile,
     **options: Any,
 ) -> None:
-    """`run` for an upload: the file is deleted afterwards, whatever happened, and a failure
+    """`run` for an upload: the file is let go afterwards, whatever happened, and a failure
     is logged (its type and place, never its message: it may quote the data) and recorded."""
     try:
-        run(factory, path, layout, **options)
+        run(factory, upload.path, layout, **options)
     except Exception as error:
         where = traceback.extract_tb(error.__traceback__)[-1]
         log.error("import failed: %s at %s:%s", type(error).__name__, where.filename, where.lineno)
     finally:
-        path.unlink(missing_ok=True)
+        upload.close()
 
 
 def get_import(session: Session, principal: Principal, import_id: str) -> Import:
@@ -246,22 +272,6 @@ def _fields(record: Import) -> dict[str, object]:
     }
 
 
-def _count(factory: sessionmaker[Session], import_id: str, tally: Tally) -> None:
-    with factory() as session, session.begin():
-        record = repository.by_id(session, import_id)
-        if record is None:
-            return
-        record.rows_read += tally.read
-        record.rows_loaded += tally.loaded
-        record.rows_duplicate += tally.duplicates
-        record.rows_skipped += tally.skipped
-        room = MAX_ERRORS - len(record.errors)
-        if tally.errors:
-            kept = [error.as_dict() for error in tally.errors[: max(room, 0)]]
-            record.errors = sorted([*record.errors, *kept], key=lambda error: error["line"])
-            record.errors_truncated = record.errors_truncated or len(tally.errors) > room
-
-
 def _set_status(
     factory: sessionmaker[Session],
     import_id: str | None,
@@ -277,7 +287,7 @@ def _set_status(
             return
         record.status = status.value
         if status == ImportStatus.running:
-            record.started_at = utcnow()
+            record.started_at = record.heartbeat_at = utcnow()
         else:
             record.finished_at = utcnow()
         record.detail = detail

@@ -4,6 +4,7 @@ touching decided matches. With several workers, this process and the others it s
 take the stale records whose id starts with their share of the hex digits."""
 
 import multiprocessing
+import os
 import queue
 import resource
 from dataclasses import dataclass
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from app.core.database import make_engine
+from app.core.processes import check_parent, die_with_parent
 from app.core.text import counted
 from app.crypto.keyring import Keyring
+from app.crypto.maintenance import check_reloads
 from app.crypto.orm import keyring_of, make_session_factory
 from app.matches import proposals, repository
 from app.matches.engine import MatchingSettings
@@ -129,7 +132,8 @@ def _run(
         keyring = keyring_of(session)  # pickled as its key file's path, never as keys
     processes = [
         context.Process(
-            target=_worker, args=(database_url, keyring, job, HEX_DIGITS[i::workers], messages)
+            target=_worker,
+            args=(os.getpid(), database_url, keyring, job, HEX_DIGITS[i::workers], messages),
         )
         for i in range(1, workers)
     ]
@@ -163,9 +167,18 @@ def _run(
     return peaks
 
 
-def _worker(database_url: str, keyring: Keyring, job: Round, digits: str, messages: Any) -> None:
+def _worker(
+    parent: int, database_url: str, keyring: Keyring, job: Round, digits: str, messages: Any
+) -> None:
+    die_with_parent(parent)
     db = make_engine(database_url)
-    job.work(make_session_factory(db, keyring), digits, lambda count: messages.put(("done", count)))
+    check_reloads(db, keyring)
+
+    def done(count: int) -> None:
+        messages.put(("done", count))
+        check_parent(parent)  # before the next batch
+
+    job.work(make_session_factory(db, keyring), digits, done)
     db.dispose()
     messages.put(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 

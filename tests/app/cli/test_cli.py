@@ -24,7 +24,7 @@ from app.cli import main
 from app.core.migrations import upgrade
 from app.core.security import Role
 from app.core.settings import Settings, get_settings
-from app.imports.models import Import
+from app.imports.models import Import, ImportedRecord
 from app.main import create_app
 from app.matches.models import Match, MatchEvent
 from app.reports.models import Report
@@ -798,3 +798,60 @@ def test_serve_writes_nothing_but_json_lines(cli_database: str):
             "seconds": ready[0]["seconds"],
         }
     ]
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in found]
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie: dead, waiting to be reaped by whoever took it over."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find the worker processes")
+def test_a_killed_import_takes_its_workers_with_it_and_its_record_counts_what_is_stored(
+    cli_database: str, tmp_path: Path
+):
+    coordinator, _token = _add("Олена Коваль", Role.coordinator, cli_database)
+    path = tmp_path / "long.csv"
+    letters = "абвгдежзиклмнопрстуфхцчшщэюя"
+    surnames = [f"Ко{a}{b}{c}енко" for a in letters for b in letters for c in letters[:4]][:3000]
+    lines = [f"{surname};Ольга;12.03.2011;Евпатория" for surname in surnames]
+    path.write_text("Фамилия;Имя;Дата рождения;Место выявления\n" + "\n".join(lines) + "\n")
+    command = [sys.executable, "-m", "app.cli", "import", "sightings", str(path)]
+    options = ["--as", coordinator, "--workers", "2", "--batch-size", "50"]
+    process = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+        [*command, *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"DATABASE_URL": cli_database, "PATH": "/usr/bin:/bin"},
+    )
+    engine = create_engine(cli_database)
+    try:
+        while _count(cli_database, ImportedRecord) < 100:  # two batches stored: workers at work
+            assert process.poll() is None, "the import ended before it could be killed"
+            time.sleep(0.1)
+        workers = _children(process.pid)
+        assert len(workers) >= 2
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 30  # a bound on a hang, not a measure of speed
+        while not all(_ended(worker) for worker in workers):
+            assert time.monotonic() < deadline, "workers outlived the import they worked for"
+            time.sleep(0.1)
+        with Session(engine) as session:
+            record = session.scalars(select(Import)).one()
+            stored = session.scalar(select(func.count()).select_from(Sighting))
+        assert record.status == "running"  # nobody said otherwise: its process is gone
+        assert 0 < stored < 3000
+        assert record.rows_loaded == stored == _count(cli_database, ImportedRecord)
+        assert record.rows_read == record.rows_loaded + record.rows_duplicate + record.rows_skipped
+    finally:
+        process.kill()
+        engine.dispose()

@@ -1,6 +1,9 @@
 """Key rotation and status over a real database: every value stays readable, none stays behind."""
 
+import logging
+import os
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.core.settings import Settings
-from app.crypto.keyfile import KeyringError, key_file
+from app.crypto.keyfile import KeyringError, create_key_file, key_file, write_keys
 from app.crypto.keyring import Keyring
 from app.crypto.maintenance import census, reseal, rotate, sealed_tables, verify
 from app.main import create_app
+from tests.app import payloads
 from tests.app.payloads import CANARY
 from tests.conftest import Callers, file_committed
 
@@ -28,6 +32,7 @@ SEALED_COLUMNS = {
     ],
     "sightings": ["notes", "source_contact", "source_details"],
 }
+VALUES_PER_PAIR = 5 + 3  # a canary report and a canary sighting
 VALUES = 3 * 5 + 2 * 3  # three canary reports, two canary sightings
 
 
@@ -145,6 +150,76 @@ class TestRotate:
         assert rotation.left.by_version[1] == 1
         opened, failed = verify(engine, keyring)
         assert (opened, len(failed)) == (3 * 5 - 1, 1)
+
+
+class TestKeyFileChangedWhileServing:
+    """A running service adopts a changed key file only when the check made at start passes;
+    otherwise it keeps the keys it had, and what it writes meanwhile stays readable."""
+
+    def file_meanwhile(self, app: FastAPI, callers: Callers) -> None:
+        with TestClient(app) as client:
+            filed = [
+                client.post(
+                    "/api/v1/reports", json=payloads.canary_report(), headers=callers.family.headers
+                ),
+                client.post(
+                    "/api/v1/sightings",
+                    json=payloads.canary_sighting(),
+                    headers=callers.field.headers,
+                ),
+            ]
+        assert [response.status_code for response in filed] == [201, 201]
+
+    def assert_refused_and_all_reads(
+        self, app: FastAPI, callers: Callers, right: bytes, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        path: Path = app.state.keyring.path
+        path.write_bytes(right)  # the right file comes back
+        opened, failed = verify(app.state.engine, Keyring(path))  # as `keys status --verify`
+        assert (opened, failed) == (2 * VALUES_PER_PAIR, [])
+        refusals = [
+            r for r in caplog.records if r.name == "ridni.keys" and r.levelno == logging.ERROR
+        ]
+        assert len(refusals) == 1  # checked once, not at every value
+        assert "changed and was not adopted" in refusals[0].getMessage()
+        assert set(stored_prefixes(app.state.engine)) == {"v1"}
+
+    def test_another_deployments_file_with_the_same_version_is_not_adopted(
+        self, keyed: FastAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ):
+        callers = file_committed(keyed, 1, 1)
+        path: Path = keyed.state.keyring.path
+        right = path.read_bytes()
+        other = tmp_path / "other-deployment.keys"
+        assert create_key_file(other)
+        with caplog.at_level(logging.ERROR, logger="ridni.keys"):
+            shutil.copyfile(other, path)  # copied over it, as an operator would
+            self.file_meanwhile(keyed, callers)
+        assert "other keys under v1" in caplog.text
+        for secret in (right, other.read_bytes()):
+            assert secret.split()[-1].decode() not in caplog.text
+        self.assert_refused_and_all_reads(keyed, callers, right, caplog)
+
+    def test_a_file_without_a_version_still_in_use_is_not_adopted(
+        self, keyed: FastAPI, caplog: pytest.LogCaptureFixture
+    ):
+        """The database's own check: v1 still holds values, and the new file drops it."""
+        callers = file_committed(keyed, 1, 1)
+        path: Path = keyed.state.keyring.path
+        right = path.read_bytes()
+        with caplog.at_level(logging.ERROR, logger="ridni.keys"):
+            write_keys(path, {2: os.urandom(32)}, replace=True)
+            self.file_meanwhile(keyed, callers)
+        assert "does not hold (v1" in caplog.text
+        self.assert_refused_and_all_reads(keyed, callers, right, caplog)
+
+    def test_a_worker_does_not_start_on_another_key_file(self, keyed: FastAPI, tmp_path: Path):
+        pickled = pickle.dumps(keyed.state.keyring)
+        other = tmp_path / "other-deployment.keys"
+        assert create_key_file(other)
+        shutil.copyfile(other, keyed.state.keyring.path)
+        with pytest.raises(KeyringError, match="no longer holds the keys its parent holds"):
+            pickle.loads(pickled)  # noqa: S301 - our own object
 
 
 class TestCensusAndReseal:

@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent
 from app.core.security import Principal, Role
 from app.crypto.keyring import Keyring
 from app.crypto.orm import session_info
-from app.imports import repository, service
+from app.imports import pipeline, repository, service
 from app.imports.csvfile import inspect, parse_map
 from app.imports.fields import Kind
 from app.imports.models import Import, ImportedRecord
@@ -449,7 +449,7 @@ def test_imported_sightings_get_the_proposals_the_api_gives(
 def test_errors_beyond_the_cap_are_counted_not_kept(
     make: sessionmaker[Session], callers: Callers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(service, "MAX_ERRORS", 2)
+    monkeypatch.setattr(pipeline, "MAX_ERRORS", 2)
     lines = ["Имя;Дата рождения", *(f"Коля;31.02.20{10 + i}" for i in range(5))]
     tally, record = run_import(
         make, csv_file(tmp_path, lines), "sightings", callers.coordinator, batch_size=2
@@ -462,7 +462,7 @@ def test_errors_beyond_the_cap_are_counted_not_kept(
 def test_a_failure_marks_the_import_failed_without_its_message(
     make: sessionmaker[Session], callers: Callers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    def broken(_self: object, _batch: object) -> Tally:
+    def broken(_self: object, _batch: object, _checked: object) -> Tally:
         raise RuntimeError("Олійник Микола")
 
     monkeypatch.setattr("app.imports.pipeline.BatchLoader.load", broken)
