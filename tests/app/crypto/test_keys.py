@@ -31,6 +31,9 @@ SEALED_COLUMNS = {
         "reporter_email",
     ],
     "sightings": ["notes", "source_contact", "source_details"],
+    # The console's second factor, while enrolling and once enrolled.
+    "enrolments": ["totp_secret"],
+    "user_credentials": ["totp_secret"],
 }
 VALUES_PER_PAIR = 5 + 3  # a canary report and a canary sighting
 VALUES = 3 * 5 + 2 * 3  # three canary reports, two canary sightings
