@@ -129,7 +129,7 @@ def clerk_keys(word: str) -> frozenset[str]:
 
 
 _CODE_MAP = str.maketrans(
-    {"p": "b", "t": "d", "s": "z", "c": "z", "C": "S", "k": "h", "f": "v", "n": "m"}
+    {"p": "b", "t": "d", "s": "z", "c": "z", "C": "S", "k": "h", "x": "h", "f": "v", "n": "m"}
 )
 
 
@@ -184,14 +184,17 @@ class GivenNameIndex:
     def lookup(self, word: str) -> dict[str, str]:
         """Groups a single given-name word belongs to, with the kind of form it is there.
 
-        A group reached through several readings keeps the strongest kind of form, so the
-        answer does not depend on the order a set of readings is walked in.
+        The written form's own kind comes first; a group reached only through readings keeps
+        the strongest kind among them, so the answer does not depend on the order a set of
+        readings is walked in.
         """
         n = normalize(word)
-        found = dict(self.by_form.get(n, {}))
+        exact = self.by_form.get(n, {})
+        found = dict(exact)
         for sk in skeletons(n):
             for gid, kind in self.by_skeleton.get(sk, {}).items():
-                _keep_strongest(found, gid, kind)
+                if gid not in exact:
+                    _keep_strongest(found, gid, kind)
         return dict(sorted(found.items()))
 
     def known(self, word: str) -> bool:

@@ -173,11 +173,11 @@ class TestDeterminism:
         script = (
             "from matching._names import given_index\n"
             "idx = given_index()\n"
-            "for w in ('Sasza', 'Саша', 'Sasha', 'Женя', 'Jenya', 'Olexandr', 'Slava', 'Valia', 'Коля'):\n"
+            "for w in ('Sasza', 'Саша', 'Sasha', 'Женя', 'Jenya', 'Olexandr', 'Slava', 'Коля'):\n"
             "    print(w, sorted(idx.lookup(w).items()), sorted(idx.lookup_typo(w).items()))\n"
         )
         outputs = {
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
                 [sys.executable, "-c", script],
                 env={**os.environ, "PYTHONHASHSEED": seed},
                 capture_output=True,
