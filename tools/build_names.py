@@ -38,6 +38,10 @@ HAND = DATA / "given_names.tsv"
 OUT = DATA / "given_names_registry.tsv"
 
 _UK_ONLY = set("іїєґ")
+_DIMINUTIVE_ENDINGS = (
+    "ка", "ко", "ша", "га", "ня", "ся", "ля", "ик", "ік", "ек", "ок", "ьо", "юша", "уша",
+    "уля", "юля", "уня", "юня", "уся", "юся", "чик", "чок", "енька", "онька", "ечка",
+)  # fmt: skip
 _RU_ONLY = set("ыэъё")
 
 
@@ -175,6 +179,16 @@ def build() -> list[tuple[str, list[str], list[str]]]:
     def misspelt(word: str) -> bool:
         return word not in attested and any(_one_typo_from(sk, held) for sk in skeletons(word))
 
+    # The dictionaries tag many diminutives as names (Серега, Федечка, Тришка): a word with a
+    # diminutive ending that starts like a hand-written name is left to the engine's
+    # diminutive rule, not made a name that differs from its own full form.
+    hand_heads = {sk[:3] for word in hand_every for sk in skeletons(word) if len(sk) >= 3}
+
+    def diminutive(word: str) -> bool:
+        return word.endswith(_DIMINUTIVE_ENDINGS) and any(
+            sk[:3] in hand_heads for sk in skeletons(word)
+        )
+
     groups: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # (sex, key) -> uk, ru
 
     def add(sex: str, key: str, uk: list[str], ru: list[str]) -> None:
@@ -195,7 +209,7 @@ def build() -> list[tuple[str, list[str], list[str]]]:
         reached_ru |= set(ru) | {uk}
         if (sex, uk) in hand:  # a hand-written group: add only the Russian forms it lacks
             add(sex, hand[(sex, uk)], [hand[(sex, uk)]], ru)
-        elif uk in hand_every or misspelt(uk):
+        elif uk in hand_every or misspelt(uk) or diminutive(uk):
             continue
         elif (sex, top) in hand:  # another spelling of a hand-written name (Олександер)
             add(sex, hand[(sex, top)], [hand[(sex, top)], uk], ru)
@@ -205,7 +219,7 @@ def build() -> list[tuple[str, list[str], list[str]]]:
     # Russian names no Ukrainian form reached (OpenCorpora): a group of their own unless
     # misspelt (it keeps Алексанр, Светалана as names).
     for ru, sex in sorted(ru_names.items()):
-        if ru in reached_ru or ru in hand_every or set(ru) & _UK_ONLY:
+        if ru in reached_ru or ru in hand_every or set(ru) & _UK_ONLY or diminutive(ru):
             continue
         if not any(_one_typo_from(sk, held, ru) for sk in skeletons(ru)):
             rows.append((sex, [], [ru]))
