@@ -54,8 +54,8 @@ class TestDistinctNamesStayDistinct:
         p = prepare(Person(given_name="Алексанр"))
         assert "m:олександр" in p.given_groups
 
-    @pytest.mark.parametrize(("a", "b"), [("Негода", "Нехода")])
-    def test_cyrillic_g_and_kh_are_two_names(self, a: str, b: str) -> None:
+    @pytest.mark.parametrize(("a", "b"), [("Негода", "Нехода"), ("Полтавец", "Поставець")])
+    def test_two_cyrillic_spellings_that_differ_are_two_names(self, a: str, b: str) -> None:
         one = Person(family_name=a, given_name="Іван", date_of_birth="2012-03-04")
         other = Person(family_name=b, given_name="Іван", date_of_birth="2013-07-21")
         family = next(f for f in compare(one, other).explanation if f.field == "family_name")
