@@ -51,6 +51,17 @@ KIND_LABEL = {
     "typo": "misspelt",
 }
 
+# Kinds of form from the strongest evidence to the weakest (a form listed as Ukrainian in one
+# group and as a diminutive in another is a name of its own there).
+_KIND_STRENGTH = {"uk": 0, "ru": 1, "other": 2, "dim": 3, "typo": 4}
+
+
+def _keep_strongest(kinds: dict[str, str], gid: str, kind: str) -> None:
+    old = kinds.get(gid)
+    if old is None or _KIND_STRENGTH[kind] < _KIND_STRENGTH[old]:
+        kinds[gid] = kind
+
+
 # Patronymic endings in skeleton letters (see _text): -ович/-евич/-йович (ovic, evic),
 # -івна/-ївна/-овна/-евна (ivna, ovna, evna), -ична/-інічна (iCna), -ич (iC: Ильич, Лукич).
 # Latin readings reach the same letters (Oleksandrovych -> oleksandroviC).
@@ -67,7 +78,7 @@ def patronymic_stems(word: str) -> tuple[frozenset[str], str | None]:
     """Stems of the father's name if ``word`` looks like a patronymic, and its sex."""
     stems: set[str] = set()
     sex: str | None = None
-    for sk in skeletons(word):
+    for sk in sorted(skeletons(word)):
         for suf in _PATRONYMIC_SUFFIXES:
             if sk.endswith(suf) and len(sk) - len(suf) >= 2:
                 if suf == "iC" and len(sk) < 5:
@@ -118,7 +129,7 @@ def clerk_keys(word: str) -> frozenset[str]:
 
 
 _CODE_MAP = str.maketrans(
-    {"p": "b", "t": "d", "s": "z", "c": "z", "C": "S", "k": "h", "f": "v", "n": "m"}
+    {"p": "b", "t": "d", "s": "z", "c": "z", "C": "S", "k": "h", "x": "h", "f": "v", "n": "m"}
 )
 
 
@@ -159,22 +170,36 @@ class GivenNameIndex:
             ("other", group.other),
         ):
             for form in forms:
-                n = normalize(form)
-                self.by_form.setdefault(n, {}).setdefault(group.gid, kind)
+                _keep_strongest(self.by_form.setdefault(normalize(form), {}), group.gid, kind)
+                # A Western form (Jean, Romeo) is a word of another language: only its own
+                # spelling reaches the group, or Жан would be Jan's Іван by transliteration.
+                if kind == "other":
+                    continue
                 for sk in skeletons(form):
-                    self.by_skeleton.setdefault(sk, {}).setdefault(group.gid, kind)
+                    _keep_strongest(self.by_skeleton.setdefault(sk, {}), group.gid, kind)
                 if group.sex == "male" and kind in ("uk", "ru"):
                     for sk in skeletons(form):
                         self.by_stem.setdefault(_stem(sk), set()).add(group.gid)
 
     def lookup(self, word: str) -> dict[str, str]:
-        """Groups a single given-name word belongs to, with the kind of form it is there."""
+        """Groups a single given-name word belongs to, with the kind of form it is there.
+
+        The written form's own kind comes first; a group reached only through readings keeps
+        the strongest kind among them, so the answer does not depend on the order a set of
+        readings is walked in.
+        """
         n = normalize(word)
-        found = dict(self.by_form.get(n, {}))
+        exact = self.by_form.get(n, {})
+        found = dict(exact)
         for sk in skeletons(n):
             for gid, kind in self.by_skeleton.get(sk, {}).items():
-                found.setdefault(gid, kind)
-        return found
+                if gid not in exact:
+                    _keep_strongest(found, gid, kind)
+        return dict(sorted(found.items()))
+
+    def known(self, word: str) -> bool:
+        """True when the word is a form of some name (not merely close to one)."""
+        return bool(self.lookup(word))
 
     def lookup_typo(self, word: str) -> dict[str, str]:
         """Groups whose forms are one edit away (two for long names): typing errors (Олг, Ulti͡ana).
@@ -198,7 +223,7 @@ class GivenNameIndex:
                 if abs(len(key) - len(sk)) <= cutoff and key[0] == sk[0]:
                     for gid in self.by_skeleton[key]:
                         found.setdefault(gid, "typo")
-        return found
+        return dict(sorted(found.items()))
 
     def father_groups(self, stems: frozenset[str]) -> frozenset[str]:
         out: set[str] = set()

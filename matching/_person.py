@@ -213,35 +213,91 @@ class _NameWords:
     other_given: list[str]  # given names among ``other_names``
 
 
+def _capitalised_words(text: str) -> set[str]:
+    """Normalised words written in capitals (ИСАЕВИЧ): documents write the family name so."""
+    return {normalize(w) for w in re.findall(r"[^\W\d_]+", text) if len(w) > 1 and w.isupper()}
+
+
+def _pick_patronymic(full: list[str], capitals: set[str], idx: GivenNameIndex) -> int | None:
+    """Which word of a full name is the patronymic, if any.
+
+    A family name may end like a patronymic (ИСАЕВИЧ Филипп Стефанович, Белевич Виктор
+    Тимофеевич), so the first such word does not win: a patronymic is built on a known
+    father's name (Стефан -> Стефанович), is not written in capitals as a family name is,
+    and is not the first word (documents put the family name first, speech the given name).
+    """
+    if len(full) < 3:
+        return None
+    best: tuple[int, int] | None = None
+    for i, w in enumerate(full):
+        stems, _ = patronymic_stems(w)
+        if not stems:
+            continue
+        score = (
+            2 * bool(idx.father_groups(stems))
+            + (i > 0)
+            - 2 * (w in capitals and len(capitals) < len(full))
+        )
+        if best is None or score >= best[0]:
+            best = (score, i)
+    return None if best is None else best[1]
+
+
+def _split_given_family(
+    rest: list[str],
+    order: list[int],
+    patronymic_at: int | None,
+    capitals: set[str],
+    idx: GivenNameIndex,
+) -> tuple[list[str], list[str]] | None:
+    """The given and family words of a full name's words other than the patronymic.
+
+    A word in capitals among words that are not is the family name. Next comes position: in
+    "Family Given Patronymic" and "Given Patronymic Family" the given name stands next to the
+    patronymic, which settles ЯРЕМА Онисим Дмитриевич even when both words are given names.
+    Then knowledge: a known given name and an unknown word. None when nothing tells them apart.
+    """
+    if len(rest) == 2:
+        caps = [w in capitals for w in rest]
+        if caps[0] != caps[1]:
+            return [rest[caps.index(False)]], [rest[caps.index(True)]]
+        if patronymic_at is not None:
+            # order[k] is the position of rest[k] in the full name
+            if patronymic_at == order[1] + 1:  # Family Given Patronymic
+                return [rest[1]], [rest[0]]
+            if patronymic_at == order[0] + 1 and patronymic_at < order[1]:  # Given Patr Family
+                return [rest[0]], [rest[1]]
+    known = [w for w in rest if idx.known(w)]
+    unknown = [w for w in rest if not idx.known(w)]
+    if known and unknown:
+        return known, unknown
+    if len(rest) == 1:
+        return (rest, []) if known else ([], rest)
+    return None
+
+
 def _name_words(person: Person, idx: GivenNameIndex) -> _NameWords:
     words = _NameWords(
         _words(person.given_name), _words(person.family_name), _words(person.patronymic), []
     )
-    # full_name in any order: patronymic by ending, given name by knowledge, the rest family.
     if person.full_name:
         full = _words(person.full_name)
-        rest: list[str] = []
-        for w in full:
-            stems, _ = patronymic_stems(w)
-            if stems and len(full) >= 3 and not words.patronymic:
-                words.patronymic.append(w)
-            else:
-                rest.append(w)
-        known = [w for w in rest if idx.lookup(w)]
-        unknown = [w for w in rest if not idx.lookup(w)]
-        if known and unknown:
-            words.given += known
-            words.family += unknown
-        elif len(rest) == 1:
-            words.given += rest if known else []
-            words.family += [] if known else rest
-        else:
-            # Nothing tells the parts apart: keep every word in both roles.
+        capitals = _capitalised_words(person.full_name)
+        patronymic_at = None if words.patronymic else _pick_patronymic(full, capitals, idx)
+        if patronymic_at is not None:
+            words.patronymic.append(full[patronymic_at])
+        order = [i for i in range(len(full)) if i != patronymic_at]
+        rest = [full[i] for i in order]
+        split = _split_given_family(rest, order, patronymic_at, capitals, idx)
+        if split is None:  # nothing tells the parts apart: keep every word in both roles
             words.given += rest
             words.family += rest
+        else:
+            words.given += split[0]
+            words.family += split[1]
     for w in person.other_names:
         for part in _words(w):
-            if idx.lookup(part):
+            if idx.known(part):
                 words.other_given.append(part)
             else:
                 words.family.append(part)

@@ -3,14 +3,16 @@
 The skeleton folds Ukrainian and Russian Cyrillic and Latin spellings under any common system
 (KMU 2010, older Ukrainian passport tables, BGN/PCGN, ISO 9, GOST 7.79, ALA-LC, ICAO 9303,
 scholarly diacritics, German, French and Polish emigrant spellings) into a coarse lower-case key.
-It is deliberately lossy: г/ґ/х/h/g/kh share one letter, и/і/ї/й/ы/y/i/j share one letter,
+It is deliberately lossy: г/ґ/h/g share one letter (х/kh has its own: Негода and Нехода are two
+names, so two Cyrillic spellings never meet across г/х; a Latin h, ch or x reads as either),
+и/і/ї/й/ы/y/i/j share one letter,
 е/є/э/ё (and ye/je/ie/yo after a consonant) share one letter, ж and ш share one letter, щ is ш+ч,
 soft signs and apostrophes vanish and doubled letters collapse. Ambiguous Latin sequences
 (``ch`` = ч in English, ш in French, х in German and Polish; ``c`` = ц or к) give several
 readings, so :func:`skeletons` returns a small set.
 
 Internal letters of the skeleton: the Latin letters a b d e f h i k l m n o p r s t u v z, plus
-``c`` for ц, ``C`` for ч and ``S`` for ж/ш.
+``c`` for ц, ``C`` for ч, ``S`` for ж/ш and ``x`` for х.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ _CYR_MAP = {
     "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "h", "д": "d", "е": "e", "є": "ie",
     "ж": "S", "з": "z", "и": "i", "і": "i", "ї": "ii", "й": "i", "к": "k", "л": "l",
     "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
-    "ф": "f", "х": "h", "ц": "c", "ч": "C", "ш": "S", "щ": "SC", "ъ": "", "ы": "i",
+    "ф": "f", "х": "x", "ц": "c", "ч": "C", "ш": "S", "щ": "SC", "ъ": "", "ы": "i",
     "ь": "", "э": "e", "ю": "iu", "я": "ia", "ё": "io", "ў": "u",
 }  # fmt: skip
 
@@ -121,9 +123,9 @@ _LAT_SEQ: list[tuple[str, tuple[str, ...]]] = sorted(
         ("sz", ("S",)),  # Polish ш
         ("rz", ("S", "rz")),  # Polish ж
         ("cz", ("C", "c")),  # Polish ч; GOST 7.79-B ц before и/е/ы (Gricz`ko)
-        ("eh", ("eh", "e")),  # GOST 16876-71 э = eh
-        ("ch", ("C", "h", "S")),  # English ч, German/Polish х, French ш
-        ("kh", ("h",)),
+        ("eh", ("eh", "ex", "e")),  # GOST 16876-71 э = eh; е + ISO 9 х (Nehoda = Нехода)
+        ("ch", ("C", "x", "S")),  # English ч, German/Polish х, French ш
+        ("kh", ("x",)),
         ("gh", ("h",)),
         ("ck", ("k", "ck")),  # Western к; ць+к with the soft sign dropped (Hryc'ko)
         ("rzh", ("rS",)),
@@ -146,7 +148,8 @@ _LAT_SEQ: list[tuple[str, tuple[str, ...]]] = sorted(
         ("sc", ("sk", "SC", "sc")),  # Telegram щ = sc
         ("tc", ("c", "tk")),  # GOST 2006 ц = tc
         ("c", ("c", "k")),  # ISO/Polish ц; Western к
-        ("x", ("ks", "h")),  # ISO 9 / scholarly х = x
+        ("x", ("ks", "x")),  # ISO 9 / scholarly х = x
+        ("h", ("h", "x")),  # KMU г = h; ISO 9, Czech, Spanish-style х = h
         ("q", ("k",)),
         ("w", ("v",)),
         ("g", ("h",)),

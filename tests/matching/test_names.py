@@ -1,5 +1,9 @@
 """Name knowledge: given-name groups and diminutives, patronymics, surnames, places, sex."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from matching import Person, compare
@@ -160,3 +164,27 @@ class TestPlacesAndSex:
         assert prepare(Person(given_name="Петро")).sex == "male"
         p = prepare(Person(given_name="Саша", patronymic="Петрівна"))
         assert p.sex == "female" and p.sex_inferred
+
+
+class TestDeterminism:
+    def test_lookup_is_the_same_under_any_hash_seed(self) -> None:
+        # Sets of readings are walked in hash order; the answer (kind of form included, which
+        # sets the m value) must not depend on it.
+        script = (
+            "from matching._names import given_index\n"
+            "idx = given_index()\n"
+            "for w in ('Sasza', 'Саша', 'Sasha', 'Женя', 'Jenya', 'Olexandr', 'Slava', 'Коля'):\n"
+            "    print(w, sorted(idx.lookup(w).items()), sorted(idx.lookup_typo(w).items()))\n"
+        )
+        outputs = {
+            subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+                [sys.executable, "-c", script],
+                env={**os.environ, "PYTHONHASHSEED": seed},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for seed in ("0", "1", "2", "3", "4", "5")
+        }
+        assert len(outputs) == 1, outputs
+        assert "Саша" in outputs.pop()
