@@ -14,6 +14,7 @@ import re
 import sqlite3
 import stat
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -118,14 +119,21 @@ def _writer_lock(database: str | None) -> threading.Lock:
 class QueuedWriterConnection(sqlite3.Connection):
     """A SQLite connection that opens a transaction only while it holds its database's writer
     lock (`writer`), and holds the lock exactly as long as the transaction is open. A caller
-    that manages transactions itself (`isolation_level = None`) is left alone."""
+    that manages transactions itself (`isolation_level = None`) is left alone. A rollback (and
+    so the pool, taking it back) closes every cursor still open."""
 
     writer: "threading.Lock"  # set as the engine connects
     _writing = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_cursors: weakref.WeakSet[sqlite3.Cursor] = weakref.WeakSet()
+
     # Every cursor queues: typeshed's overloads describe only the factories a caller passes.
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
-        return super().cursor(factory or QueuedWriterCursor)
+        cursor = super().cursor(factory or QueuedWriterCursor)
+        self.open_cursors.add(cursor)
+        return cursor
 
     def commit(self) -> None:
         try:
@@ -134,6 +142,11 @@ class QueuedWriterConnection(sqlite3.Connection):
             self.transaction_ended()
 
     def rollback(self) -> None:
+        """Also what the pool does to a connection given back: no statement is left running. A
+        SELECT left unfinished (a stream that stopped) keeps the snapshot it read, so that the
+        connection would read stale rows, and fail every write, for as long as it lives."""
+        for cursor in list(self.open_cursors):
+            cursor.close()
         try:
             super().rollback()
         finally:
