@@ -1,10 +1,12 @@
 """Idempotency-Key for creating POSTs (IETF httpapi Idempotency-Key draft).
 
-A key is claimed in its own short transaction before any work is done, so that a unique
-constraint on (owner, scope, key) lets exactly one of several concurrent retries proceed. The
-claim is completed in the request's own transaction together with the row it created, so a
-completed key always points at a committed resource. A retry then gets that resource back; a retry
-while the first is still in flight gets 409; the same key with another body gets 422.
+A key is claimed in a short transaction of its own before any work is done (on the request's
+session and connection), so that a unique constraint on (owner, scope, key) lets exactly one of
+several concurrent retries proceed. The claim is completed in the request's next transaction
+together with the row it created, so a completed key points at a committed resource. A retry then
+gets that resource back; a retry while the first is still in flight gets 409; the same key with
+another body gets 422. A claim whose request died is taken over by the next retry: one still
+pending after `stale_after`, or one pointing at a resource that is not there.
 """
 
 import hashlib
@@ -12,10 +14,10 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select, update
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -74,52 +76,65 @@ def idempotent(
     session: Session,
     *,
     owner_id: str,
-    scope: str,
+    resource: type[Base],
     key: str | None,
     body: Any,
     stale_after: timedelta,
 ) -> Iterator[Claim]:
-    """Claim `key` for this request; release the claim if the request fails."""
-    claim = Claim(owner_id=owner_id, scope=scope, key=key, _session=session)
+    """Claim `key` for this request (which creates a `resource`); release the claim if the
+    request fails. Call it before the request writes anything: the claim commits the session."""
+    claim = Claim(owner_id=owner_id, scope=resource.__tablename__, key=key, _session=session)
     if key is None:
         yield claim
         return
-    request_hash = fingerprint(body)
-    # The claim must be visible to other requests at once, so it commits on its own.
-    with _own_transaction(session) as claims:
-        claims.add(
-            IdempotencyKey(owner_id=owner_id, scope=scope, key=key, request_hash=request_hash)
-        )
-        try:
-            claims.commit()
-        except IntegrityError:
-            claims.rollback()
-            claim.replay_id = _earlier_result(claims, claim, request_hash, stale_after)
+    claim.replay_id = _claim(session, claim, fingerprint(body), resource, stale_after)
     if claim.replay_id is not None:
         yield claim
         return
     try:
         yield claim
     except BaseException:
-        with _own_transaction(session) as claims:
-            claims.execute(
-                delete(IdempotencyKey).where(
-                    *claim._matches(), IdempotencyKey.resource_id.is_(None)
-                )
-            )
-            claims.commit()
+        session.rollback()
+        session.execute(
+            delete(IdempotencyKey).where(*claim._matches(), IdempotencyKey.resource_id.is_(None))
+        )
+        session.commit()
         raise
 
 
-def _own_transaction(session: Session) -> Session:
-    # Same database as the request; a savepoint of its own when tests bind to one connection.
-    return Session(bind=session.get_bind(), join_transaction_mode="create_savepoint")
+def _claim(
+    session: Session, claim: Claim, request_hash: str, resource: type[Base], stale_after: timedelta
+) -> str | None:
+    """The earlier result's id, or None once this request holds the key.
+
+    The claim must be visible to other requests at once, so it commits, in the request's own
+    session and connection: a second connection per request is what ran the pool dry while
+    SQLite's single writer was busy (every request held one and waited for another)."""
+    session.add(
+        IdempotencyKey(
+            owner_id=claim.owner_id, scope=claim.scope, key=claim.key, request_hash=request_hash
+        )
+    )
+    try:
+        session.commit()
+        return None
+    except IntegrityError:
+        session.rollback()
+    replay_id = _earlier_result(session, claim, request_hash, resource, stale_after)
+    session.commit()
+    return replay_id
 
 
 def _earlier_result(
-    claims: Session, claim: Claim, request_hash: str, stale_after: timedelta
+    session: Session,
+    claim: Claim,
+    request_hash: str,
+    resource: type[Base],
+    stale_after: timedelta,
 ) -> str | None:
-    earlier = claims.scalars(select(IdempotencyKey).where(*claim._matches())).one()
+    earlier = session.scalars(
+        select(IdempotencyKey).where(*claim._matches()).execution_options(populate_existing=True)
+    ).one()
     if earlier.request_hash != request_hash:
         raise Unprocessable(
             "This Idempotency-Key was already used with a different request body.",
@@ -132,24 +147,34 @@ def _earlier_result(
             ],
         )
     if earlier.resource_id is not None:
-        return earlier.resource_id
-    if earlier.updated_at < utcnow() - stale_after and _take_over(
-        claims, earlier.updated_at, claim
-    ):
+        if _exists(session, resource, earlier.resource_id):
+            return earlier.resource_id
+        # It points at nothing (a request that completed the key, then died before its row
+        # was stored, or a row removed since): the key is free again.
+        if _take_over(session, claim, earlier):
+            return None
+    elif earlier.updated_at < utcnow() - stale_after and _take_over(session, claim, earlier):
         return None
     raise Conflict("A request with this Idempotency-Key is still in flight; retry later.")
 
 
-def _take_over(claims: Session, seen_updated_at: datetime, claim: Claim) -> bool:
+def _exists(session: Session, resource: type[Base], resource_id: str) -> bool:
+    # The id alone: loading the row would open its encrypted columns for nothing.
+    primary_key = inspect(resource).primary_key[0]
+    return session.scalar(select(primary_key).where(primary_key == resource_id)) is not None
+
+
+def _take_over(session: Session, claim: Claim, earlier: IdempotencyKey) -> bool:
     """Adopt a claim whose request died; only one retry can win the compare-and-set."""
-    taken = claims.execute(
+    taken = session.execute(
         update(IdempotencyKey)
         .where(
             *claim._matches(),
-            IdempotencyKey.resource_id.is_(None),
-            IdempotencyKey.updated_at == seen_updated_at,
+            IdempotencyKey.updated_at == earlier.updated_at,
+            IdempotencyKey.resource_id.is_(None)
+            if earlier.resource_id is None
+            else IdempotencyKey.resource_id == earlier.resource_id,
         )
-        .values(updated_at=utcnow())
+        .values(resource_id=None, updated_at=utcnow())
     )
-    claims.commit()
     return bool(taken.rowcount)  # type: ignore[attr-defined]

@@ -113,6 +113,10 @@ def _on_load(target: Any, context: Any) -> None:
 
 @event.listens_for(Base, "refresh", propagate=True)
 def _on_refresh(target: Any, context: Any, attrs: Any) -> None:
+    if context is None:
+        # A bulk UPDATE wrote these attributes from Python values ("evaluate" synchronisation):
+        # nothing was read from the database, so there is nothing to open.
+        return
     _open_loaded(inspect(target), context.session, attrs)
 
 

@@ -1,8 +1,8 @@
 """Every query of the exports: plain rows, read in batches from one streaming cursor.
 
 Rows rather than ORM objects, so that nothing accumulates in the session's identity map: an
-export of any size holds one batch at a time. Each query starts from the domain's `readable`,
-so exports see exactly what their caller may see.
+export of any size holds one batch at a time, and its cursor closes however the reading ends.
+Each query starts from the domain's `readable`, so exports see exactly what their caller may see.
 """
 
 from collections.abc import Iterator
@@ -63,7 +63,8 @@ def report_rows(
     if status is not None:
         stmt = stmt.where(Report.status == status)
     stmt = stmt.order_by(Report.created_at, Report.id)
-    yield from session.execute(stmt.execution_options(yield_per=batch_size))
+    with session.execute(stmt.execution_options(yield_per=batch_size)) as rows:
+        yield from rows
 
 
 def confirmed_match_rows(
@@ -96,4 +97,5 @@ def confirmed_match_rows(
         .where(Match.status == MatchStatus.confirmed.value)
         .order_by(Match.decided_at, Match.id)
     )
-    yield from session.execute(stmt.execution_options(yield_per=batch_size))
+    with session.execute(stmt.execution_options(yield_per=batch_size)) as rows:
+        yield from rows

@@ -123,9 +123,12 @@ def _start(
     request: Request, session: SessionDep, principal: Principal, export: Export, domain: str
 ) -> StreamingResponse:
     service.start(session, principal, export)
+    # The audit row commits before the export is read (from a session of its own): on SQLite
+    # its write would otherwise hold the database's one writer while every contact is opened.
+    session.commit()
     body = service.stream(request.app.state.session_factory, principal, export, pfif_domain=domain)
     return StreamingResponse(
-        body,
+        service.first_piece(body),
         media_type=service.media_type(export),
         headers={"Content-Disposition": f'attachment; filename="{service.file_name(export)}"'},
     )

@@ -10,6 +10,7 @@ contact is left out unless an admin asks for it (`include_contacts`); a coordina
 refused outright rather than quietly given less.
 """
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +105,9 @@ def stream(
     principal = principal or OPERATOR
     counts = Counter() if counts is None else counts
     with sessions() as session:
+        if export.include_contacts:
+            # Before the first piece: see `first_piece`.
+            _open_every_contact(session, principal, export, batch_size)
         if export.kind == ExportKind.pfif:
             yield from _pfif(session, principal, export, pfif_domain, batch_size, counts)
             return
@@ -133,6 +137,30 @@ def stream(
             yield from csv_chunks(model, items, rows_per_chunk=batch_size)
         else:
             yield from json_chunks(items, rows_per_chunk=batch_size)
+
+
+def first_piece(pieces: Iterator[str]) -> Iterator[str]:
+    """`pieces` once its first piece is made: an export that cannot be made fails here, before
+    the answer's status is sent, rather than stopping halfway through a 200."""
+    first = next(pieces)
+    return itertools.chain([first], pieces)
+
+
+def _open_every_contact(
+    session: Session, principal: Principal, export: Export, batch_size: int
+) -> None:
+    """Open each reporter's contact the export will hold (and forget it), so that one that does
+    not decrypt is found before the first byte: raises `Unreadable`."""
+    if export.kind == ExportKind.matches:
+        for row in repository.confirmed_match_rows(
+            session, principal, contacts=True, batch_size=batch_size
+        ):
+            _contacts(session, row, row.report_id, "report_")
+        return
+    for row in repository.report_rows(
+        session, principal, status=export.status, contacts=True, batch_size=batch_size
+    ):
+        _contacts(session, row, row.id)
 
 
 def _counted(

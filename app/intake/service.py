@@ -35,7 +35,7 @@ _Record = TypeVar("_Record", Report, Sighting)
 class Filing(Generic[_In, _Record]):
     """What filing one kind of record takes."""
 
-    scope: str  # of its idempotency keys
+    resource: type[_Record]  # its table names the scope of its idempotency keys
     created: Action
     new: Callable[[str, _In], _Record]  # the record for validated data, owned by a user id
     add: Callable[[Session, Principal, Sequence[_Record], MatchingSettings], None]
@@ -56,7 +56,7 @@ def file_record(
     with idempotent(
         session,
         owner_id=principal.user_id,
-        scope=kind.scope,
+        resource=kind.resource,
         key=idempotency_key,
         body=data.model_dump(mode="json"),
         stale_after=stale_after,
@@ -116,14 +116,14 @@ def add_sightings(
 
 
 REPORTS = Filing(
-    scope="reports",
+    resource=Report,
     created=Action.report_create,
     new=reports.new_report,
     add=add_reports,
     filed=reports.get_or_404,
 )
 SIGHTINGS = Filing(
-    scope="sightings",
+    resource=Sighting,
     created=Action.sighting_create,
     new=sightings.new_sighting,
     add=add_sightings,

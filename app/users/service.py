@@ -16,7 +16,6 @@ from app.users.models import User
 from app.users.schemas import TokenOut, UserChanges, UserIn, UserOut
 
 TOKEN_PREFIX = "rdn_"  # noqa: S105 - a label that lets secret scanners spot leaked tokens
-SCOPE = "users"
 
 
 def hash_token(token: str) -> str:
@@ -107,7 +106,7 @@ def register(
     with idempotent(
         session,
         owner_id=admin_id,
-        scope=SCOPE,
+        resource=User,
         key=idempotency_key,
         body=data.model_dump(mode="json"),
         stale_after=stale_after,

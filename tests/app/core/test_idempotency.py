@@ -1,13 +1,17 @@
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from app.core.idempotency import IdempotencyKey
+from app.core.models import utcnow
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from tests.app import payloads
@@ -77,12 +81,76 @@ class TestSequentialRetry:
         assert (bad.status_code, good.status_code) == (422, 201)
 
 
-@pytest.mark.postgres_only
+class TestAClaimWhoseRequestDied:
+    """A request can die between claiming its key and completing it (its connection killed,
+    the process stopped): the retry takes the key over, never 500, never 409 for ever."""
+
+    @pytest.fixture
+    def first(self, client: TestClient, callers: Callers) -> dict:
+        headers = {**callers.family.headers, "Idempotency-Key": "died-1"}
+        response = client.post("/api/v1/reports", json=payloads.report(), headers=headers)
+        assert response.status_code == 201
+        return {"headers": headers, "id": response.json()["id"]}
+
+    def left_as(self, session: Session, **values: object) -> None:
+        session.execute(
+            update(IdempotencyKey).where(IdempotencyKey.key == "died-1").values(**values)
+        )
+        session.flush()
+
+    def stored_id(self, session: Session) -> str | None:
+        return session.scalar(
+            select(IdempotencyKey.resource_id)
+            .where(IdempotencyKey.key == "died-1")
+            .execution_options(populate_existing=True)
+        )
+
+    def test_a_pending_claim_past_its_lifetime_is_taken_over(
+        self, client: TestClient, session: Session, first: dict
+    ):
+        self.left_as(session, resource_id=None, updated_at=utcnow() - timedelta(minutes=5))
+        retry = client.post("/api/v1/reports", json=payloads.report(), headers=first["headers"])
+        again = client.post("/api/v1/reports", json=payloads.report(), headers=first["headers"])
+        assert (retry.status_code, again.status_code) == (201, 201)
+        assert again.json()["id"] == retry.json()["id"] == self.stored_id(session)
+
+    def test_a_pending_claim_within_its_lifetime_is_still_in_flight(
+        self, client: TestClient, session: Session, first: dict
+    ):
+        self.left_as(session, resource_id=None, updated_at=utcnow())
+        retry = client.post("/api/v1/reports", json=payloads.report(), headers=first["headers"])
+        assert retry.status_code == 409
+        assert self.stored_id(session) is None
+
+    @pytest.mark.parametrize(
+        ("path", "body", "who"),
+        [
+            ("/api/v1/reports", payloads.report(), "family"),
+            ("/api/v1/sightings", payloads.sighting(), "field"),
+            ("/api/v1/users", {"name": "Olena", "role": "field"}, "admin"),
+        ],
+    )
+    def test_a_claim_pointing_at_nothing_is_taken_over(
+        self,
+        client: TestClient,
+        callers: Callers,
+        session: Session,
+        path: str,
+        body: dict,
+        who: str,
+    ):
+        headers = {**getattr(callers, who).headers, "Idempotency-Key": "died-1"}
+        assert client.post(path, json=body, headers=headers).status_code == 201
+        self.left_as(session, resource_id=str(uuid.uuid4()))
+        retry = client.post(path, json=body, headers=headers)
+        again = client.post(path, json=body, headers=headers)
+        assert (retry.status_code, again.status_code) == (201, 201)
+        assert again.json()["id"] == retry.json()["id"] == self.stored_id(session)
+
+
 def test_twenty_concurrent_retries_make_one_row(
-    is_postgres: bool, committed_app: FastAPI, committed_callers: Callers, engine: Engine
+    committed_app: FastAPI, committed_callers: Callers, engine: Engine
 ):
-    if not is_postgres:
-        pytest.skip("real concurrent commits are proven on PostgreSQL")
     headers = {**committed_callers.family.headers, "Idempotency-Key": "burst"}
     body = payloads.report()
     with (

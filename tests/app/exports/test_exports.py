@@ -9,15 +9,18 @@ import csv
 import io
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from lxml import etree
 from pydantic import ValidationError
+from sqlalchemy import Engine, text
 
 from app.core.settings import Settings
 from app.exports import service
@@ -25,6 +28,7 @@ from app.exports.schemas import ExportFormat
 from app.exports.service import Export, ExportKind
 from app.formats.pfif import NAMESPACE
 from tests.app import payloads
+from tests.app.live import serve
 from tests.conftest import Caller, Callers
 
 SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parents[1] / "pfif-1.4.rng")))
@@ -411,3 +415,55 @@ def rows(text: str, format: str) -> list[dict[str, Any]]:
         parsed: list[dict[str, Any]] = json.loads(text)
         return parsed
     return list(csv.DictReader(io.StringIO(text)))
+
+
+class TestAnUnreadableValue:
+    """A reporter's contact that no longer decrypts (altered in the database)."""
+
+    def test_an_export_with_contacts_fails_before_the_first_byte_and_leaves_nothing_open(
+        self, committed_app: FastAPI, committed_callers: Callers, engine: Engine
+    ):
+        callers = committed_callers
+        with TestClient(committed_app) as setup:
+            intact = file_report(setup, callers.family)
+            broken = file_report(setup, callers.family2, given_name="Олена")
+        with engine.begin() as connection:
+            good = connection.execute(
+                text("SELECT reporter_phone FROM reports WHERE id = :id"), {"id": broken}
+            ).scalar_one()
+            connection.execute(
+                text("UPDATE reports SET reporter_phone = :moved WHERE id = :id"),
+                {
+                    "moved": connection.execute(
+                        text("SELECT reporter_phone FROM reports WHERE id = :id"), {"id": intact}
+                    ).scalar_one(),
+                    "id": broken,
+                },
+            )
+        with serve(committed_app) as base, httpx.Client(base_url=base, timeout=60) as http:
+            params = {"include_contacts": "true"}
+            with ThreadPoolExecutor(2) as pool:
+                exports = list(
+                    pool.map(
+                        lambda _: http.get(
+                            "/api/v1/exports/pfif", params=params, headers=callers.admin.headers
+                        ),
+                        range(2),
+                    )
+                )
+            for export in exports:
+                assert export.status_code == 500
+                assert export.headers["content-type"] == "application/problem+json"
+                assert export.json()["title"] == "Record unreadable"
+            with engine.begin() as connection:
+                connection.execute(
+                    text("UPDATE reports SET reporter_phone = :good WHERE id = :id"),
+                    {"good": good, "id": broken},
+                )
+            after = http.get("/api/v1/exports/pfif", params=params, headers=callers.admin.headers)
+            filed = http.post(
+                "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+            )
+        assert after.status_code == 200
+        assert REPORTER["phone"] in after.text
+        assert filed.status_code == 201
