@@ -16,13 +16,15 @@ once. A new field is a new ``Ladder``, called in ``_compare.py`` by ``compare_pr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from functools import cache, lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
 from ._names import KIND_LABEL, best_jw, given_index
 from ._person import DateParts, NameToken, Prepared
+from ._text import skeleton, skeletons
 
 __all__ = [
     "AGE_AT_SIGHTING",
@@ -132,6 +134,125 @@ class _NamePair:
         return self._closeness
 
 
+# --- initials ---------------------------------------------------------------------------------
+# The readings of one Cyrillic letter, from the transliteration knowledge itself: a word whose
+# every reading is one of these (О, O, Shch, Yu, Kh) is an initial, as listings write names.
+_LETTER_READINGS = frozenset(skeleton(ch) for ch in "абвгґдеєжзиіїйклмнопрстуфхцчшщэюяё") - {""}
+
+# Shares of Ukrainian family names by their first letter in skeleton letters (general knowledge
+# of the commonest surnames: many begin with К, С, П, М, Б, Г/Х; few with Щ, У, Є, Ц). An
+# agreeing initial weighs log2(m / share): К. tells little, Щ. much.
+_FAMILY_INITIAL_SHARE = {
+    "k": 0.12, "h": 0.10, "s": 0.08, "p": 0.08, "m": 0.08, "b": 0.07, "S": 0.055, "l": 0.05,
+    "d": 0.05, "v": 0.05, "t": 0.04, "r": 0.04, "n": 0.03, "o": 0.03, "z": 0.03, "C": 0.025,
+    "a": 0.02, "i": 0.02, "f": 0.015, "ia": 0.015, "c": 0.01, "iu": 0.01, "e": 0.01,
+    "u": 0.005, "SC": 0.005,
+}  # fmt: skip
+_DEFAULT_INITIAL_SHARE = 0.03
+_INITIAL_MOST = 7.5
+
+
+@lru_cache(maxsize=10_000)
+def _is_initial(token: NameToken) -> bool:
+    return bool(token.skels) and token.skels <= _LETTER_READINGS
+
+
+def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:
+    """The words when every one is an initial (a listing's ``О.``), else none."""
+    return words if words and all(_is_initial(t) for t in words) else ()
+
+
+def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
+    """The reading of ``initial`` that begins one of ``skels`` (the longest), if any."""
+    found = None
+    for reading in initial.skels:
+        if any(sk.startswith(reading) for sk in skels) and (
+            found is None or len(reading) > len(found)
+        ):
+            found = reading
+    return found
+
+
+class _InitialPair:
+    """Where one side gives a name as initials only: the initial, and the reading of it that
+    begins the other side's name (None: it begins none)."""
+
+    __slots__ = ("initial", "matched", "word")
+
+    def __init__(self, initial: NameToken, matched: str | None, word: NameToken) -> None:
+        self.initial = initial
+        self.matched = matched
+        self.word = word
+
+
+def _initial_pair(
+    words_a: tuple[NameToken, ...],
+    words_b: tuple[NameToken, ...],
+    readings_a: frozenset[str] = frozenset(),
+    readings_b: frozenset[str] = frozenset(),
+) -> _InitialPair | None:
+    """The initials of one side against the other side's words (and its ``readings``, such as
+    the forms of its given-name groups), or None when neither side gives initials."""
+    init_a, init_b = _initials(words_a), _initials(words_b)
+    if not (init_a or init_b) or not (words_a and words_b):
+        return None
+    sides = ((init_a, words_b, readings_b), (init_b, words_a, readings_a))
+    first: _InitialPair | None = None
+    for initials, other, extra in sides:
+        if not initials:
+            continue
+        skels = [sk for t in other for sk in t.skels] + list(extra)
+        for t in initials:
+            matched = _initial_of(t, skels)
+            if matched is not None:
+                return _InitialPair(t, matched, other[0])
+            first = first or _InitialPair(t, None, other[0])
+    return first
+
+
+def _initial_agrees(p: _InitialPair | None) -> bool:
+    return p is not None and p.matched is not None
+
+
+def _initial_weight(p: _InitialPair | None, shares: Mapping[str, float], default: float) -> float:
+    """log2(m / share): an initial is copied right (m = 0.9) and begins that share of names."""
+    assert p is not None and p.matched is not None  # noqa: S101 - read only once it agrees
+    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / shares.get(p.matched, default))))
+
+
+@cache
+def _given_initial_shares() -> dict[str, float]:
+    """Share of the name groups (of ``given_names.tsv``) a given-name initial can stand for,
+    by the first letters of their Ukrainian and Russian forms."""
+    groups = given_index().groups.values()
+    counts: dict[str, int] = {}
+    for g in groups:
+        letters = {
+            sk[:n] for f in (*g.ukrainian, *g.russian) for sk in skeletons(f) for n in (1, 2)
+        }
+        for letter in letters & _LETTER_READINGS:
+            counts[letter] = counts.get(letter, 0) + 1
+    return {k: v / len(groups) for k, v in counts.items()}
+
+
+@lru_cache(maxsize=10_000)
+def _group_readings(gids: frozenset[str]) -> frozenset[str]:
+    """Readings of every Ukrainian, Russian and Western form of the groups (Микола reaches
+    Николай: an initial Н. agrees)."""
+    idx = given_index()
+    return frozenset(
+        sk
+        for g in gids
+        for f in (*idx.groups[g].ukrainian, *idx.groups[g].russian, *idx.groups[g].other)
+        for sk in skeletons(f)
+    )
+
+
+def _initial_detail(p: _InitialPair | None, sign: str) -> str:
+    assert p is not None  # noqa: S101 - read only by the initials' levels
+    return f"{p.initial.text}. {sign} {p.word.text} (initial)"
+
+
 # --- given name -------------------------------------------------------------------------------
 def _starts_alike(t: NameToken, s: NameToken) -> bool:
     for x in t.skels:
@@ -143,12 +264,18 @@ def _starts_alike(t: NameToken, s: NameToken) -> bool:
 
 
 class _GivenPair(_NamePair):
-    __slots__ = ("_prefix", "a", "b", "group", "group_weight", "share")
+    __slots__ = ("_prefix", "a", "b", "group", "group_weight", "initials", "share")
 
     def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
         super().__init__(a.given, b.given)
         self.a = a
         self.b = b
+        self.initials = _initial_pair(
+            a.given,
+            b.given,
+            _group_readings(frozenset(a.given_groups)),
+            _group_readings(frozenset(b.given_groups)),
+        )
         self._prefix: object = _UNSET
         shared = sorted(a.given_groups.keys() & b.given_groups.keys())
         self.group: str | None = None  # the name group both forms belong to, if any
@@ -223,6 +350,20 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
     _given_present,
     _GivenPair,
     (
+        # A listing's initial (Н.) agrees as far as it goes, by how many names it can begin.
+        Level(
+            "initial agrees",
+            lambda p: _initial_agrees(p.initials),
+            lambda p: _initial_weight(p.initials, _given_initial_shares(), 0.05),
+            lambda p: _initial_detail(p.initials, "="),
+            ceiling=_INITIAL_MOST,
+        ),
+        Level(
+            "initial differs",
+            lambda p: p.initials is not None,
+            -3.0,
+            lambda p: _initial_detail(p.initials, "≠"),
+        ),
         # A shared name group; the very same word is never less than an exact match of an
         # unknown name.
         Level(
@@ -285,12 +426,13 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
 
 # --- family name ------------------------------------------------------------------------------
 class _FamilyPair(_NamePair):
-    __slots__ = ("_similarity", "a", "b", "respelled", "top")
+    __slots__ = ("_similarity", "a", "b", "initials", "respelled", "top")
 
     def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
         super().__init__(a.family, b.family)
         self.a = a
         self.b = b
+        self.initials = _initial_pair(a.family, b.family)
         shared = a.family_clerk & b.family_clerk
         f = DEFAULT_FAMILY_FREQ
         if shared and frequencies:
@@ -318,6 +460,21 @@ FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
     _family_present,
     _FamilyPair,
     (
+        # A listing's initial (О.) agrees with Олійник, Олейник, Oliinyk, weighed by how many
+        # family names begin so; one that differs is no more than a changed name.
+        Level(
+            "initial agrees",
+            lambda p: _initial_agrees(p.initials),
+            lambda p: _initial_weight(p.initials, _FAMILY_INITIAL_SHARE, _DEFAULT_INITIAL_SHARE),
+            lambda p: _initial_detail(p.initials, "="),
+            ceiling=_INITIAL_MOST,
+        ),
+        Level(
+            "initial differs",
+            lambda p: p.initials is not None,
+            -1.5,
+            lambda p: _initial_detail(p.initials, "≠") + ": name may have been changed",
+        ),
         Level(
             "exact",
             lambda p: p.same is not None,
@@ -704,6 +861,14 @@ SETTLEMENT: Ladder[Sides] = Ladder(
             lambda p: best_jw(p.a.place_skels, p.b.place_skels) >= 0.92,
             1.5,
             lambda p: f"{p.a.place_text} ≈ {p.b.place_text}",
+        ),
+        # A place outside the list of Ukrainian settlements (Подольск on a new document)
+        # says little against a child deported from Ukraine.
+        Level(
+            "different, one place not in Ukraine's list",
+            lambda p: not (p.a.place_ids and p.b.place_ids),
+            -0.3,
+            lambda p: f"{p.a.place_text} ≠ {p.b.place_text}",
         ),
         Level("different", always, -0.7, lambda p: f"{p.a.place_text} ≠ {p.b.place_text}"),
     ),
