@@ -18,6 +18,7 @@ from ._fields import (
     DATE_OF_BIRTH,
     FAMILY_NAME,
     GIVEN_NAME,
+    INSTITUTION,
     PARTIAL_DATE_OF_BIRTH,
     PATRONYMIC,
     SETTLEMENT,
@@ -58,7 +59,7 @@ _DATE_OR_AGE: tuple[Ladder[Any], ...] = (
     AGE_ESTIMATES,
 )
 # The fields `compare_each` weighs after the names and the date, bounded by their ladders' most.
-_REST: tuple[Ladder[Any], ...] = (PATRONYMIC, SEX, SETTLEMENT)
+_REST: tuple[Ladder[Any], ...] = (PATRONYMIC, SEX, SETTLEMENT, INSTITUTION)
 
 
 def _date_or_age(a: Prepared, b: Prepared) -> FieldComparison | None:
@@ -98,6 +99,7 @@ def compare_prepared(
         _date_or_age(a, b),
         SEX.compare(a, b),
         SETTLEMENT.compare(a, b),
+        INSTITUTION.compare(a, b),
     )
 
 
@@ -202,6 +204,7 @@ def compare_prepared_each(
             dob,
             SEX.compare(a, b),
             SETTLEMENT.compare(a, b),
+            INSTITUTION.compare(a, b),
         )
         if at_least is None or comparison.score >= at_least:
             compared[key] = comparison

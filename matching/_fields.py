@@ -16,15 +16,17 @@ once. A new field is a new ``Ladder``, called in ``_compare.py`` by ``compare_pr
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
-from ._names import KIND_LABEL, best_jw, given_index
+from ._names import KIND_LABEL, best_jw, given_index, place_index
 from ._person import DateParts, NameToken, Prepared
-from ._text import skeleton, skeletons
+from ._text import normalize, skeleton, skeletons, tokens
 
 __all__ = [
     "AGE_AT_SIGHTING",
@@ -32,6 +34,7 @@ __all__ = [
     "DATE_OF_BIRTH",
     "FAMILY_NAME",
     "GIVEN_NAME",
+    "INSTITUTION",
     "PARTIAL_DATE_OF_BIRTH",
     "PATRONYMIC",
     "SETTLEMENT",
@@ -871,5 +874,151 @@ SETTLEMENT: Ladder[Sides] = Ladder(
             lambda p: f"{p.a.place_text} ≠ {p.b.place_text}",
         ),
         Level("different", always, -0.7, lambda p: f"{p.a.place_text} ≠ {p.b.place_text}"),
+    ),
+)
+
+
+# --- institution ------------------------------------------------------------------------------
+# The kinds of institution children were held in, by their words in Ukrainian, Russian and
+# English (normalised, joined by spaces): будинок дитини = дом ребенка = baby home.
+_INSTITUTION_KINDS = {
+    "baby home": (
+        "будинок дитини", "дом ребенка", "дом ребёнка", "baby home", "infant home",
+        "children's home", "childrens home", "children home",
+    ),
+    "children's home": (
+        "дитячий будинок", "дитбудинок", "детский дом", "детдом", "children's home",
+        "childrens home", "children home", "orphanage",
+    ),
+    "boarding school": (
+        "школа інтернат", "школа интернат", "інтернат", "интернат", "boarding school",
+    ),
+    "hospital": ("лікарня", "больница", "hospital", "лечебница"),
+    "rehabilitation centre": (
+        "реабілітаційний центр", "реабилитационный центр", "rehabilitation centre",
+        "rehabilitation center",
+    ),
+    "shelter": ("притулок", "приют", "shelter"),
+    "sanatorium": ("санаторій", "санаторий", "sanatorium"),
+}  # fmt: skip
+# Words that say whose the institution is, not where: обласний = областной = regional.
+_INSTITUTION_OWNERS = {
+    "regional": ("обласний", "обласна", "областной", "областная", "regional", "oblast"),
+    "city": ("міський", "міська", "городской", "городская", "city", "municipal"),
+}  # fmt: skip
+# Adjective endings of a town's name (Херсонський, Херсонский, Олешківська) and the English
+# possessive: what is left is the town.
+_TOWN_ADJECTIVE = re.compile(r"(ський|ська|ське|цький|цька|ский|ская|ское|цкий|цкая|'s)$")
+_TOWN_STEM = re.compile(r"(ів|ов|ев|ьк|к)$")
+_OWNER_WORDS = {normalize(w): k for k, ws in _INSTITUTION_OWNERS.items() for w in ws}
+_KIND_PHRASES = sorted(
+    ((normalize(w), k) for k, ws in _INSTITUTION_KINDS.items() for w in ws),
+    key=lambda wk: -len(wk[0]),
+)
+_FILLER = frozenset(normalize(w) for w in ("of", "the", "no", "№", "n", "комунальний", "state"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Institution:
+    kinds: frozenset[str]
+    owners: frozenset[str]
+    towns: frozenset[str]  # readings of the town's name, adjective endings cut
+    place_ids: frozenset[int]
+    text: str
+
+
+@lru_cache(maxsize=10_000)
+def _institution(text: str) -> _Institution:
+    """What an institution's name says: its kind, its owner and its town."""
+    words = " ".join(tokens(text.replace("-", " ")))
+    kinds: set[str] = set()
+    found: list[str] = []
+    for phrase, kind in _KIND_PHRASES:  # English "children's home" names either kind
+        if re.search(rf"(^| ){re.escape(phrase)}( |$)", words):
+            kinds.add(kind)
+            found.append(phrase)
+    for phrase in found:
+        words = re.sub(rf"(^| ){re.escape(phrase)}( |$)", " ", words)
+    owners = {_OWNER_WORDS[w] for w in words.split() if w in _OWNER_WORDS}
+    rest = [w for w in words.split() if w not in _OWNER_WORDS and w not in _FILLER]
+    towns = {_TOWN_ADJECTIVE.sub("", w) for w in rest if len(w) > 2}
+    ids = frozenset(i for t in towns for i in _town_places(t))
+    readings = frozenset(sk for t in towns for sk in skeletons(t) if len(sk) >= 4)
+    return _Institution(frozenset(kinds), frozenset(owners), readings, ids, text.strip())
+
+
+def _town_places(word: str) -> frozenset[int]:
+    """The known places a town word names; an adjective's stem (олешків-, алешков-) reaches
+    the places whose names begin with it (Олешки, Алешки)."""
+    idx = place_index()
+    found = idx.lookup(word)
+    stem = _TOWN_STEM.sub("", word)
+    if found or len(stem) < 4:
+        return found
+    return frozenset(i for form, ids in idx.by_form.items() if form.startswith(stem) for i in ids)
+
+
+def _same_town(a: _Institution, b: _Institution) -> bool:
+    """The towns meet as places, or one's reading begins the other's (Олешківська ~ Олешки)."""
+    if a.place_ids & b.place_ids:
+        return True
+    return any(x[:5] == y[:5] for x in a.towns for y in b.towns)
+
+
+class _Institutions:
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Prepared, b: Prepared, _frequencies: Frequencies = None) -> None:
+        assert a.person.institution and b.person.institution  # noqa: S101 - _institutions_given
+        self.a = _institution(a.person.institution)
+        self.b = _institution(b.person.institution)
+
+    @property
+    def same_kind(self) -> bool:
+        return bool(self.a.kinds & self.b.kinds) and not (
+            self.a.owners and self.b.owners and not self.a.owners & self.b.owners
+        )
+
+    @property
+    def towns_given(self) -> bool:
+        return bool(self.a.towns) and bool(self.b.towns)
+
+
+def _institutions_given(a: Prepared, b: Prepared) -> bool:
+    return bool(a.person.institution) and bool(b.person.institution)
+
+
+def _institution_vs(p: _Institutions, sign: str) -> str:
+    return f"{p.a.text} {sign} {p.b.text}"
+
+
+# Children were moved as groups (the Kherson regional children's home to Crimea): the same
+# institution is evidence of its own, though a home holds dozens of children (u about 1/100 of
+# the reports that name one, m about 0.6: log2 = 5.9, kept lower since housemates are alike in
+# age and region); a different one says little, since children were moved between them.
+INSTITUTION: Ladder[_Institutions] = Ladder(
+    "institution",
+    _institutions_given,
+    _Institutions,
+    (
+        Level(
+            "same institution",
+            lambda p: p.same_kind and p.towns_given and _same_town(p.a, p.b),
+            4.0,
+            lambda p: _institution_vs(p, "="),
+        ),
+        Level(
+            "same kind, town not given",
+            lambda p: p.same_kind and not p.towns_given,
+            1.0,
+            lambda p: _institution_vs(p, "~"),
+        ),
+        Level(
+            "same town",
+            lambda p: p.towns_given and _same_town(p.a, p.b),
+            1.0,
+            lambda p: _institution_vs(p, "~"),
+        ),
+        Level("different", always, -1.0, lambda p: _institution_vs(p, "≠")),
     ),
 )

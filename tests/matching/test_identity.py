@@ -162,3 +162,48 @@ class TestNewIdentity:
         )
         assert compare(REPORT, with_former).score > compare(REPORT, without).score
         assert verdict(compare(REPORT, with_former), "family_name")[0] != "different"
+
+
+class TestInstitution:
+    HOME = "Херсонський обласний будинок дитини"
+
+    def institution(self, a: str, b: str) -> tuple[str, float, str]:
+        c = compare(
+            Person(given_name="Микола", institution=a), Person(given_name="Николай", institution=b)
+        )
+        return verdict(c, "institution")
+
+    @pytest.mark.parametrize(
+        "written",
+        [
+            "Херсонский областной дом ребенка",
+            "Kherson regional children's home",
+            "Kherson Regional Baby Home",
+        ],
+    )
+    def test_the_same_home_across_languages(self, written: str) -> None:
+        name, weight, detail = self.institution(self.HOME, written)
+        assert name == "same institution" and weight > 0
+        assert self.HOME in detail and written in detail
+
+    def test_a_town_as_an_adjective_meets_its_russian_name(self) -> None:
+        name, _, _ = self.institution("Олешківська школа-інтернат", "Алешковская школа-интернат")
+        assert name == "same institution"
+
+    def test_another_kind_in_the_same_town_says_less(self) -> None:
+        same = self.institution(self.HOME, "Херсонский областной дом ребенка")[1]
+        hospital = self.institution(self.HOME, "Херсонская больница")
+        assert hospital[0] == "same town" and 0 < hospital[1] < same
+
+    def test_another_institution_is_weak_evidence_against(self) -> None:
+        name, weight, _ = self.institution(self.HOME, "Олешківська школа-інтернат")
+        assert name == "different" and -2.0 < weight < 0
+
+    def test_no_verdict_unless_both_name_one(self) -> None:
+        c = compare(
+            Person(given_name="Микола", institution=self.HOME), Person(given_name="Николай")
+        )
+        assert all(f.field != "institution" for f in c.explanation)
+
+    def test_from_the_api_description(self) -> None:
+        assert Person.from_api({"institution": self.HOME}).institution == self.HOME
