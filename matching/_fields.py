@@ -26,7 +26,7 @@ from rapidfuzz.distance import JaroWinkler
 from ._ladder import Frequencies, Ladder, Level, always
 from ._names import KIND_LABEL, best_jw, given_index, place_index
 from ._person import DateParts, NameToken, Prepared
-from ._text import normalize, skeleton, skeletons, tokens
+from ._text import is_cyrillic, normalize, skeleton, skeletons, tokens
 
 __all__ = [
     "AGE_AT_SIGHTING",
@@ -160,6 +160,18 @@ def _is_initial(token: NameToken) -> bool:
     return bool(token.skels) and token.skels <= _LETTER_READINGS
 
 
+@lru_cache(maxsize=1_000)
+def _initial_readings(token: NameToken) -> frozenset[str]:
+    """The letters an initial stands for. A Latin one may be the first letter of a longer
+    spelling (S. of Shvets = Ш, Shch = Щ; K. of Kh = Х; T. of Ts = Ц; Y. of Ya = Я): its
+    readings with each letter that can follow it in such a spelling."""
+    if is_cyrillic(token.norm):
+        return token.skels
+    followers = ("", "h", "s", "hch", "a", "u", "e")
+    readings = {r for f in followers for r in skeletons(token.norm + f) if r in _LETTER_READINGS}
+    return frozenset(readings | token.skels)
+
+
 def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:
     """The words when every one is an initial (a listing's ``О.``), else none."""
     return words if words and all(_is_initial(t) for t in words) else ()
@@ -168,7 +180,7 @@ def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:
 def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
     """The reading of ``initial`` that begins one of ``skels`` (the longest), if any."""
     found = None
-    for reading in initial.skels:
+    for reading in _initial_readings(initial):
         if any(sk.startswith(reading) for sk in skels) and (
             found is None or len(reading) > len(found)
         ):
@@ -218,9 +230,11 @@ def _initial_agrees(p: _InitialPair | None) -> bool:
 
 
 def _initial_weight(p: _InitialPair | None, shares: Mapping[str, float], default: float) -> float:
-    """log2(m / share): an initial is copied right (m = 0.9) and begins that share of names."""
+    """log2(m / share): an initial is copied right (m = 0.9) and begins that share of names,
+    the shares of all the letters it may stand for (S.: С, Ш, Щ)."""
     assert p is not None and p.matched is not None  # noqa: S101 - read only once it agrees
-    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / shares.get(p.matched, default))))
+    share = sum(shares.get(r, default) for r in _initial_readings(p.initial))
+    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / share)))
 
 
 @cache
