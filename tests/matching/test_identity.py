@@ -48,6 +48,10 @@ class TestFamilyInitial:
             ("Sh.", "Шевчук"),
             ("Shch.", "Щербак"),
             ("I.", "Іващенко"),
+            ("S.", "Швець"),  # the first letter of Shvets
+            ("K.", "Хоменко"),  # of Khomenko
+            ("T.", "Цибульський"),  # of Tsybulskyi
+            ("Y.", "Яременко"),  # of Yaremenko
         ],
     )
     def test_initials_follow_transliteration(self, initial: str, family: str) -> None:
