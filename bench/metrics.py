@@ -33,7 +33,9 @@ def matching_metrics(
         "recall": recall,
         "F1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
     }
-    for stratum in ("document", "witness", "list", "renamed"):
+    # The strata are the world's own kinds of sighting (dev: document, witness, list; dev_hard
+    # adds registry and adopted), then the renamed children.
+    for stratum in (*sorted(set(kinds.values())), "renamed"):
         members = [
             s
             for s in matchable

@@ -1,8 +1,9 @@
 """Quality benchmark: ``python -m bench.quality [--world DIR] [--threshold T] [--fit]``.
 
 Runs the engine on a world in the format of ``shared/bench/README.md`` and prints its metrics
-(R@1, R@10, precision, recall and F1 of proposals, R@1 per stratum), beside the reference figures
-of the two peers measured on dev, plus blocking recall, time, a calibration table and a threshold
+(R@1, R@10, precision, recall and F1 of proposals, R@1 per stratum of the world's ``kind``),
+beside the peers' figures measured on that world (none for a world they were not measured on),
+plus blocking recall, time, calibration tables (all pairs, then per stratum) and a threshold
 sweep. ``--fit`` also fits the two parameters of the logistic score map on the world's scored
 pairs (maximum likelihood) and prints them.
 """
@@ -24,14 +25,27 @@ from matching._person import prepare
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[1].parent / "shared/bench/dev"
 
-# Reference figures on dev from shared/bench/README.md and the issue (None: not published).
-PEERS: dict[str, dict[str, float | None]] = {
-    "ASCII-fold + token_sort_ratio": {
-        "R@1": 0.652, "R@10": 0.798, "precision": 0.415, "recall": 0.540, "F1": 0.469,
+# Peers' figures by world, as measured on that world (shared/bench/README.md and the issues);
+# a world not listed here shows no peer column.
+PEERS: dict[str, dict[str, dict[str, float | None]]] = {
+    "dev": {
+        "ASCII-fold + token_sort_ratio": {
+            "R@1": 0.652, "R@10": 0.798, "precision": 0.415, "recall": 0.540, "F1": 0.469,
+        },
+        "Splink 5": {
+            "R@1": 0.728, "R@10": 0.809, "precision": 0.851, "recall": 0.579, "F1": 0.689,
+            "R@1 witness": 0.401, "R@1 renamed": 0.531,
+        },
     },
-    "Splink 5": {
-        "R@1": 0.728, "R@10": 0.809, "precision": 0.851, "recall": 0.579, "F1": 0.689,
-        "R@1 witness": 0.401, "R@1 renamed": 0.531,
+    "dev_hard": {
+        "ASCII-fold + token_sort_ratio": {
+            "R@1": 0.456, "R@10": 0.629, "precision": 0.363, "recall": 0.268, "F1": 0.308,
+            "R@1 registry": 0.452, "R@1 adopted": 0.058,
+        },
+        "Splink 5": {
+            "R@1": 0.468, "R@10": 0.528, "precision": 0.956, "recall": 0.343, "F1": 0.505,
+            "R@1 registry": 0.015, "R@1 adopted": 0.489,
+        },
     },
 }  # fmt: skip
 TARGETS = {
@@ -115,13 +129,13 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
         f"world: {world}   reports {len(reports)}   sightings {len(sightings)}"
         f"   matchable {matchable}   threshold {threshold}"
     )
-    head = f"| figure | Ridni | {' | '.join(PEERS)} | target |"
-    print(head)
-    print("|" + " --- |" * (3 + len(PEERS)))
+    peers = PEERS.get(world.name, {})
+    print(f"| figure | Ridni | {''.join(p + ' | ' for p in peers)}target |")
+    print("|" + " --- |" * (3 + len(peers)))
     for name, value in m.items():
-        peers = " | ".join(_fmt(PEERS[p].get(name)) for p in PEERS)
+        cols = "".join(_fmt(peers[p].get(name)) + " | " for p in peers)
         tgt = TARGETS.get(name)
-        print(f"| {name} | {_fmt(value)} | {peers} | {'≥ ' + _fmt(tgt) if tgt else ''} |")
+        print(f"| {name} | {_fmt(value)} | {cols}{'≥ ' + _fmt(tgt) if tgt else ''} |")
 
     # Calibration and threshold sweep over every pair the blocking keys reach.
     reps = {r["key"]: prepare(bench_person(r)) for r in reports}
@@ -134,17 +148,17 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
             c = compare_prepared(reps[str(rk)], sp, frequencies=freqs)
             pairs.append((c.score, c.total, int(report_child.get(str(rk)) == child), key, str(rk)))
     print(f"\ncalibration over {len(pairs)} scored pairs (all pairs the blocking keys reach)")
-    print("| score bin | pairs | share true | mean score |")
-    print("| --- | --- | --- | --- |")
-    bins: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    for s, _, y, _, _ in pairs:
-        bins[min(int(s * 10), 9)].append((s, y))
-    for b in range(10):
-        items = bins.get(b, [])
-        if items:
-            share = sum(y for _, y in items) / len(items)
-            mean = sum(s for s, _ in items) / len(items)
-            print(f"| {b / 10:.1f}-{(b + 1) / 10:.1f} | {len(items)} | {share:.3f} | {mean:.3f} |")
+    _calibration(pairs)
+    renamed = set(truth.get("renamed", ()))
+    kinds: dict[str, str] = truth.get("kind", {})
+    for stratum in (*sorted(set(kinds.values())), "renamed"):
+        members = [
+            pair
+            for pair in pairs
+            if (pair[3] in renamed if stratum == "renamed" else kinds.get(pair[3]) == stratum)
+        ]
+        print(f"\ncalibration, stratum {stratum}: {len(members)} pairs")
+        _calibration(members)
     print("\nthreshold sweep (proposals among each sighting's ten best)")
     print("| threshold | precision | recall | F1 |")
     print("| --- | --- | --- | --- |")
@@ -167,6 +181,24 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
         a, b = fit_logistic([t for _, t, _, _, _ in pairs], [y for _, _, y, _, _ in pairs])
         print(f"\nfitted logistic map: A = {a:.4f}, B = {b:.4f}")
     return m
+
+
+def _calibration(pairs: list[tuple[float, float, int, str, str]]) -> None:
+    """A calibration table, and the share of right pairs among those scored 0.5 and above."""
+    print("| score bin | pairs | share true | mean score |")
+    print("| --- | --- | --- | --- |")
+    bins: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for s, _, y, _, _ in pairs:
+        bins[min(int(s * 10), 9)].append((s, y))
+    for b in range(10):
+        items = bins.get(b, [])
+        if items:
+            share = sum(y for _, y in items) / len(items)
+            mean = sum(s for s, _ in items) / len(items)
+            print(f"| {b / 10:.1f}-{(b + 1) / 10:.1f} | {len(items)} | {share:.3f} | {mean:.3f} |")
+    high = [y for s, _, y, _, _ in pairs if s >= 0.5]
+    if high:
+        print(f"| ≥ 0.5 | {len(high)} | {sum(high) / len(high):.3f} | |")
 
 
 def _fmt(v: float | None) -> str:

@@ -18,6 +18,7 @@ from ._fields import (
     DATE_OF_BIRTH,
     FAMILY_NAME,
     GIVEN_NAME,
+    INSTITUTION,
     PARTIAL_DATE_OF_BIRTH,
     PATRONYMIC,
     SETTLEMENT,
@@ -58,7 +59,7 @@ _DATE_OR_AGE: tuple[Ladder[Any], ...] = (
     AGE_ESTIMATES,
 )
 # The fields `compare_each` weighs after the names and the date, bounded by their ladders' most.
-_REST: tuple[Ladder[Any], ...] = (PATRONYMIC, SEX, SETTLEMENT)
+_REST: tuple[Ladder[Any], ...] = (PATRONYMIC, SEX, SETTLEMENT, INSTITUTION)
 
 
 def _date_or_age(a: Prepared, b: Prepared) -> FieldComparison | None:
@@ -98,11 +99,37 @@ def compare_prepared(
         _date_or_age(a, b),
         SEX.compare(a, b),
         SETTLEMENT.compare(a, b),
+        INSTITUTION.compare(a, b),
     )
 
 
-def _combine(*fields: FieldComparison | None) -> Comparison:
-    items = [x for x in fields if x is not None]
+# A child given new documents after adoption or guardianship carries the adoptive family's
+# name and the adoptive father's patronymic: the two disagree together, not independently.
+# Weighed as one level: m, the share of true pairs with new identity documents (a sizeable
+# minority of the children deported and placed in families: 0.2), against u, the share of
+# random pairs whose family name and patronymic both differ (0.97): log2(0.2 / 0.97).
+NEW_IDENTITY = FieldComparison(
+    "family_name",
+    "new identity",
+    "family name and patronymic differ: consistent with a new identity (adoption)",
+    -2.3,
+)
+
+
+def _combine(
+    given: FieldComparison | None,
+    family: FieldComparison | None,
+    patronymic: FieldComparison | None,
+    *fields: FieldComparison | None,
+) -> Comparison:
+    if (
+        family is not None
+        and patronymic is not None
+        and family.verdict == "different"
+        and patronymic.verdict == "different"
+    ):
+        family, patronymic = NEW_IDENTITY, None
+    items = [x for x in (given, family, patronymic, *fields) if x is not None]
     items.sort(key=lambda fc: (-abs(fc.weight), fc.field))
     total = sum(fc.weight for fc in items)
     return Comparison(to_probability(total), tuple(items), total)
@@ -168,15 +195,16 @@ def compare_prepared_each(
             + (family.weight if family else 0.0)
             + (dob.weight if dob else 0.0)
         )
-        if known + _most_from_the_rest(a, b) < needed:
+        if known + _most_from_the_rest(a, b, family) < needed:
             continue
         comparison = _combine(
             given,
             family,
-            dob,
             PATRONYMIC.compare(a, b),
+            dob,
             SEX.compare(a, b),
             SETTLEMENT.compare(a, b),
+            INSTITUTION.compare(a, b),
         )
         if at_least is None or comparison.score >= at_least:
             compared[key] = comparison
@@ -193,10 +221,13 @@ def _total_for(score: float) -> float:
     return (math.log(score / (1.0 - score)) - _CAL_B) / _CAL_A - 1e-6
 
 
-def _most_from_the_rest(a: Prepared, b: Prepared) -> float:
-    """The largest weight the patronymic, sex and settlement can add."""
+def _most_from_the_rest(a: Prepared, b: Prepared, family: FieldComparison | None) -> float:
+    """The largest weight the patronymic, sex and settlement can add (a patronymic that differs
+    too turns a differing family name into a new identity, which weighs more)."""
     most = 0.0
     for ladder in _REST:
         if ladder.present(a, b):
             most += ladder.most
+            if ladder is PATRONYMIC and family is not None and family.verdict == "different":
+                most += max(0.0, NEW_IDENTITY.weight - family.weight - ladder.most)
     return most

@@ -16,13 +16,17 @@ once. A new field is a new ``Ladder``, called in ``_compare.py`` by ``compare_pr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
-from ._names import KIND_LABEL, best_jw, given_index
+from ._names import KIND_LABEL, best_jw, given_index, place_index
 from ._person import DateParts, NameToken, Prepared
+from ._text import is_cyrillic, normalize, skeleton, skeletons, tokens
 
 __all__ = [
     "AGE_AT_SIGHTING",
@@ -30,6 +34,7 @@ __all__ = [
     "DATE_OF_BIRTH",
     "FAMILY_NAME",
     "GIVEN_NAME",
+    "INSTITUTION",
     "PARTIAL_DATE_OF_BIRTH",
     "PATRONYMIC",
     "SETTLEMENT",
@@ -132,6 +137,139 @@ class _NamePair:
         return self._closeness
 
 
+# --- initials ---------------------------------------------------------------------------------
+# The readings of one Cyrillic letter, from the transliteration knowledge itself: a word whose
+# every reading is one of these (О, O, Shch, Yu, Kh) is an initial, as listings write names.
+_LETTER_READINGS = frozenset(skeleton(ch) for ch in "абвгґдеєжзиіїйклмнопрстуфхцчшщэюяё") - {""}
+
+# Shares of Ukrainian family names by their first letter in skeleton letters (general knowledge
+# of the commonest surnames: many begin with К, С, П, М, Б, Г/Х; few with Щ, У, Є, Ц). An
+# agreeing initial weighs log2(m / share): К. tells little, Щ. much.
+_FAMILY_INITIAL_SHARE = {
+    "k": 0.12, "h": 0.10, "s": 0.08, "p": 0.08, "m": 0.08, "b": 0.07, "S": 0.055, "l": 0.05,
+    "d": 0.05, "v": 0.05, "t": 0.04, "r": 0.04, "n": 0.03, "o": 0.03, "z": 0.03, "C": 0.025,
+    "a": 0.02, "i": 0.02, "f": 0.015, "ia": 0.015, "c": 0.01, "iu": 0.01, "e": 0.01,
+    "u": 0.005, "SC": 0.005,
+}  # fmt: skip
+_DEFAULT_INITIAL_SHARE = 0.03
+_INITIAL_MOST = 7.5
+
+
+@lru_cache(maxsize=10_000)
+def _is_initial(token: NameToken) -> bool:
+    return bool(token.skels) and token.skels <= _LETTER_READINGS
+
+
+@lru_cache(maxsize=1_000)
+def _initial_readings(token: NameToken) -> frozenset[str]:
+    """The letters an initial stands for. A Latin one may be the first letter of a longer
+    spelling (S. of Shvets = Ш, Shch = Щ; K. of Kh = Х; T. of Ts = Ц; Y. of Ya = Я): its
+    readings with each letter that can follow it in such a spelling."""
+    if is_cyrillic(token.norm):
+        return token.skels
+    followers = ("", "h", "s", "hch", "a", "u", "e")
+    readings = {r for f in followers for r in skeletons(token.norm + f) if r in _LETTER_READINGS}
+    return frozenset(readings | token.skels)
+
+
+def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:
+    """The words when every one is an initial (a listing's ``О.``), else none."""
+    return words if words and all(_is_initial(t) for t in words) else ()
+
+
+def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
+    """The reading of ``initial`` that begins one of ``skels`` (the longest), if any."""
+    found = None
+    for reading in _initial_readings(initial):
+        if any(sk.startswith(reading) for sk in skels) and (
+            found is None or len(reading) > len(found)
+        ):
+            found = reading
+    return found
+
+
+class _InitialPair:
+    """Where one side gives a name as initials only: the initial, and the reading of it that
+    begins the other side's name (None: it begins none)."""
+
+    __slots__ = ("initial", "matched", "word")
+
+    def __init__(self, initial: NameToken, matched: str | None, word: NameToken) -> None:
+        self.initial = initial
+        self.matched = matched
+        self.word = word
+
+
+def _initial_pair(
+    words_a: tuple[NameToken, ...],
+    words_b: tuple[NameToken, ...],
+    readings_a: frozenset[str] = frozenset(),
+    readings_b: frozenset[str] = frozenset(),
+) -> _InitialPair | None:
+    """The initials of one side against the other side's words (and its ``readings``, such as
+    the forms of its given-name groups), or None when neither side gives initials."""
+    init_a, init_b = _initials(words_a), _initials(words_b)
+    if not (init_a or init_b) or not (words_a and words_b):
+        return None
+    sides = ((init_a, words_b, readings_b), (init_b, words_a, readings_a))
+    first: _InitialPair | None = None
+    for initials, other, extra in sides:
+        if not initials:
+            continue
+        skels = [sk for t in other for sk in t.skels] + list(extra)
+        for t in initials:
+            matched = _initial_of(t, skels)
+            if matched is not None:
+                return _InitialPair(t, matched, other[0])
+            first = first or _InitialPair(t, None, other[0])
+    return first
+
+
+def _initial_agrees(p: _InitialPair | None) -> bool:
+    return p is not None and p.matched is not None
+
+
+def _initial_weight(p: _InitialPair | None, shares: Mapping[str, float], default: float) -> float:
+    """log2(m / share): an initial is copied right (m = 0.9) and begins that share of names,
+    the shares of all the letters it may stand for (S.: С, Ш, Щ)."""
+    assert p is not None and p.matched is not None  # noqa: S101 - read only once it agrees
+    share = sum(shares.get(r, default) for r in _initial_readings(p.initial))
+    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / share)))
+
+
+@cache
+def _given_initial_shares() -> dict[str, float]:
+    """Share of the name groups (of ``given_names.tsv``) a given-name initial can stand for,
+    by the first letters of their Ukrainian and Russian forms."""
+    groups = given_index().groups.values()
+    counts: dict[str, int] = {}
+    for g in groups:
+        letters = {
+            sk[:n] for f in (*g.ukrainian, *g.russian) for sk in skeletons(f) for n in (1, 2)
+        }
+        for letter in letters & _LETTER_READINGS:
+            counts[letter] = counts.get(letter, 0) + 1
+    return {k: v / len(groups) for k, v in counts.items()}
+
+
+@lru_cache(maxsize=10_000)
+def _group_readings(gids: frozenset[str]) -> frozenset[str]:
+    """Readings of every Ukrainian, Russian and Western form of the groups (Микола reaches
+    Николай: an initial Н. agrees)."""
+    idx = given_index()
+    return frozenset(
+        sk
+        for g in gids
+        for f in (*idx.groups[g].ukrainian, *idx.groups[g].russian, *idx.groups[g].other)
+        for sk in skeletons(f)
+    )
+
+
+def _initial_detail(p: _InitialPair | None, sign: str) -> str:
+    assert p is not None  # noqa: S101 - read only by the initials' levels
+    return f"{p.initial.text}. {sign} {p.word.text} (initial)"
+
+
 # --- given name -------------------------------------------------------------------------------
 def _starts_alike(t: NameToken, s: NameToken) -> bool:
     for x in t.skels:
@@ -143,12 +281,18 @@ def _starts_alike(t: NameToken, s: NameToken) -> bool:
 
 
 class _GivenPair(_NamePair):
-    __slots__ = ("_prefix", "a", "b", "group", "group_weight", "share")
+    __slots__ = ("_prefix", "a", "b", "group", "group_weight", "initials", "share")
 
     def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
         super().__init__(a.given, b.given)
         self.a = a
         self.b = b
+        self.initials = _initial_pair(
+            a.given,
+            b.given,
+            _group_readings(frozenset(a.given_groups)),
+            _group_readings(frozenset(b.given_groups)),
+        )
         self._prefix: object = _UNSET
         shared = sorted(a.given_groups.keys() & b.given_groups.keys())
         self.group: str | None = None  # the name group both forms belong to, if any
@@ -223,6 +367,20 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
     _given_present,
     _GivenPair,
     (
+        # A listing's initial (Н.) agrees as far as it goes, by how many names it can begin.
+        Level(
+            "initial agrees",
+            lambda p: _initial_agrees(p.initials),
+            lambda p: _initial_weight(p.initials, _given_initial_shares(), 0.05),
+            lambda p: _initial_detail(p.initials, "="),
+            ceiling=_INITIAL_MOST,
+        ),
+        Level(
+            "initial differs",
+            lambda p: p.initials is not None,
+            -3.0,
+            lambda p: _initial_detail(p.initials, "≠"),
+        ),
         # A shared name group; the very same word is never less than an exact match of an
         # unknown name.
         Level(
@@ -285,12 +443,13 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
 
 # --- family name ------------------------------------------------------------------------------
 class _FamilyPair(_NamePair):
-    __slots__ = ("_similarity", "a", "b", "respelled", "top")
+    __slots__ = ("_similarity", "a", "b", "initials", "respelled", "top")
 
     def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
         super().__init__(a.family, b.family)
         self.a = a
         self.b = b
+        self.initials = _initial_pair(a.family, b.family)
         shared = a.family_clerk & b.family_clerk
         f = DEFAULT_FAMILY_FREQ
         if shared and frequencies:
@@ -318,6 +477,21 @@ FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
     _family_present,
     _FamilyPair,
     (
+        # A listing's initial (О.) agrees with Олійник, Олейник, Oliinyk, weighed by how many
+        # family names begin so; one that differs is no more than a changed name.
+        Level(
+            "initial agrees",
+            lambda p: _initial_agrees(p.initials),
+            lambda p: _initial_weight(p.initials, _FAMILY_INITIAL_SHARE, _DEFAULT_INITIAL_SHARE),
+            lambda p: _initial_detail(p.initials, "="),
+            ceiling=_INITIAL_MOST,
+        ),
+        Level(
+            "initial differs",
+            lambda p: p.initials is not None,
+            -1.5,
+            lambda p: _initial_detail(p.initials, "≠") + ": name may have been changed",
+        ),
         Level(
             "exact",
             lambda p: p.same is not None,
@@ -705,6 +879,160 @@ SETTLEMENT: Ladder[Sides] = Ladder(
             1.5,
             lambda p: f"{p.a.place_text} ≈ {p.b.place_text}",
         ),
+        # A place outside the list of Ukrainian settlements (Подольск on a new document)
+        # says little against a child deported from Ukraine.
+        Level(
+            "different, one place not in Ukraine's list",
+            lambda p: not (p.a.place_ids and p.b.place_ids),
+            -0.3,
+            lambda p: f"{p.a.place_text} ≠ {p.b.place_text}",
+        ),
         Level("different", always, -0.7, lambda p: f"{p.a.place_text} ≠ {p.b.place_text}"),
+    ),
+)
+
+
+# --- institution ------------------------------------------------------------------------------
+# The kinds of institution children were held in, by their words in Ukrainian, Russian and
+# English (normalised, joined by spaces): будинок дитини = дом ребенка = baby home.
+_INSTITUTION_KINDS = {
+    "baby home": (
+        "будинок дитини", "дом ребенка", "дом ребёнка", "baby home", "infant home",
+        "children's home", "childrens home", "children home",
+    ),
+    "children's home": (
+        "дитячий будинок", "дитбудинок", "детский дом", "детдом", "children's home",
+        "childrens home", "children home", "orphanage",
+    ),
+    "boarding school": (
+        "школа інтернат", "школа интернат", "інтернат", "интернат", "boarding school",
+    ),
+    "hospital": ("лікарня", "больница", "hospital", "лечебница"),
+    "rehabilitation centre": (
+        "реабілітаційний центр", "реабилитационный центр", "rehabilitation centre",
+        "rehabilitation center",
+    ),
+    "shelter": ("притулок", "приют", "shelter"),
+    "sanatorium": ("санаторій", "санаторий", "sanatorium"),
+}  # fmt: skip
+# Words that say whose the institution is, not where: обласний = областной = regional.
+_INSTITUTION_OWNERS = {
+    "regional": ("обласний", "обласна", "областной", "областная", "regional", "oblast"),
+    "city": ("міський", "міська", "городской", "городская", "city", "municipal"),
+}  # fmt: skip
+# Adjective endings of a town's name (Херсонський, Херсонский, Олешківська) and the English
+# possessive: what is left is the town.
+_TOWN_ADJECTIVE = re.compile(r"(ський|ська|ське|цький|цька|ский|ская|ское|цкий|цкая|'s)$")
+_TOWN_STEM = re.compile(r"(ів|ов|ев|ьк|к)$")
+_OWNER_WORDS = {normalize(w): k for k, ws in _INSTITUTION_OWNERS.items() for w in ws}
+_KIND_PHRASES = sorted(
+    ((normalize(w), k) for k, ws in _INSTITUTION_KINDS.items() for w in ws),
+    key=lambda wk: -len(wk[0]),
+)
+_FILLER = frozenset(normalize(w) for w in ("of", "the", "no", "№", "n", "комунальний", "state"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Institution:
+    kinds: frozenset[str]
+    owners: frozenset[str]
+    towns: frozenset[str]  # readings of the town's name, adjective endings cut
+    place_ids: frozenset[int]
+    text: str
+
+
+@lru_cache(maxsize=10_000)
+def _institution(text: str) -> _Institution:
+    """What an institution's name says: its kind, its owner and its town."""
+    words = " ".join(tokens(text.replace("-", " ")))
+    kinds: set[str] = set()
+    found: list[str] = []
+    for phrase, kind in _KIND_PHRASES:  # English "children's home" names either kind
+        if re.search(rf"(^| ){re.escape(phrase)}( |$)", words):
+            kinds.add(kind)
+            found.append(phrase)
+    for phrase in found:
+        words = re.sub(rf"(^| ){re.escape(phrase)}( |$)", " ", words)
+    owners = {_OWNER_WORDS[w] for w in words.split() if w in _OWNER_WORDS}
+    rest = [w for w in words.split() if w not in _OWNER_WORDS and w not in _FILLER]
+    towns = {_TOWN_ADJECTIVE.sub("", w) for w in rest if len(w) > 2}
+    ids = frozenset(i for t in towns for i in _town_places(t))
+    readings = frozenset(sk for t in towns for sk in skeletons(t) if len(sk) >= 4)
+    return _Institution(frozenset(kinds), frozenset(owners), readings, ids, text.strip())
+
+
+def _town_places(word: str) -> frozenset[int]:
+    """The known places a town word names; an adjective's stem (олешків-, алешков-) reaches
+    the places whose names begin with it (Олешки, Алешки)."""
+    idx = place_index()
+    found = idx.lookup(word)
+    stem = _TOWN_STEM.sub("", word)
+    if found or len(stem) < 4:
+        return found
+    return frozenset(i for form, ids in idx.by_form.items() if form.startswith(stem) for i in ids)
+
+
+def _same_town(a: _Institution, b: _Institution) -> bool:
+    """The towns meet as places, or one's reading begins the other's (Олешківська ~ Олешки)."""
+    if a.place_ids & b.place_ids:
+        return True
+    return any(x[:5] == y[:5] for x in a.towns for y in b.towns)
+
+
+class _Institutions:
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Prepared, b: Prepared, _frequencies: Frequencies = None) -> None:
+        assert a.person.institution and b.person.institution  # noqa: S101 - _institutions_given
+        self.a = _institution(a.person.institution)
+        self.b = _institution(b.person.institution)
+
+    @property
+    def same_kind(self) -> bool:
+        return bool(self.a.kinds & self.b.kinds) and not (
+            self.a.owners and self.b.owners and not self.a.owners & self.b.owners
+        )
+
+    @property
+    def towns_given(self) -> bool:
+        return bool(self.a.towns) and bool(self.b.towns)
+
+
+def _institutions_given(a: Prepared, b: Prepared) -> bool:
+    return bool(a.person.institution) and bool(b.person.institution)
+
+
+def _institution_vs(p: _Institutions, sign: str) -> str:
+    return f"{p.a.text} {sign} {p.b.text}"
+
+
+# Children were moved as groups (the Kherson regional children's home to Crimea): the same
+# institution is evidence of its own, though a home holds dozens of children (u about 1/100 of
+# the reports that name one, m about 0.6: log2 = 5.9, kept lower since housemates are alike in
+# age and region); a different one says little, since children were moved between them.
+INSTITUTION: Ladder[_Institutions] = Ladder(
+    "institution",
+    _institutions_given,
+    _Institutions,
+    (
+        Level(
+            "same institution",
+            lambda p: p.same_kind and p.towns_given and _same_town(p.a, p.b),
+            4.0,
+            lambda p: _institution_vs(p, "="),
+        ),
+        Level(
+            "same kind, town not given",
+            lambda p: p.same_kind and not p.towns_given,
+            1.0,
+            lambda p: _institution_vs(p, "~"),
+        ),
+        Level(
+            "same town",
+            lambda p: p.towns_given and _same_town(p.a, p.b),
+            1.0,
+            lambda p: _institution_vs(p, "~"),
+        ),
+        Level("different", always, -1.0, lambda p: _institution_vs(p, "≠")),
     ),
 )

@@ -70,6 +70,18 @@ def _keys(p: Prepared) -> frozenset[str]:
             keys.add(f"f{code}|{y}")
         for gk in given_keys:  # survives a wrong or missing date
             keys.add(f"f{code}|{gk}")
+    sexes = (p.sex,) if p.sex else ("male", "female")
+    if dob and dob.month:
+        # A listing (Тимофей К., 2009-05) may show a changed given name: the family name's
+        # first letter with the birth month and sex still reaches the report.
+        for letter in {sk[:1] for t in p.family for sk in t.skels}:
+            for sex in sexes:
+                keys.add(f"i{letter}|{dob.year}{dob.month:02d}{sex}")
+    if dob and dob.complete:
+        # New documents after adoption: another name, and the year often altered by one.
+        for y in (dob.year, dob.year + 1):
+            for sex in sexes:
+                keys.add(f"x{y}{dob.month:02d}{dob.day:02d}{sex}")
     return frozenset(keys)
 
 

@@ -45,6 +45,7 @@ class Person:
     age_max: int | None = None
     settlement: str | None = None
     observed_on: PartialDate | str | None = None
+    institution: str | None = None  # a children's home, boarding school or hospital, as written
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, observed_on: str | None = None) -> Person:
@@ -63,6 +64,7 @@ class Person:
             age_max=age.get("max"),
             settlement=data.get("home_settlement") or data.get("origin_settlement"),
             observed_on=observed_on or data.get("observed_on"),
+            institution=data.get("institution"),
         )
 
 

@@ -62,6 +62,9 @@ class PersonFields(InputModel):
     birth."""
     distinguishing_marks: TextField | None = None
     """Scars, birthmarks and other marks, free text."""
+    institution: Name | None = Field(default=None, examples=["Херсонський обласний будинок дитини"])
+    """The children's home, boarding school or hospital the child lived in or was seen in, as
+    written, in any language (children were moved as groups), at most 200 characters."""
 
 
 class NamedPerson(PersonFields):
@@ -93,6 +96,8 @@ class PersonOut(OutputModel):
     """Age range in years (`min`, `max`) at the time of observation."""
     distinguishing_marks: str | None
     """Scars, birthmarks and other marks, free text."""
+    institution: str | None
+    """The children's home, boarding school or hospital, as written."""
 
 
 class PersonColumns:
@@ -110,6 +115,7 @@ class PersonColumns:
     age_min: Mapped[int | None] = mapped_column(SmallInteger)
     age_max: Mapped[int | None] = mapped_column(SmallInteger)
     distinguishing_marks: Mapped[str | None] = mapped_column(Text)
+    institution: Mapped[str | None] = mapped_column(String(200))
 
 
 def person_columns(person: PersonFields) -> dict[str, Any]:
@@ -128,6 +134,7 @@ def person_columns(person: PersonFields) -> dict[str, Any]:
         "age_min": person.age_estimate.min if person.age_estimate else None,
         "age_max": person.age_estimate.max if person.age_estimate else None,
         "distinguishing_marks": person.distinguishing_marks,
+        "institution": person.institution,
     }
 
 
@@ -146,6 +153,7 @@ class StoredPerson(Protocol):
     age_min: int | None
     age_max: int | None
     distinguishing_marks: str | None
+    institution: str | None
 
 
 def birth_date(row: StoredPerson) -> PartialDate | None:
@@ -175,4 +183,5 @@ def person_fields(row: StoredPerson) -> dict[str, Any]:
         "date_of_birth": str(birth) if birth else None,
         "age_estimate": {"min": age[0], "max": age[1]} if age else None,
         "distinguishing_marks": row.distinguishing_marks,
+        "institution": row.institution,
     }

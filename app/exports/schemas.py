@@ -98,6 +98,8 @@ class ReportRow(OutputModel):
     """Oldest age the child may be, when an age range was given."""
     distinguishing_marks: str | None
     """Scars, birthmarks and other marks."""
+    institution: str | None
+    """The children's home, boarding school or hospital, as written."""
     home_settlement: str | None
     """Where the child lived."""
     last_seen_date: str | None = Field(description="YYYY, YYYY-MM or YYYY-MM-DD.")

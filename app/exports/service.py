@@ -233,6 +233,7 @@ def _report_row(session: Session, row: Row[Any]) -> dict[str, Any]:
         "age_min": age["min"] if age else None,
         "age_max": age["max"] if age else None,
         "distinguishing_marks": person["distinguishing_marks"],
+        "institution": person["institution"],
         "home_settlement": row.home_settlement,
         "last_seen_date": last_seen,
         "last_seen_place": row.last_seen_place,
@@ -295,7 +296,7 @@ def _pfif_person(session: Session, row: Row[Any], domain: str) -> dict[str, str 
         "given_name": given,
         "family_name": person["family_name"],
         "alternate_names": "\n".join(person["other_names"]) or None,
-        "description": person["distinguishing_marks"],
+        "description": _pfif_description(person),
         "sex": person["sex"] if person["sex"] in ("male", "female") else None,
         "date_of_birth": person["date_of_birth"],
         "age": _pfif_age(person["age_estimate"]),
@@ -309,6 +310,14 @@ def _pfif_person(session: Session, row: Row[Any], domain: str) -> dict[str, str 
         record["author_email"] = email if email and pfif.EMAIL.fullmatch(email) else None
         record["author_phone"] = phone if phone and pfif.PHONE.fullmatch(phone) else None
     return record
+
+
+def _pfif_description(person: dict[str, Any]) -> str | None:
+    """PFIF has no field for an institution: it goes into the description, on a line of its own
+    after the distinguishing marks."""
+    institution = person["institution"]
+    lines = [person["distinguishing_marks"], f"Institution: {institution}" if institution else None]
+    return "\n".join(line for line in lines if line) or None
 
 
 def _pfif_age(age: dict[str, int] | None) -> str | None:

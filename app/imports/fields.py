@@ -39,6 +39,7 @@ PERSON_FIELDS = (
     "age_min",
     "age_max",
     "distinguishing_marks",
+    "institution",
 )
 REPORT_FIELDS = (
     *PERSON_FIELDS,
@@ -125,6 +126,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "особливі прикмети", "прикмети",
         "особые приметы", "приметы",
     ),
+    "institution": ("заклад", "учреждение"),
     "home_settlement": (
         "settlement", "hometown", "home town",
         "населений пункт", "місце проживання", "місто",

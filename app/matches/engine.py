@@ -54,6 +54,7 @@ def _person(
         age_max=age[1] if age else None,
         settlement=settlement or None,
         observed_on=observed_on,
+        institution=row.institution,
     )
 
 

@@ -99,6 +99,7 @@ def world(client: TestClient, callers: Callers) -> dict[str, Any]:
         date_of_birth="2014-06",
         home_settlement="Маріуполь",
         distinguishing_marks="A scar over the left eyebrow.",
+        institution="Маріупольський дитячий будинок",
     )
     unconfirmed = file_sighting(
         client,
@@ -175,7 +176,9 @@ class TestPfif:
         assert unseen["alternate_names"] == "Тьома"
         proposed = persons[f"{domain}/report.{world['proposed']}"]
         assert proposed["date_of_birth"] == "2014-06"
-        assert proposed["description"] == "A scar over the left eyebrow."
+        assert proposed["description"] == (
+            "A scar over the left eyebrow.\nInstitution: Маріупольський дитячий будинок"
+        )
 
         [note] = [fields(n) for n in root.iter(f"{P}note")]
         assert note["note_record_id"] == f"{domain}/sighting.{world['seen']}"

@@ -55,6 +55,9 @@ def test_every_field_has_a_row_in_the_table():
         ("П.І.Б.", "full_name"),
         ("ФИО", "full_name"),
         ("Вік", "age"),
+        ("Заклад", "institution"),
+        ("Учреждение", "institution"),
+        ("institution", "institution"),
         ("Возраст", "age"),
         ("Ребёнок имя", None),
         ("\ufeffФамилия", "family_name"),  # a BOM read as text

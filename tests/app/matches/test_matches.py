@@ -62,6 +62,24 @@ class TestProposalOnArrival:
         assert "Микола" in fields["given_name"]["detail"]
         assert "Николай" in fields["given_name"]["detail"]
 
+    def test_the_same_institution_in_two_languages_is_evidence(
+        self, client: TestClient, callers: Callers
+    ):
+        report = client.post(
+            "/api/v1/reports",
+            json=payloads.report(institution="Херсонський обласний будинок дитини"),
+            headers=callers.family.headers,
+        )
+        sighting = client.post(
+            "/api/v1/sightings",
+            json=payloads.sighting(institution="Херсонский областной дом ребенка"),
+            headers=callers.field.headers,
+        )
+        assert report.status_code == sighting.status_code == 201
+        [match] = queue(client, callers, "proposed")
+        fields = {item["field"]: item for item in match["explanation"]}
+        assert fields["institution"]["verdict"] == "same institution"
+
     def test_the_report_filed_second_finds_the_sighting_too(
         self, client: TestClient, callers: Callers
     ):

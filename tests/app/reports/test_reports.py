@@ -84,6 +84,30 @@ class TestNamesAndDatesRoundTrip:
         assert (stored.birth_month, stored.birth_day) == (7, None)
 
 
+class TestInstitution:
+    def test_the_institution_comes_back_as_written(self, client: TestClient, callers: Callers):
+        written = "Херсонський обласний будинок дитини"
+        created = client.post(
+            "/api/v1/reports",
+            json=payloads.report(institution=written),
+            headers=callers.family.headers,
+        )
+        assert created.status_code == 201, created.text
+        fetched = client.get(
+            f"/api/v1/reports/{created.json()['id']}", headers=callers.family.headers
+        ).json()
+        assert fetched["child"]["institution"] == written
+
+    def test_an_overlong_institution_is_a_problem(self, client: TestClient, callers: Callers):
+        response = client.post(
+            "/api/v1/reports",
+            json=payloads.report(institution="б" * 201),
+            headers=callers.family.headers,
+        )
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
 class TestReadReports:
     def test_family_sees_only_its_own(self, client: TestClient, callers: Callers):
         own = client.post(

@@ -1,0 +1,213 @@
+"""Rewritten identities: registry listings with initials, new documents after adoption."""
+
+import pytest
+
+from matching import Comparison, Person, blocking_keys, compare
+
+
+def verdict(c: Comparison, name: str) -> tuple[str, float, str]:
+    fc = next(f for f in c.explanation if f.field == name)
+    return fc.verdict, fc.weight, fc.detail
+
+
+REPORT = Person(
+    given_name="Микола",
+    family_name="Олійник",
+    patronymic="Петрович",
+    sex="male",
+    date_of_birth="2011-03-14",
+    settlement="Херсон",
+)
+
+
+class TestFamilyInitial:
+    @pytest.mark.parametrize("family", ["Олійник", "Олейник", "Oliinyk", "Oleinik"])
+    @pytest.mark.parametrize("initial", ["О.", "O.", "О"])
+    def test_an_initial_agrees_across_scripts(self, family: str, initial: str) -> None:
+        report = Person(given_name="Микола", family_name=family, date_of_birth="2011-03-14")
+        listing = Person(given_name="Николай", family_name=initial, date_of_birth="2011-03")
+        name, weight, detail = verdict(compare(report, listing), "family_name")
+        assert name == "initial agrees" and weight > 0
+        assert "(initial)" in detail
+
+    @pytest.mark.parametrize(
+        ("initial", "family"),
+        [
+            ("Є.", "Євтушенко"),
+            ("Ye.", "Євтушенко"),
+            ("Е.", "Yevtushenko"),
+            ("Ю.", "Yurchenko"),
+            ("Iu.", "Юрченко"),
+            ("Я.", "Yaremchuk"),
+            ("Zh.", "Жук"),
+            ("Kh.", "Хоменко"),
+            ("H.", "Хоменко"),
+            ("G.", "Гончаренко"),
+            ("Ts.", "Цибульський"),
+            ("Ch.", "Чорновол"),
+            ("Sh.", "Шевчук"),
+            ("Shch.", "Щербак"),
+            ("I.", "Іващенко"),
+            ("S.", "Швець"),  # the first letter of Shvets
+            ("K.", "Хоменко"),  # of Khomenko
+            ("T.", "Цибульський"),  # of Tsybulskyi
+            ("Y.", "Яременко"),  # of Yaremenko
+        ],
+    )
+    def test_initials_follow_transliteration(self, initial: str, family: str) -> None:
+        c = compare(Person(given_name="Іван", family_name=family), Person(family_name=initial))
+        assert verdict(c, "family_name")[0] == "initial agrees"
+
+    def test_a_rare_initial_says_more_than_a_common_one(self) -> None:
+        def weight(initial: str, family: str) -> float:
+            c = compare(Person(family_name=family), Person(family_name=initial))
+            return verdict(c, "family_name")[1]
+
+        assert weight("Щ.", "Щербак") > weight("К.", "Коваленко") > 0
+
+    def test_another_initial_never_weighs_as_a_different_name(self) -> None:
+        listing = Person(given_name="Николай", family_name="К.", date_of_birth="2011-03")
+        other = Person(given_name="Николай", family_name="Кравець", date_of_birth="2011-03")
+        name, weight, _ = verdict(compare(REPORT, listing), "family_name")
+        assert name == "initial differs"
+        assert weight > verdict(compare(REPORT, other), "family_name")[1]
+
+    def test_the_listing_scores_as_a_likely_match(self) -> None:
+        listing = Person(
+            given_name="Николай", family_name="О.", sex="male", date_of_birth="2011-03"
+        )
+        sibling = Person(given_name="Петро", family_name="Олійник", date_of_birth="2013-07-02")
+        assert compare(REPORT, listing).score >= 0.5
+        assert compare(sibling, listing).score < 0.1
+
+    def test_a_listing_with_another_given_name_shares_a_key(self) -> None:
+        listing = Person(
+            given_name="Тимофей", family_name="О.", sex="male", date_of_birth="2011-03"
+        )
+        assert blocking_keys(REPORT) & blocking_keys(listing)
+
+
+class TestGivenInitial:
+    def test_initials_of_both_names(self) -> None:
+        listing = Person(full_name="Н. О.", sex="male", date_of_birth="2011-03")
+        c = compare(REPORT, listing)
+        assert verdict(c, "given_name")[0] == "initial agrees"  # Н. = Николай, Микола's form
+        assert verdict(c, "family_name")[0] == "initial agrees"
+        assert (
+            compare(REPORT, listing).score
+            > compare(REPORT, Person(full_name="В. О.", sex="male", date_of_birth="2011-03")).score
+        )
+
+    def test_another_given_initial_is_against(self) -> None:
+        c = compare(REPORT, Person(given_name="В.", family_name="Олейник"))
+        name, weight, _ = verdict(c, "given_name")
+        assert name == "initial differs" and weight < 0
+
+
+class TestNewIdentity:
+    ADOPTED = Person(
+        given_name="Николай",
+        family_name="Смирнов",
+        patronymic="Сергеевич",
+        sex="male",
+        date_of_birth="2011-03-14",
+        settlement="Таганрог",
+    )
+
+    def test_new_family_name_and_patronymic_are_explained_in_words(self) -> None:
+        c = compare(REPORT, self.ADOPTED)
+        name, _, detail = verdict(c, "family_name")
+        assert name == "new identity"
+        assert detail == (
+            "family name and patronymic differ: consistent with a new identity (adoption)"
+        )
+        assert all(f.field != "patronymic" for f in c.explanation)
+
+    def test_same_given_name_and_birth_date_is_a_strong_candidate(self) -> None:
+        assert compare(REPORT, self.ADOPTED).score >= 0.5
+
+    def test_differing_together_weighs_less_than_apart(self) -> None:
+        only_family = Person(
+            given_name="Николай",
+            family_name="Смирнов",
+            patronymic="Петрович",
+            sex="male",
+            date_of_birth="2011-03-14",
+        )
+        adopted = compare(REPORT, self.ADOPTED)
+        kept = compare(REPORT, only_family)
+        assert (
+            verdict(adopted, "family_name")[1]
+            > verdict(kept, "family_name")[1] + verdict(kept, "patronymic")[1] - 4.0
+        )  # the father agrees in `kept`: +4 at most
+
+    def test_a_russian_birthplace_says_little(self) -> None:
+        c = compare(REPORT, self.ADOPTED)
+        town = compare(REPORT, Person(settlement="Харків", given_name="Николай"))
+        assert verdict(town, "settlement")[1] < verdict(c, "settlement")[1] < 0
+
+    def test_altered_birth_year_stays_reachable(self) -> None:
+        moved = Person(
+            given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2012-03-14"
+        )
+        assert blocking_keys(REPORT) & blocking_keys(moved)
+
+    @pytest.mark.parametrize("former", [["Олейник"], ["Олейник Николай"]])
+    def test_a_former_name_is_compared(self, former: list[str]) -> None:
+        with_former = Person(
+            given_name="Артём",
+            family_name="Смирнов",
+            other_names=tuple(former),
+            sex="male",
+            date_of_birth="2011-03-14",
+        )
+        without = Person(
+            given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2011-03-14"
+        )
+        assert compare(REPORT, with_former).score > compare(REPORT, without).score
+        assert verdict(compare(REPORT, with_former), "family_name")[0] != "different"
+
+
+class TestInstitution:
+    HOME = "Херсонський обласний будинок дитини"
+
+    def institution(self, a: str, b: str) -> tuple[str, float, str]:
+        c = compare(
+            Person(given_name="Микола", institution=a), Person(given_name="Николай", institution=b)
+        )
+        return verdict(c, "institution")
+
+    @pytest.mark.parametrize(
+        "written",
+        [
+            "Херсонский областной дом ребенка",
+            "Kherson regional children's home",
+            "Kherson Regional Baby Home",
+        ],
+    )
+    def test_the_same_home_across_languages(self, written: str) -> None:
+        name, weight, detail = self.institution(self.HOME, written)
+        assert name == "same institution" and weight > 0
+        assert self.HOME in detail and written in detail
+
+    def test_a_town_as_an_adjective_meets_its_russian_name(self) -> None:
+        name, _, _ = self.institution("Олешківська школа-інтернат", "Алешковская школа-интернат")
+        assert name == "same institution"
+
+    def test_another_kind_in_the_same_town_says_less(self) -> None:
+        same = self.institution(self.HOME, "Херсонский областной дом ребенка")[1]
+        hospital = self.institution(self.HOME, "Херсонская больница")
+        assert hospital[0] == "same town" and 0 < hospital[1] < same
+
+    def test_another_institution_is_weak_evidence_against(self) -> None:
+        name, weight, _ = self.institution(self.HOME, "Олешківська школа-інтернат")
+        assert name == "different" and -2.0 < weight < 0
+
+    def test_no_verdict_unless_both_name_one(self) -> None:
+        c = compare(
+            Person(given_name="Микола", institution=self.HOME), Person(given_name="Николай")
+        )
+        assert all(f.field != "institution" for f in c.explanation)
+
+    def test_from_the_api_description(self) -> None:
+        assert Person.from_api({"institution": self.HOME}).institution == self.HOME
