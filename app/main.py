@@ -1,8 +1,5 @@
 """The Ridni web application."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -30,9 +27,7 @@ from app.crypto.keyfile import key_file
 from app.crypto.maintenance import open_keyring
 from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
-from app.imports import service as imports
 from app.imports.router import router as imports_router
-from app.imports.uploads import remove_leftovers
 from app.intake.router import router as intake_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
@@ -40,15 +35,6 @@ from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
 from app.users.router import router as users_router
 from app.users.service import principal_of
-
-
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # What a process killed while importing left behind: its import, still "running", and
-    # copies of uploads in clear that earlier versions wrote.
-    imports.fail_abandoned(app.state.session_factory)
-    remove_leftovers()
-    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
         # Any route may meet an unexpected error or an undecryptable value.
         responses=problem_responses(500),
-        lifespan=_lifespan,
     )
     if docs:
         install_docs(app, openapi_url="/openapi.json")

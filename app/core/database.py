@@ -187,6 +187,7 @@ class QueuedWriterCursor(sqlite3.Cursor):
     connection: QueuedWriterConnection
 
     def execute(self, sql: str, parameters: Any = (), /) -> "QueuedWriterCursor":
+        __tracebackhide__ = True  # for logs.where: the statement's place is the caller's
         self.connection.before_statement(sql)
         try:
             return super().execute(sql, parameters)
@@ -194,6 +195,7 @@ class QueuedWriterCursor(sqlite3.Cursor):
             self.connection.transaction_ended()
 
     def executemany(self, sql: str, parameters: Any, /) -> "QueuedWriterCursor":
+        __tracebackhide__ = True  # for logs.where: the statement's place is the caller's
         self.connection.before_statement(sql)
         try:
             return super().executemany(sql, parameters)

@@ -49,18 +49,24 @@ _PROJECT = str(Path(__file__).resolve().parents[2])
 def where(exc: BaseException) -> str | None:
     """The file and line of the project's deepest frame an exception passed through (or of the
     deepest frame, if none is the project's): where to look, never the message."""
-    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    # A frame that sets `__tracebackhide__` (as pytest reads it) only passes statements on, such
+    # as SQLite's queued-writer cursor: the place to look is its caller.
+    frames = [
+        (frame.f_code.co_filename, lineno)
+        for frame, lineno in traceback.walk_tb(exc.__traceback__)
+        if not frame.f_locals.get("__tracebackhide__")
+    ]
     ours = [
-        frame
-        for frame in frames
-        if frame.filename.startswith(_PROJECT)
-        and "site-packages" not in frame.filename
-        and frame.filename != __file__
+        (filename, lineno)
+        for filename, lineno in frames
+        if filename.startswith(_PROJECT)
+        and "site-packages" not in filename
+        and filename != __file__
     ]
     if not frames:
         return None
-    frame = (ours or frames)[-1]
-    return f"{frame.filename}:{frame.lineno}"
+    filename, lineno = (ours or frames)[-1]
+    return f"{filename}:{lineno}"
 
 
 class RequestContext:

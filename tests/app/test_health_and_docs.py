@@ -1,6 +1,7 @@
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from app.core.database import make_engine
@@ -14,7 +15,7 @@ def test_healthz_answers_ok_without_auth(client: TestClient):
     assert response.json() == {"status": "ok"}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(settings: Settings):
+def test_healthz_is_503_when_the_database_is_unreachable(settings: Settings, engine: Engine):
     app = create_app(settings)  # starting needs the database: it checks the keys against it
     app.state.engine.dispose()
     gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
