@@ -1,10 +1,15 @@
 """The Ridni web application."""
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app import models  # noqa: F401 - every table, for the keyring to see every sealed column
 from app.audit.http import record_refusal
@@ -27,7 +32,9 @@ from app.crypto.keyfile import key_file
 from app.crypto.maintenance import open_keyring
 from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
+from app.imports import service as imports
 from app.imports.router import router as imports_router
+from app.imports.uploads import remove_leftovers
 from app.intake.router import router as intake_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
@@ -35,6 +42,20 @@ from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
 from app.users.router import router as users_router
 from app.users.service import principal_of
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # What a process killed while importing left behind: its import, still "running", and
+    # copies of uploads in clear that earlier versions wrote.
+    remove_leftovers()
+    try:
+        imports.fail_abandoned(app.state.session_factory)
+    except OperationalError:
+        # The service still starts, and /healthz says the database is away; the next start
+        # fails what this one could not.
+        logging.getLogger("ridni.imports").error("could not check for abandoned imports")
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        lifespan=_lifespan,
         # Any route may meet an unexpected error or an undecryptable value.
         responses=problem_responses(500),
     )

@@ -12,8 +12,6 @@ from app.core.migrations import upgrade
 from app.core.protocol import HTTP_PROTOCOL
 from app.core.settings import Settings, get_settings
 from app.crypto.keyfile import KeyringError
-from app.imports import service as imports
-from app.imports.uploads import remove_leftovers
 from app.main import create_app
 from app.matches.proposals import warm_engine
 
@@ -29,10 +27,6 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     upgrade(settings.database_url)
     app = _create_app(settings)
-    # What a server killed while importing left behind: its import, still "running", and
-    # copies of uploads in clear that earlier versions wrote.
-    imports.fail_abandoned(app.state.session_factory)
-    remove_leftovers()
     if settings.warm_engine:
         started = perf_counter()
         with app.state.session_factory() as session:
