@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Hashable, Mapping
-from typing import TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 from ._compare import NEW_IDENTITY, Comparison, compare_prepared_each, to_probability
 from ._ladder import FieldComparison
@@ -57,7 +57,8 @@ _COMPANION_LR = 2**8.2
 
 # Companions' matches are read as scored by their fields in the first round, then as the group
 # raised them: a companion matched only through the group (a new name) then still tells which
-# sibling it is. Each round adds the evidence to the fields' scores afresh, never to its own.
+# sibling it is. Each round adds the evidence to the fields' scores afresh, and a companion's
+# match raised by this very sighting is read as its fields scored it (no evidence counts twice).
 _ROUNDS = 2
 
 # A companion who is this report's child: s is then another child; at most this much against.
@@ -107,44 +108,79 @@ def with_group_evidence(
     prepared forms, for the companion's name and the shared new identity."""
     current: Mapping[S, Mapping[R, Comparison]] = scored
     raised: dict[S, dict[R, Comparison]] = {}
+    supported_by: dict[tuple[S, R], S] = {}
     for _ in range(_ROUNDS):
-        raised = {}
+        raised, supporters = {}, {}
         for sighting, companions in seen_with.items():
             others = [c for c in companions if c != sighting and c in scored]
             for report, comparison in scored.get(sighting, {}).items() if others else ():
-                reasons = _reasons(
-                    sighting, report, comparison, others, current, siblings, sightings
-                )
+                group = _Group(sighting, others, scored, current, supported_by)
+                reasons, supporter = group.reasons(report, comparison, siblings, sightings)
                 if reasons:
                     raised.setdefault(sighting, {})[report] = _with(comparison, reasons)
+                if supporter is not None:
+                    supporters[sighting, report] = supporter
         current = {s: {**pairs, **raised.get(s, {})} for s, pairs in scored.items()}
+        supported_by = supporters
     return raised
 
 
+class _Group(Generic[S, R]):
+    """A sighting's companions and their matches, as one round reads them."""
+
+    def __init__(
+        self,
+        sighting: S,
+        companions: list[S],
+        fields: Mapping[S, Mapping[R, Comparison]],
+        current: Mapping[S, Mapping[R, Comparison]],
+        supported_by: Mapping[tuple[S, R], S],
+    ) -> None:
+        self.sighting = sighting
+        self.companions = companions
+        self.fields = fields
+        self.current = current
+        self.supported_by = supported_by
+
+    def pair(self, companion: S, report: R) -> Comparison | None:
+        """The companion's match to the report, unless it was raised by this sighting."""
+        if self.supported_by.get((companion, report)) == self.sighting:
+            return self.fields[companion].get(report)
+        return self.current[companion].get(report)
+
+    def reasons(
+        self,
+        report: R,
+        comparison: Comparison,
+        siblings: Mapping[R, Collection[R]],
+        sightings: Mapping[S, Prepared],
+    ) -> tuple[list[FieldComparison], S | None]:
+        return _reasons(self, report, comparison, siblings, sightings)
+
+
 def _reasons(
-    sighting: S,
+    group: _Group[S, R],
     report: R,
     comparison: Comparison,
-    companions: list[S],
-    scored: Mapping[S, Mapping[R, Comparison]],
     siblings: Mapping[R, Collection[R]],
     sightings: Mapping[S, Prepared],
-) -> list[FieldComparison]:
+) -> tuple[list[FieldComparison], S | None]:
     reasons = []
-    support: tuple[float, S, Comparison] | None = None
+    support: tuple[float, S, R] | None = None
+    sighting, companions = group.sighting, group.companions
     for companion in companions:
-        theirs = scored[companion]
         for sibling in siblings.get(report, ()):
-            pair = theirs.get(sibling)
+            pair = group.pair(companion, sibling)
             if (
                 sibling != report
                 and pair is not None
                 and pair.score >= max(GROUP_FLOOR, support[0] if support else 0.0)
                 and (support is None or pair.score > support[0])
             ):
-                support = (pair.score, companion, pair)
+                support = (pair.score, companion, sibling)
     if support is not None:
-        p, companion, pair = support
+        p, companion, supported = support
+        pair = group.fields[companion][supported]
         name = _name(sightings.get(companion))
         reasons.append(
             FieldComparison(
@@ -167,7 +203,7 @@ def _reasons(
                 )
             )
     same_child = max(
-        ((scored[c][report].score, c) for c in companions if report in scored[c]),
+        ((found.score, c) for c in companions if (found := group.pair(c, report)) is not None),
         default=None,
         key=lambda t: t[0],
     )
@@ -182,7 +218,7 @@ def _reasons(
                 max(_EXCLUSION_MOST, math.log2(1 - q) if q < 1 else _EXCLUSION_MOST),
             )
         )
-    return reasons
+    return reasons, support[1] if support else None
 
 
 def _shared_rewrite(

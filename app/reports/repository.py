@@ -3,12 +3,12 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, delete, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
 from app.core.security import Principal, Role
-from app.reports.models import Report
+from app.reports.models import Report, ReportSibling
 
 
 def readable(principal: Principal) -> Select[Report]:
@@ -62,4 +62,38 @@ def existing_ids(session: Session, ids: list[str]) -> set[str]:
 
 def add_all(session: Session, reports: Sequence[Report]) -> None:
     session.add_all(reports)
+    session.flush()
+
+
+def sibling_ids(session: Session, report_ids: Iterable[str]) -> dict[str, set[str]]:
+    """{report id: its siblings' ids} for these reports, whoever may see them (the engine's
+    view; a caller's answer filters them through `by_ids`)."""
+    wanted = list(set(report_ids))
+    found: dict[str, set[str]] = {}
+    if not wanted:
+        return found
+    rows = session.execute(
+        select(ReportSibling.report_id, ReportSibling.sibling_id).where(
+            or_(ReportSibling.report_id.in_(wanted), ReportSibling.sibling_id.in_(wanted))
+        )
+    )
+    for a, b in rows:
+        found.setdefault(a, set()).add(b)
+        found.setdefault(b, set()).add(a)
+    return found
+
+
+def link_siblings(
+    session: Session, report_id: str, add: Iterable[str], drop: Iterable[str]
+) -> None:
+    """Add and remove sibling pairs of one report (each pair stored once, smaller id first)."""
+    for other in drop:
+        a, b = sorted((report_id, other))
+        session.execute(
+            delete(ReportSibling).where(ReportSibling.report_id == a, ReportSibling.sibling_id == b)
+        )
+    session.add_all(
+        ReportSibling(report_id=a, sibling_id=b)
+        for a, b in (sorted((report_id, other)) for other in add)
+    )
     session.flush()

@@ -2,12 +2,12 @@
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
 from app.core.security import Principal, Role
-from app.sightings.models import Sighting
+from app.sightings.models import SeenTogether, Sighting
 
 
 def readable(principal: Principal) -> Select[Sighting]:
@@ -41,4 +41,31 @@ def list_page(
 
 def add_all(session: Session, sightings: Sequence[Sighting]) -> None:
     session.add_all(sightings)
+    session.flush()
+
+
+def companion_ids(session: Session, sighting_ids: Iterable[str]) -> dict[str, set[str]]:
+    """{sighting id: the ids of the sightings seen with it} for these sightings, whoever may
+    see them (the engine's view; a caller's answer filters them through `by_ids`)."""
+    wanted = list(set(sighting_ids))
+    found: dict[str, set[str]] = {}
+    if not wanted:
+        return found
+    rows = session.execute(
+        select(SeenTogether.sighting_id, SeenTogether.companion_id).where(
+            or_(SeenTogether.sighting_id.in_(wanted), SeenTogether.companion_id.in_(wanted))
+        )
+    )
+    for a, b in rows:
+        found.setdefault(a, set()).add(b)
+        found.setdefault(b, set()).add(a)
+    return found
+
+
+def link_companions(session: Session, sighting_id: str, companions: Iterable[str]) -> None:
+    """Store that these sightings were seen with one (each pair once, smaller id first)."""
+    session.add_all(
+        SeenTogether(sighting_id=a, companion_id=b)
+        for a, b in (sorted((sighting_id, other)) for other in companions)
+    )
     session.flush()
