@@ -10,7 +10,7 @@ from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId
 from app.core.problems import problem_responses
 from app.core.security import Role, rate_limits
 from app.intake import service as intake
-from app.intake.deps import MatchingDep
+from app.matches.deps import MatchingDep
 from app.reports import service as reports
 from app.reports.router import Filer
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut

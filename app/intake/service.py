@@ -154,6 +154,36 @@ def _relate_sighting(
         groups.rescore_groups(session, sighting_ids=[sighting.id], settings=matching)
 
 
+def relate_group_members(
+    session: Session,
+    reports: bool,
+    members_of: Sequence[Sequence[str]],
+    matching: MatchingSettings,
+) -> None:
+    """Relate every two records of each group (an import's `group` column: reports as
+    siblings, else sightings as seen together), keeping the pairs already related, and score
+    the groups again. The import acts for the service: every record is its own to relate."""
+    touched: list[str] = []
+    for members in members_of:
+        if reports:
+            related = reports_repository.sibling_ids(session, members)
+        else:
+            related = sightings_repository.companion_ids(session, members)
+        for i, record_id in enumerate(members):
+            new = [m for m in members[i + 1 :] if m not in related.get(record_id, set())]
+            if reports:
+                reports_repository.link_siblings(session, record_id, new, ())
+            else:
+                sightings_repository.link_companions(session, record_id, new)
+        touched.extend(members)
+    if not touched:
+        return
+    if reports:
+        groups.rescore_groups(session, report_ids=touched, settings=matching)
+    else:
+        groups.rescore_groups(session, sighting_ids=touched, settings=matching)
+
+
 REPORTS = Filing(
     resource=Report,
     created=Action.report_create,
