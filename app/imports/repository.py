@@ -64,5 +64,7 @@ def records_of(session: Session, fingerprints: Sequence[str]) -> dict[str, str]:
     ).where(ImportedRecord.fingerprint.in_(list(fingerprints)))
     found: dict[str, str] = {}
     for fp, report_id, sighting_id in session.execute(stmt):
-        found[fp] = report_id if report_id is not None else sighting_id
+        record_id = report_id if report_id is not None else sighting_id
+        if record_id is not None:  # one of the two always is (the table's check)
+            found[fp] = record_id
     return found
