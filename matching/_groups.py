@@ -41,9 +41,12 @@ __all__ = ["GROUP_FLOOR", "group_candidates", "link_groups", "with_group_evidenc
 S = TypeVar("S", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
 
-# A companion's match counts as group evidence from this calibrated score on (below it the
-# companion is as likely someone else, and the mixture below gives it little weight anyway).
-GROUP_FLOOR = 0.3
+# A companion's match counts as group evidence from this calibrated score on. The evidence is
+# already mixed by that score (``log2(1 + p (LR - 1))`` below), so the floor is no weight: it
+# only bounds the work (the siblings of every report a companion reaches at all). Whole groups
+# adopted together and renamed match their reports weakly one by one; their weak matches
+# still tell which family they are.
+GROUP_FLOOR = 0.001
 
 # The likelihood ratio of "a child seen with this sighting matches a sibling of this report".
 # m: given the sighting is the report's child, the share of its companions who are its reported
