@@ -3,10 +3,11 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, delete, false, or_, select
+from sqlalchemy import Select, delete, false, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
+from app.core.related import related_ids
 from app.core.security import Principal, Role
 from app.reports.models import Report, ReportSibling
 
@@ -68,19 +69,7 @@ def add_all(session: Session, reports: Sequence[Report]) -> None:
 def sibling_ids(session: Session, report_ids: Iterable[str]) -> dict[str, set[str]]:
     """{report id: its siblings' ids} for these reports, whoever may see them (the engine's
     view; a caller's answer filters them through `by_ids`)."""
-    wanted = list(set(report_ids))
-    found: dict[str, set[str]] = {}
-    if not wanted:
-        return found
-    rows = session.execute(
-        select(ReportSibling.report_id, ReportSibling.sibling_id).where(
-            or_(ReportSibling.report_id.in_(wanted), ReportSibling.sibling_id.in_(wanted))
-        )
-    )
-    for a, b in rows:
-        found.setdefault(a, set()).add(b)
-        found.setdefault(b, set()).add(a)
-    return found
+    return related_ids(session, (ReportSibling.report_id, ReportSibling.sibling_id), report_ids)
 
 
 def link_siblings(

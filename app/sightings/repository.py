@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
+from app.core.related import related_ids
 from app.core.security import Principal, Role
 from app.sightings.models import SeenTogether, Sighting
 
@@ -47,19 +48,7 @@ def add_all(session: Session, sightings: Sequence[Sighting]) -> None:
 def companion_ids(session: Session, sighting_ids: Iterable[str]) -> dict[str, set[str]]:
     """{sighting id: the ids of the sightings seen with it} for these sightings, whoever may
     see them (the engine's view; a caller's answer filters them through `by_ids`)."""
-    wanted = list(set(sighting_ids))
-    found: dict[str, set[str]] = {}
-    if not wanted:
-        return found
-    rows = session.execute(
-        select(SeenTogether.sighting_id, SeenTogether.companion_id).where(
-            or_(SeenTogether.sighting_id.in_(wanted), SeenTogether.companion_id.in_(wanted))
-        )
-    )
-    for a, b in rows:
-        found.setdefault(a, set()).add(b)
-        found.setdefault(b, set()).add(a)
-    return found
+    return related_ids(session, (SeenTogether.sighting_id, SeenTogether.companion_id), sighting_ids)
 
 
 def link_companions(session: Session, sighting_id: str, companions: Iterable[str]) -> None:
