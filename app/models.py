@@ -5,8 +5,8 @@ from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
 from app.imports.models import Import, ImportedRecord
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
-from app.reports.models import Report
-from app.sightings.models import Sighting
+from app.reports.models import Report, ReportSibling
+from app.sightings.models import SeenTogether, Sighting
 from app.users.models import ConsoleSession, Credentials, Enrolment, User
 
 __all__ = [
@@ -22,7 +22,9 @@ __all__ = [
     "MatchEvent",
     "Report",
     "ReportKey",
+    "ReportSibling",
     "ReportTerm",
+    "SeenTogether",
     "Sighting",
     "SightingKey",
     "User",

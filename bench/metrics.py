@@ -44,4 +44,10 @@ def matching_metrics(
         figures[f"R@1 {stratum}"] = (
             len([s for s in members if s in top1]) / len(members) if members else float("nan")
         )
+    # Sightings filed as seen with other children (dev_groups' truth: with_sibling).
+    with_sibling = [s for s in matchable if s in set(truth.get("with_sibling", ()))]
+    if with_sibling:
+        figures["R@1 with sibling"] = len([s for s in with_sibling if s in top1]) / len(
+            with_sibling
+        )
     return figures

@@ -21,6 +21,7 @@ from typing import Any
 from bench.metrics import matching_metrics
 from matching import DEFAULT_THRESHOLD, Linker, Person
 from matching._compare import compare_prepared
+from matching._groups import link_groups
 from matching._person import prepare
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[1].parent / "shared/bench/dev"
@@ -106,7 +107,13 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     for r in reports:
         linker.add(r["key"], bench_person(r))
     people = [(s["key"], bench_person(s)) for s in sightings]
-    results = {key: linker.candidates(p, limit=10) for key, p in people}
+    # The group relations the world's lines carry (dev_groups: siblings, seen_with).
+    results = link_groups(
+        linker,
+        dict(people),
+        seen_with={s["key"]: s["seen_with"] for s in sightings if s.get("seen_with")},
+        siblings={r["key"]: r["siblings"] for r in reports if r.get("siblings")},
+    )
     link_seconds = time.perf_counter() - t0
 
     ranked = {key: [str(c.key) for c in results[key]] for key, _ in people}
@@ -159,6 +166,15 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
         ]
         print(f"\ncalibration, stratum {stratum}: {len(members)} pairs")
         _calibration(members)
+    raised = [
+        (c.score, 0.0, int(report_child.get(str(c.key)) == sighting_child.get(key)), key, "")
+        for key, _ in people
+        for c in results[key]
+        if any(fc.field == "group" for fc in c.explanation)
+    ]
+    if raised:
+        print(f"\ncalibration of the group's evidence: {len(raised)} pairs it scored (ten best)")
+        _calibration(raised)
     print("\nthreshold sweep (proposals among each sighting's ten best)")
     print("| threshold | precision | recall | F1 |")
     print("| --- | --- | --- | --- |")

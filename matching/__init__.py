@@ -6,7 +6,9 @@ A plain library (no web, no database): build :class:`Person` values, then
   for one sighting against many reports),
 * :func:`blocking_keys` to find candidates without scanning everything,
 * :func:`prepare` a person's derived forms once, to hand to :func:`compare_each` many times,
-* :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files.
+* :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files,
+* :func:`link_groups` (or :func:`group_candidates` and :func:`with_group_evidence` on pairs
+  already scored) to weigh children seen together against reports of siblings.
 
 Term frequencies: ``compare(..., frequencies=...)`` and ``Linker(frequencies=...)`` take a
 mapping of ``"given:<group id>"`` and ``"family:<surname key>"`` to the share of reports holding
@@ -20,6 +22,7 @@ described in ``_data.py`` and ``_names.py``.
 
 from ._compare import Comparison, compare, compare_each
 from ._dates import PartialDate
+from ._groups import group_candidates, link_groups, with_group_evidence
 from ._ladder import FieldComparison
 from ._linker import (
     DEFAULT_THRESHOLD,
@@ -48,10 +51,13 @@ __all__ = [
     "blocking_keys",
     "compare",
     "compare_each",
+    "group_candidates",
     "link_files",
+    "link_groups",
     "normalize",
     "person_frequencies",
     "prepare",
     "skeleton",
     "skeletons",
+    "with_group_evidence",
 ]

@@ -169,6 +169,11 @@ class Linker:
             self._counts["family:" + ck] += 1
 
     @property
+    def prepared(self) -> Mapping[Hashable, Prepared]:
+        """The held reports' prepared forms, by key."""
+        return self._people
+
+    @property
     def frequencies(self) -> Mapping[str, float]:
         if self._fixed_freqs is not None:
             return self._fixed_freqs
@@ -253,7 +258,9 @@ def _check_person(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _read(path: Path, field: str) -> Iterator[tuple[int, str, Person]]:
+def _read(path: Path, field: str, relation: str) -> Iterator[tuple[int, str, Person, list[str]]]:
+    """Each line's number, key, person and the keys it lists under ``relation`` (a report's
+    ``siblings``, a sighting's ``seen_with``)."""
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -271,9 +278,33 @@ def _read(path: Path, field: str) -> Iterator[tuple[int, str, Person]]:
                 if field not in obj:
                     raise ValueError(f"missing '{field}'")
                 data = _check_person(obj[field], field)
-                yield n, key, Person.from_api(data)
+                related = obj.get(relation) or []
+                if not isinstance(related, list) or not all(
+                    isinstance(k, str) and k for k in related
+                ):
+                    raise ValueError(f"'{relation}' must be a list of keys")
+                if key in related:
+                    raise ValueError(f"'{relation}' lists the line's own key")
+                yield n, key, Person.from_api(data), related
             except ValueError as e:
                 raise LinkInputError(n, str(e), str(path)) from None
+
+
+def _relation(
+    lines: list[tuple[int, str, Person, list[str]]], relation: str, path: Path
+) -> dict[str, set[str]]:
+    """A file's relation made symmetric; a key no line of the file holds is an input error."""
+    keys = {key for _, key, _, _ in lines}
+    related: dict[str, set[str]] = {}
+    for n, key, _, others in lines:
+        for other in others:
+            if other not in keys:
+                raise LinkInputError(
+                    n, f"'{relation}' names {other!r}, not a key of the file", str(path)
+                )
+            related.setdefault(key, set()).add(other)
+            related.setdefault(other, set()).add(key)
+    return related
 
 
 def link_files(
@@ -288,23 +319,36 @@ def link_files(
     """Link a file of reports against a file of sightings (bench/API JSON lines).
 
     Writes one line per sighting: ``{"key", "candidates": [{"key", "score", "proposed",
-    "explanation"}]}`` with its ``limit`` best reports, best first. Raises
-    :class:`LinkInputError` on a malformed line.
+    "explanation"}]}`` with its ``limit`` best reports, best first. A report line may list
+    ``siblings`` and a sighting line ``seen_with``, the keys of other lines of its file (the
+    relation is symmetric): their group's evidence is weighed (``_groups.py``). Raises
+    :class:`LinkInputError` on a malformed line or a key no line holds.
     """
+    from ._groups import link_groups  # builds on Linker, defined here
+
     t0 = time.perf_counter()
     linker = Linker()
-    for n, key, person in _read(Path(reports_path), "child"):
+    report_lines = list(_read(Path(reports_path), "child", "siblings"))
+    for n, key, person, _ in report_lines:
         try:
             linker.add(key, person)
         except ValueError as e:
             raise LinkInputError(n, str(e), str(reports_path)) from None
-    sightings = [(key, person) for _, key, person in _read(Path(sightings_path), "subject")]
+    sighting_lines = list(_read(Path(sightings_path), "subject", "seen_with"))
+    sightings = [(key, person) for _, key, person, _ in sighting_lines]
+    ranked = link_groups(
+        linker,
+        dict(sightings),
+        seen_with=_relation(sighting_lines, "seen_with", Path(sightings_path)),
+        siblings=_relation(report_lines, "siblings", Path(reports_path)),
+        limit=limit,
+    )
     proposed = 0
     total = len(sightings)
     with Path(out_path).open("w", encoding="utf-8") as out:
-        for i, (key, person) in enumerate(sightings, 1):
+        for i, (key, _) in enumerate(sightings, 1):
             cands = []
-            for c in linker.candidates(person, limit=limit):
+            for c in ranked[key]:
                 is_proposed = c.score >= threshold
                 proposed += is_proposed
                 cands.append(

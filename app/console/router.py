@@ -22,6 +22,7 @@ from app.core.problems import Conflict
 from app.core.security import Principal
 from app.core.text import TEXT_MAX
 from app.matches import candidates, review, search
+from app.matches.deps import MatchingDep
 from app.matches.models import Decision, Match, MatchStatus
 from app.matches.repository import QueueFilters
 from app.reports import service as reports
@@ -189,6 +190,7 @@ def decide(
     session: SessionDep,
     decision: Annotated[Decision, Form()],
     version: Annotated[int, Form(ge=1)],
+    matching: MatchingDep,
     note: Annotated[str, Form(max_length=TEXT_MAX)] = "",
 ) -> Response:
     """Decide with the API's version check; after it, the next proposed match opens. Someone
@@ -201,6 +203,7 @@ def decide(
             decision=decision,
             note=note.strip() or None,
             version=version,
+            settings=matching,
         )
     except Conflict as conflict:
         session.rollback()

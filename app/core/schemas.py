@@ -7,9 +7,27 @@ field has one (tests/app/test_openapi.py).
 
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 
 from app.core.text import refuse_nul
+
+# The most records one record may name as related (a report's siblings, a sighting's children
+# seen with it): families and groups are small, and each id is looked up.
+RELATED_MAX = 20
+
+RelatedIds = Annotated[
+    list[Annotated[str, Strict(), StringConstraints(min_length=1, max_length=36)]],
+    Field(max_length=RELATED_MAX),
+]
+"""The ids of other records a record names (its siblings, the sightings seen with it)."""
 
 
 class InputModel(BaseModel):

@@ -20,7 +20,14 @@ from app.formats.csvtext import (
     header_cells,
     settle_encoding,
 )
-from app.imports.fields import FIELDS, Kind, build_body, header_lookup, normalize_header
+from app.imports.fields import (
+    FIELDS,
+    GROUP,
+    Kind,
+    build_body,
+    header_lookup,
+    normalize_header,
+)
 from app.imports.rows import RowError, SourceRow
 
 IGNORE = "-"  # `--map "Column=-"` leaves a column out
@@ -163,4 +170,5 @@ def read_rows(
             errors = tuple(
                 RowError(line, name, sources.get(name), reason) for name, reason in problems.items()
             )
-            yield SourceRow(line, None if errors else body, errors, sources)
+            group = values.get(GROUP, "").strip() or None
+            yield SourceRow(line, None if errors else body, errors, sources, group=group)

@@ -41,8 +41,12 @@ PERSON_FIELDS = (
     "distinguishing_marks",
     "institution",
 )
+# Rows with the same value in this column are one group: siblings (reports) or children seen
+# together (sightings). It says how the rows relate and is not stored itself.
+GROUP = "group"
 REPORT_FIELDS = (
     *PERSON_FIELDS,
+    GROUP,
     "home_settlement",
     "last_seen_date",
     "last_seen_place",
@@ -54,6 +58,7 @@ REPORT_FIELDS = (
 )
 SIGHTING_FIELDS = (
     *PERSON_FIELDS,
+    GROUP,
     "origin_settlement",
     "observed_on",
     "location",
@@ -71,6 +76,11 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
 # Ambiguous headers are left out on purpose ("Дата", "Місто" in a list of sightings: where the
 # child is now, or where from?); `--map` says what such a column means.
 HEADERS: dict[str, tuple[str, ...]] = {
+    GROUP: (
+        "family group", "siblings", "seen together",
+        "група", "родина",
+        "группа",
+    ),
     "given_name": (
         "given name", "first name", "child's first name",
         "ім'я", "ім'я дитини",
@@ -296,7 +306,7 @@ def build_body(kind: Kind, values: Mapping[str, str]) -> tuple[dict[str, Any], d
     problems: dict[str, str] = {}
     for field, raw in values.items():
         text = raw.strip()
-        if not text or field.startswith("age"):
+        if not text or field.startswith("age") or field == GROUP:
             continue
         try:
             value = _convert(field, text)

@@ -76,6 +76,7 @@ class ValidRow:
     data: ReportIn | SightingIn
     fingerprint: str
     key: str | None = None  # the record's id in the registry it comes from
+    group: str | None = None  # rows of one file with the same value are one group
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def validate(kind: Kind, row: SourceRow) -> ValidRow | list[RowError]:
             found.append(RowError(row.line, name, row.sources.get(name or ""), reason))
         # One cell can fail twice alike (an age of 30 is both a minimum and a maximum over 25).
         return list(dict.fromkeys(found))
-    return ValidRow(row.line, data, fingerprint(kind, data, key=row.key), row.key)
+    return ValidRow(row.line, data, fingerprint(kind, data, key=row.key), row.key, row.group)
 
 
 # The parts of a row stored encrypted (reporters, sources, free text). A fingerprint leaves them
@@ -284,6 +285,7 @@ def load_rows(
     database_url = database_url or ""
     total = Tally()
     seen: set[str] = set()
+    groups: dict[str, set[str]] = {}  # group value: the fingerprints of its rows
     peaks: dict[int, float] = {}
 
     def finished(checked: Tally, loaded: Tally) -> None:
@@ -291,7 +293,7 @@ def load_rows(
         total.add(checked)
         on_batch(checked)
 
-    batches = (_check(job.kind, chunk, seen) for chunk in _chunks(rows, batch_size))
+    batches = (_check(job.kind, chunk, seen, groups) for chunk in _chunks(rows, batch_size))
     if dry_run:
         for checked, valid in batches:
             with factory() as session, session.begin():
@@ -321,6 +323,9 @@ def load_rows(
                     _collect(running, peaks, finished, wait(running, return_when=FIRST_COMPLETED))
             while running:
                 _collect(running, peaks, finished, wait(running, return_when=FIRST_COMPLETED))
+    if groups and not dry_run:
+        with factory() as session, session.begin():
+            _relate_groups(session, job, groups)
     total.errors.sort(key=lambda error: error.line)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return LoadResult(total, own + sum(peaks.values()))
@@ -332,8 +337,21 @@ class LoadResult:
     peak_mib: float  # this process's peak plus each worker's
 
 
-def _check(kind: Kind, chunk: list[SourceRow], seen: set[str]) -> tuple[Tally, list[ValidRow]]:
-    """Validate a chunk: its counts so far, and the rows to load (not met before in the file)."""
+def _relate_groups(session: Session, job: Job, groups: dict[str, set[str]]) -> None:
+    """Relate the records of each group of the file (siblings, or seen together), once every
+    batch is stored: a group may span batches. Rows that were skipped relate nothing."""
+    ids = repository.records_of(session, [fp for fps in groups.values() for fp in fps])
+    members = [sorted({ids[fp] for fp in fps if fp in ids}) for fps in groups.values()]
+    intake.relate_group_members(
+        session, job.kind == Kind.reports, [m for m in members if len(m) > 1], job.matching
+    )
+
+
+def _check(
+    kind: Kind, chunk: list[SourceRow], seen: set[str], groups: dict[str, set[str]]
+) -> tuple[Tally, list[ValidRow]]:
+    """Validate a chunk: its counts so far, and the rows to load (not met before in the file);
+    the fingerprints of the rows of each group are added to `groups`."""
     checked = Tally(read=len(chunk))
     valid = []
     for row in chunk:
@@ -341,11 +359,14 @@ def _check(kind: Kind, chunk: list[SourceRow], seen: set[str]) -> tuple[Tally, l
         if isinstance(result, list):
             checked.skipped += 1
             checked.errors += result
-        elif result.fingerprint in seen:
-            checked.duplicates += 1
         else:
-            seen.add(result.fingerprint)
-            valid.append(result)
+            if result.group is not None:
+                groups.setdefault(result.group, set()).add(result.fingerprint)
+            if result.fingerprint in seen:
+                checked.duplicates += 1
+            else:
+                seen.add(result.fingerprint)
+                valid.append(result)
     return checked, valid
 
 

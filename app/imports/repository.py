@@ -53,3 +53,18 @@ def present(session: Session, fingerprints: Sequence[str]) -> set[str]:
         ImportedRecord.fingerprint.in_(list(fingerprints))
     )
     return set(session.scalars(stmt))
+
+
+def records_of(session: Session, fingerprints: Sequence[str]) -> dict[str, str]:
+    """{fingerprint: the id of the report or sighting stored for it} for these fingerprints."""
+    if not fingerprints:
+        return {}
+    stmt = select(
+        ImportedRecord.fingerprint, ImportedRecord.report_id, ImportedRecord.sighting_id
+    ).where(ImportedRecord.fingerprint.in_(list(fingerprints)))
+    found: dict[str, str] = {}
+    for fp, report_id, sighting_id in session.execute(stmt):
+        record_id = report_id if report_id is not None else sighting_id
+        if record_id is not None:  # one of the two always is (the table's check)
+            found[fp] = record_id
+    return found

@@ -16,7 +16,7 @@ from app.imports.fields import Kind
 from app.imports.pfif import PfifFile
 from app.imports.schemas import FileKind, ImportOut, ImportPage
 from app.imports.uploads import HeldUpload
-from app.intake.deps import MatchingDep
+from app.matches.deps import MatchingDep
 from app.sightings.models import SourceType
 
 router = APIRouter(

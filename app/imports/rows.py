@@ -29,13 +29,15 @@ class SourceRow:
     kept it from becoming one. `line` is where it starts in the file; `sources` names, for each
     field, the column (or element) it came from. `key` is the record's own id where the file
     has one (a PFIF `person_record_id`): then the key, not the content, says whether the
-    record was imported before."""
+    record was imported before. `group` is the row's group value (a CSV `group` column): rows
+    of one file with the same value are siblings, or children seen together."""
 
     line: int
     body: dict[str, Any] | None
     errors: tuple[RowError, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
     key: str | None = None
+    group: str | None = None
 
 
 @dataclass

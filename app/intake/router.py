@@ -10,7 +10,7 @@ from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId
 from app.core.problems import problem_responses
 from app.core.security import Role, rate_limits
 from app.intake import service as intake
-from app.intake.deps import MatchingDep
+from app.matches.deps import MatchingDep
 from app.reports import service as reports
 from app.reports.router import Filer
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut
@@ -59,7 +59,11 @@ def create_report(
         stale_after=stale_after,
         matching=matching,
     )
-    return reports.to_out(report, principal)
+    return reports.to_out(
+        report,
+        principal,
+        siblings=reports.shown_siblings(session, principal, [report.id])[report.id],
+    )
 
 
 @router.post(
@@ -88,7 +92,12 @@ def create_sighting(
         stale_after=stale_after,
         matching=matching,
     )
-    return sightings.to_out(sighting, principal, with_source=True)
+    return sightings.to_out(
+        sighting,
+        principal,
+        with_source=True,
+        seen_with=sightings.shown_seen_with(session, principal, [sighting.id])[sighting.id],
+    )
 
 
 @router.patch(
@@ -107,4 +116,8 @@ def amend_report(
 ) -> ReportOut:
     """Amend a report (merge patch). Only coordinators may change `status`."""
     report = intake.amend_report(session, principal, report_id, body, matching=matching)
-    return reports.to_out(report, principal)
+    return reports.to_out(
+        report,
+        principal,
+        siblings=reports.shown_siblings(session, principal, [report.id])[report.id],
+    )

@@ -15,7 +15,7 @@ from app.audit import service as audit
 from app.audit.models import Action, Outcome
 from app.core.idempotency import idempotent
 from app.core.security import Principal
-from app.matches import proposals
+from app.matches import groups, proposals
 from app.matches.engine import MatchingSettings
 from app.matches.proposals import SightingScores
 from app.reports import repository as reports_repository
@@ -40,6 +40,10 @@ class Filing(Generic[_In, _Record]):
     new: Callable[[str, _In], _Record]  # the record for validated data, owned by a user id
     add: Callable[[Session, Principal, Sequence[_Record], MatchingSettings], None]
     filed: Callable[[Session, Principal, str], _Record]  # the record filed first (a replay)
+    # The records it names as related (siblings, seen with): checked before it is inserted,
+    # stored after, and its group scored again.
+    check_related: Callable[[Session, Principal, _In], None]
+    relate: Callable[[Session, _Record, _In, MatchingSettings], None]
 
 
 def file_record(
@@ -65,8 +69,10 @@ def file_record(
             record = kind.filed(session, principal, claim.replay_id)
             audit.record(session, principal, kind.created, [record.id], outcome=Outcome.replayed)
             return record
+        kind.check_related(session, principal, data)
         record = kind.new(principal.user_id, data)
         kind.add(session, principal, [record], matching)
+        kind.relate(session, record, data, matching)
         claim.complete(record.id)
         return record
 
@@ -79,10 +85,19 @@ def amend_report(
     *,
     matching: MatchingSettings,
 ) -> Report:
-    """Apply a merge patch; a changed child is re-indexed and its proposals refreshed."""
+    """Apply a merge patch; a changed child is re-indexed and its proposals refreshed, and the
+    group of a changed child or changed siblings scored again."""
+    new_siblings = changes.siblings or []
+    if "siblings" in changes.model_fields_set:
+        reports.check_siblings(session, principal, new_siblings, own_id=report_id)
     report = reports.apply_changes(session, principal, report_id, changes)
+    family = {report.id}
+    if "siblings" in changes.model_fields_set:
+        family |= reports.set_siblings(session, principal, report.id, new_siblings)
     if changes.child is not None:
         proposals.report_changed(session, report, settings=matching)
+    if changes.child is not None or "siblings" in changes.model_fields_set:
+        groups.rescore_groups(session, report_ids=family, settings=matching)
     audit.record(session, principal, Action.report_update, [report.id])
     return report
 
@@ -115,12 +130,68 @@ def add_sightings(
     proposals.store_sighting_scores(session, new, scores, settings=matching)
 
 
+def _check_siblings(session: Session, principal: Principal, data: ReportIn) -> None:
+    reports.check_siblings(session, principal, data.siblings or [])
+
+
+def _relate_report(
+    session: Session, report: Report, data: ReportIn, matching: MatchingSettings
+) -> None:
+    if data.siblings:
+        reports_repository.link_siblings(session, report.id, data.siblings, ())
+        groups.rescore_groups(session, report_ids=[report.id], settings=matching)
+
+
+def _check_seen_with(session: Session, principal: Principal, data: SightingIn) -> None:
+    sightings.check_seen_with(session, principal, data.seen_with or [])
+
+
+def _relate_sighting(
+    session: Session, sighting: Sighting, data: SightingIn, matching: MatchingSettings
+) -> None:
+    if data.seen_with:
+        sightings_repository.link_companions(session, sighting.id, data.seen_with)
+        groups.rescore_groups(session, sighting_ids=[sighting.id], settings=matching)
+
+
+def relate_group_members(
+    session: Session,
+    reports: bool,
+    members_of: Sequence[Sequence[str]],
+    matching: MatchingSettings,
+) -> None:
+    """Relate every two records of each group (an import's `group` column: reports as
+    siblings, else sightings as seen together), keeping the pairs already related, and score
+    the groups again. The import acts for the service: every record is its own to relate."""
+    touched: list[str] = []
+    for members in members_of:
+        if reports:
+            related = reports_repository.sibling_ids(session, members)
+        else:
+            related = sightings_repository.companion_ids(session, members)
+        for i, record_id in enumerate(members):
+            new = [m for m in members[i + 1 :] if m not in related.get(record_id, set())]
+            if reports:
+                reports_repository.link_siblings(session, record_id, new, ())
+            else:
+                sightings_repository.link_companions(session, record_id, new)
+        touched.extend(members)
+    if not touched:
+        return
+    if reports:
+        groups.rescore_groups(session, report_ids=touched, settings=matching)
+    else:
+        groups.rescore_groups(session, sighting_ids=touched, settings=matching)
+
+
 REPORTS = Filing(
     resource=Report,
     created=Action.report_create,
     new=reports.new_report,
     add=add_reports,
     filed=reports.get_or_404,
+    check_related=_check_siblings,
+    relate=_relate_report,
 )
 SIGHTINGS = Filing(
     resource=Sighting,
@@ -128,4 +199,6 @@ SIGHTINGS = Filing(
     new=sightings.new_sighting,
     add=add_sightings,
     filed=sightings.get_or_404,
+    check_related=_check_seen_with,
+    relate=_relate_sighting,
 )

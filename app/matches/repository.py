@@ -283,6 +283,14 @@ def matches_for_sightings(session: Session, ids: Iterable[str]) -> dict[str, dic
     return found
 
 
+def sightings_matched_to(session: Session, report_ids: Iterable[str]) -> set[str]:
+    """The sightings with a match (of any status) to one of these reports."""
+    wanted = list(set(report_ids))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Match.sighting_id).where(Match.report_id.in_(wanted))))
+
+
 def all_term_shares(session: Session) -> dict[str, float]:
     """Every term's share among all reports, for a run over everything."""
     total = session.scalar(select(func.count()).select_from(Report)) or 0

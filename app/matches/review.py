@@ -9,7 +9,8 @@ from app.audit.models import Action
 from app.core.models import utcnow
 from app.core.problems import Conflict, NotFound
 from app.core.security import Principal
-from app.matches import repository
+from app.matches import groups, repository
+from app.matches.engine import MatchingSettings
 from app.matches.models import Decision, Match, MatchEvent, MatchStatus
 from app.reports.models import Report, ReportStatus
 
@@ -102,7 +103,10 @@ def decide(
     decision: Decision,
     note: str | None,
     version: int,
+    settings: MatchingSettings,
 ) -> Match:
+    """Decide a match; the group of its sighting and report is scored again (a confirmed pair
+    is certain evidence for its companions, a rejected one none)."""
     match = _get_or_404(session, principal, match_id)
     if match.version != version:
         raise Conflict(f"The match is at version {match.version}: someone changed it first.")
@@ -133,6 +137,9 @@ def decide(
     )
     _apply_to_report(session, match, decision, before)
     audit.record(session, principal, Action.match_decide, [match.id])
+    groups.rescore_groups(
+        session, report_ids=[match.report_id], sighting_ids=[match.sighting_id], settings=settings
+    )
     session.flush()
     return match
 

@@ -10,6 +10,7 @@ from app.core.pagination import DEFAULT_LIMIT, Cursor, Limit
 from app.core.problems import problem_responses
 from app.core.security import Principal, Role, require
 from app.matches import candidates, review
+from app.matches.deps import MatchingDep
 from app.matches.models import Match, MatchStatus
 from app.matches.schemas import (
     CandidateOut,
@@ -122,11 +123,21 @@ def get_match(match_id: RecordId, principal: Reviewer, session: SessionDep) -> M
     responses=problem_responses(400, 404, 409, 413, 415),
 )
 def decide(
-    match_id: RecordId, body: DecisionIn, principal: Reviewer, session: SessionDep
+    match_id: RecordId,
+    body: DecisionIn,
+    principal: Reviewer,
+    session: SessionDep,
+    matching: MatchingDep,
 ) -> MatchOut:
     """Confirm, reject or reopen; `version` must be the version you saw, else 409."""
     match = review.decide(
-        session, principal, match_id, decision=body.decision, note=body.note, version=body.version
+        session,
+        principal,
+        match_id,
+        decision=body.decision,
+        note=body.note,
+        version=body.version,
+        settings=matching,
     )
     return _match(match)
 

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ID, Base, Timestamped, new_id
@@ -49,3 +49,14 @@ class Report(PersonColumns, Timestamped, Base):
     )
     # The engine and threshold its candidate keys and proposals were last computed with.
     matched_with: Mapped[str | None] = mapped_column(String(40), index=True)
+
+
+class ReportSibling(Base):
+    """Two reports of brothers or sisters (a symmetric relation: one row per pair, the smaller
+    id first)."""
+
+    __tablename__ = "report_siblings"
+    __table_args__ = (CheckConstraint(column("report_id") < column("sibling_id"), name="order"),)
+
+    report_id: Mapped[str] = mapped_column(ForeignKey(Report.id), primary_key=True)
+    sibling_id: Mapped[str] = mapped_column(ForeignKey(Report.id), primary_key=True, index=True)

@@ -3,12 +3,13 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, delete, false, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
+from app.core.related import related_ids
 from app.core.security import Principal, Role
-from app.reports.models import Report
+from app.reports.models import Report, ReportSibling
 
 
 def readable(principal: Principal) -> Select[Report]:
@@ -62,4 +63,26 @@ def existing_ids(session: Session, ids: list[str]) -> set[str]:
 
 def add_all(session: Session, reports: Sequence[Report]) -> None:
     session.add_all(reports)
+    session.flush()
+
+
+def sibling_ids(session: Session, report_ids: Iterable[str]) -> dict[str, set[str]]:
+    """{report id: its siblings' ids} for these reports, whoever may see them (the engine's
+    view; a caller's answer filters them through `by_ids`)."""
+    return related_ids(session, (ReportSibling.report_id, ReportSibling.sibling_id), report_ids)
+
+
+def link_siblings(
+    session: Session, report_id: str, add: Iterable[str], drop: Iterable[str]
+) -> None:
+    """Add and remove sibling pairs of one report (each pair stored once, smaller id first)."""
+    for other in drop:
+        a, b = sorted((report_id, other))
+        session.execute(
+            delete(ReportSibling).where(ReportSibling.report_id == a, ReportSibling.sibling_id == b)
+        )
+    session.add_all(
+        ReportSibling(report_id=a, sibling_id=b)
+        for a, b in (sorted((report_id, other)) for other in add)
+    )
     session.flush()

@@ -32,7 +32,11 @@ def list_reports(
     rows, next_cursor = service.list_reports(
         session, principal, limit=limit, cursor=cursor, status=status
     )
-    return ReportPage(items=[service.to_out(r, principal) for r in rows], next_cursor=next_cursor)
+    siblings = service.shown_siblings(session, principal, [r.id for r in rows])
+    return ReportPage(
+        items=[service.to_out(r, principal, siblings=siblings[r.id]) for r in rows],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(
@@ -44,4 +48,8 @@ def list_reports(
 def get_report(report_id: RecordId, principal: Filer, session: SessionDep) -> ReportOut:
     """One report: a family's own, or any for coordinators and admins (with the reporter)."""
     report = service.get_report(session, principal, report_id, audit_as=Action.report_read)
-    return service.to_out(report, principal)
+    return service.to_out(
+        report,
+        principal,
+        siblings=service.shown_siblings(session, principal, [report.id])[report.id],
+    )

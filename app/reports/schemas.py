@@ -4,7 +4,7 @@ from pydantic import ConfigDict, Field
 
 from app.core.dates import PartialDateText
 from app.core.person import NamedPerson, PersonFields, PersonOut
-from app.core.schemas import InputModel, OutputModel
+from app.core.schemas import InputModel, OutputModel, RelatedIds
 from app.core.text import Name, ShortText, TextField
 from app.reports.models import ReportStatus
 
@@ -58,6 +58,7 @@ class ReportIn(InputModel):
                         "relationship": "mother",
                         "phone": "+380501234567",
                     },
+                    "siblings": ["0b7c9e52-3f0a-4d55-9a51-2f1e8c6d4a10"],
                 }
             ]
         }
@@ -71,6 +72,9 @@ class ReportIn(InputModel):
     """What happened, free text (encrypted at rest; never exported)."""
     reporter: Reporter | None = None
     """Who files the report and how to reach them (encrypted at rest)."""
+    siblings: RelatedIds | None = None
+    """Ids of the reports of the child's brothers and sisters (a family: its own reports;
+    coordinators: any), at most 20; the relation is symmetric."""
 
 
 class ReportChanges(InputModel):
@@ -82,6 +86,7 @@ class ReportChanges(InputModel):
                 {
                     "child": {"other_names": ["Коля", "Миколка"]},
                     "last_seen": {"date": "2022-10-07", "place": "Херсон"},
+                    "siblings": ["0b7c9e52-3f0a-4d55-9a51-2f1e8c6d4a10"],
                 }
             ]
         }
@@ -97,6 +102,9 @@ class ReportChanges(InputModel):
     """Replaces the reporter; null clears it."""
     status: ReportStatus | None = None
     """open, located or closed (coordinators and admins; a family may not change it)."""
+    siblings: RelatedIds | None = None
+    """Replaces the siblings the caller may see (a family: its own reports); [] or null
+    clears them."""
 
 
 class ChildOut(PersonOut):
@@ -139,6 +147,11 @@ class ReportOut(OutputModel):
     """What happened, free text."""
     reporter: ReporterOut | None = Field(
         default=None, description="Shown to the report's owner, coordinators and admins only."
+    )
+    siblings: list[str] | None = Field(
+        default=None,
+        description="Ids of the reports of the child's siblings that the reader may see (in "
+        "the reports' own answers and lists; null where a report is embedded in a match).",
     )
 
 

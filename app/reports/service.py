@@ -1,7 +1,7 @@
 """Business rules for families' reports."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,6 +12,7 @@ from app.audit.models import Action
 from app.core.dates import parse_partial_date
 from app.core.person import person_columns, person_fields
 from app.core.problems import Forbidden, NotFound, Unprocessable, validation_problem
+from app.core.related import check_related
 from app.core.security import Principal, Role
 from app.reports import repository
 from app.reports.models import Report
@@ -107,7 +108,40 @@ def shown_reports(
     return found
 
 
-def to_out(report: Report, principal: Principal) -> ReportOut:
+def check_siblings(
+    session: Session, principal: Principal, ids: Sequence[str], *, own_id: str | None = None
+) -> None:
+    """A 422 unless `ids` are distinct reports the caller may see, other than `own_id` (a
+    family names its own reports; coordinators any)."""
+    visible = set(repository.by_ids(session, principal, ids))
+    check_related("siblings", ids, visible=visible, own_id=own_id)
+
+
+def set_siblings(
+    session: Session, principal: Principal, report_id: str, ids: Sequence[str]
+) -> set[str]:
+    """Make `ids` the report's siblings among those the caller may see (checked already);
+    siblings the caller may not see stay. Returns every report whose siblings changed."""
+    current = repository.sibling_ids(session, [report_id]).get(report_id, set())
+    visible_now = set(repository.by_ids(session, principal, current))
+    wanted = set(ids)
+    drop, add = visible_now - wanted, wanted - current
+    repository.link_siblings(session, report_id, add, drop)
+    return {report_id, *drop, *add}
+
+
+def shown_siblings(
+    session: Session, principal: Principal, report_ids: Iterable[str]
+) -> dict[str, list[str]]:
+    """{report id: the ids of its siblings the caller may see} (every report of `report_ids`)."""
+    wanted = list(report_ids)
+    related = repository.sibling_ids(session, wanted)
+    visible = set(repository.by_ids(session, principal, set().union(*related.values())))
+    return {rid: sorted(related.get(rid, set()) & visible) for rid in wanted}
+
+
+def to_out(report: Report, principal: Principal, *, siblings: list[str] | None = None) -> ReportOut:
+    """`siblings`: those the reader may see (`shown_siblings`); None where not looked up."""
     shows_reporter = principal.sees_everything or (
         principal.role == Role.family and report.owner_id == principal.user_id
     )
@@ -139,6 +173,7 @@ def to_out(report: Report, principal: Principal) -> ReportOut:
             "last_seen": last_seen,
             "circumstances": report.circumstances,
             "reporter": reporter,
+            "siblings": siblings,
         }
     )
 

@@ -1,7 +1,7 @@
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import ID, Base, Timestamped, new_id
@@ -41,3 +41,16 @@ class Sighting(PersonColumns, Timestamped, Base):
     source_details: Mapped[str | None] = sealed_column()
     # The engine and threshold its candidate keys and proposals were last computed with.
     matched_with: Mapped[str | None] = mapped_column(String(40), index=True)
+
+
+class SeenTogether(Base):
+    """Two sightings of children seen together (a symmetric relation: one row per pair, the
+    smaller id first)."""
+
+    __tablename__ = "sightings_seen_together"
+    __table_args__ = (
+        CheckConstraint(column("sighting_id") < column("companion_id"), name="order"),
+    )
+
+    sighting_id: Mapped[str] = mapped_column(ForeignKey(Sighting.id), primary_key=True)
+    companion_id: Mapped[str] = mapped_column(ForeignKey(Sighting.id), primary_key=True, index=True)

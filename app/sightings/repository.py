@@ -6,8 +6,9 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
+from app.core.related import related_ids
 from app.core.security import Principal, Role
-from app.sightings.models import Sighting
+from app.sightings.models import SeenTogether, Sighting
 
 
 def readable(principal: Principal) -> Select[Sighting]:
@@ -41,4 +42,19 @@ def list_page(
 
 def add_all(session: Session, sightings: Sequence[Sighting]) -> None:
     session.add_all(sightings)
+    session.flush()
+
+
+def companion_ids(session: Session, sighting_ids: Iterable[str]) -> dict[str, set[str]]:
+    """{sighting id: the ids of the sightings seen with it} for these sightings, whoever may
+    see them (the engine's view; a caller's answer filters them through `by_ids`)."""
+    return related_ids(session, (SeenTogether.sighting_id, SeenTogether.companion_id), sighting_ids)
+
+
+def link_companions(session: Session, sighting_id: str, companions: Iterable[str]) -> None:
+    """Store that these sightings were seen with one (each pair once, smaller id first)."""
+    session.add_all(
+        SeenTogether(sighting_id=a, companion_id=b)
+        for a, b in (sorted((sighting_id, other)) for other in companions)
+    )
     session.flush()

@@ -25,8 +25,11 @@ def list_sightings(
 ) -> SightingPage:
     """A field contact's own sightings, or every sighting for coordinators; newest first."""
     rows, next_cursor = service.list_sightings(session, principal, limit=limit, cursor=cursor)
+    seen_with = service.shown_seen_with(session, principal, [s.id for s in rows])
     return SightingPage(
-        items=[service.to_out(s, principal, with_source=False) for s in rows],
+        items=[
+            service.to_out(s, principal, with_source=False, seen_with=seen_with[s.id]) for s in rows
+        ],
         next_cursor=next_cursor,
     )
 
@@ -41,4 +44,9 @@ def get_sighting(sighting_id: RecordId, principal: Observer, session: SessionDep
     """One sighting: a field contact's own, or any for coordinators and admins, who also see
     its source."""
     sighting = service.get_sighting(session, principal, sighting_id, audit_as=Action.sighting_read)
-    return service.to_out(sighting, principal, with_source=True)
+    return service.to_out(
+        sighting,
+        principal,
+        with_source=True,
+        seen_with=service.shown_seen_with(session, principal, [sighting.id])[sighting.id],
+    )

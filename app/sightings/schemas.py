@@ -5,7 +5,7 @@ from pydantic import ConfigDict, Field
 
 from app.core.dates import FullDateText
 from app.core.person import NamedPerson, PersonOut
-from app.core.schemas import InputModel, OutputModel
+from app.core.schemas import InputModel, OutputModel, RelatedIds
 from app.core.text import Name, ShortText, TextField
 from app.sightings.models import SourceType
 
@@ -37,6 +37,7 @@ class SightingIn(InputModel):
                     "location": "Евпатория",
                     "source_type": "document",
                     "source": {"contact": "Signal: ...", "details": "volunteer in Crimea"},
+                    "seen_with": ["5d1f0c2a-8e3b-4b7e-a0f4-6c9d2e7b1a33"],
                 }
             ]
         }
@@ -54,6 +55,9 @@ class SightingIn(InputModel):
     """Free text (encrypted at rest; never exported)."""
     source: Source | None = None
     """Who the field source is (encrypted; shown to coordinators and admins only)."""
+    seen_with: RelatedIds | None = None
+    """Ids of the sightings of children seen together with this one (a field contact: its own
+    sightings; coordinators: any), at most 20; the relation is symmetric."""
 
 
 class SubjectOut(PersonOut):
@@ -97,6 +101,11 @@ class SightingOut(OutputModel):
         description="Who the field source is: shown to coordinators and admins only, on a "
         'single sighting, never in lists. The field contact who filed it gets `{"stored": true}` '
         "on its single sighting when a source was stored, and never its content.",
+    )
+    seen_with: list[str] | None = Field(
+        default=None,
+        description="Ids of the sightings of children seen with this one that the reader may "
+        "see (in the sightings' own answers and lists; null where embedded in a match).",
     )
 
 

@@ -1,6 +1,6 @@
 """Business rules for field contacts' sightings."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from app.core.dates import full_date
 from app.core.models import new_id, utcnow
 from app.core.person import person_columns, person_fields
 from app.core.problems import NotFound
+from app.core.related import check_related
 from app.core.security import Principal
 from app.sightings import repository
 from app.sightings.models import Sighting
@@ -74,8 +75,32 @@ def shown_sightings(
     return found
 
 
-def to_out(sighting: Sighting, principal: Principal, *, with_source: bool) -> SightingOut:
+def check_seen_with(session: Session, principal: Principal, ids: Sequence[str]) -> None:
+    """A 422 unless `ids` are distinct sightings the caller may see (a field contact names its
+    own sightings; coordinators any)."""
+    visible = set(repository.by_ids(session, principal, ids))
+    check_related("seen_with", ids, visible=visible)
+
+
+def shown_seen_with(
+    session: Session, principal: Principal, sighting_ids: Iterable[str]
+) -> dict[str, list[str]]:
+    """{sighting id: the ids of the sightings seen with it that the caller may see}."""
+    wanted = list(sighting_ids)
+    related = repository.companion_ids(session, wanted)
+    visible = set(repository.by_ids(session, principal, set().union(*related.values())))
+    return {sid: sorted(related.get(sid, set()) & visible) for sid in wanted}
+
+
+def to_out(
+    sighting: Sighting,
+    principal: Principal,
+    *,
+    with_source: bool,
+    seen_with: list[str] | None = None,
+) -> SightingOut:
     """`with_source` only for a single sighting: the source never appears in a list.
+    `seen_with`: those the reader may see (`shown_seen_with`); None where not looked up.
 
     Coordinators and admins see the source; its filer sees only that it was stored.
     """
@@ -96,5 +121,6 @@ def to_out(sighting: Sighting, principal: Principal, *, with_source: bool) -> Si
             "source_type": sighting.source_type,
             "notes": sighting.notes,
             "source": source,
+            "seen_with": seen_with,
         }
     )

@@ -603,3 +603,39 @@ def test_a_report_filed_just_before_an_import_is_read_once(
     sightings = session.scalars(select(Sighting.id).where(Sighting.full_name.like("%Елена%")))
     proposed = session.scalars(select(Match.report_id).where(Match.sighting_id.in_(sightings)))
     assert list(proposed) == [report["id"], report["id"]]
+
+
+def test_rows_with_the_same_group_are_siblings_or_seen_together(
+    make: sessionmaker[Session], session: Session, callers: Callers, tmp_path: Path
+):
+    from app.reports.models import ReportSibling
+    from app.sightings.models import SeenTogether
+
+    reports = csv_file(
+        tmp_path,
+        [
+            "family_name,given_name,date_of_birth,sex,group",
+            "Мартинюк,Олена,2012-04-03,female,A",
+            "Мартинюк,Назар,2015-01-06,male,A",
+            "Мартинюк,Іван,2017-02-02,male,A",
+            "Коваль,Петро,2010-01-01,male,",
+        ],
+    )
+    tally, _ = run_import(make, reports, "reports", callers.coordinator, batch_size=2)
+    assert tally.loaded == 4
+    pairs = session.execute(select(ReportSibling.report_id, ReportSibling.sibling_id)).all()
+    assert len(pairs) == 3  # every two of the group, across batches; the fourth row none
+    sightings = csv_file(
+        tmp_path,
+        [
+            "full_name,date_of_birth,sex,source_type,group",
+            "Мартынюк Елена Григорьевна,2012-04-03,female,document,camp",
+            "Вовк Назар Викторович,2015,male,document,camp",
+        ],
+    )
+    run_import(make, sightings, "sightings", callers.coordinator)
+    assert count(session, SeenTogether) == 1
+    proposed = session.scalars(select(Match)).all()
+    assert any(any(e["field"] == "group" for e in m.explanation) for m in proposed), (
+        "the group's evidence reaches the imported sightings' proposals"
+    )

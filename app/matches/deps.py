@@ -1,4 +1,5 @@
-"""The matching settings, built once by `create_app`, as a dependency of the filing routes."""
+"""The matching settings, built once by `create_app`, as a dependency of the routes that file,
+import or decide (each may score records again)."""
 
 from typing import Annotated
 

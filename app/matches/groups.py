@@ -1,0 +1,94 @@
+"""The group's evidence in the service: when a report with siblings or a sighting seen with
+other children is filed, amended or decided, the sightings of its group are scored again with
+`matching.with_group_evidence` and their proposals refreshed (a decided pair keeps its
+decision; a rejected pair is never proposed again: `proposals.store_sighting_scores`)."""
+
+import dataclasses
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+import matching
+from app.matches import engine, proposals, repository, scoring
+from app.matches.engine import MatchingSettings
+from app.matches.models import Match, MatchStatus
+from app.matches.proposals import SightingScores
+from app.matches.scoring import KnownReports, Scored
+from app.reports import repository as reports_repository
+from app.sightings import repository as sightings_repository
+
+
+def rescore_groups(
+    session: Session,
+    *,
+    report_ids: Iterable[str] = (),
+    sighting_ids: Iterable[str] = (),
+    settings: MatchingSettings,
+) -> None:
+    """Score again, with the group's evidence, the sightings seen with others that these
+    records reach: the sightings themselves, and those matched with the reports or their
+    siblings (whatever the match's status)."""
+    reports = set(report_ids)
+    for family in reports_repository.sibling_ids(session, reports).values():
+        reports |= family
+    touched = set(sighting_ids) | repository.sightings_matched_to(session, reports)
+    companions = sightings_repository.companion_ids(session, touched)
+    group = {sid for sid in touched if sid in companions}
+    group |= {c for sid in group for c in companions[sid]}
+    if not group:
+        return
+    companions |= sightings_repository.companion_ids(session, group - set(companions))
+    rows = repository.sighting_rows(session, group)
+    people = {row.id: engine.person_from_sighting(row) for row in rows}
+    keys = {sid: matching.blocking_keys(p, remember=False) for sid, p in people.items()}
+    known = KnownReports()
+    reached = scoring.reports_reached(session, keys, known)
+    shares = {sid: scoring.shares(session, person) for sid, person in people.items()}
+    scored = {
+        sid: matching.compare_each(people[sid], reached[sid], frequencies=shares[sid])
+        for sid in people
+    }
+    seen_with = {sid: companions.get(sid, set()) & set(people) for sid in people}
+    siblings = reports_repository.sibling_ids(session, {r for c in scored.values() for r in c})
+    more = matching.group_candidates(scored, seen_with=seen_with, siblings=siblings)
+    missing = {r for rs in more.values() for r in rs} - set(known.prepared)
+    known.add(repository.report_rows(session, missing))
+    for sid, extra in more.items():
+        found = {r: known.prepared[r] for r in extra if r in known.prepared}
+        scored[sid].update(matching.compare_each(people[sid], found, frequencies=shares[sid]))
+    siblings = reports_repository.sibling_ids(session, {r for c in scored.values() for r in c})
+    existing = repository.matches_for_sightings(session, people)
+    raised = matching.with_group_evidence(
+        _as_decided(scored, existing),
+        seen_with=seen_with,
+        siblings=siblings,
+        sightings={sid: matching.prepare(p) for sid, p in people.items()},
+    )
+    ranked = {
+        sid: sorted(
+            (Scored(rid, sid, c) for rid, c in {**pairs, **raised.get(sid, {})}.items()),
+            key=lambda s: (-s.weight, s.report_id),
+        )
+        for sid, pairs in scored.items()
+    }
+    proposals.store_sighting_scores(
+        session, rows, SightingScores(keys, ranked, existing), settings=settings
+    )
+
+
+def _as_decided(
+    scored: dict[str, dict[str, matching.Comparison]], existing: dict[str, dict[str, Match]]
+) -> dict[str, dict[str, matching.Comparison]]:
+    """The pairs as the group's evidence reads them: a confirmed pair is certain, a rejected
+    one is no evidence at all."""
+    decided: dict[str, dict[str, matching.Comparison]] = {}
+    for sid, pairs in scored.items():
+        matches = existing.get(sid, {})
+        decided[sid] = {}
+        for rid, comparison in pairs.items():
+            status = matches[rid].status if rid in matches else None
+            if status == MatchStatus.confirmed:
+                decided[sid][rid] = dataclasses.replace(comparison, score=1.0)
+            elif status != MatchStatus.rejected:
+                decided[sid][rid] = comparison
+    return decided

@@ -1,0 +1,303 @@
+"""Group evidence: children seen together, matched with reports of brothers and sisters.
+
+Children were taken with their siblings and moved in groups (one camp, one children's home,
+one adoptive family). A sighting may name the sightings of the children seen with it
+(``seen_with``), a report the reports of the same family's other children (``siblings``). This
+module takes pairs already scored by the field ladders and the two relations, and returns the
+same pairs with the group's evidence added to their weight, each reason in the explanation:
+
+* **a companion matches a sibling.** Sighting *s* is seen with *c*, and *c* matches *r2*, a
+  sibling of report *r*: *s* is then much more likely *r* than any other report its names
+  reach. The weight is the log2 likelihood ratio of that observation, mixed by how sure the
+  companion's own match is (its calibrated score *p*): ``log2(1 + p (LR - 1))``.
+* **a companion is this child.** Children seen together are different children: a companion
+  that matches *r* itself makes *s* less likely *r* (``log2(1 - q)``, bounded).
+* **the same new identity.** Siblings adopted together are given one new family name and the
+  adoptive father's patronymic: when *s* and the companion that supports it both carry a new
+  identity against their reports, and share that new family name and patronymic, the rewrite
+  is what the group predicts rather than evidence against the pair.
+
+Each pair's evidence is added to its own field scores, read from its companions' matches
+(first as their fields scored them, then as the group raised them: ``_ROUNDS``).
+
+:func:`group_candidates` says which more pairs to score first: a sighting seen with a child who
+matches a report that has siblings is compared with those siblings too, even when its blocking
+keys do not reach them (a new given name and a new family name leave nothing to block on).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Hashable, Mapping
+from typing import Generic, TypeVar, cast
+
+from ._compare import NEW_IDENTITY, Comparison, compare_prepared_each, to_probability
+from ._ladder import FieldComparison
+from ._linker import Candidate, Linker
+from ._person import Person, Prepared, prepare
+
+__all__ = ["GROUP_FLOOR", "group_candidates", "link_groups", "with_group_evidence"]
+
+S = TypeVar("S", bound=Hashable)
+R = TypeVar("R", bound=Hashable)
+
+# A companion's match counts as group evidence from this calibrated score on. The evidence is
+# already mixed by that score (``log2(1 + p (LR - 1))`` below), so the floor is no weight: it
+# only bounds the work (the siblings of every report a companion reaches at all). Whole groups
+# adopted together and renamed match their reports weakly one by one; their weak matches
+# still tell which family they are.
+GROUP_FLOOR = 0.001
+
+# The likelihood ratio of "a child seen with this sighting matches a sibling of this report".
+# m: given the sighting is the report's child, the share of its companions who are its reported
+# siblings; children were moved with their brothers and sisters, and a companion is filed with
+# a sighting because the source saw them together: most of them (0.6). u: given the sighting
+# is another child, the chance that a child seen with it is one of that report's two or three
+# siblings, among some 1,500 reports: 3 / 1,500 = 0.002 (the companion's names are independent
+# of the sighting's, so blocking on the sighting's names does not raise it).
+# log2(0.6 / 0.002) = 8.2.
+_COMPANION_LR = 2**8.2
+
+# Companions' matches are read as scored by their fields in the first round, then as the group
+# raised them: a companion matched only through the group (a new name) then still tells which
+# sibling it is. Each round adds the evidence to the fields' scores afresh, and a companion's
+# match raised by this very sighting is read as its fields scored it (no evidence counts twice).
+_ROUNDS = 2
+
+# A companion who is this report's child: s is then another child; at most this much against.
+_EXCLUSION_MOST = -5.0
+
+# The same new family name as the sibling seen with it, both new against their families'
+# reports: m, the share of siblings adopted together who were given the one adoptive family's
+# name (nearly all of those renamed: 0.8), against u, two children seen together and both
+# renamed who share a family name without being siblings (0.2, the families that adopt
+# several children from one group): log2(0.8 / 0.2) = 2. The adoptive father's patronymic
+# shared as well halves u again: 3. Either takes the place of the family-name verdict (a
+# differing name, or the new identity) that counted the rewrite against the pair.
+SHARED_FAMILY_WEIGHT = 2.0
+SHARED_REWRITE_WEIGHT = 3.0
+
+
+def group_candidates(
+    scored: Mapping[S, Mapping[R, Comparison]],
+    *,
+    seen_with: Mapping[S, Collection[S]],
+    siblings: Mapping[R, Collection[R]],
+) -> dict[S, set[R]]:
+    """The reports each sighting should also be compared with: the siblings of the reports its
+    companions match (score at least :data:`GROUP_FLOOR`), when it was not compared with them."""
+    wanted: dict[S, set[R]] = {}
+    for sighting, companions in seen_with.items():
+        own = scored.get(sighting, {})
+        for companion in companions:
+            for report, comparison in scored.get(companion, {}).items():
+                if comparison.score < GROUP_FLOOR:
+                    continue
+                for sibling in siblings.get(report, ()):
+                    if sibling not in own:
+                        wanted.setdefault(sighting, set()).add(sibling)
+    return wanted
+
+
+def with_group_evidence(
+    scored: Mapping[S, Mapping[R, Comparison]],
+    *,
+    seen_with: Mapping[S, Collection[S]],
+    siblings: Mapping[R, Collection[R]],
+    sightings: Mapping[S, Prepared],
+) -> dict[S, dict[R, Comparison]]:
+    """The comparisons of the sightings seen with others, with the group's evidence added
+    (only the pairs it changes; the others are as scored). ``sightings`` are the sightings'
+    prepared forms, for the companion's name and the shared new identity."""
+    current: Mapping[S, Mapping[R, Comparison]] = scored
+    raised: dict[S, dict[R, Comparison]] = {}
+    supported_by: dict[tuple[S, R], S] = {}
+    for _ in range(_ROUNDS):
+        raised, supporters = {}, {}
+        for sighting, companions in seen_with.items():
+            others = [c for c in companions if c != sighting and c in scored]
+            for report, comparison in scored.get(sighting, {}).items() if others else ():
+                group = _Group(sighting, others, scored, current, supported_by)
+                reasons, supporter = group.reasons(report, comparison, siblings, sightings)
+                if reasons:
+                    raised.setdefault(sighting, {})[report] = _with(comparison, reasons)
+                if supporter is not None:
+                    supporters[sighting, report] = supporter
+        current = {s: {**pairs, **raised.get(s, {})} for s, pairs in scored.items()}
+        supported_by = supporters
+    return raised
+
+
+class _Group(Generic[S, R]):
+    """A sighting's companions and their matches, as one round reads them."""
+
+    def __init__(
+        self,
+        sighting: S,
+        companions: list[S],
+        fields: Mapping[S, Mapping[R, Comparison]],
+        current: Mapping[S, Mapping[R, Comparison]],
+        supported_by: Mapping[tuple[S, R], S],
+    ) -> None:
+        self.sighting = sighting
+        self.companions = companions
+        self.fields = fields
+        self.current = current
+        self.supported_by = supported_by
+
+    def pair(self, companion: S, report: R) -> Comparison | None:
+        """The companion's match to the report, unless it was raised by this sighting."""
+        if self.supported_by.get((companion, report)) == self.sighting:
+            return self.fields[companion].get(report)
+        return self.current[companion].get(report)
+
+    def reasons(
+        self,
+        report: R,
+        comparison: Comparison,
+        siblings: Mapping[R, Collection[R]],
+        sightings: Mapping[S, Prepared],
+    ) -> tuple[list[FieldComparison], S | None]:
+        return _reasons(self, report, comparison, siblings, sightings)
+
+
+def _reasons(
+    group: _Group[S, R],
+    report: R,
+    comparison: Comparison,
+    siblings: Mapping[R, Collection[R]],
+    sightings: Mapping[S, Prepared],
+) -> tuple[list[FieldComparison], S | None]:
+    reasons = []
+    support: tuple[float, S, R] | None = None
+    sighting, companions = group.sighting, group.companions
+    for companion in companions:
+        for sibling in siblings.get(report, ()):
+            pair = group.pair(companion, sibling)
+            if (
+                sibling != report
+                and pair is not None
+                and pair.score >= max(GROUP_FLOOR, support[0] if support else 0.0)
+                and (support is None or pair.score > support[0])
+            ):
+                support = (pair.score, companion, sibling)
+    if support is not None:
+        p, companion, supported = support
+        pair = group.fields[companion][supported]
+        name = _name(sightings.get(companion))
+        reasons.append(
+            FieldComparison(
+                "group",
+                "seen with a sibling",
+                f"seen with {name}, whose match to a sibling's report scores {p:.2f}",
+                math.log2(1 + p * (_COMPANION_LR - 1)),
+            )
+        )
+        shared = _shared_rewrite(
+            comparison, pair, sightings.get(sighting), sightings.get(companion)
+        )
+        if shared is not None:
+            reasons.append(
+                FieldComparison(
+                    "family_name",
+                    "shared new identity",
+                    f"the same new {shared} as {name}: siblings adopted together",
+                    SHARED_REWRITE_WEIGHT if "patronymic" in shared else SHARED_FAMILY_WEIGHT,
+                )
+            )
+    same_child = max(
+        ((found.score, c) for c in companions if (found := group.pair(c, report)) is not None),
+        default=None,
+        key=lambda t: t[0],
+    )
+    if same_child is not None and same_child[0] >= GROUP_FLOOR:
+        q, companion = same_child
+        reasons.append(
+            FieldComparison(
+                "group",
+                "companion matches",
+                f"seen with {_name(sightings.get(companion))}, who matches this report at"
+                f" {q:.2f}: children seen together are different children",
+                max(_EXCLUSION_MOST, math.log2(1 - q) if q < 1 else _EXCLUSION_MOST),
+            )
+        )
+    return reasons, support[1] if support else None
+
+
+def _shared_rewrite(
+    ours: Comparison, theirs: Comparison, a: Prepared | None, b: Prepared | None
+) -> str | None:
+    """What the two sightings share of a new identity (family name, and patronymic), when
+    both pairs disagree on the family name; None when they share none of it."""
+    if a is None or b is None or _renamed(ours) is None or _renamed(theirs) is None:
+        return None
+    if not a.family_clerk & b.family_clerk:
+        return None
+    if a.father_stems & b.father_stems:
+        return "family name and patronymic"
+    return "family name"
+
+
+def _renamed(comparison: Comparison) -> FieldComparison | None:
+    """The family-name verdict that counts a rewritten name against the pair, if any."""
+    for fc in comparison.explanation:
+        if fc is NEW_IDENTITY or (fc.field == "family_name" and fc.verdict == "different"):
+            return fc
+    return None
+
+
+def _with(comparison: Comparison, reasons: list[FieldComparison]) -> Comparison:
+    """The comparison with the group's reasons; a shared new identity takes the place of the
+    new-identity level it explains."""
+    kept = list(comparison.explanation)
+    replaced = _renamed(comparison)
+    if replaced is not None and any(fc.verdict == "shared new identity" for fc in reasons):
+        kept.remove(replaced)
+    items = sorted((*kept, *reasons), key=lambda fc: (-abs(fc.weight), fc.field))
+    total = sum(fc.weight for fc in items)
+    return Comparison(to_probability(total), tuple(items), total)
+
+
+def _name(person: Prepared | None) -> str:
+    """The companion as its sighting writes it (given name, else the full name)."""
+    if person is None:
+        return "another child"
+    written = person.person.given_name or person.person.full_name or person.person.family_name
+    return written or "another child"
+
+
+def link_groups(
+    linker: Linker,
+    sightings: Mapping[S, Person],
+    *,
+    seen_with: Mapping[S, Collection[S]],
+    siblings: Mapping[R, Collection[R]],
+    limit: int = 10,
+) -> dict[S, list[Candidate]]:
+    """:meth:`Linker.candidates` for every sighting, with the group's evidence for those seen
+    with others (compared also with the siblings of the reports their companions match)."""
+    grouped = {s for s, companions in seen_with.items() if companions and s in sightings}
+    prepared = {s: prepare.__wrapped__(sightings[s]) for s in grouped}
+    held = linker.prepared
+    freqs = linker.frequencies
+
+    def compared(s: S, reports: Collection[R]) -> dict[R, Comparison]:
+        return compare_prepared_each(
+            prepared[s], {r: held[r] for r in reports if r in held}, frequencies=freqs
+        )
+
+    # The linker's keys are the reports' keys, the ones `siblings` names.
+    scored = {s: compared(s, cast(set[R], linker.reachable(sightings[s]))) for s in grouped}
+    relations = {s: [c for c in seen_with[s] if c in grouped] for s in grouped}
+    for s, more in group_candidates(scored, seen_with=relations, siblings=siblings).items():
+        scored[s].update(compared(s, more))
+    raised = with_group_evidence(scored, seen_with=relations, siblings=siblings, sightings=prepared)
+    out: dict[S, list[Candidate]] = {}
+    for s, person in sightings.items():
+        if s not in grouped:
+            out[s] = linker.candidates(person, limit=limit)
+            continue
+        pairs = {**scored[s], **raised.get(s, {})}
+        ranked = sorted(pairs.items(), key=lambda kv: (-kv[1].total, str(kv[0])))
+        out[s] = [Candidate(r, c.score, c.explanation) for r, c in ranked[:limit]]
+    return out

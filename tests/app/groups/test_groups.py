@@ -1,0 +1,196 @@
+"""Siblings and children seen together: the contract, who may name and see what, and the group's
+evidence in proposals."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.matches.models import Match
+from app.reports.models import Report, ReportSibling
+from app.sightings.models import SeenTogether
+from tests.app import payloads
+from tests.conftest import Caller, Callers
+
+OLENA = {
+    "given_name": "Олена",
+    "family_name": "Мартинюк",
+    "sex": "female",
+    "date_of_birth": "2012-04-03",
+    "home_settlement": "Ізюм",
+}
+NAZAR = {
+    "given_name": "Назар",
+    "family_name": "Мартинюк",
+    "sex": "male",
+    "date_of_birth": "2015-01-06",
+    "home_settlement": "Ізюм",
+}
+# Olena's document names her clearly; Nazar's, after adoption, has another family name and
+# patronymic and only a birth year: alone it does not reach the threshold.
+OLENA_SEEN = {
+    "full_name": "Мартынюк Елена Григорьевна",
+    "sex": "female",
+    "date_of_birth": "2012-04-03",
+    "origin_settlement": "Изюм",
+}
+NAZAR_SEEN = {
+    "given_name": "Назар",
+    "family_name": "Вовк",
+    "patronymic": "Викторович",
+    "sex": "male",
+    "date_of_birth": "2015",
+}
+
+
+def file_report(client: TestClient, caller: Caller, child: dict, **extra: Any) -> Any:
+    body = {"child": child, **extra}
+    return client.post("/api/v1/reports", json=body, headers=caller.headers)
+
+
+def file_sighting(client: TestClient, caller: Caller, subject: dict, **extra: Any) -> Any:
+    body = {"subject": subject, "source_type": "document", "observed_on": "2024-05-01", **extra}
+    return client.post("/api/v1/sightings", json=body, headers=caller.headers)
+
+
+class TestSiblings:
+    def test_a_family_names_its_own_reports_and_both_ends_show_it(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        olena = file_report(client, callers.family, OLENA).json()["id"]
+        nazar = file_report(client, callers.family, NAZAR, siblings=[olena])
+        assert nazar.status_code == 201, nazar.text
+        assert nazar.json()["siblings"] == [olena]
+        back = client.get(f"/api/v1/reports/{olena}", headers=callers.family.headers).json()
+        assert back["siblings"] == [nazar.json()["id"]]  # symmetric
+        assert session.scalar(select(func.count()).select_from(ReportSibling)) == 1
+
+    def test_another_familys_report_is_422_like_a_missing_one(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        theirs = file_report(client, callers.family2, OLENA).json()["id"]
+        reports_before = session.scalar(select(func.count()).select_from(Report))
+        hidden = file_report(client, callers.family, NAZAR, siblings=[theirs])
+        missing = file_report(
+            client, callers.family, NAZAR, siblings=["00000000-0000-0000-0000-000000000000"]
+        )
+        assert hidden.status_code == missing.status_code == 422
+        assert hidden.json()["errors"] == missing.json()["errors"]
+        assert hidden.json()["errors"][0]["loc"] == ["body", "siblings", 0]
+        assert session.scalar(select(func.count()).select_from(Report)) == reports_before
+
+    def test_duplicate_and_self_ids_are_422(self, client: TestClient, callers: Callers):
+        olena = file_report(client, callers.family, OLENA).json()["id"]
+        twice = file_report(client, callers.family, NAZAR, siblings=[olena, olena])
+        assert twice.status_code == 422
+        assert twice.json()["errors"][0]["type"] == "duplicate"
+        itself = client.patch(
+            f"/api/v1/reports/{olena}", json={"siblings": [olena]}, headers=callers.family.headers
+        )
+        assert itself.status_code == 422
+        assert itself.json()["errors"][0]["type"] == "self"
+
+    def test_a_coordinator_links_any_and_a_family_sees_only_its_own_end(
+        self, client: TestClient, callers: Callers
+    ):
+        mine = file_report(client, callers.family, OLENA).json()["id"]
+        theirs = file_report(client, callers.family2, NAZAR).json()["id"]
+        linked = client.patch(
+            f"/api/v1/reports/{mine}",
+            json={"siblings": [theirs]},
+            headers=callers.coordinator.headers,
+        )
+        assert linked.status_code == 200, linked.text
+        assert linked.json()["siblings"] == [theirs]
+        own = client.get(f"/api/v1/reports/{mine}", headers=callers.family.headers).json()
+        assert own["siblings"] == []  # the other family's report is not shown
+        # A family's patch replaces only the siblings it may see: the hidden one stays.
+        client.patch(
+            f"/api/v1/reports/{mine}", json={"siblings": []}, headers=callers.family.headers
+        )
+        seen = client.get(f"/api/v1/reports/{mine}", headers=callers.coordinator.headers).json()
+        assert seen["siblings"] == [theirs]
+        cleared = client.patch(
+            f"/api/v1/reports/{mine}", json={"siblings": None}, headers=callers.coordinator.headers
+        )
+        assert cleared.json()["siblings"] == []
+
+
+class TestSeenWith:
+    def test_a_field_contact_names_its_own_sightings(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        first = file_sighting(client, callers.field, OLENA_SEEN).json()["id"]
+        second = file_sighting(client, callers.field, NAZAR_SEEN, seen_with=[first])
+        assert second.status_code == 201, second.text
+        assert second.json()["seen_with"] == [first]
+        back = client.get(f"/api/v1/sightings/{first}", headers=callers.coordinator.headers)
+        assert back.json()["seen_with"] == [second.json()["id"]]
+        assert session.scalar(select(func.count()).select_from(SeenTogether)) == 1
+
+    def test_another_contacts_sighting_is_422(self, client: TestClient, callers: Callers):
+        theirs = file_sighting(client, callers.field2, OLENA_SEEN).json()["id"]
+        refused = file_sighting(client, callers.field, NAZAR_SEEN, seen_with=[theirs])
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["msg"] == "not a record you may name"
+
+
+class TestGroupEvidence:
+    def file_group(self, client: TestClient, callers: Callers) -> tuple[str, str, str, str]:
+        olena = file_report(client, callers.coordinator, OLENA).json()["id"]
+        nazar = file_report(client, callers.coordinator, NAZAR, siblings=[olena]).json()["id"]
+        seen_olena = file_sighting(client, callers.field, OLENA_SEEN).json()["id"]
+        seen_nazar = file_sighting(client, callers.field, NAZAR_SEEN, seen_with=[seen_olena])
+        assert seen_nazar.status_code == 201, seen_nazar.text
+        return olena, nazar, seen_olena, seen_nazar.json()["id"]
+
+    def test_a_child_seen_with_a_sibling_is_proposed_and_the_explanation_says_why(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        _, nazar, _, seen_nazar = self.file_group(client, callers)
+        match = session.scalars(
+            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
+        ).one()
+        assert match.status == "proposed"
+        group = [e for e in match.explanation if e["field"] == "group"]
+        assert group and group[0]["verdict"] == "seen with a sibling"
+        assert "Мартынюк Елена Григорьевна" in group[0]["detail"]
+
+    def test_without_the_group_the_same_sighting_is_not_proposed(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        nazar = file_report(client, callers.coordinator, NAZAR).json()["id"]
+        file_sighting(client, callers.field, NAZAR_SEEN)
+        assert session.scalars(select(Match).where(Match.report_id == nazar)).all() == []
+
+    def test_a_rejected_pair_stays_rejected_when_the_group_is_scored_again(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        olena, nazar, _, seen_nazar = self.file_group(client, callers)
+        match = session.scalars(
+            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
+        ).one()
+        body = {"decision": "reject", "note": "not him", "version": match.version}
+        decided = client.post(
+            f"/api/v1/matches/{match.id}/decision", json=body, headers=callers.coordinator.headers
+        )
+        assert decided.status_code == 200, decided.text
+        # Amending a member scores the group again.
+        client.patch(
+            f"/api/v1/reports/{olena}",
+            json={"child": {"patronymic": "Григорівна"}},
+            headers=callers.coordinator.headers,
+        )
+        session.expire_all()
+        assert session.get(Match, match.id).status == "rejected"  # type: ignore[union-attr]
+        pairs = session.scalars(
+            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
+        ).all()
+        assert len(pairs) == 1
+
+
+def test_payload_helpers_still_file(client: TestClient, callers: Callers):
+    """The shared payloads carry no relation: filing them answers empty lists."""
+    report = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
+    assert report.json()["siblings"] == []

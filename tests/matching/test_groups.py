@@ -1,0 +1,166 @@
+"""Group evidence: children seen together matched with reports of siblings (matching/_groups.py),
+and `link_files` reading the two relations."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matching import (
+    Linker,
+    LinkInputError,
+    Person,
+    compare,
+    link_files,
+    link_groups,
+    prepare,
+    with_group_evidence,
+)
+
+OLENA = Person.from_api(
+    {"given_name": "Олена", "family_name": "Мартинюк", "sex": "female",
+     "date_of_birth": "2012-04-03", "home_settlement": "Ізюм"}
+)  # fmt: skip
+NAZAR = Person.from_api(
+    {"given_name": "Назар", "family_name": "Мартинюк", "sex": "male",
+     "date_of_birth": "2015-01-06", "home_settlement": "Ізюм"}
+)  # fmt: skip
+OLENA_SEEN = Person.from_api(
+    {"full_name": "Мартынюк Елена Григорьевна", "sex": "female", "date_of_birth": "2012-04-03"},
+    observed_on="2024-05-01",
+)
+NAZAR_SEEN = Person.from_api(
+    {"given_name": "Назар", "family_name": "Вовк", "patronymic": "Викторович", "sex": "male",
+     "date_of_birth": "2015"},
+    observed_on="2024-05-01",
+)  # fmt: skip
+
+
+def a_linker() -> Linker:
+    """Two reports, with the name shares of a large registry (the defaults), not of these two."""
+    linker = Linker(frequencies={})
+    linker.add("r-olena", OLENA)
+    linker.add("r-nazar", NAZAR)
+    return linker
+
+
+def linked(seen_with: dict, siblings: dict) -> dict:
+    linker = a_linker()
+    sightings = {"s-olena": OLENA_SEEN, "s-nazar": NAZAR_SEEN}
+    return link_groups(linker, sightings, seen_with=seen_with, siblings=siblings)
+
+
+GROUP = {"s-olena": ["s-nazar"], "s-nazar": ["s-olena"]}
+FAMILY = {"r-olena": ["r-nazar"], "r-nazar": ["r-olena"]}
+
+
+def test_a_child_seen_with_a_sibling_scores_higher_and_says_why():
+    alone = compare(NAZAR, NAZAR_SEEN).score
+    [best, *_] = linked(GROUP, FAMILY)["s-nazar"]
+    assert best.key == "r-nazar"
+    assert alone < 0.5 <= best.score
+    [reason] = [fc for fc in best.explanation if fc.field == "group"]
+    assert reason.detail.startswith("seen with Мартынюк Елена Григорьевна, whose match")
+    assert reason.weight > 0
+
+
+def test_without_the_relations_nothing_changes():
+    plain = linked({}, {})
+    assert plain["s-nazar"] == a_linker().candidates(NAZAR_SEEN)
+    assert not any(fc.field == "group" for c in plain["s-nazar"] for fc in c.explanation)
+
+
+def test_siblings_alone_or_companions_alone_are_no_evidence():
+    assert linked(GROUP, {})["s-nazar"][0].score < 0.5
+    assert linked({}, FAMILY)["s-nazar"][0].score < 0.5
+
+
+def test_a_companion_who_is_this_reports_child_counts_against():
+    scored = {
+        "s-olena": {"r-olena": compare(OLENA, OLENA_SEEN)},
+        "s-nazar": {"r-olena": compare(OLENA, NAZAR_SEEN), "r-nazar": compare(NAZAR, NAZAR_SEEN)},
+    }
+    sightings = {"s-olena": prepare(OLENA_SEEN), "s-nazar": prepare(NAZAR_SEEN)}
+    raised = with_group_evidence(scored, seen_with=GROUP, siblings=FAMILY, sightings=sightings)
+    against = raised["s-nazar"]["r-olena"]
+    [reason] = [fc for fc in against.explanation if fc.verdict == "companion matches"]
+    assert reason.weight < 0
+    assert against.score < scored["s-nazar"]["r-olena"].score
+
+
+def test_a_sighting_is_scored_against_siblings_its_keys_do_not_reach():
+    renamed = Person.from_api(
+        {"given_name": "Дмитрий", "family_name": "Вовк", "sex": "male", "date_of_birth": "2016"},
+        observed_on="2024-05-01",
+    )  # no key of Назар's report: another given name, family name and year
+    linker = a_linker()
+    assert "r-nazar" not in linker.reachable(renamed)
+    found = link_groups(
+        linker, {"s-olena": OLENA_SEEN, "s-x": renamed},
+        seen_with={"s-olena": ["s-x"], "s-x": ["s-olena"]}, siblings=FAMILY,
+    )  # fmt: skip
+    assert "r-nazar" in {c.key for c in found["s-x"]}
+
+
+def test_a_shared_new_family_name_replaces_the_rewrites_penalty():
+    olena_renamed = Person.from_api(
+        {"given_name": "Елена", "family_name": "Вовк", "patronymic": "Викторовна",
+         "sex": "female", "date_of_birth": "2012-04-03"},
+        observed_on="2024-05-01",
+    )  # fmt: skip
+    linker = a_linker()
+    found = link_groups(
+        linker, {"s-olena": olena_renamed, "s-nazar": NAZAR_SEEN},
+        seen_with=GROUP, siblings=FAMILY,
+    )  # fmt: skip
+    best = found["s-nazar"][0]
+    verdicts = {fc.verdict for fc in best.explanation}
+    assert "shared new identity" in verdicts and "new identity" not in verdicts
+
+
+def write(path: Path, lines: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), "utf-8")
+    return path
+
+
+def api(person: Person) -> dict:
+    return {k: v for k, v in {
+        "given_name": person.given_name, "family_name": person.family_name,
+        "patronymic": person.patronymic, "full_name": person.full_name, "sex": person.sex,
+        "date_of_birth": str(person.date_of_birth) if person.date_of_birth else None,
+        "observed_on": "2024-05-01" if person.observed_on else None,
+    }.items() if v}  # fmt: skip
+
+
+def test_link_files_reads_siblings_and_seen_with(tmp_path: Path):
+    reports = write(tmp_path / "r.jsonl", [
+        {"key": "r1", "child": api(OLENA), "siblings": ["r2"]},
+        {"key": "r2", "child": api(NAZAR)},  # the relation is symmetric: r1 names it
+    ])  # fmt: skip
+    sightings = write(tmp_path / "s.jsonl", [
+        {"key": "s1", "subject": api(OLENA_SEEN)},
+        {"key": "s2", "subject": api(NAZAR_SEEN), "seen_with": ["s1"]},
+    ])  # fmt: skip
+    link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
+    lines = (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
+    out = {json.loads(x)["key"]: json.loads(x) for x in lines}
+    best = out["s2"]["candidates"][0]
+    assert best["key"] == "r2" and best["proposed"]
+    assert any(e["field"] == "group" for e in best["explanation"])
+
+
+@pytest.mark.parametrize(
+    ("related", "reason"),
+    [(["r9"], "'siblings' names 'r9', not a key of the file"),
+     (["r1"], "'siblings' lists the line's own key"),
+     ("r2", "'siblings' must be a list of keys")],
+)  # fmt: skip
+def test_link_files_refuses_bad_relations(tmp_path: Path, related: object, reason: str):
+    reports = write(tmp_path / "r.jsonl", [
+        {"key": "r1", "child": api(OLENA), "siblings": related},
+        {"key": "r2", "child": api(NAZAR)},
+    ])  # fmt: skip
+    sightings = write(tmp_path / "s.jsonl", [{"key": "s1", "subject": api(OLENA_SEEN)}])
+    with pytest.raises(LinkInputError) as raised:
+        link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
+    assert raised.value.line_number == 1 and raised.value.reason == reason
