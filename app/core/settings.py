@@ -8,6 +8,7 @@ from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.ratelimit import check_storage_uri
 from matching import DEFAULT_THRESHOLD
 
 
@@ -76,6 +77,11 @@ class Settings(BaseSettings):
         default="10/hour;30/day",
         description="Reports a family may file or amend, on top of the write limit.",
     )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the rate limits are counted: `memory://` (this process alone) or "
+        "`redis://HOST:PORT/DB` (shared by every process that names the same Redis).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",
         description="Lowest level of the JSON log lines `ridni serve` writes to standard error.",
@@ -91,6 +97,11 @@ class Settings(BaseSettings):
         if not items or any(item.amount < 1 for item in items):
             raise ValueError("must be limits such as 120/minute or 10/hour;30/day")
         return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        return check_storage_uri(value)
 
 
 @lru_cache
