@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import threading
 from time import perf_counter
 
 import uvicorn
@@ -27,14 +28,11 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     upgrade(settings.database_url)
     app = _create_app(settings)
+    if not app.state.rate_limits.reachable():
+        raise SystemExit("error: the rate-limit storage (RIDNI_RATE_LIMIT_STORAGE) does not answer")
     if settings.warm_engine:
-        started = perf_counter()
-        with app.state.session_factory() as session:
-            count = warm_engine(session)
-        logging.getLogger("ridni.engine").info(
-            "matching engine ready",
-            extra={"fields": {"reports": count, "seconds": round(perf_counter() - started, 1)}},
-        )
+        # Beside the requests, not before them: a start answers in seconds at any size.
+        threading.Thread(target=_warm, args=(app,), name="warm-engine", daemon=True).start()
     uvicorn.run(
         app,
         host=args.host,
@@ -44,6 +42,16 @@ def _serve(args: argparse.Namespace) -> int:
         **UVICORN_LOGGING,
     )
     return 0
+
+
+def _warm(app: FastAPI) -> None:
+    started = perf_counter()
+    with app.state.session_factory() as session:
+        count = warm_engine(session)
+    logging.getLogger("ridni.engine").info(
+        "matching engine ready",
+        extra={"fields": {"reports": count, "seconds": round(perf_counter() - started, 1)}},
+    )
 
 
 def _create_app(settings: Settings) -> FastAPI:
