@@ -17,9 +17,9 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from app.core.problems import RateLimitsUnavailable, TooManyRequests, problem_responses
+from app.core.settings import check_storage_uri
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
 # Every key this service writes to a shared store starts with it (one Redis may serve others).
 KEY_PREFIX = "ridni"
 
@@ -59,14 +59,6 @@ class RateLimits:
                 raise RateLimitsUnavailable() from None
             if not allowed:
                 raise TooManyRequests(max(1, math.ceil(reset_time - time.time())))
-
-
-def check_storage_uri(uri: str) -> str:
-    """`uri` if it names a store this service can count in; ValueError otherwise."""
-    scheme, separator, _ = uri.partition("://")
-    if not separator or scheme not in STORAGE_SCHEMES:
-        raise ValueError("must start with " + ", ".join(s + "://" for s in STORAGE_SCHEMES))
-    return uri
 
 
 def open_storage(uri: str) -> Storage:

@@ -8,8 +8,18 @@ from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.core.ratelimit import check_storage_uri
 from matching import DEFAULT_THRESHOLD
+
+# Where rate limits may be counted (`limits` storage schemes): this process, or a Redis.
+RATE_LIMIT_STORAGES = ("memory", "redis", "rediss", "redis+unix")
+
+
+def check_storage_uri(uri: str) -> str:
+    """`uri` if it names a store the rate limits can be counted in; ValueError otherwise."""
+    scheme, separator, _ = uri.partition("://")
+    if not separator or scheme not in RATE_LIMIT_STORAGES:
+        raise ValueError("must start with " + ", ".join(s + "://" for s in RATE_LIMIT_STORAGES))
+    return uri
 
 
 class Settings(BaseSettings):
