@@ -128,6 +128,7 @@ class Started:
     base: str
     pid: int
     answered_after: float  # seconds from the process's start to its first /healthz 200
+    cpu_to_answer: float  # the CPU seconds the process had spent by then (load-independent)
     log: Path  # its JSON log lines
 
     def warm_seconds(self, timeout: float = 600) -> float | None:
@@ -145,6 +146,12 @@ class Started:
         status = Path(f"/proc/{self.pid}/status").read_text()
         now, peak = (int(re.search(rf"{k}:\s+(\d+)", status)[1]) for k in ("VmRSS", "VmHWM"))  # type: ignore[index]
         return now / 1024, peak / 1024
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -169,7 +176,8 @@ def running_service(url: str, **env: str) -> Iterator[Started]:
                     time.sleep(0.1)
             else:
                 raise RuntimeError("the service did not start")
-            yield Started(base, process.pid, time.perf_counter() - started, Path(log.name))
+            answered = time.perf_counter() - started
+            yield Started(base, process.pid, answered, _cpu_seconds(process.pid), Path(log.name))
         finally:
             process.terminate()
             process.wait(30)
@@ -395,7 +403,8 @@ def latency(kinds: list[str], reports: int, posts: int) -> None:
         p95 = times[int(0.95 * (len(times) - 1))]
         print(
             f"| {kind} | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} | "
-            f"{len(queue)}{'+' if len(queue) == 200 else ''} | {served.answered_after:.1f} s | "
+            f"{len(queue)}{'+' if len(queue) == 200 else ''} | {served.answered_after:.1f} s "
+            f"({served.cpu_to_answer:.1f} CPU s) | "
             f"{'?' if warm is None else f'{warm:.1f} s'} | "
             f"{warm_rss:.0f} / {end_rss:.0f} / {peak_rss:.0f} MiB | "
             f"{load:.1f} / {os.getloadavg()[0]:.1f} |"
