@@ -32,7 +32,7 @@ from tests.app import payloads
 from tests.conftest import Callers
 
 REDIS_URL = os.environ.get("RIDNI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-WRITES_A_MINUTE = 5
+WRITES_AN_HOUR = 5  # an hour, so that a loaded machine cannot let the window pass
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -110,7 +110,7 @@ def two_instances(
     environment = _environment(
         settings,
         RIDNI_RATE_LIMIT_STORAGE=redis_url,
-        RIDNI_RATE_LIMIT_WRITES=f"{WRITES_A_MINUTE}/minute",
+        RIDNI_RATE_LIMIT_WRITES=f"{WRITES_AN_HOUR}/hour",
         RIDNI_RATE_LIMIT_REPORTS="1000/minute",
     )
     instances = (_start(environment), _start(environment))
@@ -193,7 +193,7 @@ class TestTwoInstances:
                 json=payloads.sighting(),
                 headers=committed_callers.field2.headers,
             )
-        assert statuses == [201] * WRITES_A_MINUTE
+        assert statuses == [201] * WRITES_AN_HOUR
         assert (refused_first.status_code, refused_second.status_code) == (429, 429)
         assert int(refused_second.headers["retry-after"]) >= 1
         assert other_caller.status_code == 201
