@@ -60,7 +60,8 @@ def _person(
 
 def cached_reports() -> int:
     """How many prepared people the engine keeps in memory, least recently used dropped first
-    (at about 1 KiB each: some 300 MiB, whatever the number of reports stored)."""
+    (about 1.2 KiB each in the service: some 360 MiB when full, whatever the number of reports
+    stored; `python -m bench.service latency` prints the resident memory)."""
     return matching.prepare.cache_info().maxsize or 0
 
 
