@@ -89,7 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     authenticate: Authenticator = principal_of  # the bearer tokens are the users domain's
     app.state.authenticate = authenticate
     app.state.rate_limits = RateLimits(
-        writes=settings.rate_limit_writes, reports=settings.rate_limit_reports
+        writes=settings.rate_limit_writes,
+        reports=settings.rate_limit_reports,
+        storage=settings.rate_limit_storage,
     )
     install_problem_handlers(app, before_problem=record_refusal, pages=problem_page)
     app.add_middleware(

@@ -23,6 +23,7 @@ console's pages and a keyboard review in Chromium (bench/console.py). Each print
 
 import argparse
 import csv
+import json
 import os
 import re
 import socket
@@ -33,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ from app.core.settings import Settings
 from app.crypto.keyfile import key_file
 from app.crypto.maintenance import open_keyring
 from app.crypto.orm import make_session_factory
-from app.matches.engine import MatchingSettings
+from app.matches.engine import MatchingSettings, cached_reports
 from app.matches.proposals import index_reports
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
@@ -119,30 +121,66 @@ def _open(url: str) -> tuple[Engine, Any]:
     return engine, make_session_factory(engine, open_keyring(engine, key_file(_settings(url))))
 
 
+@dataclass
+class Started:
+    """A running `ridni serve`: where it answers and what its start cost."""
+
+    base: str
+    pid: int
+    answered_after: float  # seconds from the process's start to its first /healthz 200
+    cpu_to_answer: float  # the CPU seconds the process had spent by then (load-independent)
+    log: Path  # its JSON log lines
+
+    def warm_seconds(self, timeout: float = 600) -> float | None:
+        """Waits for the engine's warm-up to end; the seconds it took, as the service logs it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.log.read_text().splitlines():
+                if '"matching engine ready"' in line:
+                    return float(json.loads(line)["seconds"])
+            time.sleep(0.2)
+        return None
+
+    def rss_mib(self) -> tuple[float, float]:
+        """The process's resident memory now, and its peak, in MiB."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        now, peak = (int(re.search(rf"{k}:\s+(\d+)", status)[1]) for k in ("VmRSS", "VmHWM"))  # type: ignore[index]
+        return now / 1024, peak / 1024
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_service(url: str) -> Iterator[str]:
+def running_service(url: str, **env: str) -> Iterator[Started]:
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=_env(url),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the service did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(30)
+    with tempfile.NamedTemporaryFile(suffix=".log") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            env={**_env(url), **env},
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(3000):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("the service did not start")
+            answered = time.perf_counter() - started
+            yield Started(base, process.pid, answered, _cpu_seconds(process.pid), Path(log.name))
+        finally:
+            process.terminate()
+            process.wait(30)
 
 
 def add_user(url: str, role: str) -> str:
@@ -190,7 +228,7 @@ def quality(kind: str, world: Path) -> None:
         upgrade(url)
         family, field, coordinator = (add_user(url, r) for r in ("family", "field", "coordinator"))
         started = time.perf_counter()
-        with running_service(url) as base, httpx.Client(base_url=base, timeout=60) as http:
+        with running_service(url) as served, httpx.Client(base_url=served.base, timeout=60) as http:
             report_key = {}
             for line in reports:
                 answer = http.post(
@@ -327,15 +365,24 @@ def store_unmatched_sightings(
 
 def latency(kinds: list[str], reports: int, posts: int) -> None:
     print(f"POST /api/v1/sightings with {reports:,} reports stored; {posts} sequential requests")
-    print("| database | median ms | p95 ms | max ms | proposals made |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "| database | median ms | p95 ms | max ms | proposals made | first answer after start "
+        "| warm-up (beside serving) | RSS warm / at end / peak | load average before / after |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind in kinds:
         population = Population(seed=11)
         with fresh_database(kind) as url:
             upgrade(url)
             store_reports(url, reports, population)
             field, coordinator = add_user(url, "field"), add_user(url, "coordinator")
-            with running_service(url) as base, httpx.Client(base_url=base, timeout=60) as http:
+            load = os.getloadavg()[0]
+            with (
+                running_service(url) as served,
+                httpx.Client(base_url=served.base, timeout=60) as http,
+            ):
+                warm = served.warm_seconds()
+                warm_rss, _ = served.rss_mib()
                 for _ in range(10):  # warm the process (imports, name tables, connections)
                     http.post(
                         "/api/v1/sightings", json=population.sighting(), headers=_auth(field)
@@ -351,12 +398,22 @@ def latency(kinds: list[str], reports: int, posts: int) -> None:
                 queue = http.get(
                     "/api/v1/matches", params={"limit": 200}, headers=_auth(coordinator)
                 ).json()["items"]
+                end_rss, peak_rss = served.rss_mib()
         times.sort()
         p95 = times[int(0.95 * (len(times) - 1))]
         print(
             f"| {kind} | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} | "
-            f"{len(queue)}{'+' if len(queue) == 200 else ''} |"
+            f"{len(queue)}{'+' if len(queue) == 200 else ''} | {served.answered_after:.1f} s "
+            f"({served.cpu_to_answer:.1f} CPU s) | "
+            f"{'?' if warm is None else f'{warm:.1f} s'} | "
+            f"{warm_rss:.0f} / {end_rss:.0f} / {peak_rss:.0f} MiB | "
+            f"{load:.1f} / {os.getloadavg()[0]:.1f} |"
         )
+    print(
+        "The warm-up prepares the newest reports, up to the engine's cache "
+        f"({cached_reports():,} reports), in a thread beside the requests; "
+        "the timed requests start after it."
+    )
 
 
 def reads(kinds: list[str], reports: int, gets: int) -> None:
@@ -370,7 +427,10 @@ def reads(kinds: list[str], reports: int, gets: int) -> None:
             coordinator = _auth(add_user(url, "coordinator"))
             page = {"limit": 200}
             engine = make_engine(url)
-            with running_service(url) as base, httpx.Client(base_url=base, timeout=60) as http:
+            with (
+                running_service(url) as served,
+                httpx.Client(base_url=served.base, timeout=60) as http,
+            ):
                 items = http.get("/api/v1/reports", params=page, headers=coordinator).json()
                 ids = [item["id"] for item in items["items"]]
                 cases = {

@@ -2,7 +2,8 @@
 
 import argparse
 import logging
-from time import perf_counter
+import threading
+import time
 
 import uvicorn
 from fastapi import FastAPI
@@ -27,23 +28,37 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     upgrade(settings.database_url)
     app = _create_app(settings)
-    if settings.warm_engine:
-        started = perf_counter()
-        with app.state.session_factory() as session:
-            count = warm_engine(session)
-        logging.getLogger("ridni.engine").info(
-            "matching engine ready",
-            extra={"fields": {"reports": count, "seconds": round(perf_counter() - started, 1)}},
+    if not app.state.rate_limits.reachable():
+        raise SystemExit("error: the rate-limit storage (RIDNI_RATE_LIMIT_STORAGE) does not answer")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level,
+            http=HTTP_PROTOCOL,
+            **UVICORN_LOGGING,
         )
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level,
-        http=HTTP_PROTOCOL,
-        **UVICORN_LOGGING,
     )
+    if settings.warm_engine:
+        # Beside the requests, once the server listens: a start answers in seconds at any size.
+        threading.Thread(target=_warm, args=(app, server), name="warm-engine", daemon=True).start()
+    server.run()
     return 0
+
+
+def _warm(app: FastAPI, server: uvicorn.Server) -> None:
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.1)
+    started = time.perf_counter()
+    with app.state.session_factory() as session:
+        count = warm_engine(session)
+    logging.getLogger("ridni.engine").info(
+        "matching engine ready",
+        extra={"fields": {"reports": count, "seconds": round(time.perf_counter() - started, 1)}},
+    )
 
 
 def _create_app(settings: Settings) -> FastAPI:

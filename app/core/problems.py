@@ -55,7 +55,7 @@ _MEANINGS = {
     429: "Too many writes from this caller; `Retry-After` says how many seconds to wait",
     500: "Something went wrong on our side, or a protected field of a record cannot be "
     "decrypted (logged for the operators)",
-    503: "The database is not reachable",
+    503: "The database is not reachable (a write: or the store of rate limits); retry later",
 }
 
 
@@ -127,6 +127,20 @@ class TooManyRequests(Problem):
         super().__init__(
             f"Too many writes; retry after {retry_after} seconds.",
             headers={"Retry-After": str(retry_after)},
+        )
+
+
+class RateLimitsUnavailable(Problem):
+    """The shared store of rate-limit counts (Redis) does not answer: writes wait for it."""
+
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Writes are counted against rate limits, and their store is not reachable; "
+            "retry later.",
+            headers={"Retry-After": "5"},
         )
 
 

@@ -10,6 +10,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matching import DEFAULT_THRESHOLD
 
+# Where rate limits may be counted (`limits` storage schemes): this process, or a Redis.
+RATE_LIMIT_STORAGES = ("memory", "redis", "rediss", "redis+unix")
+
+
+def check_storage_uri(uri: str) -> str:
+    """`uri` if it names a store the rate limits can be counted in; ValueError otherwise."""
+    scheme, separator, _ = uri.partition("://")
+    if not separator or scheme not in RATE_LIMIT_STORAGES:
+        raise ValueError("must start with " + ", ".join(s + "://" for s in RATE_LIMIT_STORAGES))
+    return uri
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RIDNI_", extra="ignore", populate_by_name=True)
@@ -76,6 +87,11 @@ class Settings(BaseSettings):
         default="10/hour;30/day",
         description="Reports a family may file or amend, on top of the write limit.",
     )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the rate limits are counted: `memory://` (this process alone) or "
+        "`redis://HOST:PORT/DB` (shared by every process that names the same Redis).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",
         description="Lowest level of the JSON log lines `ridni serve` writes to standard error.",
@@ -91,6 +107,11 @@ class Settings(BaseSettings):
         if not items or any(item.amount < 1 for item in items):
             raise ValueError("must be limits such as 120/minute or 10/hour;30/day")
         return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        return check_storage_uri(value)
 
 
 @lru_cache

@@ -26,7 +26,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from itertools import islice
 from multiprocessing import get_context
 from typing import Any
@@ -52,7 +51,6 @@ from app.matches import repository as matches_repository
 from app.matches.engine import MatchingSettings
 from app.matches.proposals import SightingScores
 from app.matches.scoring import KnownReports
-from app.reports import repository as reports_repository
 from app.reports.models import Report
 from app.reports.schemas import ReportIn
 from app.reports.service import new_report
@@ -61,8 +59,6 @@ from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
 
 MAX_ERRORS = 1000  # row errors kept on an import; the counts stay exact beyond
-# Longer than any transaction that amends a report is expected to stay open.
-AMENDMENT_LAG = timedelta(minutes=5)
 
 SCHEMAS: dict[Kind, type[ReportIn] | type[SightingIn]] = {
     Kind.reports: ReportIn,
@@ -152,7 +148,6 @@ class BatchLoader:
         self._shares: dict[str, float] | None = None
         # Reports kept from batch to batch; those amended meanwhile are dropped and read again.
         self.reports = KnownReports()
-        self._reports_checked: datetime | None = None
 
     def load(self, batch: list[ValidRow], checked: Tally | None = None) -> Tally:
         """Rows loaded and rows found present. The import's record counts them, and the counts
@@ -215,12 +210,7 @@ class BatchLoader:
         )
 
     def _known_reports(self, session: Session) -> KnownReports:
-        checked = utcnow()
-        if self._reports_checked is not None:
-            # A report's updated_at is set before its transaction commits: look back further.
-            since = self._reports_checked - AMENDMENT_LAG
-            self.reports.forget_changed(reports_repository.updated_since(session, since))
-        self._reports_checked = checked
+        self.reports.drop_amended(session)
         return self.reports
 
     def _write(

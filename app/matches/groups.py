@@ -51,10 +51,9 @@ def rescore_groups(
     seen_with = {sid: companions.get(sid, set()) & set(people) for sid in people}
     siblings = reports_repository.sibling_ids(session, {r for c in scored.values() for r in c})
     more = matching.group_candidates(scored, seen_with=seen_with, siblings=siblings)
-    missing = {r for rs in more.values() for r in rs} - set(known.prepared)
-    known.add(repository.report_rows(session, missing))
+    extra_reports = known.reach(session, {r for rs in more.values() for r in rs})
     for sid, extra in more.items():
-        found = {r: known.prepared[r] for r in extra if r in known.prepared}
+        found = {r: extra_reports[r] for r in extra if r in extra_reports}
         scored[sid].update(matching.compare_each(people[sid], found, frequencies=shares[sid]))
     siblings = reports_repository.sibling_ids(session, {r for c in scored.values() for r in c})
     existing = repository.matches_for_sightings(session, people)

@@ -228,10 +228,11 @@ def _take_score(match: Match, candidate: Scored) -> bool:
 
 
 def warm_engine(session: Session) -> int:
-    """Prepare every report's derived name forms once (the engine keeps them in memory), so
-    that the first requests after a start do not each prepare thousands of candidates."""
+    """Prepare the derived name forms of the newest reports, as many as the engine's cache
+    holds (the engine keeps them in memory), so that the first requests after a start do not
+    each prepare hundreds of candidates. Older reports are prepared when a query reaches them."""
     count = 0
-    for row in repository.all_report_rows(session):
+    for row in repository.newest_report_rows(session, engine.cached_reports()):
         matching.blocking_keys(engine.person_from_report(row))
         count += 1
     return count

@@ -1,14 +1,15 @@
 """`ridni rematch`: recompute every candidate key and proposal after the engine or the
 threshold changed, in committed batches (so a stopped run resumes where it stopped), without
 touching decided matches. With several workers, this process and the others it starts each
-take the stale records whose id starts with their share of the hex digits."""
+take the stale records whose id starts with their share of the hex digits; on PostgreSQL each
+batch is claimed with row locks, so that `ridni rematch` may run on several machines at once."""
 
 import multiprocessing
 import os
 import queue
 import resource
+import time
 from dataclasses import dataclass
-from time import perf_counter
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,16 +23,19 @@ from app.crypto.maintenance import check_reloads
 from app.crypto.orm import keyring_of, make_session_factory
 from app.matches import proposals, repository
 from app.matches.engine import MatchingSettings
+from app.matches.repository import HEX_DIGITS
 from app.matches.scoring import KnownReports
 from app.reports.models import Report
 from app.sightings.models import Sighting
 
-HEX_DIGITS = "0123456789abcdef"
+# How long a process with nothing left to claim waits before it looks again, while other
+# processes finish the batches they hold.
+CLAIMED_ELSEWHERE_POLL = 1.0
 
 
 @dataclass(frozen=True)
 class RematchSummary:
-    reports: int
+    reports: int  # re-indexed by this process and its workers (others may have done the rest)
     sightings: int
     seconds: float
     peak_mib: float  # this process's peak plus the largest sum of other workers running at once
@@ -57,36 +61,30 @@ def rematch(
     if workers > 1 and database_url is None:
         raise ValueError("parallel workers need the database URL")
     database_url = database_url or ""
-    started = perf_counter()
+    started = time.perf_counter()
     signature = settings.signature
     with factory() as session:
         stale_reports = repository.count_stale(session, Report, signature)
         stale_sightings = repository.count_stale(session, Sighting, signature)
-    with tqdm(total=stale_reports, desc="reports", unit="report", disable=not progress) as bar:
+    done = {"reports": 0, "sightings": 0}
+    peaks = 0.0
+    for kind, stale in (("reports", stale_reports), ("sightings", stale_sightings)):
         # Every report first: a sighting must be scored against the whole new index.
-        report_peaks = _run(
-            factory,
-            database_url,
-            workers,
-            bar.update,
-            Round("reports", settings, batch_size, shares=None),
-        )
-    with factory() as session:
-        shares = repository.all_term_shares(session)
-    with tqdm(
-        total=stale_sightings, desc="sightings", unit="sighting", disable=not progress
-    ) as bar:
-        sighting_peaks = _run(
-            factory,
-            database_url,
-            workers,
-            bar.update,
-            Round("sightings", settings, batch_size, shares=shares),
-        )
-    worker_peaks = max(report_peaks, sighting_peaks)
+        shares = None
+        if kind == "sightings":
+            with factory() as session:
+                shares = repository.all_term_shares(session)
+        with tqdm(total=stale, desc=kind, unit=kind[:-1], disable=not progress) as bar:
+
+            def count(batch: int, kind: str = kind) -> None:
+                done[kind] += batch
+                bar.update(batch)
+
+            job = Round(kind, settings, batch_size, shares=shares)
+            peaks = max(peaks, _run(factory, database_url, workers, count, job))
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return RematchSummary(
-        stale_reports, stale_sightings, perf_counter() - started, own_peak + worker_peaks
+        done["reports"], done["sightings"], time.perf_counter() - started, own_peak + peaks
     )
 
 
@@ -100,14 +98,22 @@ class Round:
     shares: dict[str, float] | None
 
     def work(self, factory: sessionmaker[Session], digits: str, done: Any) -> None:
+        """Claim and do batches until no record of this kind is stale: when the only stale ones
+        left are claimed by other processes, wait for them (a sighting must not be scored before
+        every report is re-indexed, and a batch whose process died is claimable again)."""
         model = Report if self.kind == "reports" else Sighting
-        # Reports were all re-indexed in the round before; read each one once in this round.
+        signature = self.settings.signature
+        # Reports were all re-indexed in the round before: keep those read from batch to batch.
         reports_seen = KnownReports()
-        while ids := _next_batch(factory, model, self.settings.signature, self.batch_size, digits):
+        while True:
             with factory() as session, session.begin():
-                if self.kind == "reports":
+                ids = repository.claim_stale(
+                    session, model, signature, limit=self.batch_size, first_digits=digits
+                )
+                if ids and self.kind == "reports":
                     proposals.reindex_stored_reports(session, ids, settings=self.settings)
-                else:
+                elif ids:
+                    reports_seen.drop_amended(session)  # the service may amend them meanwhile
                     proposals.match_sightings(
                         session,
                         repository.sighting_rows(session, ids),
@@ -115,7 +121,12 @@ class Round:
                         shares=self.shares,
                         known_reports=reports_seen,
                     )
-            done(len(ids))
+                elif not repository.count_stale(session, model, signature, first_digits=digits):
+                    return
+            if ids:
+                done(len(ids))
+            else:
+                time.sleep(CLAIMED_ELSEWHERE_POLL)
 
 
 def _run(
@@ -181,14 +192,3 @@ def _worker(
     job.work(make_session_factory(db, keyring), digits, done)
     db.dispose()
     messages.put(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-
-
-def _next_batch(
-    factory: sessionmaker[Session],
-    model: type[Report] | type[Sighting],
-    signature: str,
-    size: int,
-    digits: str,
-) -> list[str]:
-    with factory() as session:
-        return repository.stale_ids(session, model, signature, limit=size, first_digits=digits)

@@ -4,7 +4,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
@@ -21,6 +33,7 @@ from app.matches.models import (
 from app.reports.models import Report
 from app.sightings.models import Sighting
 
+HEX_DIGITS = "0123456789abcdef"  # what record ids start with
 _PERSON_COLUMNS = list(PersonColumns.__annotations__)
 _REPORT_COLUMNS = [
     getattr(Report, c) for c in ["id", "updated_at", "home_settlement", *_PERSON_COLUMNS]
@@ -266,8 +279,9 @@ def _rows_by_id(
     return rows
 
 
-def all_report_rows(session: Session) -> Iterator[Row[Any]]:
-    yield from session.execute(select(*_REPORT_COLUMNS).execution_options(yield_per=2000))
+def newest_report_rows(session: Session, limit: int) -> Iterator[Row[Any]]:
+    stmt = select(*_REPORT_COLUMNS).order_by(Report.created_at.desc()).limit(limit)
+    yield from session.execute(stmt.execution_options(yield_per=2000))
 
 
 def sighting_rows_sharing_keys(session: Session, keys: Iterable[str]) -> list[Row[Any]]:
@@ -300,33 +314,46 @@ def all_term_shares(session: Session) -> dict[str, float]:
     return {term: count / total for term, count in counts}
 
 
-def stale_ids(
+def claim_stale(
     session: Session,
     model: type[Report] | type[Sighting],
     signature: str,
     *,
     limit: int,
-    first_digits: str = "0123456789abcdef",
+    first_digits: str = HEX_DIGITS,
 ) -> list[str]:
     """Ids of records whose index was computed with another engine or threshold, among those
-    whose id starts with one of `first_digits` (how parallel workers share the work)."""
+    whose id starts with one of `first_digits` (how the workers of one run share the work).
+
+    On PostgreSQL the rows are locked until the transaction ends, and rows another transaction
+    holds are skipped: rematch processes on several machines each claim batches of their own.
+    The lock (FOR NO KEY UPDATE) waits for amendments of these records, not for the matches
+    and keys written about them meanwhile. SQLite has no row locks: one run at a time there.
+    """
+    stmt = select(model.id).where(_stale(model, signature, first_digits))
+    stmt = stmt.order_by(model.id).limit(limit).with_for_update(skip_locked=True, key_share=True)
+    return list(session.scalars(stmt))
+
+
+def count_stale(
+    session: Session,
+    model: type[Report] | type[Sighting],
+    signature: str,
+    *,
+    first_digits: str = HEX_DIGITS,
+) -> int:
+    """How many records `claim_stale` would find, claimed by others or not."""
+    stmt = select(func.count()).select_from(model)
+    return session.scalar(stmt.where(_stale(model, signature, first_digits))) or 0
+
+
+def _stale(
+    model: type[Report] | type[Sighting], signature: str, first_digits: str
+) -> ColumnElement[bool]:
     column = model.matched_with
-    stmt = select(model.id).where(
+    return and_(
         or_(column.is_(None), column != signature),
         func.substr(model.id, 1, 1).in_(list(first_digits)),
-    )
-    return list(session.scalars(stmt.order_by(model.id).limit(limit)))
-
-
-def count_stale(session: Session, model: type[Report] | type[Sighting], signature: str) -> int:
-    column = model.matched_with
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(model)
-            .where(or_(column.is_(None), column != signature))
-        )
-        or 0
     )
 
 

@@ -1,16 +1,18 @@
 """Reading and scoring: which stored records a person may be, and how well each agrees.
 Nothing here writes; proposals (stored) and candidates (live) both read through it."""
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 import matching
+from app.core.models import utcnow
 from app.matches import engine, repository
+from app.reports import repository as reports_repository
 from app.reports.models import Report
 
 
@@ -34,25 +36,56 @@ class Scored:
         return [f.as_dict() for f in self.comparison.explanation]
 
 
-@dataclass
+# Longer than any transaction that amends a report is expected to stay open.
+AMENDMENT_LAG = timedelta(minutes=5)
+
+
 class KnownReports:
     """Reports as the engine sees them, kept from one batch of a rematch or an import to the
-    next (a large batch reaches most reports), each with the updated_at it was read at."""
+    next (a large batch reaches most reports), each with the updated_at it was read at.
 
-    prepared: dict[str, matching.Prepared] = field(default_factory=dict)
-    read_at: dict[str, datetime] = field(default_factory=dict)
+    At most `limit` are kept (by default as many as the engine's own cache holds), the least
+    recently reached dropped first, so that a run over a million reports holds a bounded share.
+    """
 
-    def add(self, rows: Iterable[Row[Any]]) -> None:
-        for row in rows:
-            self.prepared[row.id] = matching.prepare(engine.person_from_report(row))
-            self.read_at[row.id] = row.updated_at
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = engine.cached_reports() if limit is None else limit
+        self._kept: OrderedDict[str, tuple[matching.Prepared, datetime]] = OrderedDict()
+        self._checked: datetime | None = None
 
-    def forget_changed(self, stored: Iterable[tuple[str, datetime]]) -> None:
-        """Drop the reports whose stored updated_at (id, updated_at) is not the one they were
-        read at: they were amended since, and are read again when a sighting reaches them."""
-        for report_id, updated_at in stored:
-            if self.read_at.get(report_id, updated_at) != updated_at:
-                del self.prepared[report_id], self.read_at[report_id]
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def reach(self, session: Session, ids: Iterable[str]) -> dict[str, matching.Prepared]:
+        """The reports of `ids`, read from the database when not kept."""
+        found: dict[str, matching.Prepared] = {}
+        missing = []
+        for report_id in ids:
+            kept = self._kept.get(report_id)
+            if kept is None:
+                missing.append(report_id)
+            else:
+                self._kept.move_to_end(report_id)
+                found[report_id] = kept[0]
+        for row in repository.report_rows(session, missing):
+            found[row.id] = matching.prepare(engine.person_from_report(row))
+            self._kept[row.id] = (found[row.id], row.updated_at)
+        while len(self._kept) > self.limit:
+            self._kept.popitem(last=False)
+        return found
+
+    def drop_amended(self, session: Session) -> None:
+        """Drop the reports amended since the last look (or since they were read): they are
+        read again when a sighting reaches them. The first look only notes the time."""
+        checked = utcnow()
+        if self._checked is not None:
+            # A report's updated_at is set before its transaction commits: look back further.
+            since = self._checked - AMENDMENT_LAG
+            for report_id, updated_at in reports_repository.updated_since(session, since):
+                kept = self._kept.get(report_id)
+                if kept is not None and kept[1] != updated_at:
+                    del self._kept[report_id]
+        self._checked = checked
 
 
 def reports_reached(
@@ -64,9 +97,7 @@ def reports_reached(
     """
     by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
     ids = {sid: set().union(*(by_key.get(k, ()) for k in ks)) for sid, ks in keys.items()}
-    people = known.prepared
-    missing = {rid for rids in ids.values() for rid in rids if rid not in people}
-    known.add(repository.report_rows(session, missing))
+    people = known.reach(session, {rid for rids in ids.values() for rid in rids})
     return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
 
 

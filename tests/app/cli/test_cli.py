@@ -761,18 +761,21 @@ def test_import_exits_2_for_a_wrong_option(ridni: Ridni, cli_database: str):
     assert _count(cli_database, Report) == 0
 
 
-def test_serve_writes_nothing_but_json_lines(cli_database: str):
-    """From the migrations and the key file to the engine's warm-up and uvicorn's own lines."""
+def test_serve_writes_nothing_but_json_lines(cli_database: str, tmp_path: Path):
+    """From the migrations and the key file to the engine's warm-up (beside the requests, once
+    the server listens) and uvicorn's own lines."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={"DATABASE_URL": cli_database, "PATH": "/usr/bin:/bin"},
-    )
+    log = tmp_path / "stderr"
+    with log.open("w") as stderr_file:
+        server = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            text=True,
+            env={"DATABASE_URL": cli_database, "PATH": "/usr/bin:/bin"},
+        )
     try:
         for _ in range(600):
             try:
@@ -782,9 +785,14 @@ def test_serve_writes_nothing_but_json_lines(cli_database: str):
                 time.sleep(0.1)
         else:
             pytest.fail("the server did not come up")
+        for _ in range(300):
+            if "matching engine ready" in log.read_text():
+                break
+            time.sleep(0.1)
     finally:
         server.terminate()
-        stdout, stderr = server.communicate(timeout=30)
+        stdout, _ = server.communicate(timeout=30)
+    stderr = log.read_text()
     assert stdout == ""
     lines = [json.loads(line) for line in stderr.splitlines()]
     ready = [line for line in lines if line["event"] == "matching engine ready"]

@@ -183,3 +183,29 @@ def test_every_write_documents_429_with_retry_after(app: FastAPI):
 def test_a_limit_that_does_not_parse_stops_the_service_starting(value: str):
     with pytest.raises(ValidationError):
         Settings(rate_limit_writes=value)
+
+
+@pytest.mark.parametrize("value", ["", "redis", "127.0.0.1:6379", "memcached://x:11211"])
+def test_a_storage_that_is_not_memory_or_redis_stops_the_service_starting(value: str):
+    with pytest.raises(ValidationError):
+        Settings(rate_limit_storage=value)
+
+
+def test_a_write_while_the_shared_store_is_away_is_503_and_writes_nothing(
+    settings: Settings, connection: Connection, callers: Callers, session: Session
+):
+    # Nothing listens on port 1: the store of counts does not answer.
+    away = settings.model_copy(update={"rate_limit_storage": "redis://127.0.0.1:1/0"})
+    app = create_app(away)
+    assert not app.state.rate_limits.reachable()
+    with client_in(app, connection) as client:
+        response = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        )
+        read = client.get("/api/v1/sightings", headers=callers.field.headers)
+    app.state.engine.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) >= 1
+    assert session.scalar(select(func.count()).select_from(Sighting)) == 0
+    assert read.status_code == 200  # reads are not counted, so they do not wait for it
