@@ -177,6 +177,11 @@ def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:
     return words if words and all(_is_initial(t) for t in words) else ()
 
 
+def family_initials(p: Prepared) -> bool:
+    """Whether a person's family name is given only as initials (a registry listing's О.)."""
+    return bool(_initials(p.family))
+
+
 def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
     """The reading of ``initial`` that begins one of ``skels`` (the longest), if any."""
     found = None

@@ -187,6 +187,19 @@ class TestNewIdentity:
         )
         assert compare(REPORT, renamed).total > compare(REPORT, namesake).total
 
+    def test_a_listing_with_a_new_name_and_initial_reaches_the_report(self) -> None:
+        listing = Person(
+            given_name="Тимофей", family_name="К.", sex="male", date_of_birth="2011-03"
+        )
+        assert not blocking_keys(listing) & blocking_keys(REPORT)
+        assert blocking_keys(listing) & blocking_keys(REPORT, indexed=True)
+
+    def test_a_document_does_not_look_up_everyone_born_in_its_month(self) -> None:
+        born_same_month = Person(
+            given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2011-03-02"
+        )
+        assert not blocking_keys(born_same_month) & blocking_keys(REPORT, indexed=True)
+
     @pytest.mark.parametrize("former", [["Олейник"], ["Олейник Николай"]])
     def test_a_former_name_is_compared(self, former: list[str]) -> None:
         with_former = Person(
