@@ -50,6 +50,16 @@ class TestDistinctNamesStayDistinct:
         given = next(f for f in c.explanation if f.field == "given_name")
         assert given.weight < 0, given
 
+    def test_a_western_form_written_in_cyrillic_reaches_its_name(self) -> None:
+        # Ukrainian writes Lisa as Ліса; it is no name of its own, so it is Єлизавета's Lisa
+        # (a witness writes the name as heard), while Жан above stays a name of its own.
+        assert "f:єлизавета" in groups("Ліса")
+        c = compare(
+            Person(given_name="Єлизавета", other_names=("Лиза",)), Person(given_name="Ліса")
+        )
+        given = next(f for f in c.explanation if f.field == "given_name")
+        assert given.weight > 0, given
+
     def test_a_typing_error_still_reaches_its_name(self) -> None:
         p = prepare(Person(given_name="Алексанр"))
         assert "m:олександр" in p.given_groups
