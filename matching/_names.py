@@ -229,7 +229,7 @@ class GivenNameIndex:
                 self._skeleton_keys,
                 scorer=OSA.distance,  # a swap of two letters counts as one edit
                 score_cutoff=cutoff,
-                limit=8,
+                limit=None,  # every form that close: more names must not crowd one out
             ):
                 if abs(len(key) - len(sk)) <= cutoff and key[0] == sk[0]:
                     for gid in self.by_skeleton[key]:

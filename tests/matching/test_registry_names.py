@@ -64,6 +64,11 @@ class TestDistinctNamesStayDistinct:
         p = prepare(Person(given_name="Алексанр"))
         assert "m:олександр" in p.given_groups
 
+    def test_a_typing_error_reaches_every_name_as_close(self) -> None:
+        # Aja is one edit from Alja (Аліна) and from Arja (Аріна); the larger table holds more
+        # names that close (Аза, Аба...), and none of them may crowd out another.
+        assert {"f:аліна", "f:аріна"} <= set(prepare(Person(given_name="Aja")).given_groups)
+
     @pytest.mark.parametrize(("a", "b"), [("Негода", "Нехода"), ("Полтавец", "Поставець")])
     def test_two_cyrillic_spellings_that_differ_are_two_names(self, a: str, b: str) -> None:
         one = Person(family_name=a, given_name="Іван", date_of_birth="2012-03-04")
