@@ -115,6 +115,23 @@ NEW_IDENTITY = FieldComparison(
     -2.3,
 )
 
+# New documents may give the child a new given name too (Russia's Family Code lets adopters
+# ask for it, and it is common for young children). So when the family name differs, and the
+# patronymic does too or is not there to say otherwise, a given name that differs is not the
+# near-proof against the pair that it is between two records of one name: m, the share of such
+# true pairs whose given name was changed too (about one in four), against u, the share of
+# random pairs whose given names differ (0.97): log2(0.25 / 0.97).
+RENAMED_TOO_WEIGHT = -2.0
+
+
+def _renamed_too(given: FieldComparison) -> FieldComparison:
+    return FieldComparison(
+        "given_name",
+        "changed with the family name",
+        given.detail + "; new identity documents may give a new given name too",
+        max(given.weight, RENAMED_TOO_WEIGHT),
+    )
+
 
 def _combine(
     given: FieldComparison | None,
@@ -122,13 +139,15 @@ def _combine(
     patronymic: FieldComparison | None,
     *fields: FieldComparison | None,
 ) -> Comparison:
-    if (
+    renamed = (
         family is not None
-        and patronymic is not None
         and family.verdict == "different"
-        and patronymic.verdict == "different"
-    ):
+        and (patronymic is None or patronymic.verdict == "different")
+    )
+    if renamed and patronymic is not None:
         family, patronymic = NEW_IDENTITY, None
+    if renamed and given is not None and given.verdict == "different":
+        given = _renamed_too(given)
     items = [x for x in (given, family, patronymic, *fields) if x is not None]
     items.sort(key=lambda fc: (-abs(fc.weight), fc.field))
     total = sum(fc.weight for fc in items)
@@ -195,7 +214,7 @@ def compare_prepared_each(
             + (family.weight if family else 0.0)
             + (dob.weight if dob else 0.0)
         )
-        if known + _most_from_the_rest(a, b, family) < needed:
+        if known + _most_from_the_rest(a, b, given, family) < needed:
             continue
         comparison = _combine(
             given,
@@ -221,13 +240,23 @@ def _total_for(score: float) -> float:
     return (math.log(score / (1.0 - score)) - _CAL_B) / _CAL_A - 1e-6
 
 
-def _most_from_the_rest(a: Prepared, b: Prepared, family: FieldComparison | None) -> float:
+def _most_from_the_rest(
+    a: Prepared, b: Prepared, given: FieldComparison | None, family: FieldComparison | None
+) -> float:
     """The largest weight the patronymic, sex and settlement can add (a patronymic that differs
-    too turns a differing family name into a new identity, which weighs more)."""
+    too turns a differing family name into a new identity, which weighs more), and what a
+    differing given name regains when the family name differs too."""
     most = 0.0
     for ladder in _REST:
         if ladder.present(a, b):
             most += ladder.most
             if ladder is PATRONYMIC and family is not None and family.verdict == "different":
                 most += max(0.0, NEW_IDENTITY.weight - family.weight - ladder.most)
+    if (
+        given is not None
+        and given.verdict == "different"
+        and family is not None
+        and family.verdict == "different"
+    ):
+        most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
     return most

@@ -25,8 +25,8 @@ from rapidfuzz.distance import JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
 from ._names import KIND_LABEL, best_jw, given_index, place_index
-from ._person import DateParts, NameToken, Prepared
-from ._text import is_cyrillic, normalize, skeleton, skeletons, tokens
+from ._person import LETTER_READINGS, DateParts, NameToken, Prepared
+from ._text import is_cyrillic, normalize, skeletons, tokens
 
 __all__ = [
     "AGE_AT_SIGHTING",
@@ -138,10 +138,6 @@ class _NamePair:
 
 
 # --- initials ---------------------------------------------------------------------------------
-# The readings of one Cyrillic letter, from the transliteration knowledge itself: a word whose
-# every reading is one of these (О, O, Shch, Yu, Kh) is an initial, as listings write names.
-_LETTER_READINGS = frozenset(skeleton(ch) for ch in "абвгґдеєжзиіїйклмнопрстуфхцчшщэюяё") - {""}
-
 # Shares of Ukrainian family names by their first letter in skeleton letters (general knowledge
 # of the commonest surnames: many begin with К, С, П, М, Б, Г/Х; few with Щ, У, Є, Ц). An
 # agreeing initial weighs log2(m / share): К. tells little, Щ. much.
@@ -155,11 +151,6 @@ _DEFAULT_INITIAL_SHARE = 0.03
 _INITIAL_MOST = 7.5
 
 
-@lru_cache(maxsize=10_000)
-def _is_initial(token: NameToken) -> bool:
-    return bool(token.skels) and token.skels <= _LETTER_READINGS
-
-
 @lru_cache(maxsize=1_000)
 def _initial_readings(token: NameToken) -> frozenset[str]:
     """The letters an initial stands for. A Latin one may be the first letter of a longer
@@ -168,13 +159,21 @@ def _initial_readings(token: NameToken) -> frozenset[str]:
     if is_cyrillic(token.norm):
         return token.skels
     followers = ("", "h", "s", "hch", "a", "u", "e")
-    readings = {r for f in followers for r in skeletons(token.norm + f) if r in _LETTER_READINGS}
+    readings = {r for f in followers for r in skeletons(token.norm + f) if r in LETTER_READINGS}
     return frozenset(readings | token.skels)
 
 
 def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:
     """The words when every one is an initial (a listing's ``О.``), else none."""
-    return words if words and all(_is_initial(t) for t in words) else ()
+    for t in words:  # a loop, not all(): on the hot path, and most first words are no initial
+        if not t.initial:
+            return ()
+    return words
+
+
+def family_initials(p: Prepared) -> bool:
+    """Whether a person's family name is given only as initials (a registry listing's О.)."""
+    return bool(_initials(p.family))
 
 
 def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
@@ -203,14 +202,16 @@ class _InitialPair:
 def _initial_pair(
     words_a: tuple[NameToken, ...],
     words_b: tuple[NameToken, ...],
-    readings_a: frozenset[str] = frozenset(),
-    readings_b: frozenset[str] = frozenset(),
+    groups_a: Iterable[str] = (),
+    groups_b: Iterable[str] = (),
 ) -> _InitialPair | None:
-    """The initials of one side against the other side's words (and its ``readings``, such as
-    the forms of its given-name groups), or None when neither side gives initials."""
+    """The initials of one side against the other side's words (and the readings of its
+    given-name ``groups``), or None when neither side gives initials."""
     init_a, init_b = _initials(words_a), _initials(words_b)
     if not (init_a or init_b) or not (words_a and words_b):
         return None
+    readings_a = _group_readings(frozenset(groups_a)) if init_b else frozenset()
+    readings_b = _group_readings(frozenset(groups_b)) if init_a else frozenset()
     sides = ((init_a, words_b, readings_b), (init_b, words_a, readings_a))
     first: _InitialPair | None = None
     for initials, other, extra in sides:
@@ -247,7 +248,7 @@ def _given_initial_shares() -> dict[str, float]:
         letters = {
             sk[:n] for f in (*g.ukrainian, *g.russian) for sk in skeletons(f) for n in (1, 2)
         }
-        for letter in letters & _LETTER_READINGS:
+        for letter in letters & LETTER_READINGS:
             counts[letter] = counts.get(letter, 0) + 1
     return {k: v / len(groups) for k, v in counts.items()}
 
@@ -287,12 +288,7 @@ class _GivenPair(_NamePair):
         super().__init__(a.given, b.given)
         self.a = a
         self.b = b
-        self.initials = _initial_pair(
-            a.given,
-            b.given,
-            _group_readings(frozenset(a.given_groups)),
-            _group_readings(frozenset(b.given_groups)),
-        )
+        self.initials = _initial_pair(a.given, b.given, a.given_groups, b.given_groups)
         self._prefix: object = _UNSET
         shared = sorted(a.given_groups.keys() & b.given_groups.keys())
         self.group: str | None = None  # the name group both forms belong to, if any

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._compare import compare_prepared_each
+from ._fields import family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
 
@@ -50,7 +51,7 @@ def _years(p: Prepared) -> range:
     return range(lo, hi + 1)
 
 
-def _keys(p: Prepared) -> frozenset[str]:
+def _keys(p: Prepared, *, indexed: bool = False) -> frozenset[str]:
     keys: set[str] = set()
     years = _years(p)
     given_keys = {f"g{gid}" for gid in p.given_groups}
@@ -77,6 +78,13 @@ def _keys(p: Prepared) -> frozenset[str]:
         for letter in {sk[:1] for t in p.family for sk in t.skels}:
             for sex in sexes:
                 keys.add(f"i{letter}|{dob.year}{dob.month:02d}{sex}")
+    if dob and dob.month and (indexed or family_initials(p)):
+        # A listing may show a new given name and the new family's initial (Тимофей К. for
+        # Давид Лисенко): only the birth month and sex are left to reach the report. Reports
+        # are indexed under this key, but only listings look it up, so that a document's
+        # candidates do not grow with every child born in its month.
+        for sex in sexes:
+            keys.add(f"l{dob.year}{dob.month:02d}{sex}")
     if dob and dob.complete:
         # New documents after adoption: another name, and the year often altered by one.
         for y in (dob.year, dob.year + 1):
@@ -85,8 +93,12 @@ def _keys(p: Prepared) -> frozenset[str]:
     return frozenset(keys)
 
 
-def blocking_keys(person: Person, *, remember: bool = True) -> frozenset[str]:
-    """Short strings; two people who may be one child share at least one key.
+def blocking_keys(
+    person: Person, *, remember: bool = True, indexed: bool = False
+) -> frozenset[str]:
+    """Short strings; two people who may be one child share at least one key, when the one
+    looked up is indexed with ``indexed`` (a report: a few keys are only looked up by the
+    records that need them, a listing by its birth month).
 
     Keys combine a given-name group (or skeleton prefix) with a plausible birth year, a surname
     code with a birth year, and a surname code with a given-name group. None of them needs the
@@ -96,7 +108,7 @@ def blocking_keys(person: Person, *, remember: bool = True) -> frozenset[str]:
     unless ``remember`` is false (a sighting matched once: a rematch of 100,000 sightings
     would otherwise keep all of them).
     """
-    return _keys(prepare(person) if remember else prepare.__wrapped__(person))
+    return _keys(prepare(person) if remember else prepare.__wrapped__(person), indexed=indexed)
 
 
 def person_frequencies(people: Iterable[Person]) -> dict[str, float]:
@@ -161,7 +173,7 @@ class Linker:
             raise ValueError(f"duplicate key {key!r}")
         p = prepare(person)
         self._people[key] = p
-        for k in _keys(p):
+        for k in _keys(p, indexed=True):
             self._index.setdefault(k, []).append(key)
         for gid in p.given_groups:
             self._counts["given:" + gid] += 1

@@ -157,6 +157,8 @@ class GivenNameIndex:
     groups: dict[str, NameGroup] = field(default_factory=dict)
     by_form: dict[str, dict[str, str]] = field(default_factory=dict)  # form -> gid -> kind
     by_skeleton: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Western forms by skeleton, for words that are no full name of their own (see lookup).
+    by_western_skeleton: dict[str, set[str]] = field(default_factory=dict)
     by_stem: dict[str, set[str]] = field(default_factory=dict)  # male stems for patronymics
     _skeleton_keys: list[str] = field(default_factory=list)
 
@@ -171,9 +173,11 @@ class GivenNameIndex:
         ):
             for form in forms:
                 _keep_strongest(self.by_form.setdefault(normalize(form), {}), group.gid, kind)
-                # A Western form (Jean, Romeo) is a word of another language: only its own
-                # spelling reaches the group, or Жан would be Jan's Іван by transliteration.
+                # A Western form (Jean, Romeo) is a word of another language: its readings
+                # reach the group only from words that are no name of their own (lookup).
                 if kind == "other":
+                    for sk in skeletons(form):
+                        self.by_western_skeleton.setdefault(sk, set()).add(group.gid)
                     continue
                 for sk in skeletons(form):
                     _keep_strongest(self.by_skeleton.setdefault(sk, {}), group.gid, kind)
@@ -195,6 +199,13 @@ class GivenNameIndex:
             for gid, kind in self.by_skeleton.get(sk, {}).items():
                 if gid not in exact:
                     _keep_strongest(found, gid, kind)
+        # A word that is a full name of its own (Cyrillic Жан) is that name, not a spelling of
+        # a foreign form (Jan, Іван's). A word that is none may be a Western form written in
+        # another script, as Ukrainian transcribes Lisa: Ліса (a witness writes what was heard).
+        if not any(kind in ("uk", "ru") for kind in found.values()):
+            for sk in skeletons(n):
+                for gid in self.by_western_skeleton.get(sk, ()):
+                    found.setdefault(gid, "other")
         return dict(sorted(found.items()))
 
     def known(self, word: str) -> bool:
@@ -218,7 +229,7 @@ class GivenNameIndex:
                 self._skeleton_keys,
                 scorer=OSA.distance,  # a swap of two letters counts as one edit
                 score_cutoff=cutoff,
-                limit=8,
+                limit=None,  # every form that close: more names must not crowd one out
             ):
                 if abs(len(key) - len(sk)) <= cutoff and key[0] == sk[0]:
                     for gid in self.by_skeleton[key]:

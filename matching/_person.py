@@ -18,7 +18,7 @@ from ._names import (
     place_index,
     surname_codes,
 )
-from ._text import normalize, skeletons, tokens
+from ._text import normalize, skeleton, skeletons, tokens
 
 __all__ = ["DateParts", "NameToken", "Person", "Prepared", "prepare"]
 
@@ -80,11 +80,20 @@ class DateParts:
         object.__setattr__(self, "complete", bool(self.year and self.month and self.day))
 
 
+# The readings of one Cyrillic letter, from the transliteration knowledge itself: a word whose
+# every reading is one of these (О, O, Shch, Yu, Kh) is an initial, as listings write names.
+LETTER_READINGS = frozenset(skeleton(ch) for ch in "абвгґдеєжзиіїйклмнопрстуфхцчшщэюяё") - {""}
+
+
 @dataclass(frozen=True, slots=True)
 class NameToken:
     text: str  # as written (one word)
     norm: str
     skels: frozenset[str]
+    initial: bool = dataclasses.field(init=False)  # a letter standing for a name (О., Shch.)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "initial", bool(self.skels) and self.skels <= LETTER_READINGS)
 
 
 class Part:

@@ -43,7 +43,10 @@ def _report_indexes(
     indexes = {}
     for report in reports:
         person = engine.person_from_report(report)
-        indexes[report.id] = (matching.blocking_keys(person), engine.name_terms(person))
+        indexes[report.id] = (
+            matching.blocking_keys(person, indexed=True),
+            engine.name_terms(person),
+        )
     return indexes
 
 

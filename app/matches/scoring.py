@@ -124,7 +124,9 @@ def score_report(session: Session, report: Report) -> list[Scored]:
     """The report against every sighting sharing one of its blocking keys, best first."""
     person = engine.person_from_report(report)
     term_shares = shares(session, person)
-    rows = repository.sighting_rows_sharing_keys(session, matching.blocking_keys(person))
+    rows = repository.sighting_rows_sharing_keys(
+        session, matching.blocking_keys(person, indexed=True)
+    )
     scored = (
         Scored(
             report.id,

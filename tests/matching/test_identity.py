@@ -152,6 +152,54 @@ class TestNewIdentity:
         )
         assert blocking_keys(REPORT) & blocking_keys(moved)
 
+    def test_a_new_given_name_with_the_new_identity_is_not_proof_against(self) -> None:
+        renamed = Person(
+            given_name="Артём",
+            family_name="Смирнов",
+            patronymic="Сергеевич",
+            sex="male",
+            date_of_birth="2011-03-14",
+        )
+        c = compare(REPORT, renamed)
+        name, weight, detail = verdict(c, "given_name")
+        assert name == "changed with the family name"
+        assert -3.0 < weight < 0
+        assert detail.startswith("Микола ≠ Арт")
+        assert detail.endswith("new identity documents may give a new given name too")
+        # The same given names between two records of one family name still weigh fully.
+        kept = compare(REPORT, Person(given_name="Артём", family_name="Олейник", sex="male"))
+        assert verdict(kept, "given_name")[:2] == ("different", -7.0)
+
+    def test_the_exact_birth_date_outranks_a_shared_given_name_after_adoption(self) -> None:
+        renamed = Person(
+            given_name="Артём",
+            family_name="Смирнов",
+            patronymic="Сергеевич",
+            sex="male",
+            date_of_birth="2011-03-14",
+        )
+        namesake = Person(
+            given_name="Николай",
+            family_name="Смирнов",
+            patronymic="Сергеевич",
+            sex="male",
+            date_of_birth="2012-09-02",
+        )
+        assert compare(REPORT, renamed).total > compare(REPORT, namesake).total
+
+    def test_a_listing_with_a_new_name_and_initial_reaches_the_report(self) -> None:
+        listing = Person(
+            given_name="Тимофей", family_name="К.", sex="male", date_of_birth="2011-03"
+        )
+        assert not blocking_keys(listing) & blocking_keys(REPORT)
+        assert blocking_keys(listing) & blocking_keys(REPORT, indexed=True)
+
+    def test_a_document_does_not_look_up_everyone_born_in_its_month(self) -> None:
+        born_same_month = Person(
+            given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2011-03-02"
+        )
+        assert not blocking_keys(born_same_month) & blocking_keys(REPORT, indexed=True)
+
     @pytest.mark.parametrize("former", [["Олейник"], ["Олейник Николай"]])
     def test_a_former_name_is_compared(self, former: list[str]) -> None:
         with_former = Person(

@@ -50,9 +50,24 @@ class TestDistinctNamesStayDistinct:
         given = next(f for f in c.explanation if f.field == "given_name")
         assert given.weight < 0, given
 
+    def test_a_western_form_written_in_cyrillic_reaches_its_name(self) -> None:
+        # Ukrainian writes Lisa as Ліса; it is no name of its own, so it is Єлизавета's Lisa
+        # (a witness writes the name as heard), while Жан above stays a name of its own.
+        assert "f:єлизавета" in groups("Ліса")
+        c = compare(
+            Person(given_name="Єлизавета", other_names=("Лиза",)), Person(given_name="Ліса")
+        )
+        given = next(f for f in c.explanation if f.field == "given_name")
+        assert given.weight > 0, given
+
     def test_a_typing_error_still_reaches_its_name(self) -> None:
         p = prepare(Person(given_name="Алексанр"))
         assert "m:олександр" in p.given_groups
+
+    def test_a_typing_error_reaches_every_name_as_close(self) -> None:
+        # Aja is one edit from Alja (Аліна) and from Arja (Аріна); the larger table holds more
+        # names that close (Аза, Аба...), and none of them may crowd out another.
+        assert {"f:аліна", "f:аріна"} <= set(prepare(Person(given_name="Aja")).given_groups)
 
     @pytest.mark.parametrize(("a", "b"), [("Негода", "Нехода"), ("Полтавец", "Поставець")])
     def test_two_cyrillic_spellings_that_differ_are_two_names(self, a: str, b: str) -> None:
