@@ -214,6 +214,7 @@ def _initial_pair(
     readings_b = _group_readings(frozenset(groups_b)) if init_a else frozenset()
     sides = ((init_a, words_b, readings_b), (init_b, words_a, readings_a))
     first: _InitialPair | None = None
+    agreeing: list[_InitialPair] = []
     for initials, other, extra in sides:
         if not initials:
             continue
@@ -221,8 +222,13 @@ def _initial_pair(
         for t in initials:
             matched = _initial_of(t, skels)
             if matched is not None:
-                return _InitialPair(t, matched, other[0])
+                agreeing.append(_InitialPair(t, matched, other[0]))
+                break
             first = first or _InitialPair(t, None, other[0])
+    if agreeing:
+        # Both sides may be initials (Y. and И.): the one that can stand for more letters is
+        # the weaker evidence, whichever side it came from, so compare(a, b) == compare(b, a).
+        return max(agreeing, key=lambda p: (len(_initial_readings(p.initial)), p.initial.norm))
     return first
 
 
