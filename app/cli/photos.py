@@ -54,7 +54,7 @@ def _check(args: argparse.Namespace) -> int:
                     f"{counted(len(orphans.rows), 'orphan photo')}: run with --fix to remove them"
                 )
                 return 1
-            if orphans.rows and not any(True for _ in store.names()):
+            if orphans.rows and not store.names():
                 raise SystemExit(
                     f"error: {directory} holds no file at all: is the photo store mounted? "
                     "Nothing was removed."

@@ -9,7 +9,6 @@ then renamed into place. Several instances may share the directory (a mounted vo
 
 import os
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -104,13 +103,16 @@ class PhotoStore:
             (self.directory / name).unlink(missing_ok=True)
         self._sync_directory()
 
-    def names(self) -> Iterator[tuple[str, float]]:
+    def names(self) -> list[tuple[str, float]]:
         """Every file in the store (temporary ones included) with its modification time."""
         if not self.directory.exists():
-            return
-        for entry in os.scandir(self.directory):
-            if entry.is_file(follow_symlinks=False):
-                yield entry.name, entry.stat(follow_symlinks=False).st_mtime
+            return []
+        with os.scandir(self.directory) as entries:
+            return [
+                (entry.name, entry.stat(follow_symlinks=False).st_mtime)
+                for entry in entries
+                if entry.is_file(follow_symlinks=False)
+            ]
 
     def _sync_directory(self) -> None:
         if not self.directory.exists():

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.core.settings import Settings
+from app.models import Base
 from app.photos.models import Photo
 from app.photos.service import MAX_PER_RECORD
 from app.photos.store import photo_dir
-from app.models import Base
 from tests.app import payloads
 from tests.app.photos import samples
 from tests.conftest import Caller, Callers
