@@ -19,6 +19,7 @@ from app.console.auth import router as console_auth_router
 from app.console.errors import PREFIX as CONSOLE
 from app.console.errors import problem_page
 from app.console.pages import STATIC_DIR as CONSOLE_STATIC
+from app.console.photos import router as console_photos_router
 from app.console.router import router as console_router
 from app.core.database import make_engine
 from app.core.docs import install_docs
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos_router)
     app.include_router(console_auth_router)
     app.include_router(console_router)
+    app.include_router(console_photos_router)
     app.mount(CONSOLE + "/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     document_write_limits(app)
 

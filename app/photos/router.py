@@ -26,14 +26,14 @@ Caller = Annotated[Principal, Depends(current_principal)]
 Form = Annotated[PhotoForm, Depends(read_photo_form)]
 
 
-def _store(request: Request) -> PhotoStore:
+def photo_store(request: Request) -> PhotoStore:
     store: PhotoStore | None = request.app.state.photo_store
     if store is None:
         raise service.StoreNotConfigured()
     return store
 
 
-Store = Annotated[PhotoStore, Depends(_store)]
+Store = Annotated[PhotoStore, Depends(photo_store)]
 
 
 def _problem(description: str) -> dict[str, Any]:
