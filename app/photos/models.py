@@ -43,4 +43,4 @@ class Photo(Base):
     thumbnail_file: Mapped[str] = mapped_column(String(FILE_NAME_MAX), unique=True)
     # Encrypted at rest: a caption is free text, and the key opens the files.
     caption: Mapped[str | None] = sealed_column()
-    data_key: Mapped[str] = sealed_column()  # base64url of the photo's AES-256 key; always set
+    data_key: Mapped[str] = sealed_column()  # base64url of the photo's AES-256 key

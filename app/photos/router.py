@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.audit.http import audited
 from app.audit.models import Action
@@ -11,7 +12,7 @@ from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId
 from app.core.problems import PROBLEM_JSON, PROBLEM_SCHEMA, problem_responses
 from app.core.security import Principal, Role, current_principal, require
 from app.photos import service
-from app.photos.forms import MAX_FILE_BYTES, PhotoForm, read_photo_form
+from app.photos.forms import MAX_FILE_BYTES, read_photo_form
 from app.photos.models import STORED_TYPE, Photo
 from app.photos.repository import RecordKind
 from app.photos.schemas import PhotoList, PhotoOut
@@ -23,7 +24,6 @@ router = APIRouter(prefix="/api/v1", tags=["photos"], responses=problem_response
 ReportReader = Annotated[Principal, require(Role.family, Role.coordinator, Role.admin)]
 SightingReader = Annotated[Principal, require(Role.field, Role.coordinator, Role.admin)]
 Caller = Annotated[Principal, Depends(current_principal)]
-Form = Annotated[PhotoForm, Depends(read_photo_form)]
 
 
 def photo_store(request: Request) -> PhotoStore:
@@ -121,19 +121,23 @@ def to_out(photo: Photo) -> PhotoOut:
     responses=_UPLOAD_RESPONSES,
     openapi_extra=_UPLOAD_BODY,
 )
-def add_report_photo(
+async def add_report_photo(
+    request: Request,
     report_id: RecordId,
     principal: ReportReader,
     session: SessionDep,
     store: Store,
     stale_after: ClaimLifetime,
-    form: Form,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> PhotoOut:
     """Add a photo to a report: the family that filed it, coordinators, admins. It is decoded,
     stripped of every metadata block (GPS, device, captions of the camera), re-encoded as a
     JPEG of at most 2048 px with a thumbnail, and stored encrypted. At most 10 a report."""
-    photo = service.add_photo(
+    # Read here, once the caller, the path and the headers have passed (a dependency would be
+    # read before the path is validated); the work on it runs in a worker thread.
+    form = await read_photo_form(request)
+    photo = await run_in_threadpool(
+        service.add_photo,
         session,
         principal,
         store,
@@ -154,18 +158,20 @@ def add_report_photo(
     responses=_UPLOAD_RESPONSES,
     openapi_extra=_UPLOAD_BODY,
 )
-def add_sighting_photo(
+async def add_sighting_photo(
+    request: Request,
     sighting_id: RecordId,
     principal: SightingReader,
     session: SessionDep,
     store: Store,
     stale_after: ClaimLifetime,
-    form: Form,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> PhotoOut:
     """Add a photo to a sighting: the field contact who filed it, coordinators, admins. The
     phone's GPS position, device and serial numbers never reach the disk. At most 10."""
-    photo = service.add_photo(
+    form = await read_photo_form(request)
+    photo = await run_in_threadpool(
+        service.add_photo,
         session,
         principal,
         store,

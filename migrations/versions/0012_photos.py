@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("image_file", sa.String(length=64), nullable=False),
         sa.Column("thumbnail_file", sa.String(length=64), nullable=False),
         sa.Column("caption", sa.Text(), nullable=True),
-        sa.Column("data_key", sa.Text(), nullable=True),
+        sa.Column("data_key", sa.Text(), nullable=False),
         sa.CheckConstraint(
             "(report_id IS NULL) <> (sighting_id IS NULL)", name=op.f("ck_photos_one_record")
         ),
