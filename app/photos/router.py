@@ -1,8 +1,10 @@
 """The photo routes: add and list a record's photos, serve and delete one."""
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.audit.http import audited
@@ -113,6 +115,34 @@ def to_out(photo: Photo) -> PhotoOut:
     )
 
 
+async def _add(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    store: PhotoStore,
+    kind: RecordKind,
+    record_id: str,
+    stale_after: timedelta,
+    idempotency_key: str | None,
+) -> PhotoOut:
+    # The form is read here, once the caller, the path and the headers have passed (as a
+    # dependency it would be read before the path is validated); the work on it runs in a
+    # worker thread, as a plain route's would.
+    form = await read_photo_form(request)
+    photo = await run_in_threadpool(
+        service.add_photo,
+        session,
+        principal,
+        store,
+        kind,
+        record_id,
+        form,
+        idempotency_key=idempotency_key,
+        stale_after=stale_after,
+    )
+    return to_out(photo)
+
+
 @router.post(
     "/reports/{report_id}/photos",
     status_code=201,
@@ -133,21 +163,16 @@ async def add_report_photo(
     """Add a photo to a report: the family that filed it, coordinators, admins. It is decoded,
     stripped of every metadata block (GPS, device, captions of the camera), re-encoded as a
     JPEG of at most 2048 px with a thumbnail, and stored encrypted. At most 10 a report."""
-    # Read here, once the caller, the path and the headers have passed (a dependency would be
-    # read before the path is validated); the work on it runs in a worker thread.
-    form = await read_photo_form(request)
-    photo = await run_in_threadpool(
-        service.add_photo,
-        session,
+    return await _add(
+        request,
         principal,
+        session,
         store,
         RecordKind.report,
         report_id,
-        form,
-        idempotency_key=idempotency_key,
-        stale_after=stale_after,
+        stale_after,
+        idempotency_key,
     )
-    return to_out(photo)
 
 
 @router.post(
@@ -169,19 +194,16 @@ async def add_sighting_photo(
 ) -> PhotoOut:
     """Add a photo to a sighting: the field contact who filed it, coordinators, admins. The
     phone's GPS position, device and serial numbers never reach the disk. At most 10."""
-    form = await read_photo_form(request)
-    photo = await run_in_threadpool(
-        service.add_photo,
-        session,
+    return await _add(
+        request,
         principal,
+        session,
         store,
         RecordKind.sighting,
         sighting_id,
-        form,
-        idempotency_key=idempotency_key,
-        stale_after=stale_after,
+        stale_after,
+        idempotency_key,
     )
-    return to_out(photo)
 
 
 @router.get(
