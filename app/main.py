@@ -1,6 +1,7 @@
 """The Ridni web application."""
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,7 @@ from app.console.auth import router as console_auth_router
 from app.console.errors import PREFIX as CONSOLE
 from app.console.errors import problem_page
 from app.console.pages import STATIC_DIR as CONSOLE_STATIC
+from app.console.photos import router as console_photos_router
 from app.console.router import router as console_router
 from app.core.database import make_engine
 from app.core.docs import install_docs
@@ -38,10 +40,15 @@ from app.imports.uploads import remove_leftovers
 from app.intake.router import router as intake_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
+from app.photos.forms import MAX_BODY_BYTES as PHOTO_BODY_BYTES
+from app.photos.router import router as photos_router
+from app.photos.store import PhotoStore, photo_dir
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
 from app.users.router import router as users_router
 from app.users.service import principal_of
+
+PHOTO_UPLOADS = re.compile(r"/api/v1/(reports|sightings)/[^/]+/photos")
 
 
 @asynccontextmanager
@@ -86,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         raise
     app.state.session_factory = make_session_factory(engine, app.state.keyring)
+    photos = photo_dir(settings)
+    app.state.photo_store = PhotoStore(photos) if photos is not None else None
     authenticate: Authenticator = principal_of  # the bearer tokens are the users domain's
     app.state.authenticate = authenticate
     app.state.rate_limits = RateLimits(
@@ -98,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestBodyGuard,
         max_bytes=settings.max_body_bytes,
         uploads={"/api/v1/imports": settings.max_upload_bytes},
+        upload_patterns=[(PHOTO_UPLOADS, PHOTO_BODY_BYTES)],
         forms_under=CONSOLE + "/",
     )
     if settings.cors_origins:
@@ -121,8 +131,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(audit_router)
     app.include_router(imports_router)
+    app.include_router(photos_router)
     app.include_router(console_auth_router)
     app.include_router(console_router)
+    app.include_router(console_photos_router)
     app.mount(CONSOLE + "/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     document_write_limits(app)
 

@@ -5,6 +5,7 @@ from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
 from app.imports.models import Import, ImportedRecord
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
+from app.photos.models import Photo
 from app.reports.models import Report, ReportSibling
 from app.sightings.models import SeenTogether, Sighting
 from app.users.models import ConsoleSession, Credentials, Enrolment, User
@@ -20,6 +21,7 @@ __all__ = [
     "ImportedRecord",
     "Match",
     "MatchEvent",
+    "Photo",
     "Report",
     "ReportKey",
     "ReportSibling",

@@ -128,6 +128,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     return Settings(
         database_url=database_url,
         key_file=key_file,
+        photo_dir=tmp_path_factory.mktemp("photos"),  # PostgreSQL has no default either
         rate_limit_writes=UNLIMITED,
         rate_limit_reports=UNLIMITED,
     )

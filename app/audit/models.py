@@ -59,6 +59,16 @@ class Action(StrEnum):
     import_create = "import.create"
     import_read = "import.read"
     import_list = "import.list"
+    # Photos: added to a record (a row for the record and one for the new photo), a record's
+    # photos listed (the record, and a row per photo listed), an image served, a photo deleted.
+    report_photo_add = "report.photo_add"
+    sighting_photo_add = "sighting.photo_add"
+    report_photos = "report.photos"
+    sighting_photos = "sighting.photos"
+    photo_create = "photo.create"
+    photo_list = "photo.list"
+    photo_read = "photo.read"
+    photo_delete = "photo.delete"
 
     @property
     def object_type(self) -> str:
@@ -73,6 +83,7 @@ class ObjectType(StrEnum):
     user = "user"
     audit = "audit"
     import_ = "import"
+    photo = "photo"
 
 
 class Outcome(StrEnum):

@@ -20,6 +20,7 @@ TABLES = {
     ObjectType.match: "matches",
     ObjectType.user: "users",
     ObjectType.import_: "imports",
+    ObjectType.photo: "photos",
 }
 
 

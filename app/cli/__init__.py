@@ -25,6 +25,7 @@ COMMANDS = (
     ("migrate", "migrate", "apply pending database migrations"),
     ("users", "users", "manage users"),
     ("keys", "keys", "field-encryption keys"),
+    ("photos", "photos", "check the photo store: orphan files and photos, removed with --fix"),
     ("rematch", "rematch", "recompute candidate keys and proposals for every record (resumable)"),
     ("import", "imports", "import a CSV file of reports or sightings, or a PFIF file"),
     ("link", "link", "link a file of sightings against a file of reports, offline"),

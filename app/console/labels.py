@@ -159,6 +159,11 @@ _UK = {
     "form_expired_title": "Форма застаріла",
     "form_expired": "Форма застаріла. Оновіть сторінку й спробуйте знову.",
     "error_title": "Помилка",
+    # photos on the match page
+    "photos": "Фотографії",
+    "photos_none": "Фотографій немає.",
+    "photo_alt_report": "Фото {n} зі звіту (відкрити повний розмір)",
+    "photo_alt_sighting": "Фото {n} зі свідчення (відкрити повний розмір)",
 }
 
 _EN = {
@@ -308,6 +313,11 @@ _EN = {
     "form_expired_title": "The form has expired",
     "form_expired": "The form has expired. Reload the page and try again.",
     "error_title": "Error",
+    # photos on the match page
+    "photos": "Photos",
+    "photos_none": "No photos.",
+    "photo_alt_report": "Photo {n} of the report (opens the full size)",
+    "photo_alt_sighting": "Photo {n} of the sighting (opens the full size)",
 }
 
 LABELS: Final = {"uk": _UK, "en": _EN}

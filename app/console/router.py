@@ -25,6 +25,7 @@ from app.matches import candidates, review, search
 from app.matches.deps import MatchingDep
 from app.matches.models import Decision, Match, MatchStatus
 from app.matches.repository import QueueFilters
+from app.photos import service as photos
 from app.reports import service as reports
 from app.sightings import service as sightings
 from app.sightings.models import SourceType
@@ -136,6 +137,7 @@ def _match_page(
         + ([match.decided_by] if match.decided_by else []),
     )
     previous, following = review.neighbours(session, principal, match)
+    report_photos, sighting_photos = photos.match_photos(session, principal, report.id, sighting.id)
     return render(
         request,
         "match.html",
@@ -152,6 +154,8 @@ def _match_page(
             "refused": refused,
             "decisions": _decisions(match),
             "note_max": TEXT_MAX,
+            "report_photos": report_photos,
+            "sighting_photos": sighting_photos,
         },
         status=status,
     )

@@ -1,7 +1,8 @@
 """Request body rules enforced before anything parses the body: size, then media type."""
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,9 +13,10 @@ class RequestBodyGuard:
     """Answer 413 to bodies over `max_bytes`, whether or not Content-Length tells the truth,
     and 415 to a non-empty body that is not declared as JSON.
 
-    Paths that take file uploads (`uploads`: {path: its own limit}) take multipart/form-data
-    POSTs, streamed through to the application rather than held here, counted as they come
-    (other methods get the application's 405).
+    Paths that take file uploads (`uploads`: {path: its own limit}, or `upload_patterns`:
+    (pattern a whole path matches, its limit)) take multipart/form-data POSTs, streamed through
+    to the application rather than held here, counted as they come (other methods pass on to
+    the application as they are).
     """
 
     def __init__(
@@ -23,11 +25,13 @@ class RequestBodyGuard:
         *,
         max_bytes: int,
         uploads: Mapping[str, int] | None = None,
+        upload_patterns: Sequence[tuple[re.Pattern[str], int]] = (),
         forms_under: str | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.uploads = dict(uploads or {})
+        self.upload_patterns = tuple(upload_patterns)
         # Pages under this prefix post HTML forms (application/x-www-form-urlencoded).
         self.forms_under = forms_under
 
@@ -35,7 +39,7 @@ class RequestBodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        upload_limit = self.uploads.get(scope["path"])
+        upload_limit = self._upload_limit(scope["path"])
         if upload_limit is not None:
             await self._upload(scope, receive, send, upload_limit)
             return
@@ -73,6 +77,11 @@ class RequestBodyGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    def _upload_limit(self, path: str) -> int | None:
+        if path in self.uploads:
+            return self.uploads[path]
+        return next((limit for p, limit in self.upload_patterns if p.fullmatch(path)), None)
 
     def _takes_form(self, scope: Scope) -> bool:
         return (

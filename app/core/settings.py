@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         description="The field-encryption key file (owner-only). Default for a SQLite file: "
         "the database's name plus .keys, created on first start; required otherwise.",
     )
+    photo_dir: Path | None = Field(
+        default=None,
+        description="The photo store: a directory holding only encrypted photos (several "
+        "instances may share it). Default for a SQLite file: the database's name plus "
+        ".photos; with PostgreSQL no photos are stored (the photo routes answer 503) until set.",
+    )
     proposal_threshold: float = Field(
         default=DEFAULT_THRESHOLD,
         ge=0.0,

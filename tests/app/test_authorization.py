@@ -4,12 +4,14 @@ The table is keyed by the routes the app really has: a new route without a row f
 `test_every_route_has_a_row`, so nobody can add an endpoint without deciding who may call it.
 """
 
+import io
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
@@ -76,6 +78,44 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
         ]
     },
     ("POST", "/api/v1/imports"): {F: (403, 403), FI: (403, 403), C: (202, 202), A: (202, 202)},
+    # Photos: a record's owner, coordinators and admins; the photo of the caller's own record
+    # (a family's report, a field contact's sighting) or of someone else's.
+    ("POST", "/api/v1/reports/{report_id}/photos"): {
+        F: (201, 404),
+        FI: (403, 403),
+        C: (201, 201),
+        A: (201, 201),
+    },
+    ("GET", "/api/v1/reports/{report_id}/photos"): {
+        F: (200, 404),
+        FI: (403, 403),
+        C: (200, 200),
+        A: (200, 200),
+    },
+    ("POST", "/api/v1/sightings/{sighting_id}/photos"): {
+        F: (403, 403),
+        FI: (201, 404),
+        C: (201, 201),
+        A: (201, 201),
+    },
+    ("GET", "/api/v1/sightings/{sighting_id}/photos"): {
+        F: (403, 403),
+        FI: (200, 404),
+        C: (200, 200),
+        A: (200, 200),
+    },
+    ("GET", "/api/v1/photos/{photo_id}"): {
+        F: (200, 404),
+        FI: (200, 404),
+        C: (200, 200),
+        A: (200, 200),
+    },
+    ("DELETE", "/api/v1/photos/{photo_id}"): {
+        F: (204, 404),
+        FI: (204, 404),
+        C: (204, 204),
+        A: (204, 204),
+    },
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -92,12 +132,21 @@ BODIES: dict[tuple[str, str], Any] = {
 }
 
 
+def _small_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (120, 80, 40)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+PHOTO = {"file": ("photo.jpg", _small_jpeg(), "image/jpeg")}
 # Multipart uploads: (form fields, files).
 UPLOADS: dict[tuple[str, str], tuple[dict[str, str], dict[str, Any]]] = {
     ("POST", "/api/v1/imports"): (
         {"kind": "sightings"},
         {"file": ("list.csv", "Фамилия;Имя\nОлейник;Николай\n".encode(), "text/csv")},
     ),
+    ("POST", "/api/v1/reports/{report_id}/photos"): ({}, PHOTO),
+    ("POST", "/api/v1/sightings/{sighting_id}/photos"): ({}, PHOTO),
 }
 
 
@@ -159,7 +208,20 @@ def _record_ids(
         importer = callers.admin
     started = send(client, ("POST", "/api/v1/imports"), "/api/v1/imports", importer.headers)
     assert started.status_code == 202
+    # A photo of the caller's own kind of record: the sighting's for a field contact.
+    photo_route = (
+        "POST",
+        "/api/v1/sightings/{sighting_id}/photos"
+        if role == Role.field
+        else "/api/v1/reports/{report_id}/photos",
+    )
+    photo_path = photo_route[1].format(
+        report_id=report.json()["id"], sighting_id=sighting.json()["id"]
+    )
+    photo = send(client, photo_route, photo_path, callers.admin.headers)
+    assert photo.status_code == 201, photo.text
     return {
+        "photo_id": photo.json()["id"],
         "report_id": report.json()["id"],
         "sighting_id": sighting.json()["id"],
         "match_id": match.id,
@@ -196,7 +258,12 @@ def test_no_token_or_a_bad_one_is_401(
     template = route[1]
     nobody = "00000000-0000-4000-8000-000000000000"
     path = template.format(
-        report_id=nobody, sighting_id=nobody, match_id=nobody, user_id=nobody, import_id=nobody
+        report_id=nobody,
+        sighting_id=nobody,
+        match_id=nobody,
+        user_id=nobody,
+        import_id=nobody,
+        photo_id=nobody,
     )
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     response = send(client, route, path, headers)

@@ -102,8 +102,9 @@ schema = _load_schema()
 
 # Rules JSON Schema cannot express make some schema-valid requests a 422: at least one name,
 # a letter in every name, real dates and none in the future, min <= max in an age range,
-# cursors the API did not issue, and uploads that are CSV text with a header an import knows
-# (else 415 or 422). `positive_data_acceptance` is not applied to these operations.
+# cursors the API did not issue, uploads that are CSV text with a header an import knows (else
+# 415 or 422), and photos that are images by their content (else 415 or 422).
+# `positive_data_acceptance` is not applied to these operations.
 STRICTER_THAN_SCHEMA = {
     "POST /api/v1/imports",
     "GET /api/v1/imports",
@@ -115,11 +116,14 @@ STRICTER_THAN_SCHEMA = {
     "GET /api/v1/matches",
     "POST /api/v1/matches/{match_id}/decision",
     "GET /api/v1/audit",
+    "POST /api/v1/reports/{report_id}/photos",
+    "POST /api/v1/sightings/{sighting_id}/photos",
 }
 
 # known issue: a 405 on a path served by two routes lists only one route's method in `Allow`
 # (OPTIONS /api/v1/reports: `Allow: POST`, without GET; /api/v1/reports/{id}: `Allow: GET`,
-# without PATCH; /api/v1/sightings, /api/v1/imports and the /api/v1/users paths likewise),
+# without PATCH; /api/v1/sightings, /api/v1/imports, the /api/v1/users paths and the photo
+# paths likewise),
 # which RFC 9110 §15.5.6 does not allow.
 ALLOW_LISTS_ONE_ROUTE = {
     "/api/v1/reports",
@@ -129,6 +133,9 @@ ALLOW_LISTS_ONE_ROUTE = {
     "/api/v1/users/{user_id}",
     "/api/v1/users/{user_id}/tokens",
     "/api/v1/imports",
+    "/api/v1/reports/{report_id}/photos",
+    "/api/v1/sightings/{sighting_id}/photos",
+    "/api/v1/photos/{photo_id}",
 }
 
 

@@ -34,6 +34,8 @@ SEALED_COLUMNS = {
     # The console's second factor, while enrolling and once enrolled.
     "enrolments": ["totp_secret"],
     "user_credentials": ["totp_secret"],
+    # A photo's caption, and its data key (wrapped by the key file like every value here).
+    "photos": ["caption", "data_key"],
 }
 VALUES_PER_PAIR = 5 + 3  # a canary report and a canary sighting
 VALUES = 3 * 5 + 2 * 3  # three canary reports, two canary sightings
