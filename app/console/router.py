@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy import Row
 
 from app.audit import service as audit
 from app.audit.http import audited
@@ -24,11 +25,12 @@ from app.core.text import TEXT_MAX
 from app.matches import candidates, review, search
 from app.matches.deps import MatchingDep
 from app.matches.models import Decision, Match, MatchStatus
-from app.matches.repository import QueueFilters
+from app.matches.repository import QUEUE_REPORT, QUEUE_SIGHTING, QueueFilters
 from app.reports import service as reports
 from app.sightings import service as sightings
 from app.sightings.models import SourceType
 from app.users import repository as users
+from matching import PartialDate
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -49,6 +51,23 @@ def _ago(moment: datetime, now: datetime) -> tuple[str, int]:
     return "days_ago", minutes // (24 * 60)
 
 
+def _queue_side(row: Row[Any], prefix: str) -> dict[str, Any]:
+    """One child of a queue row as its summary shows it: the name as written, the birth date
+    or age range, the place."""
+    shown = row._mapping
+    year = shown[prefix + "birth_year"]
+    low, high = shown[prefix + "age_min"], shown[prefix + "age_max"]
+    parts = (shown[prefix + c] for c in ("given_name", "patronymic", "family_name"))
+    return {
+        "name": shown[prefix + "full_name"] or " ".join(p for p in parts if p),
+        "born": None
+        if year is None
+        else str(PartialDate(year, shown[prefix + "birth_month"], shown[prefix + "birth_day"])),
+        "age": None if low is None or high is None else f"{low}–{high}",
+        "place": shown[prefix + "settlement"],
+    }
+
+
 @router.get("/matches", dependencies=[audited(Action.match_list)])
 def queue(
     request: Request,
@@ -67,7 +86,7 @@ def queue(
         source_type=source_type.value if source_type else None,
     )
     shown_status = status or None  # "": any status
-    rows, next_cursor = review.list_matches(
+    rows, next_cursor = review.queue_page(
         session,
         principal,
         status=shown_status.value if shown_status else None,
@@ -75,23 +94,15 @@ def queue(
         cursor=cursor,
         queue=filters,
     )
-    found_reports = reports.shown_reports(
-        session, principal, [m.report_id for m in rows], audit_as=Action.report_list
-    )
-    found_sightings = sightings.shown_sightings(
-        session, principal, [m.sighting_id for m in rows], audit_as=Action.sighting_list
-    )
     now = utcnow()
     items = [
         {
-            "match": match,
-            "report": reports.to_out(found_reports[match.report_id], principal),
-            "sighting": sightings.to_out(
-                found_sightings[match.sighting_id], principal, with_source=False
-            ),
-            "ago": _ago(match.created_at, now),
+            "match": row,
+            "report": _queue_side(row, QUEUE_REPORT),
+            "sighting": _queue_side(row, QUEUE_SIGHTING),
+            "ago": _ago(row.created_at, now),
         }
-        for match in rows
+        for row in rows
     ]
     query = {
         "status": "" if shown_status is None else shown_status.value,
@@ -215,7 +226,7 @@ def decide(
             return _match_page(request, session, principal, match, stale=stale, status=409)
         return _match_page(request, session, principal, match, refused=conflict.detail, status=409)
     following = review.next_to_review(session, principal, decided)
-    target = f"/console/matches/{following.id}" if following else "/console/matches?done=1"
+    target = f"/console/matches/{following}" if following else "/console/matches?done=1"
     return RedirectResponse(target, status_code=303)
 
 
