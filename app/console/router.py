@@ -21,8 +21,9 @@ from app.core.models import utcnow
 from app.core.pagination import DEFAULT_LIMIT
 from app.core.problems import Conflict
 from app.core.security import Principal
-from app.core.text import TEXT_MAX
+from app.core.text import TEXT_MAX, NulFree
 from app.matches import candidates, review, search
+from app.matches import repository as matches
 from app.matches.deps import MatchingDep
 from app.matches.models import Decision, Match, MatchStatus
 from app.matches.repository import QUEUE_REPORT, QUEUE_SIGHTING, QueueFilters
@@ -34,7 +35,8 @@ from matching import PartialDate
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-RecordId = Annotated[str, Path(max_length=36)]
+# No NUL in any text a page takes (PostgreSQL cannot hold one): a 422 page, never a 500.
+RecordId = Annotated[NulFree, Path(max_length=36)]
 Percent = Annotated[int | None, Query(ge=0, le=100)]
 SEARCH_LIMIT = 50
 CANDIDATE_LIMIT = 10
@@ -77,7 +79,7 @@ def queue(
     min_score: Percent = None,
     max_score: Percent = None,
     source_type: SourceType | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[NulFree | None, Query(max_length=200)] = None,
 ) -> Response:
     """The review queue, best first, 50 a page; both children as written."""
     filters = QueueFilters(
@@ -131,7 +133,7 @@ def _match_page(
     *,
     with_source: bool = False,
     stale: dict[str, str] | None = None,
-    refused: str | None = None,
+    refused: dict[str, str | None] | None = None,
     status: int = 200,
 ) -> Response:
     report = reports.get_report(session, principal, match.report_id, audit_as=Action.report_read)
@@ -168,6 +170,17 @@ def _match_page(
     )
 
 
+def _refusal(session: Any, match: Match, decision: Decision) -> dict[str, str | None]:
+    """Why the service refused a decision on an unchanged match, in the page's words (the
+    API's reason is English): a sighting confirmed for another report, or a decision the
+    status does not allow."""
+    if decision == Decision.confirm:
+        first = matches.confirmed_for_sighting(session, match.sighting_id, other_than=match.id)
+        if first is not None:
+            return {"why": "refused_confirmed_elsewhere", "other": first.id}
+    return {"why": "refused_status", "other": None}
+
+
 def _decisions(match: Match) -> list[str]:
     """The decisions the match's status allows (the API refuses the others)."""
     if match.status == MatchStatus.proposed:
@@ -202,7 +215,7 @@ def decide(
     decision: Annotated[Decision, Form()],
     version: Annotated[int, Form(ge=1)],
     matching: MatchingDep,
-    note: Annotated[str, Form(max_length=TEXT_MAX)] = "",
+    note: Annotated[NulFree, Form(max_length=TEXT_MAX)] = "",
 ) -> Response:
     """Decide with the API's version check; after it, the next proposed match opens. Someone
     else's decision first: the page says whose and what, and nothing changes."""
@@ -216,7 +229,7 @@ def decide(
             version=version,
             settings=matching,
         )
-    except Conflict as conflict:
+    except Conflict:
         session.rollback()
         match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
         if match.version != version:
@@ -224,7 +237,8 @@ def decide(
             who = decider[match.decided_by].name if match.decided_by in decider else "—"
             stale = {"who": who, "what": match.status}
             return _match_page(request, session, principal, match, stale=stale, status=409)
-        return _match_page(request, session, principal, match, refused=conflict.detail, status=409)
+        refused = _refusal(session, match, decision)
+        return _match_page(request, session, principal, match, refused=refused, status=409)
     following = review.next_to_review(session, principal, decided)
     target = f"/console/matches/{following}" if following else "/console/matches?done=1"
     return RedirectResponse(target, status_code=303)
@@ -235,7 +249,7 @@ def search_page(
     request: Request,
     principal: Reviewer,
     session: SessionDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[NulFree, Query(max_length=200)] = "",
 ) -> Response:
     """Reports and sightings by name in any script and spelling, or by id."""
     found = search.find(session, principal, q, limit=SEARCH_LIMIT) if q.strip() else None
