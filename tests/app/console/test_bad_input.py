@@ -5,7 +5,6 @@ took it). Every parameter of every console route is tried, read from the routes 
 whichever database the suite runs on.
 """
 
-import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -13,28 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.console.labels import LABELS
-from app.core.security import Role
 from app.matches.models import Match
 from app.reports.models import Report
-from tests.app.console.helpers import Reviewer, csrf_of, enrolled, signed_in
+from tests.app.console.helpers import Reviewer, csrf_of
 from tests.app.console.test_pages import file_pair, proposed
 from tests.app.test_authorization import _flatten
 from tests.conftest import Callers
 
 NUL = "x\x00y"
 SOME_ID = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def olena(session: Session) -> Reviewer:
-    return enrolled(session, name="Олена Коваль", role=Role.coordinator, login="olena")
-
-
-@pytest.fixture
-def console(client: TestClient, olena: Reviewer) -> TestClient:
-    signed_in(client, olena)
-    client.get("/console/matches?lang=en")
-    return client
 
 
 def _console_routes(app: FastAPI) -> list[APIRoute]:

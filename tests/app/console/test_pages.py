@@ -9,24 +9,11 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.console.labels import LABELS, verdict_words
-from app.core.security import Role
 from tests.app import payloads
-from tests.app.console.helpers import Reviewer, csrf_of, enrolled, signed_in
+from tests.app.console.helpers import Reviewer, csrf_of, signed_in
 from tests.conftest import Callers
 
 NOBODY = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def olena(session: Session) -> Reviewer:
-    return enrolled(session, name="Олена Коваль", role=Role.coordinator, login="olena")
-
-
-@pytest.fixture
-def console(client: TestClient, olena: Reviewer) -> TestClient:
-    signed_in(client, olena)
-    client.get("/console/matches?lang=en")
-    return client
 
 
 def file_pair(client: TestClient, callers: Callers, **subject: str) -> tuple[str, str]:
