@@ -7,11 +7,12 @@ Stores N synthetic reports with their candidate index, M sightings each drawn fr
 reports (as a Russian document, list or witness would write the child), and one proposed match
 per sighting with the engine's own score and explanation. Then, against a running `ridni serve`
 signed in as an enrolled coordinator, it times K sequential GETs of the queue's first page (50
-rows, both children), of a filtered page, and of K different match pages, over loopback (an
-upper bound on the server's render time: it includes the HTTP round trip), beside /healthz as a
-baseline of what the machine gives any request at the time. Last, Chromium
-(Playwright, /usr/bin/chromium) decides D matches by keyboard only, alternating `c` and `r`, and
-the time from each key press to the next match's page being loaded is printed.
+rows, both children), of a filtered page, and of K different match pages: the service's own wall
+and CPU time (its Server-Timing header) and the client's over loopback, beside /healthz as a
+baseline of what the machine gives any request at the time. Last, Chromium (Playwright,
+/usr/bin/chromium) decides D matches by keyboard only, alternating `r` and `c`: the time from each
+key press to the next match's page being loaded, the service's time over that step's requests,
+and how many requests it made. Each database's tables are printed as soon as it is measured.
 """
 
 import os
@@ -255,9 +256,9 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
     # The console's queue and match pages never use the engine's prepared name forms; without
     # warming them the service starts in seconds, not minutes, on a loaded machine.
     os.environ["RIDNI_WARM_ENGINE"] = "false"
-    rows = []
-    reviews = []
     for kind in kinds:
+        rows = []
+        reviews = []
         with fresh_database(kind) as url:
             upgrade(url)
             store_reports(url, reports, Population(seed=11))
@@ -288,24 +289,25 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
                         f"{max(steps.shown):.0f} | {_figures(steps.served)} "
                         f"{statistics.median(steps.requests):.0f} |"
                     )
-    print(
-        "| database | page | server median ms | server p95 ms | server CPU median ms "
-        "| server CPU p95 ms | client median ms | client p95 ms | requests |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    print("\n".join(rows))
-    print()
-    if not reviews:
-        print(f"Keyboard review: SKIPPED (no Chromium at {CHROMIUM})")
-    else:
         print(
-            "Keyboard review in Chromium: key press (c or r) to the next match's page loaded; "
-            "the service's own time over the step's requests; requests per step"
+            "| database | page | server median ms | server p95 ms | server CPU median ms "
+            "| server CPU p95 ms | client median ms | client p95 ms | requests |"
         )
-        print(
-            "| database | decisions | median ms | p95 ms | max ms | service median ms "
-            "| service p95 ms | requests |"
-        )
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        print("\n".join(reviews))
-    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("\n".join(rows))
+        print()
+        if not reviews:
+            print(f"Keyboard review: SKIPPED (no Chromium at {CHROMIUM})")
+        else:
+            print(
+                "Keyboard review in Chromium: key press (c or r) to the next match's page loaded; "
+                "the service's own time over the step's requests; requests per step"
+            )
+            print(
+                "| database | decisions | median ms | p95 ms | max ms | service median ms "
+                "| service p95 ms | requests |"
+            )
+            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+            print("\n".join(reviews))
+        # Each database's tables as soon as they are measured, with the load at that moment.
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n", flush=True)
