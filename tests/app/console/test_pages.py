@@ -281,3 +281,22 @@ def test_every_verdict_the_engine_can_give_has_ukrainian_words():
     assert len(verdicts) > 20  # the ladders were really read
     untranslated = {v for v in verdicts if verdict_words(v, "uk") == v}
     assert untranslated == set()
+
+
+def test_server_timing_only_for_a_signed_in_reviewer(client: TestClient, olena: Reviewer):
+    before = client.get("/console/sign-in")
+    assert "server-timing" not in before.headers
+    signed_in(client, olena)
+    queue = client.get("/console/matches")
+    timing = dict(part.strip().split(";dur=") for part in queue.headers["server-timing"].split(","))
+    assert set(timing) == {"app", "cpu"} and float(timing["app"]) > 0
+
+
+def test_the_script_and_style_are_kept_by_address_of_their_content(console: TestClient):
+    page = console.get("/console/matches").text
+    for asset in ("console.css", "console.js"):
+        [address] = re.findall(rf'"(/console/static/{asset}\?v=[0-9a-f]{{12}})"', page)
+        answer = console.get(address)
+        assert answer.status_code == 200
+        assert answer.headers["cache-control"] == "max-age=31536000, immutable"
+    assert console.get("/console/matches").headers["cache-control"] == "no-store"
