@@ -4,7 +4,7 @@ Thousands of proposals share a score (an exact match scores the same each time),
 (status, score) alone leaves the database sorting all of them by id for each page.
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
