@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -19,8 +18,10 @@ from app.console.auth import router as console_auth_router
 from app.console.errors import PREFIX as CONSOLE
 from app.console.errors import problem_page
 from app.console.pages import STATIC_DIR as CONSOLE_STATIC
+from app.console.pages import ConsoleStatic
 from app.console.photos import router as console_photos_router
 from app.console.router import router as console_router
+from app.console.timing import ServerTiming
 from app.core.database import make_engine
 from app.core.docs import install_docs
 from app.core.headers import SecurityHeaders
@@ -103,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         storage=settings.rate_limit_storage,
     )
     install_problem_handlers(app, before_problem=record_refusal, pages=problem_page)
+    # Innermost: the time the console's own work took, for signed-in reviewers.
+    app.add_middleware(ServerTiming)
     app.add_middleware(
         RequestBodyGuard,
         max_bytes=settings.max_body_bytes,
@@ -135,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_auth_router)
     app.include_router(console_router)
     app.include_router(console_photos_router)
-    app.mount(CONSOLE + "/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
+    app.mount(CONSOLE + "/static", ConsoleStatic(directory=CONSOLE_STATIC), name="console-static")
     document_write_limits(app)
 
     @app.get("/healthz", tags=["health"], responses=problem_responses(503))

@@ -7,17 +7,19 @@ Stores N synthetic reports with their candidate index, M sightings each drawn fr
 reports (as a Russian document, list or witness would write the child), and one proposed match
 per sighting with the engine's own score and explanation. Then, against a running `ridni serve`
 signed in as an enrolled coordinator, it times K sequential GETs of the queue's first page (50
-rows, both children), of a filtered page, and of K different match pages, over loopback (an
-upper bound on the server's render time: it includes the HTTP round trip), beside /healthz as a
-baseline of what the machine gives any request at the time. Last, Chromium
-(Playwright, /usr/bin/chromium) decides D matches by keyboard only, alternating `c` and `r`, and
-the time from each key press to the next match's page being loaded is printed.
+rows, both children), of a filtered page, and of K different match pages: the service's own wall
+and CPU time (its Server-Timing header) and the client's over loopback, beside /healthz as a
+baseline of what the machine gives any request at the time. Last, Chromium (Playwright,
+/usr/bin/chromium) decides D matches by keyboard only, alternating `r` and `c`: the time from each
+key press to the next match's page being loaded, the service's time over that step's requests,
+and how many requests it made. Each database's tables are printed as soon as it is measured.
 """
 
 import os
 import random
 import statistics
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -146,30 +148,82 @@ def _fresh_code(secret: str) -> str:
     return code
 
 
-def _timed(http: httpx.Client, paths: list[str]) -> list[float]:
+@dataclass
+class Timings:
+    """Milliseconds per request: at the client (loopback HTTP included), and the service's
+    own wall and CPU time from its Server-Timing header (absent on /healthz)."""
+
+    client: list[float] = field(default_factory=list)
+    app: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def add(self, client_ms: float, headers: httpx.Headers | dict[str, str]) -> None:
+        self.client.append(client_ms)
+        served = server_timing(headers.get("server-timing", ""))
+        if served:
+            self.app.append(served["app"])
+            self.cpu.append(served["cpu"])
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """`app;dur=12.3, cpu;dur=10.1` -> {"app": 12.3, "cpu": 10.1}."""
+    found = {}
+    for part in header.split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        if duration:
+            found[name] = float(duration)
+    return found
+
+
+def _timed(http: httpx.Client, paths: list[str]) -> Timings:
     for path in paths[:5]:  # warm the process
         http.get(path).raise_for_status()
-    times = []
+    times = Timings()
     for path in paths[5:]:
         started = time.perf_counter()
-        http.get(path).raise_for_status()
-        times.append((time.perf_counter() - started) * 1000)
-    return sorted(times)
+        answer = http.get(path)
+        answer.raise_for_status()
+        times.add((time.perf_counter() - started) * 1000, answer.headers)
+    return times
 
 
-def _row(kind: str, label: str, times: list[float]) -> str:
-    p95 = times[int(0.95 * (len(times) - 1))]
-    return f"| {kind} | {label} | {statistics.median(times):.1f} | {p95:.1f} | {len(times)} |"
+def _figures(times: list[float]) -> str:
+    if not times:
+        return "| |"
+    ordered = sorted(times)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    return f"{statistics.median(ordered):.1f} | {p95:.1f} |"
 
 
-def keyboard_review(base: str, login: str, secret: str, decisions: int) -> list[float]:
-    """Milliseconds from each key press to the next match page loaded, for `decisions` keys."""
+def _row(kind: str, label: str, times: Timings) -> str:
+    return (
+        f"| {kind} | {label} | {_figures(times.app)} {_figures(times.cpu)} "
+        f"{_figures(times.client)} {len(times.client)} |"
+    )
+
+
+@dataclass
+class KeyboardSteps:
+    """Per decision: key press to the next match's page loaded, the service's own time over
+    the step's requests (the decision's POST and the next page's GET), and how many requests
+    the step made."""
+
+    shown: list[float] = field(default_factory=list)
+    served: list[float] = field(default_factory=list)
+    requests: list[int] = field(default_factory=list)
+
+
+def keyboard_review(base: str, login: str, secret: str, decisions: int) -> KeyboardSteps:
+    """`decisions` matches decided by keyboard only in Chromium, alternating `r` and `c`."""
+    from playwright.sync_api import Response as PageResponse
     from playwright.sync_api import sync_playwright
 
-    times = []
+    steps = KeyboardSteps()
+    answered: list[PageResponse] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         page = browser.new_page()
+        page.on("response", lambda response: answered.append(response))
         page.goto(f"{base}/console/sign-in?lang=en")
         page.get_by_label("Login").fill(login)
         page.get_by_label("Password").fill(PASSWORD)
@@ -179,14 +233,19 @@ def keyboard_review(base: str, login: str, secret: str, decisions: int) -> list[
         page.keyboard.press("j")
         page.keyboard.press("Enter")
         page.wait_for_url("**/console/matches/*")
+        page.wait_for_load_state("load")
         for number in range(decisions):
             shown = page.url
+            answered.clear()
             started = time.perf_counter()
             page.keyboard.press("c" if number % 2 else "r")
             page.wait_for_url(lambda url, shown=shown: url != shown, wait_until="load")
-            times.append((time.perf_counter() - started) * 1000)
+            steps.shown.append((time.perf_counter() - started) * 1000)
+            timings = [server_timing(r.headers.get("server-timing", "")) for r in answered]
+            steps.served.append(sum(t.get("app", 0.0) for t in timings))
+            steps.requests.append(len(answered))
         browser.close()
-    return sorted(times)
+    return steps
 
 
 def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions: int) -> None:
@@ -197,9 +256,9 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
     # The console's queue and match pages never use the engine's prepared name forms; without
     # warming them the service starts in seconds, not minutes, on a loaded machine.
     os.environ["RIDNI_WARM_ENGINE"] = "false"
-    rows = []
-    reviews = []
     for kind in kinds:
+        rows = []
+        reviews = []
         with fresh_database(kind) as url:
             upgrade(url)
             store_reports(url, reports, Population(seed=11))
@@ -224,21 +283,31 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
                     pages = [f"/console/matches/{i}" for i in match_ids]
                     rows.append(_row(kind, "match page", _timed(http, pages)))
                 if CHROMIUM.exists():
-                    times = keyboard_review(base, login, secret, decisions)
-                    p95 = times[int(0.95 * (len(times) - 1))]
+                    steps = keyboard_review(base, login, secret, decisions)
                     reviews.append(
-                        f"| {kind} | {len(times)} | {statistics.median(times):.0f} | "
-                        f"{p95:.0f} | {times[-1]:.0f} |"
+                        f"| {kind} | {len(steps.shown)} | {_figures(steps.shown)} "
+                        f"{max(steps.shown):.0f} | {_figures(steps.served)} "
+                        f"{statistics.median(steps.requests):.0f} |"
                     )
-    print("| database | page | median ms | p95 ms | requests |")
-    print("| --- | --- | --- | --- | --- |")
-    print("\n".join(rows))
-    print()
-    if not reviews:
-        print(f"Keyboard review: SKIPPED (no Chromium at {CHROMIUM})")
-    else:
-        print("Keyboard review in Chromium: key press (c or r) to the next match's page loaded")
-        print("| database | decisions | median ms | p95 ms | max ms |")
-        print("| --- | --- | --- | --- | --- |")
-        print("\n".join(reviews))
-    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print(
+            "| database | page | server median ms | server p95 ms | server CPU median ms "
+            "| server CPU p95 ms | client median ms | client p95 ms | requests |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("\n".join(rows))
+        print()
+        if not reviews:
+            print(f"Keyboard review: SKIPPED (no Chromium at {CHROMIUM})")
+        else:
+            print(
+                "Keyboard review in Chromium: key press (c or r) to the next match's page loaded; "
+                "the service's own time over the step's requests; requests per step"
+            )
+            print(
+                "| database | decisions | median ms | p95 ms | max ms | service median ms "
+                "| service p95 ms | requests |"
+            )
+            print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+            print("\n".join(reviews))
+        # Each database's tables as soon as they are measured, with the load at that moment.
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n", flush=True)

@@ -27,6 +27,7 @@ from app.audit import repository
 from app.audit.models import Action, AuditEvent, Outcome
 from app.audit.repository import Filters
 from app.core.logs import current_request_id
+from app.core.models import new_id, utcnow
 from app.core.security import Principal
 
 _REFUSALS = {401: Outcome.unauthenticated, 403: Outcome.forbidden}
@@ -42,6 +43,9 @@ def record(
 ) -> None:
     """Add one row per object id to the caller's transaction (None: an action on no one record)."""
     base = {
+        # Filled here, not by the columns' defaults: a page lists 150 records, and the
+        # defaults run per row.
+        "created_at": utcnow(),
         "request_id": current_request_id(),
         "user_id": principal.user_id if principal else None,
         "role": principal.role.value if principal else None,
@@ -49,7 +53,9 @@ def record(
         "object_type": action.object_type,
         "outcome": outcome.value,
     }
-    repository.add(session, [{**base, "object_id": object_id} for object_id in object_ids])
+    repository.add(
+        session, [{**base, "id": new_id(), "object_id": object_id} for object_id in object_ids]
+    )
 
 
 def record_refusal(

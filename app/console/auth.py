@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, Form, Path, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.audit import service as audit
@@ -12,13 +12,16 @@ from app.console.pages import SESSION_COOKIE, csrf_matches, render, set_cookie
 from app.core.database import SessionDep
 from app.core.problems import Forbidden, Unauthorized
 from app.core.security import Principal, Role
+from app.core.text import NulFree
 from app.users import credentials
 from app.users.models import Enrolment, User
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-FormText = Annotated[str, Form(max_length=1000)]
-Code = Annotated[str, Path(max_length=100)]
+# No NUL in any text a page takes (PostgreSQL cannot hold one): a 422 page, never a 500.
+FormText = Annotated[NulFree, Form(max_length=1000)]
+ShortText = Annotated[NulFree, Form(max_length=20)]
+Code = Annotated[NulFree, Path(max_length=100)]
 
 
 class SignInNeeded(Unauthorized):
@@ -33,7 +36,7 @@ class FormExpired(Forbidden):
     """The form's CSRF token is not this browser's."""
 
 
-def check_csrf(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> None:
+def check_csrf(request: Request, csrf: Annotated[NulFree, Form(max_length=100)] = "") -> None:
     if not csrf_matches(request, csrf):
         raise FormExpired()
 
@@ -68,7 +71,9 @@ def home() -> Response:
 
 
 @router.get("/sign-in")
-def sign_in_form(request: Request, m: str | None = None) -> Response:
+def sign_in_form(
+    request: Request, m: Annotated[NulFree | None, Query(max_length=20)] = None
+) -> Response:
     notice = m if m in ("signed_out", "session_ended", "enrolled") else None
     return render(request, "sign_in.html", {"notice": notice, "error": None})
 
@@ -79,7 +84,7 @@ def sign_in(
     session: SessionDep,
     login: FormText = "",
     password: FormText = "",
-    code: Annotated[str, Form(max_length=20)] = "",
+    code: ShortText = "",
 ) -> Response:
     result = credentials.sign_in(session, login=login, password=password, code=code)
     user = result.user
@@ -153,7 +158,7 @@ def enrol(
     code: Code,
     password: FormText = "",
     repeat: FormText = "",
-    otp: Annotated[str, Form(max_length=20)] = "",
+    otp: ShortText = "",
 ) -> Response:
     opened = credentials.open_enrolment(session, code)
     if opened is None:

@@ -30,6 +30,9 @@ def problem_page(request: Request, status: int, problem: Problem | None) -> Resp
         title, text = "form_expired_title", "form_expired"
     elif status == 404:
         title, text = "not_found_title", "not_found"
+    elif status < 500:
+        # 400, 413, 415, 422: what the browser sent; nothing was read or changed.
+        title, text = "invalid_title", "invalid_input"
     else:
-        title, text = "error_title", "error_title"
+        title, text = "error_title", "error"
     return render(request, "message.html", {"title": title, "text": text}, status=status)

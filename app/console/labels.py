@@ -60,13 +60,13 @@ _UK = {
     "filters": "Фільтри",
     "status": "Статус",
     "any": "будь-який",
-    "score_min": "Оцінка від, %",
-    "score_max": "Оцінка до, %",
+    "score_min": "Схожість від, %",
+    "score_max": "Схожість до, %",
     "source_type": "Тип джерела",
     "apply": "Показати",
     "report": "Заява",
     "sighting": "Свідчення",
-    "score": "Оцінка",
+    "score": "Схожість",
     "found": "Додано",
     "next_page": "Наступні 50",
     "no_matches": "Збігів із такими умовами немає.",
@@ -91,8 +91,8 @@ _UK = {
     # a match
     "match_title": "Збіг",
     "field": "Поле",
-    "verdict": "Оцінка рушія",
-    "explanation": "Пояснення рушія",
+    "verdict": "Висновок системи",
+    "explanation": "Чому система так вирішила",
     "weight": "Вага",
     "given_name": "Ім'я",
     "family_name": "Прізвище",
@@ -129,11 +129,15 @@ _UK = {
     "decided_at": "Коли",
     "stale": "Хтось ухвалив рішення раніше: {who} — «{what}». Нижче новий стан; ваше рішення "
     "не збережено.",
-    "refused": "Рішення не збережено: {why}",
+    "refused_confirmed_elsewhere": "Рішення не збережено: це свідчення вже підтверджено для "
+    "іншої заяви. Щоб підтвердити цей збіг, спершу поверніть на розгляд той.",
+    "refused_status": "Рішення не збережено: збіг зі статусом «{status}» такого рішення не "
+    "приймає.",
+    "that_match": "Відкрити той збіг",
     "previous": "Попередній",
     "next": "Наступний",
     "history": "Історія",
-    "by_engine": "рушій",
+    "by_engine": "система",
     "action_proposed": "запропоновано",
     "action_withdrawn": "знято",
     "action_confirm": "підтверджено",
@@ -164,6 +168,16 @@ _UK = {
     "photos_none": "Фотографій немає.",
     "photo_alt_report": "Фото {n} зі звіту (відкрити повний розмір)",
     "photo_alt_sighting": "Фото {n} зі свідчення (відкрити повний розмір)",
+    "error": (
+        "Щось пішло не так з нашого боку. Спробуйте ще раз; якщо не допоможе, "
+        "повідомте адміністратора."
+    ),
+    "invalid_title": "Неправильна адреса або форма",
+    "invalid_input": (
+        "Адреса чи поля форми містять те, чого консоль не приймає (наприклад, невидимий "
+        "символ). Поверніться назад і спробуйте ще раз."
+    ),
+    "back_to_queue": "До черги збігів",
 }
 
 _EN = {
@@ -285,7 +299,10 @@ _EN = {
     "decided_at": "When",
     "stale": "Someone decided first: {who} — “{what}”. The new state is shown below; your "
     "decision was not saved.",
-    "refused": "The decision was not saved: {why}",
+    "refused_confirmed_elsewhere": "Not saved: this sighting is already confirmed for another "
+    "report. To confirm this match, reopen that one first.",
+    "refused_status": "Not saved: a match that is {status} cannot take this decision.",
+    "that_match": "Open that match",
     "previous": "Previous",
     "next": "Next",
     "history": "History",
@@ -318,6 +335,15 @@ _EN = {
     "photos_none": "No photos.",
     "photo_alt_report": "Photo {n} of the report (opens the full size)",
     "photo_alt_sighting": "Photo {n} of the sighting (opens the full size)",
+    "error": (
+        "Something went wrong on our side. Try again; if it happens again, tell the administrator."
+    ),
+    "invalid_title": "Address or form not valid",
+    "invalid_input": (
+        "The address or the form holds something the console does not accept (an "
+        "invisible character, for example). Go back and try again."
+    ),
+    "back_to_queue": "Back to the match queue",
 }
 
 LABELS: Final = {"uk": _UK, "en": _EN}
@@ -344,6 +370,19 @@ _VERDICTS_UK = {
     "same estimate": "та сама оцінка",
     "estimates overlap": "оцінки перетинаються",
     "estimates disagree": "оцінки розходяться",
+    "agrees as far as given": "збігається, наскільки вказано",
+    "day and month swapped": "день і місяць переставлено",
+    "different, one place not in Ukraine's list": "різні; одного місця немає в довіднику України",
+    "initial agrees": "ініціал збігається",
+    "initial differs": "ініціал відрізняється",
+    "one digit wrong": "одна цифра відрізняється",
+    "possible diminutive": "можливо, зменшувальна форма",
+    "respelled": "інше написання",
+    "same institution": "той самий заклад",
+    "same kind, town not given": "той самий тип закладу, місто не вказано",
+    "same town": "те саме місто",
+    "same under transliteration": "те саме в транслітерації",
+    "year off by one, day differs": "рік відрізняється на один, день інший",
 }
 
 

@@ -1,11 +1,13 @@
 """Rendering console pages: templates, the language, cookies and the CSRF token."""
 
+import hashlib
 import hmac
 import secrets
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -13,6 +15,22 @@ from app.console.labels import LABELS, LANGUAGES, verdict_words
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
+# In the script's and style's addresses: a new version is a new address, so that browsers may
+# keep them (ConsoleStatic) instead of fetching both again with every page.
+STATIC_VERSION = hashlib.sha256(
+    b"".join(f.read_bytes() for f in sorted(STATIC_DIR.iterdir()))
+).hexdigest()[:12]
+
+
+class ConsoleStatic(StaticFiles):
+    """The console's script and style: the same for everyone, kept by the browser for a year."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["cache-control"] = "max-age=31536000, immutable"
+        return response
+
+
 # Autoescaped, and loud about a missing label rather than silently blank.
 templates = Jinja2Templates(
     env=Environment(
@@ -22,6 +40,7 @@ templates = Jinja2Templates(
     )
 )
 templates.env.globals["verdict_words"] = verdict_words
+templates.env.globals["static_version"] = STATIC_VERSION
 
 SESSION_COOKIE = "ridni_session"
 CSRF_COOKIE = "ridni_csrf"

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy import Row
 
 from app.audit import service as audit
 from app.audit.http import audited
@@ -20,20 +21,23 @@ from app.core.models import utcnow
 from app.core.pagination import DEFAULT_LIMIT
 from app.core.problems import Conflict
 from app.core.security import Principal
-from app.core.text import TEXT_MAX
+from app.core.text import TEXT_MAX, NulFree
 from app.matches import candidates, review, search
+from app.matches import repository as matches
 from app.matches.deps import MatchingDep
 from app.matches.models import Decision, Match, MatchStatus
-from app.matches.repository import QueueFilters
+from app.matches.repository import QUEUE_REPORT, QUEUE_SIGHTING, QueueFilters
 from app.photos import service as photos
 from app.reports import service as reports
 from app.sightings import service as sightings
 from app.sightings.models import SourceType
 from app.users import repository as users
+from matching import PartialDate
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-RecordId = Annotated[str, Path(max_length=36)]
+# No NUL in any text a page takes (PostgreSQL cannot hold one): a 422 page, never a 500.
+RecordId = Annotated[NulFree, Path(max_length=36)]
 Percent = Annotated[int | None, Query(ge=0, le=100)]
 SEARCH_LIMIT = 50
 CANDIDATE_LIMIT = 10
@@ -50,6 +54,23 @@ def _ago(moment: datetime, now: datetime) -> tuple[str, int]:
     return "days_ago", minutes // (24 * 60)
 
 
+def _queue_side(row: Row[Any], prefix: str) -> dict[str, Any]:
+    """One child of a queue row as its summary shows it: the name as written, the birth date
+    or age range, the place."""
+    shown = row._mapping
+    year = shown[prefix + "birth_year"]
+    low, high = shown[prefix + "age_min"], shown[prefix + "age_max"]
+    parts = (shown[prefix + c] for c in ("given_name", "patronymic", "family_name"))
+    return {
+        "name": shown[prefix + "full_name"] or " ".join(p for p in parts if p),
+        "born": None
+        if year is None
+        else str(PartialDate(year, shown[prefix + "birth_month"], shown[prefix + "birth_day"])),
+        "age": None if low is None or high is None else f"{low}–{high}",
+        "place": shown[prefix + "settlement"],
+    }
+
+
 @router.get("/matches", dependencies=[audited(Action.match_list)])
 def queue(
     request: Request,
@@ -59,7 +80,7 @@ def queue(
     min_score: Percent = None,
     max_score: Percent = None,
     source_type: SourceType | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[NulFree | None, Query(max_length=200)] = None,
 ) -> Response:
     """The review queue, best first, 50 a page; both children as written."""
     filters = QueueFilters(
@@ -68,7 +89,7 @@ def queue(
         source_type=source_type.value if source_type else None,
     )
     shown_status = status or None  # "": any status
-    rows, next_cursor = review.list_matches(
+    rows, next_cursor = review.queue_page(
         session,
         principal,
         status=shown_status.value if shown_status else None,
@@ -76,23 +97,15 @@ def queue(
         cursor=cursor,
         queue=filters,
     )
-    found_reports = reports.shown_reports(
-        session, principal, [m.report_id for m in rows], audit_as=Action.report_list
-    )
-    found_sightings = sightings.shown_sightings(
-        session, principal, [m.sighting_id for m in rows], audit_as=Action.sighting_list
-    )
     now = utcnow()
     items = [
         {
-            "match": match,
-            "report": reports.to_out(found_reports[match.report_id], principal),
-            "sighting": sightings.to_out(
-                found_sightings[match.sighting_id], principal, with_source=False
-            ),
-            "ago": _ago(match.created_at, now),
+            "match": row,
+            "report": _queue_side(row, QUEUE_REPORT),
+            "sighting": _queue_side(row, QUEUE_SIGHTING),
+            "ago": _ago(row.created_at, now),
         }
-        for match in rows
+        for row in rows
     ]
     query = {
         "status": "" if shown_status is None else shown_status.value,
@@ -121,7 +134,7 @@ def _match_page(
     *,
     with_source: bool = False,
     stale: dict[str, str] | None = None,
-    refused: str | None = None,
+    refused: dict[str, str | None] | None = None,
     status: int = 200,
 ) -> Response:
     report = reports.get_report(session, principal, match.report_id, audit_as=Action.report_read)
@@ -161,6 +174,17 @@ def _match_page(
     )
 
 
+def _refusal(session: Any, match: Match, decision: Decision) -> dict[str, str | None]:
+    """Why the service refused a decision on an unchanged match, in the page's words (the
+    API's reason is English): a sighting confirmed for another report, or a decision the
+    status does not allow."""
+    if decision == Decision.confirm:
+        first = matches.confirmed_for_sighting(session, match.sighting_id, other_than=match.id)
+        if first is not None:
+            return {"why": "refused_confirmed_elsewhere", "other": first.id}
+    return {"why": "refused_status", "other": None}
+
+
 def _decisions(match: Match) -> list[str]:
     """The decisions the match's status allows (the API refuses the others)."""
     if match.status == MatchStatus.proposed:
@@ -195,7 +219,7 @@ def decide(
     decision: Annotated[Decision, Form()],
     version: Annotated[int, Form(ge=1)],
     matching: MatchingDep,
-    note: Annotated[str, Form(max_length=TEXT_MAX)] = "",
+    note: Annotated[NulFree, Form(max_length=TEXT_MAX)] = "",
 ) -> Response:
     """Decide with the API's version check; after it, the next proposed match opens. Someone
     else's decision first: the page says whose and what, and nothing changes."""
@@ -209,7 +233,7 @@ def decide(
             version=version,
             settings=matching,
         )
-    except Conflict as conflict:
+    except Conflict:
         session.rollback()
         match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
         if match.version != version:
@@ -217,9 +241,10 @@ def decide(
             who = decider[match.decided_by].name if match.decided_by in decider else "—"
             stale = {"who": who, "what": match.status}
             return _match_page(request, session, principal, match, stale=stale, status=409)
-        return _match_page(request, session, principal, match, refused=conflict.detail, status=409)
+        refused = _refusal(session, match, decision)
+        return _match_page(request, session, principal, match, refused=refused, status=409)
     following = review.next_to_review(session, principal, decided)
-    target = f"/console/matches/{following.id}" if following else "/console/matches?done=1"
+    target = f"/console/matches/{following}" if following else "/console/matches?done=1"
     return RedirectResponse(target, status_code=303)
 
 
@@ -228,7 +253,7 @@ def search_page(
     request: Request,
     principal: Reviewer,
     session: SessionDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[NulFree, Query(max_length=200)] = "",
 ) -> Response:
     """Reports and sightings by name in any script and spelling, or by id."""
     found = search.find(session, principal, q, limit=SEARCH_LIMIT) if q.strip() else None

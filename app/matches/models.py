@@ -92,7 +92,8 @@ class Match(Timestamped, Base):
             sqlite_where=_CONFIRMED,
             postgresql_where=_CONFIRMED,
         ),
-        Index("ix_matches_status_score", "status", "score"),
+        # The review queue's order: best first, then by id (many proposals share a score).
+        Index("ix_matches_status_score_id", "status", "score", "id"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)

@@ -1,5 +1,8 @@
 """Coordinators' review: reading matches, deciding (confirm, reject, reopen), their history."""
 
+from typing import Any
+
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -57,6 +60,29 @@ def list_matches(
     return rows, next_cursor
 
 
+def queue_page(
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+    queue: repository.QueueFilters,
+) -> tuple[list[Row[Any]], str | None]:
+    """The console's queue: a page of light rows (`repository.queue_page`); every match,
+    report and sighting on it audited as listed, as the API's lists are."""
+    rows, next_cursor = repository.queue_page(
+        session, principal, status=status, limit=limit, cursor=cursor, queue=queue
+    )
+    audit.record(session, principal, Action.match_list, [row.id for row in rows])
+    for action, ids in (
+        (Action.report_list, [row.report_id for row in rows]),
+        (Action.sighting_list, [row.sighting_id for row in rows]),
+    ):
+        audit.record(session, principal, action, list(dict.fromkeys(ids)))
+    return rows, next_cursor
+
+
 def of_record(
     session: Session,
     principal: Principal,
@@ -72,8 +98,8 @@ def of_record(
 
 def neighbours(
     session: Session, principal: Principal, match: Match
-) -> tuple[Match | None, Match | None]:
-    """The proposed matches just before and just after `match` in the queue."""
+) -> tuple[str | None, str | None]:
+    """The ids of the proposed matches just before and just after `match` in the queue."""
     status = MatchStatus.proposed.value
     return (
         repository.neighbour(session, principal, match, status=status, after=False),
@@ -81,9 +107,9 @@ def neighbours(
     )
 
 
-def next_to_review(session: Session, principal: Principal, decided: Match) -> Match | None:
-    """What to open after a decision: the next proposed match below it in the queue, else the
-    best one left."""
+def next_to_review(session: Session, principal: Principal, decided: Match) -> str | None:
+    """What to open after a decision (its id): the next proposed match below it in the queue,
+    else the best one left."""
     status = MatchStatus.proposed.value
     return repository.neighbour(
         session, principal, decided, status=status, after=True

@@ -28,11 +28,6 @@ def https(client: TestClient) -> TestClient:
     return client
 
 
-@pytest.fixture
-def olena(session: Session) -> Reviewer:
-    return enrolled(session, name="Олена Коваль", role=Role.coordinator, login="olena")
-
-
 def enrolment_path(session: Session, login: str, role: Role = Role.coordinator) -> str:
     user, _ = create_user(session, name="Тарас Шевчук", role=role, login=login)
     path = credentials.invite(session, user)

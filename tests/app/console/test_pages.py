@@ -8,25 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.console.labels import LABELS
-from app.core.security import Role
+from app.console.labels import LABELS, verdict_words
 from tests.app import payloads
-from tests.app.console.helpers import Reviewer, csrf_of, enrolled, signed_in
+from tests.app.console.helpers import Reviewer, csrf_of, signed_in
 from tests.conftest import Callers
 
 NOBODY = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def olena(session: Session) -> Reviewer:
-    return enrolled(session, name="Олена Коваль", role=Role.coordinator, login="olena")
-
-
-@pytest.fixture
-def console(client: TestClient, olena: Reviewer) -> TestClient:
-    signed_in(client, olena)
-    client.get("/console/matches?lang=en")
-    return client
 
 
 def file_pair(client: TestClient, callers: Callers, **subject: str) -> tuple[str, str]:
@@ -179,6 +166,23 @@ class TestMatchPage:
         assert after["status"] == "rejected" and after["version"] == 2
         assert after["report"]["status"] == "open"
 
+    def test_a_sighting_confirmed_for_another_report_is_refused_in_the_pages_words(
+        self, console: TestClient, callers: Callers
+    ):
+        file_pair(console, callers)
+        second_report = console.post(
+            "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+        )
+        assert second_report.status_code == 201
+        first, second = proposed(console, callers)
+        assert first["sighting_id"] == second["sighting_id"]
+        assert decide(console, first["id"], "confirm", first["version"]).status_code == 303
+        answer = decide(console, second["id"], "confirm", second["version"])
+        assert answer.status_code == 409
+        assert LABELS["en"]["refused_confirmed_elsewhere"] in answer.text
+        assert f'href="/console/matches/{first["id"]}"' in answer.text
+        assert 'value="confirm"' in answer.text  # still proposed, still decidable
+
     def test_a_decision_without_the_forms_token_changes_nothing(
         self, console: TestClient, callers: Callers
     ):
@@ -262,3 +266,37 @@ class TestPageSafety:
             assert not re.search(r"<script(?![^>]*\bsrc=)", page.text)
             assert not re.search(r"<style|\sstyle=|\son[a-z]+=", page.text)
             assert page.headers["cache-control"] == "no-store"
+
+
+def test_every_verdict_the_engine_can_give_has_ukrainian_words():
+    from matching import _fields
+    from matching._ladder import Ladder
+
+    verdicts = {
+        level.verdict
+        for ladder in vars(_fields).values()
+        if isinstance(ladder, Ladder)
+        for level in ladder.levels
+    }
+    assert len(verdicts) > 20  # the ladders were really read
+    untranslated = {v for v in verdicts if verdict_words(v, "uk") == v}
+    assert untranslated == set()
+
+
+def test_server_timing_only_for_a_signed_in_reviewer(client: TestClient, olena: Reviewer):
+    before = client.get("/console/sign-in")
+    assert "server-timing" not in before.headers
+    signed_in(client, olena)
+    queue = client.get("/console/matches")
+    timing = dict(part.strip().split(";dur=") for part in queue.headers["server-timing"].split(","))
+    assert set(timing) == {"app", "cpu"} and float(timing["app"]) > 0
+
+
+def test_the_script_and_style_are_kept_by_address_of_their_content(console: TestClient):
+    page = console.get("/console/matches").text
+    for asset in ("console.css", "console.js"):
+        [address] = re.findall(rf'"(/console/static/{asset}\?v=[0-9a-f]{{12}})"', page)
+        answer = console.get(address)
+        assert answer.status_code == 200
+        assert answer.headers["cache-control"] == "max-age=31536000, immutable"
+    assert console.get("/console/matches").headers["cache-control"] == "no-store"
