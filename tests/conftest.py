@@ -31,6 +31,7 @@ from app.main import create_app
 from app.models import Base
 from app.users.service import create_user
 from tests.app import payloads
+from tests.app.console.browser import chromium_fixture  # noqa: F401 - one Chromium per process
 from tests.postgres import ensure_database
 
 POSTGRES_URL_ENV = "RIDNI_TEST_DATABASE_URL"

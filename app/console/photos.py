@@ -9,6 +9,7 @@ from app.audit.http import audited
 from app.audit.models import Action
 from app.console.auth import Reviewer
 from app.core.database import SessionDep
+from app.core.text import NulFree
 from app.photos import service
 from app.photos.router import image_response, photo_store
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 @router.get("/photos/{photo_id}", dependencies=[audited(Action.photo_read)])
 def photo(
     request: Request,
-    photo_id: Annotated[str, Path(max_length=36)],
+    photo_id: Annotated[NulFree, Path(max_length=36)],
     principal: Reviewer,
     session: SessionDep,
     size: Annotated[service.Size, Query()] = "full",

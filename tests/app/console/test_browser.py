@@ -16,7 +16,6 @@ from app.core.security import Role
 from app.users import credentials
 from app.users.service import create_user
 from tests.app import payloads
-from tests.app.console.browser import chromium_fixture  # noqa: F401 - provides `chromium`
 from tests.app.console.helpers import PASSWORD, Reviewer, enrolled
 from tests.app.live import serve
 from tests.conftest import Callers

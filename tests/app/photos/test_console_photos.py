@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.core.security import Role
 from tests.app import payloads
-from tests.app.console.browser import chromium_fixture  # noqa: F401 - provides `chromium`
 from tests.app.console.helpers import PASSWORD, Reviewer, enrolled, signed_in
 from tests.app.console.test_browser import file_matches, proposed, serious_violations
 from tests.app.live import serve
