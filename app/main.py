@@ -38,6 +38,7 @@ from app.imports.uploads import remove_leftovers
 from app.intake.router import router as intake_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
+from app.matches.worker import MatchingWorker
 from app.reports.router import router as reports_router
 from app.sightings.router import router as sightings_router
 from app.users.router import router as users_router
@@ -55,7 +56,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The service still starts, and /healthz says the database is away; the next start
         # fails what this one could not.
         logging.getLogger("ridni.imports").error("could not check for abandoned imports")
-    yield
+    interval = app.state.settings.matching_interval
+    if not interval:
+        yield
+        return
+    # Started here, with the session factory the app runs with; it takes over on start the
+    # queue rows a process that died left claimed.
+    matcher = MatchingWorker(app.state.session_factory, app.state.matching, interval=interval)
+    matcher.start()
+    try:
+        yield
+    finally:
+        matcher.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -4,7 +4,14 @@ from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
 from app.imports.models import Import, ImportedRecord
-from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
+from app.matches.models import (
+    Match,
+    MatchEvent,
+    MatchingQueueItem,
+    ReportKey,
+    ReportTerm,
+    SightingKey,
+)
 from app.reports.models import Report, ReportSibling
 from app.sightings.models import SeenTogether, Sighting
 from app.users.models import ConsoleSession, Credentials, Enrolment, User
@@ -20,6 +27,7 @@ __all__ = [
     "ImportedRecord",
     "Match",
     "MatchEvent",
+    "MatchingQueueItem",
     "Report",
     "ReportKey",
     "ReportSibling",

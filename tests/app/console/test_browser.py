@@ -19,6 +19,7 @@ from tests.app import payloads
 from tests.app.console.browser import chromium_fixture  # noqa: F401 - provides `chromium`
 from tests.app.console.helpers import PASSWORD, Reviewer, enrolled
 from tests.app.live import serve
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
 pytestmark = pytest.mark.browser
@@ -70,6 +71,7 @@ def file_matches(app: FastAPI, callers: Callers, sightings: int) -> None:
                 ),
                 headers=callers.field.headers,
             )
+    drain_queue(app)
 
 
 def proposed(app: FastAPI, callers: Callers, status: str = "proposed") -> list[dict[str, Any]]:
