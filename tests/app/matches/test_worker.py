@@ -157,7 +157,7 @@ class TestFailures:
 def ended_process() -> str:
     """How a process of this host that has ended names itself (`this_process()`)."""
     script = "from app.core.processes import this_process; print(this_process())"
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.strip()
 
@@ -168,7 +168,9 @@ def living_process() -> Iterator[str]:
         "import time; from app.core.processes import this_process; "
         "print(this_process(), flush=True); time.sleep(120)"
     )
-    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert process.stdout is not None
         yield process.stdout.readline().strip()
