@@ -34,7 +34,7 @@ from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
 from app.imports import service as imports
 from app.imports.router import router as imports_router
-from app.imports.uploads import remove_leftovers
+from app.imports.uploads import keep_uploads_in_memory, remove_leftovers
 from app.intake.router import router as intake_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         storage=settings.rate_limit_storage,
     )
     install_problem_handlers(app, before_problem=record_refusal, pages=problem_page)
+    keep_uploads_in_memory()
     app.add_middleware(
         RequestBodyGuard,
         max_bytes=settings.max_body_bytes,
