@@ -522,6 +522,8 @@ def _time_filings(
             elapsed, sighting_id = post(body)
             timed[side].append(elapsed)
             filed[side].append(sighting_id)
+    while not proposed_for(filed["matching"][-1]):  # the worker has caught up
+        time.sleep(0.1)
     delays = []
     for child in population.rng.sample(sought, min(20, len(sought))):
         started = time.perf_counter()
