@@ -475,7 +475,10 @@ def timing(kinds: list[str], reports: int, pairs: int) -> None:
             tokens = {role: add_user(url, role) for role in ("family", "field", "coordinator")}
             sought = [population.report()["child"] for _ in range(pairs)]
             load_before = _load()
-            with running_service(url) as base, httpx.Client(base_url=base, timeout=60) as http:
+            with (
+                running_service(url) as served,
+                httpx.Client(base_url=served.base, timeout=60) as http,
+            ):
                 timed, proposed, delays = _time_filings(http, tokens, sought, population)
             load_after = _load()
         figures = []
