@@ -37,10 +37,11 @@ from app.crypto.orm import make_session_factory
 from app.exports.router import router as exports_router
 from app.imports import service as imports
 from app.imports.router import router as imports_router
-from app.imports.uploads import remove_leftovers
+from app.imports.uploads import keep_uploads_in_memory, remove_leftovers
 from app.intake.router import router as intake_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
+from app.matches.worker import MatchingWorker
 from app.photos.forms import MAX_BODY_BYTES as PHOTO_BODY_BYTES
 from app.photos.router import router as photos_router
 from app.photos.store import PhotoStore, photo_dir
@@ -63,7 +64,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The service still starts, and /healthz says the database is away; the next start
         # fails what this one could not.
         logging.getLogger("ridni.imports").error("could not check for abandoned imports")
-    yield
+    interval = app.state.settings.matching_interval
+    if not interval:
+        yield
+        return
+    # Started here, with the session factory the app runs with; it takes over on start the
+    # queue rows a process that died left claimed.
+    matcher = MatchingWorker(app.state.session_factory, app.state.matching, interval=interval)
+    matcher.start()
+    try:
+        yield
+    finally:
+        matcher.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -106,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app, before_problem=record_refusal, pages=problem_page)
     # Innermost: the time the console's own work took, for signed-in reviewers.
     app.add_middleware(ServerTiming)
+    keep_uploads_in_memory()
     app.add_middleware(
         RequestBodyGuard,
         max_bytes=settings.max_body_bytes,

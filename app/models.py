@@ -4,7 +4,14 @@ from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
 from app.imports.models import Import, ImportedRecord
-from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
+from app.matches.models import (
+    Match,
+    MatchEvent,
+    MatchingQueueItem,
+    ReportKey,
+    ReportTerm,
+    SightingKey,
+)
 from app.photos.models import Photo
 from app.reports.models import Report, ReportSibling
 from app.sightings.models import SeenTogether, Sighting
@@ -21,6 +28,7 @@ __all__ = [
     "ImportedRecord",
     "Match",
     "MatchEvent",
+    "MatchingQueueItem",
     "Photo",
     "Report",
     "ReportKey",

@@ -7,6 +7,7 @@
     python -m bench.service keys     [--database sqlite|postgresql] [--reports N] [--sightings N]
     python -m bench.service import   [--database ...|both] [--reports N] [--sightings M]
     python -m bench.service console  [--database ...|both] [--reports N] [--proposals M]
+    python -m bench.service timing   [--database ...|both] [--reports N] [--pairs M]
 
 `quality` files the dev world through the API (reports as a family, sightings as a field
 contact), reads each sighting's candidates and the review queue back as a coordinator, and prints
@@ -18,12 +19,17 @@ and 1). `keys` stores N reports and N sightings with every encrypted field fille
 `ridni keys rotate` and `ridni keys status --verify`. `import` stores N reports, then times
 `ridni import sightings` of a CSV file of M synthetic sightings (Russian headers, semicolons,
 dates as DD.MM.YYYY), matching included, with its peak memory. `console` times the review
-console's pages and a keyboard review in Chromium (bench/console.py). Each prints a table.
+console's pages and a keyboard review in Chromium (bench/console.py). `timing` stores N
+reports and files M more through the API, then files M sightings of those children and M of
+children nobody reported, interleaved, and compares the answer times of the two (medians, p95,
+a Mann-Whitney U test): a difference would tell a field contact whether a child is sought.
+Each prints a table.
 """
 
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import socket
@@ -416,6 +422,122 @@ def latency(kinds: list[str], reports: int, posts: int) -> None:
     )
 
 
+def _sighting_of(child: dict[str, Any]) -> dict[str, Any]:
+    """A document naming the reported child exactly as the family did."""
+    subject = {k: v for k, v in child.items() if k != "home_settlement"}
+    subject["origin_settlement"] = child.get("home_settlement")
+    return {"subject": subject, "source_type": "document"}
+
+
+def mann_whitney_p(xs: list[float], ys: list[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (normal approximation with the tie
+    correction; fine for samples of a few hundred)."""
+    pooled = sorted((value, side) for side, sample in enumerate((xs, ys)) for value in sample)
+    ranks: list[float] = [0.0] * len(pooled)
+    ties = 0.0
+    start = 0
+    while start < len(pooled):
+        end = start
+        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[start][0]:
+            end += 1
+        for i in range(start, end + 1):
+            ranks[i] = (start + end) / 2 + 1
+        ties += (end - start + 1) ** 3 - (end - start + 1)
+        start = end + 1
+    n1, n2 = len(xs), len(ys)
+    u = sum(rank for rank, (_, side) in zip(ranks, pooled, strict=True) if side == 0)
+    u -= n1 * (n1 + 1) / 2
+    n = n1 + n2
+    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))))
+    z = (abs(u - n1 * n2 / 2) - 0.5) / sigma if sigma else 0.0
+    return math.erfc(max(z, 0.0) / math.sqrt(2))
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def timing(kinds: list[str], reports: int, pairs: int) -> None:
+    print(
+        f"POST /api/v1/sightings, {pairs} of reported children and {pairs} of others, "
+        f"interleaved, with {reports:,} + {pairs} reports stored"
+    )
+    print(
+        "| database | matching median ms | p95 | other median ms | p95 | Mann-Whitney p "
+        "| proposals (matching / other) | proposal after, median / max ms | load before / after |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for kind in kinds:
+        population = Population(seed=13)
+        with fresh_database(kind) as url:
+            upgrade(url)
+            store_reports(url, reports, population)
+            tokens = {role: add_user(url, role) for role in ("family", "field", "coordinator")}
+            sought = [population.report()["child"] for _ in range(pairs)]
+            load_before = _load()
+            with (
+                running_service(url) as served,
+                httpx.Client(base_url=served.base, timeout=60) as http,
+            ):
+                timed, proposed, delays = _time_filings(http, tokens, sought, population)
+            load_after = _load()
+        figures = []
+        for side in ("matching", "other"):
+            times = sorted(timed[side])
+            figures += [statistics.median(times), times[int(0.95 * (len(times) - 1))]]
+        p = mann_whitney_p(timed["matching"], timed["other"])
+        print(
+            f"| {kind} | {figures[0]:.1f} | {figures[1]:.1f} | {figures[2]:.1f} | "
+            f"{figures[3]:.1f} | {p:.3f} | {proposed['matching']} / {proposed['other']} | "
+            f"{statistics.median(delays):.0f} / {max(delays):.0f} | {load_before} / {load_after} |"
+        )
+
+
+def _time_filings(
+    http: httpx.Client, tokens: dict[str, str], sought: list[dict[str, Any]], population: Population
+) -> tuple[dict[str, list[float]], dict[str, int], list[float]]:
+    """The answer times of sightings of the `sought` children and of others, interleaved; how
+    many of each were proposed; and how long after a filing its proposal appeared."""
+
+    def post(body: dict[str, Any]) -> tuple[float, str]:
+        started = time.perf_counter()
+        answer = http.post("/api/v1/sightings", json=body, headers=_auth(tokens["field"]))
+        elapsed = (time.perf_counter() - started) * 1000
+        answer.raise_for_status()
+        return elapsed, str(answer.json()["id"])
+
+    def proposed_for(sighting_id: str) -> bool:
+        path = f"/api/v1/sightings/{sighting_id}/candidates"
+        items = http.get(path, headers=_auth(tokens["coordinator"])).json()["items"]
+        return any(item["match_status"] == "proposed" for item in items)
+
+    for child in sought:
+        http.post(
+            "/api/v1/reports", json={"child": child}, headers=_auth(tokens["family"])
+        ).raise_for_status()
+    for _ in range(20):  # warm the process (imports, name tables, connections)
+        post(population.sighting())
+    time.sleep(2)  # the worker has indexed the reports
+    timed: dict[str, list[float]] = {"matching": [], "other": []}
+    filed: dict[str, list[str]] = {"matching": [], "other": []}
+    for child in sought:
+        for side, body in (("matching", _sighting_of(child)), ("other", population.sighting())):
+            elapsed, sighting_id = post(body)
+            timed[side].append(elapsed)
+            filed[side].append(sighting_id)
+    while not proposed_for(filed["matching"][-1]):  # the worker has caught up
+        time.sleep(0.1)
+    delays = []
+    for child in population.rng.sample(sought, min(20, len(sought))):
+        started = time.perf_counter()
+        _, sighting_id = post(_sighting_of(child))
+        while not proposed_for(sighting_id):
+            time.sleep(0.01)
+        delays.append((time.perf_counter() - started) * 1000)
+    proposed = {side: sum(map(proposed_for, ids)) for side, ids in filed.items()}
+    return timed, proposed, delays
+
+
 def reads(kinds: list[str], reports: int, gets: int) -> None:
     print(f"Coordinator reads with {reports:,} reports stored; {gets} sequential requests each")
     print("| database | request | median ms | p95 ms | audit rows per request |")
@@ -676,12 +798,19 @@ def main(argv: list[str] | None = None) -> None:
     con.add_argument("--proposals", type=int, default=10_000)
     con.add_argument("--gets", type=int, default=200)
     con.add_argument("--decisions", type=int, default=50)
+    tim = commands.add_parser("timing")
+    tim.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    tim.add_argument("--reports", type=int, default=10_000)
+    tim.add_argument("--pairs", type=int, default=200)
     args = parser.parse_args(argv)
     if args.command == "console":
         from bench.console import console
 
         kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
         console(kinds, args.reports, args.proposals, args.gets, args.decisions)
+    elif args.command == "timing":
+        kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+        timing(kinds, args.reports, args.pairs)
     elif args.command == "quality":
         quality(args.database, args.world)
     elif args.command == "latency":

@@ -36,6 +36,11 @@ from tests.postgres import ensure_database
 
 POSTGRES_URL_ENV = "RIDNI_TEST_DATABASE_URL"
 
+# No matching worker in the apps and commands tests start: a test that expects proposals after
+# a filing drains the queue itself (`tests.app.matching_queue.drain_queue`), so that when they
+# appear is decided by the test. tests/app/matches/test_worker.py runs the worker.
+os.environ["RIDNI_MATCHING_INTERVAL"] = "0"
+
 # No per-example deadline (the first example also loads the name tables), and under CI the same
 # examples every run, so that a red CI always means a change, never a new random draw.
 hypothesis_settings.register_profile(

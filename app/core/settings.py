@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         description="Before serving, prepare every report's name forms (about 15 s for 100,000 "
         "reports), so that early requests are as fast as later ones.",
     )
+    matching_interval: float = Field(
+        default=0.25,
+        ge=0,
+        description="Seconds between rounds of the matching worker, which proposes for filed and "
+        "amended records after their answer (so that its time does not tell whether they "
+        "matched); 0 runs no worker (tests drain the queue themselves).",
+    )
     cors_origins: list[str] = Field(
         default=[],
         description="Browser origins allowed to call the API (CORS); none unless configured.",

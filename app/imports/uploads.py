@@ -3,7 +3,8 @@
 The file holds what the database keeps encrypted (sources' contacts, notes): a copy written to
 the temporary folder would leave it in clear on disk, after the import and after a crash too.
 It is kept in an anonymous memory file instead (memfd: never written to disk, gone with its
-process however the process ends), which the readers open by path like any file.
+process however the process ends), which the readers open by path like any file. Before that,
+while the request is parsed, the upload stays in memory too (`keep_uploads_in_memory`).
 """
 
 import logging
@@ -13,9 +14,23 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from starlette.formparsers import MultiPartParser
+
 log = logging.getLogger("ridni.imports")
 
 _LEFTOVERS = "ridni-import-*"  # the copies earlier versions wrote to the temporary folder
+
+
+def keep_uploads_in_memory() -> None:
+    """Have the form parser hold every uploaded file in memory, whatever its size.
+
+    Starlette spools a file part to a `SpooledTemporaryFile` that moves to an unnamed file in
+    the temporary folder past `MultiPartParser.spool_max_size` (1 MiB): an import's sources and
+    notes in clear on disk, for as long as the request runs and in the disk's free blocks
+    after. A maximum of 0 never moves. The body's size is bounded before it is parsed
+    (`RequestBodyGuard`: RIDNI_MAX_UPLOAD_BYTES for uploads, far less for any other form).
+    """
+    MultiPartParser.spool_max_size = 0
 
 
 class HeldUpload:

@@ -10,7 +10,6 @@ from app.core.deps import ClaimLifetime, IdempotencyKeyHeader, RecordId
 from app.core.problems import problem_responses
 from app.core.security import Role, rate_limits
 from app.intake import service as intake
-from app.matches.deps import MatchingDep
 from app.reports import service as reports
 from app.reports.router import Filer
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut
@@ -46,7 +45,6 @@ def create_report(
     principal: Filer,
     session: SessionDep,
     stale_after: ClaimLifetime,
-    matching: MatchingDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ReportOut:
     """File a missing-child report."""
@@ -57,7 +55,6 @@ def create_report(
         body,
         idempotency_key=idempotency_key,
         stale_after=stale_after,
-        matching=matching,
     )
     return reports.to_out(
         report,
@@ -79,7 +76,6 @@ def create_sighting(
     principal: Observer,
     session: SessionDep,
     stale_after: ClaimLifetime,
-    matching: MatchingDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SightingOut:
     """File a sighting of a child."""
@@ -90,7 +86,6 @@ def create_sighting(
         body,
         idempotency_key=idempotency_key,
         stale_after=stale_after,
-        matching=matching,
     )
     return sightings.to_out(
         sighting,
@@ -112,10 +107,9 @@ def amend_report(
     body: ReportChanges,
     principal: Filer,
     session: SessionDep,
-    matching: MatchingDep,
 ) -> ReportOut:
     """Amend a report (merge patch). Only coordinators may change `status`."""
-    report = intake.amend_report(session, principal, report_id, body, matching=matching)
+    report = intake.amend_report(session, principal, report_id, body)
     return reports.to_out(
         report,
         principal,

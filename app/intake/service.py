@@ -2,6 +2,10 @@
 one at a time, an import in batches): claim the idempotency key, insert, audit, then the
 candidate keys and proposals. Amending a report's child files it again for matching.
 
+A filing through the API only queues its record for matching (`app.matches.worker`), so that
+its answer takes as long whether or not the record matches; an import matches its batches
+itself, as it loads them.
+
 Above the reports, sightings and matches domains, so that none of them calls another."""
 
 from collections.abc import Callable, Sequence
@@ -15,8 +19,9 @@ from app.audit import service as audit
 from app.audit.models import Action, Outcome
 from app.core.idempotency import idempotent
 from app.core.security import Principal
-from app.matches import groups, proposals
+from app.matches import groups, proposals, worker
 from app.matches.engine import MatchingSettings
+from app.matches.models import QueuedKind
 from app.matches.proposals import SightingScores
 from app.reports import repository as reports_repository
 from app.reports import service as reports
@@ -38,12 +43,13 @@ class Filing(Generic[_In, _Record]):
     resource: type[_Record]  # its table names the scope of its idempotency keys
     created: Action
     new: Callable[[str, _In], _Record]  # the record for validated data, owned by a user id
-    add: Callable[[Session, Principal, Sequence[_Record], MatchingSettings], None]
+    queued: QueuedKind
+    insert: Callable[[Session, Principal, Sequence[_Record]], None]  # and audit
     filed: Callable[[Session, Principal, str], _Record]  # the record filed first (a replay)
     # The records it names as related (siblings, seen with): checked before it is inserted,
-    # stored after, and its group scored again.
+    # stored after (the matching worker scores its group again).
     check_related: Callable[[Session, Principal, _In], None]
-    relate: Callable[[Session, _Record, _In, MatchingSettings], None]
+    relate: Callable[[Session, _Record, _In], None]
 
 
 def file_record(
@@ -54,9 +60,9 @@ def file_record(
     *,
     idempotency_key: str | None,
     stale_after: timedelta,
-    matching: MatchingSettings,
 ) -> _Record:
-    """File a record once per idempotency key; a retry gets the record filed first."""
+    """File a record once per idempotency key and queue it for matching; a retry gets the
+    record filed first."""
     with idempotent(
         session,
         owner_id=principal.user_id,
@@ -71,8 +77,9 @@ def file_record(
             return record
         kind.check_related(session, principal, data)
         record = kind.new(principal.user_id, data)
-        kind.add(session, principal, [record], matching)
-        kind.relate(session, record, data, matching)
+        kind.insert(session, principal, [record])
+        kind.relate(session, record, data)
+        worker.enqueue(session, kind.queued, [record.id])
         claim.complete(record.id)
         return record
 
@@ -82,11 +89,10 @@ def amend_report(
     principal: Principal,
     report_id: str,
     changes: ReportChanges,
-    *,
-    matching: MatchingSettings,
 ) -> Report:
-    """Apply a merge patch; a changed child is re-indexed and its proposals refreshed, and the
-    group of a changed child or changed siblings scored again."""
+    """Apply a merge patch; a changed child or changed siblings queue the report (and the
+    siblings it had or now has) to be re-indexed, their proposals refreshed and their groups
+    scored again."""
     new_siblings = changes.siblings or []
     if "siblings" in changes.model_fields_set:
         reports.check_siblings(session, principal, new_siblings, own_id=report_id)
@@ -94,21 +100,30 @@ def amend_report(
     family = {report.id}
     if "siblings" in changes.model_fields_set:
         family |= reports.set_siblings(session, principal, report.id, new_siblings)
-    if changes.child is not None:
-        proposals.report_changed(session, report, settings=matching)
     if changes.child is not None or "siblings" in changes.model_fields_set:
-        groups.rescore_groups(session, report_ids=family, settings=matching)
+        worker.enqueue(session, QueuedKind.report, sorted(family))
     audit.record(session, principal, Action.report_update, [report.id])
     return report
+
+
+def insert_reports(session: Session, owner: Principal, new: Sequence[Report]) -> None:
+    """Insert new reports filed by `owner` and audit them."""
+    reports_repository.add_all(session, new)
+    audit.record(session, owner, Action.report_create, [report.id for report in new])
+
+
+def insert_sightings(session: Session, owner: Principal, new: Sequence[Sighting]) -> None:
+    """Insert new sightings filed by `owner` and audit them."""
+    sightings_repository.add_all(session, new)
+    audit.record(session, owner, Action.sighting_create, [sighting.id for sighting in new])
 
 
 def add_reports(
     session: Session, owner: Principal, new: Sequence[Report], matching: MatchingSettings
 ) -> None:
-    """Insert new reports filed by `owner`, audit them, and index and propose each in turn
-    (each report changes the name shares that the next one is scored with)."""
-    reports_repository.add_all(session, new)
-    audit.record(session, owner, Action.report_create, [report.id for report in new])
+    """`insert_reports`, then index and propose each in turn (each report changes the name
+    shares that the next one is scored with)."""
+    insert_reports(session, owner, new)
     for report in new:
         proposals.report_changed(session, report, settings=matching)
 
@@ -121,10 +136,9 @@ def add_sightings(
     *,
     scores: SightingScores | None = None,
 ) -> None:
-    """Insert new sightings filed by `owner`, audit them, and store their keys and proposals:
-    the `scores` found before they were inserted (an import scores a batch first), else now."""
-    sightings_repository.add_all(session, new)
-    audit.record(session, owner, Action.sighting_create, [sighting.id for sighting in new])
+    """`insert_sightings`, then store their keys and proposals: the `scores` found before they
+    were inserted (an import scores a batch first), else now."""
+    insert_sightings(session, owner, new)
     if scores is None:
         scores = proposals.score_sightings(session, new, settings=matching)
     proposals.store_sighting_scores(session, new, scores, settings=matching)
@@ -134,24 +148,18 @@ def _check_siblings(session: Session, principal: Principal, data: ReportIn) -> N
     reports.check_siblings(session, principal, data.siblings or [])
 
 
-def _relate_report(
-    session: Session, report: Report, data: ReportIn, matching: MatchingSettings
-) -> None:
+def _relate_report(session: Session, report: Report, data: ReportIn) -> None:
     if data.siblings:
         reports_repository.link_siblings(session, report.id, data.siblings, ())
-        groups.rescore_groups(session, report_ids=[report.id], settings=matching)
 
 
 def _check_seen_with(session: Session, principal: Principal, data: SightingIn) -> None:
     sightings.check_seen_with(session, principal, data.seen_with or [])
 
 
-def _relate_sighting(
-    session: Session, sighting: Sighting, data: SightingIn, matching: MatchingSettings
-) -> None:
+def _relate_sighting(session: Session, sighting: Sighting, data: SightingIn) -> None:
     if data.seen_with:
         sightings_repository.link_companions(session, sighting.id, data.seen_with)
-        groups.rescore_groups(session, sighting_ids=[sighting.id], settings=matching)
 
 
 def relate_group_members(
@@ -188,7 +196,8 @@ REPORTS = Filing(
     resource=Report,
     created=Action.report_create,
     new=reports.new_report,
-    add=add_reports,
+    queued=QueuedKind.report,
+    insert=insert_reports,
     filed=reports.get_or_404,
     check_related=_check_siblings,
     relate=_relate_report,
@@ -197,7 +206,8 @@ SIGHTINGS = Filing(
     resource=Sighting,
     created=Action.sighting_create,
     new=sightings.new_sighting,
-    add=add_sightings,
+    queued=QueuedKind.sighting,
+    insert=insert_sightings,
     filed=sightings.get_or_404,
     check_related=_check_seen_with,
     relate=_relate_sighting,

@@ -108,6 +108,40 @@ class Match(Timestamped, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class QueuedKind(StrEnum):
+    report = "report"
+    sighting = "sighting"
+
+
+class MatchingQueueItem(Base):
+    """A filed or amended record waiting for the matching worker (`app.matches.queue`).
+
+    Written in the filing's own transaction, so that the answer to a filing never waits for
+    matching (its time would tell whether a child is sought) and no filing goes unmatched. A
+    worker claims a row (`claimed_by`, `claimed_at`), matches the record and deletes the row; a
+    record that fails MAX_ATTEMPTS times keeps its row, `failed_at` set, for `ridni rematch`.
+    """
+
+    __tablename__ = "matching_queue"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({', '.join(repr(k.value) for k in QueuedKind)})", name="kind"),
+    )
+
+    # Rows are matched in the order they were filed: a report filed before a sighting is
+    # indexed before the sighting is scored.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    # No foreign key: the row is the worker's note, and a record's deletion leaves it nothing
+    # to do (the worker drops the row).
+    record_id: Mapped[str] = mapped_column(ID)
+    enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(300))  # processes.this_process()
+    claimed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(100))  # the error's class, no message
+    failed_at: Mapped[datetime | None]
+
+
 class MatchEvent(Base):
     """Append-only history of a match: proposals by the engine and decisions by people."""
 

@@ -29,12 +29,14 @@ def index_reports(
 
 def reindex_stored_reports(
     session: Session, ids: Sequence[str], *, settings: MatchingSettings
-) -> None:
-    """`index_reports` for a rematch: reads only what the engine needs of each report, and
-    leaves the records as they were but for the signature of their index."""
+) -> list[Row[Any]]:
+    """`index_reports` for stored reports: reads only what the engine needs of each report
+    (those rows are returned), and leaves the records as they were but for the signature of
+    their index, their `updated_at` included."""
     rows = repository.report_rows(session, ids)
     repository.replace_report_indexes(session, _report_indexes(rows))
     repository.mark_matched(session, Report, [row.id for row in rows], settings.signature)
+    return rows
 
 
 def _report_indexes(
@@ -53,6 +55,19 @@ def _report_indexes(
 def report_changed(session: Session, report: Report, *, settings: MatchingSettings) -> None:
     """Re-index a filed or amended report and refresh its proposals."""
     index_reports(session, [report], settings=settings)
+    _refresh_report_proposals(session, report, settings=settings)
+
+
+def stored_report_changed(session: Session, report_id: str, *, settings: MatchingSettings) -> None:
+    """`report_changed` for a report stored earlier (the matching worker's): its family sees it
+    as it was, `updated_at` included. A report deleted meanwhile needs nothing."""
+    for row in reindex_stored_reports(session, [report_id], settings=settings):
+        _refresh_report_proposals(session, row, settings=settings)
+
+
+def _refresh_report_proposals(
+    session: Session, report: Report | Row[Any], *, settings: MatchingSettings
+) -> None:
     new_pairs = _refresh_proposals(
         session,
         scoring.score_report(session, report),

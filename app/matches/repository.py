@@ -1,7 +1,8 @@
-"""Every query on matches, the candidate index and the name-term counts."""
+"""Every query on matches, the candidate index, the name-term counts and the matching queue."""
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,12 +21,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.core.models import utcnow
 from app.core.pagination import page, split_page
 from app.core.person import PersonColumns
 from app.core.security import Principal
 from app.matches.models import (
     Match,
     MatchEvent,
+    MatchingQueueItem,
     MatchStatus,
     ReportKey,
     ReportTerm,
@@ -445,3 +448,78 @@ def term_shares(session: Session, terms: Iterable[str]) -> dict[str, float]:
 
 def add_event(session: Session, event: MatchEvent) -> None:
     session.add(event)
+
+
+def claim_queued(
+    session: Session, runner: str, *, limit: int, max_attempts: int
+) -> list[MatchingQueueItem]:
+    """Claim for `runner` the oldest waiting rows: unclaimed or its own, not failed, tried fewer
+    than `max_attempts` times; each claim counts as an attempt. On PostgreSQL rows another
+    instance is claiming are skipped, not waited for; SQLite has one writer at a time."""
+    q = MatchingQueueItem
+    claimable = (
+        select(q.id)
+        .where(
+            q.failed_at.is_(None),
+            q.attempts < max_attempts,
+            or_(q.claimed_by.is_(None), q.claimed_by == runner),
+        )
+        .order_by(q.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.scalars(
+        update(q)
+        .where(q.id.in_(claimable.scalar_subquery()))
+        .values(claimed_by=runner, claimed_at=utcnow(), attempts=q.attempts + 1)
+        .returning(q)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed, key=lambda item: item.id)
+
+
+def claimants(session: Session) -> list[tuple[str, datetime]]:
+    """Who holds claims on rows not failed, each with its oldest claim's time."""
+    q = MatchingQueueItem
+    rows = session.execute(
+        select(q.claimed_by, func.min(q.claimed_at))
+        .where(q.claimed_by.is_not(None), q.failed_at.is_(None))
+        .group_by(q.claimed_by)
+    )
+    return [(runner, claimed_at) for runner, claimed_at in rows if runner and claimed_at]
+
+
+def release_claims(session: Session, runner: str, *, max_attempts: int) -> None:
+    """Give the rows `runner` claimed back to the queue, and fail those tried `max_attempts`
+    times (the runner died matching them, so they may be what killed it)."""
+    q = MatchingQueueItem
+    mine = (q.claimed_by == runner, q.failed_at.is_(None))
+    session.execute(
+        update(q)
+        .where(*mine, q.attempts >= max_attempts)
+        .values(failed_at=utcnow(), last_error="ProcessEnded")
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(q)
+        .where(*mine)
+        .values(claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def queued_done(session: Session, item_id: int) -> None:
+    session.execute(delete(MatchingQueueItem).where(MatchingQueueItem.id == item_id))
+
+
+def queued_failed(session: Session, item_id: int, error: str, *, max_attempts: int) -> bool:
+    """Note that matching a claimed row failed with `error` (a class name): the row waits for
+    another attempt, or is failed for good after `max_attempts`. Whether it was failed."""
+    item = session.get(MatchingQueueItem, item_id)
+    if item is None:  # taken over and finished meanwhile
+        return False
+    item.last_error = error
+    item.claimed_by = item.claimed_at = None
+    if item.attempts >= max_attempts:
+        item.failed_at = utcnow()
+    return item.failed_at is not None

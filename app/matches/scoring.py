@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 import matching
@@ -120,7 +121,7 @@ def rank_reports(
     return sorted(scored, key=lambda s: (-s.weight, s.report_id))
 
 
-def score_report(session: Session, report: Report) -> list[Scored]:
+def score_report(session: Session, report: Report | Row[Any]) -> list[Scored]:
     """The report against every sighting sharing one of its blocking keys, best first."""
     person = engine.person_from_report(report)
     term_shares = shares(session, person)

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 from app.core.security import Role
 from app.matches.models import Match
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
 OWN, OTHER = "own", "other"
@@ -201,6 +202,7 @@ def _record_ids(
         "/api/v1/sightings", json=payloads.sighting(), headers=sighting_owner.headers
     )
     assert report.status_code == sighting.status_code == 201
+    drain_queue(client)
     match = session.scalars(select(Match).where(Match.report_id == report.json()["id"])).one()
     # An import started by the caller (own), or by another coordinator or admin (other).
     importer = callers.coordinator

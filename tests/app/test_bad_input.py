@@ -20,6 +20,7 @@ from app.reports.models import Report
 from app.sightings.models import Sighting
 from app.users.models import User
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.app.test_authorization import _flatten
 from tests.conftest import Callers
 
@@ -343,6 +344,7 @@ class Records:
 def records(client: TestClient, callers: Callers, session: Session) -> Records:
     report = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
     client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
+    drain_queue(client)
     [match_id] = session.scalars(select(Match.id).where(Match.report_id == report.json()["id"]))
     return Records(report.json()["id"], match_id, callers.family2.user_id)
 

@@ -44,6 +44,7 @@ from schemathesis.specs.openapi.checks import (
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.conftest import SCHEMATHESIS_CASES, Callers
 
 SEED = 20240501
@@ -183,6 +184,7 @@ def existing(client: TestClient, callers: Callers) -> dict[str, str]:
     sighting = client.post(
         "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
     )
+    drain_queue(client)
     matches = client.get("/api/v1/matches", headers=callers.coordinator.headers)
     assert report.status_code == sighting.status_code == 201
     assert matches.status_code == 200

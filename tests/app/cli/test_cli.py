@@ -32,6 +32,7 @@ from app.sightings.models import Sighting
 from app.users.models import User
 from app.users.service import create_user, hash_token
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.app.payloads import CANARY
 from tests.conftest import file_committed, make_callers
 
@@ -403,6 +404,7 @@ def test_rematch_in_two_worker_processes(ridni: Ridni, cli_database: str):
             client.post(
                 "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
             )
+        drain_queue(client)
     app.state.engine.dispose()
     engine = create_engine(cli_database)
     with engine.begin() as connection:
@@ -435,6 +437,7 @@ def located_child(ridni: Ridni, cli_database: str) -> dict[str, str]:
         sighting = client.post(
             "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
         ).json()
+        drain_queue(client)
         queue = client.get("/api/v1/matches", headers=callers.coordinator.headers).json()
         [match] = queue["items"]
         decided = client.post(

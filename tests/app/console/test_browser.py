@@ -18,6 +18,7 @@ from app.users.service import create_user
 from tests.app import payloads
 from tests.app.console.helpers import PASSWORD, Reviewer, enrolled
 from tests.app.live import serve
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
 pytestmark = pytest.mark.browser
@@ -69,6 +70,7 @@ def file_matches(app: FastAPI, callers: Callers, sightings: int) -> None:
                 ),
                 headers=callers.field.headers,
             )
+    drain_queue(app)
 
 
 def proposed(app: FastAPI, callers: Callers, status: str = "proposed") -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from app.audit.models import AuditEvent
 from app.console.labels import LABELS, verdict_words
 from tests.app import payloads
 from tests.app.console.helpers import Reviewer, csrf_of, signed_in
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
 NOBODY = "00000000-0000-4000-8000-000000000000"
@@ -22,10 +23,12 @@ def file_pair(client: TestClient, callers: Callers, **subject: str) -> tuple[str
         "/api/v1/sightings", json=payloads.sighting(**subject), headers=callers.field.headers
     )
     assert report.status_code == sighting.status_code == 201
+    drain_queue(client)
     return report.json()["id"], sighting.json()["id"]
 
 
 def proposed(client: TestClient, callers: Callers) -> list[dict]:
+    drain_queue(client)
     answer = client.get(
         "/api/v1/matches", params={"status": "proposed"}, headers=callers.coordinator.headers
     )

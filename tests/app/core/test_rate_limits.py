@@ -16,6 +16,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.sightings.models import Sighting
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.app.test_authorization import UPLOADS, api_routes
 from tests.conftest import Callers, client_in
 
@@ -84,6 +85,7 @@ class TestWriteLimit:
         coordinator = callers.coordinator.headers
         assert file_report(limited, coordinator) == 201
         assert file_sighting(limited, coordinator) == 201
+        drain_queue(limited)
         [match] = limited.get("/api/v1/matches", headers=coordinator).json()["items"]
         decision = {"decision": "reject", "note": "another child", "version": 1}
         url = f"/api/v1/matches/{match['id']}/decision"

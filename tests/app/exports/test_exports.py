@@ -29,6 +29,7 @@ from app.exports.service import Export, ExportKind
 from app.formats.pfif import NAMESPACE
 from tests.app import payloads
 from tests.app.live import serve
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Caller, Callers
 
 SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parents[1] / "pfif-1.4.rng")))
@@ -68,6 +69,7 @@ def file_sighting(client: TestClient, caller: Caller, **subject: Any) -> str:
 
 
 def confirm(client: TestClient, callers: Callers, report_id: str, sighting_id: str) -> dict:
+    drain_queue(client)
     queue = client.get(
         "/api/v1/matches", params={"status": "proposed"}, headers=callers.coordinator.headers
     ).json()["items"]

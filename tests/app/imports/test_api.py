@@ -1,6 +1,9 @@
 """POST /api/v1/imports (an upload, loaded in the background) and polling the import."""
 
+import os
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +130,49 @@ class TestUploadAndPoll:
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         assert upload(client, callers.coordinator.headers, REPORTS).status_code == 202
         assert upload(client, callers.coordinator.headers, b"\x00\x01").status_code == 415
+        assert list(tmp_path.iterdir()) == []
+
+    def test_no_part_of_a_large_upload_reaches_the_disk(
+        self,
+        client: TestClient,
+        callers: Callers,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ):
+        # Larger than the form parser's 1 MiB in-memory spool: spooled as it was, the upload
+        # went to an unnamed file in the temporary folder, sources' contacts and notes in clear.
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        canary = "Signal +380-CANARY-UPLOAD"
+        header = "ПІБ;Дата рождения;Тип источника;Примечание;Контакт\n"
+        row = f"ОЛЕЙНИК Николай;12.03.2011;list;Видели в лагере;{canary}\n"
+        data = (header + row * (2 * 1024 * 1024 // len(row.encode()))).encode()
+        assert len(data) > 2 * 1024 * 1024
+        on_disk: set[str] = set()  # files of the temporary folder this process held open
+        watching = threading.Event()
+
+        def watch() -> None:
+            while watching.is_set():
+                for fd in Path("/proc/self/fd").iterdir():
+                    try:
+                        target = os.readlink(fd)
+                    except OSError:
+                        continue  # closed meanwhile
+                    if target.startswith(str(tmp_path)):
+                        on_disk.add(target)
+                time.sleep(0.001)
+
+        watching.set()
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            answer = upload(
+                client, callers.coordinator.headers, data, kind="sightings", dry_run=True
+            )
+        finally:
+            watching.clear()
+            watcher.join()
+        assert answer.status_code == 202, answer.text
+        assert on_disk == set()
         assert list(tmp_path.iterdir()) == []
 
     def test_an_unknown_import_is_404(self, client: TestClient, callers: Callers):

@@ -26,6 +26,7 @@ from app.matches.models import Match, ReportKey, SightingKey
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Caller, Callers
 
 MATCHING = MatchingSettings(proposal_threshold=0.5)
@@ -144,6 +145,7 @@ def test_a_cp1251_list_of_sightings_with_semicolons_and_russian_headers_is_match
 ):
     filed = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
     assert filed.status_code == 201
+    drain_queue(client)
     path = csv_file(tmp_path, SIGHTINGS_RU, encoding="cp1251")
 
     tally, record = run_import(make, path, "sightings", callers.coordinator)
@@ -387,6 +389,7 @@ def test_imported_sightings_get_the_proposals_the_api_gives(
         answer = client.post("/api/v1/sightings", json=body, headers=callers.field.headers)
         assert answer.status_code == 201
         through_api[body["subject"]["full_name"]] = answer.json()["id"]
+    drain_queue(client)
     lines = [
         "ПІБ;Дата рождения;Пол;Возраст от;Возраст до;Откуда;Дата наблюдения;Где видели;"
         "Тип источника;Примечание;Источник;Контакт"
@@ -549,6 +552,7 @@ def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
     report = client.post(
         "/api/v1/reports", json=payloads.report(**OLENA), headers=callers.family.headers
     ).json()
+    drain_queue(client)
     loader = _sightings_loader(make, session, callers)
     loader.load(_sighting(2, full_name="Бондарь Елена", date_of_birth="2012-05-01"))
     # Another child after all: the family corrects the report while the import runs.
@@ -566,6 +570,7 @@ def test_a_report_amended_during_an_import_of_sightings_is_read_afresh(
         headers=callers.family.headers,
     )
     assert amended.status_code == 200
+    drain_queue(client)
     loader.load(_sighting(3, full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12"))
 
     olejnik = session.scalars(select(Sighting).where(Sighting.full_name.like("ОЛЕЙНИК%"))).one()
@@ -586,6 +591,7 @@ def test_a_report_filed_just_before_an_import_is_read_once(
     report = client.post(
         "/api/v1/reports", json=payloads.report(**OLENA), headers=callers.family.headers
     ).json()
+    drain_queue(client)
     loader = _sightings_loader(make, session, callers)
     read: list[set[str]] = []
 

@@ -28,6 +28,7 @@ from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm
 from app.reports.models import EXTERNAL_ID_MAX, Report
 from app.sightings.models import Sighting
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers, make_callers
 
 MATCHING = MatchingSettings(proposal_threshold=0.5)
@@ -306,6 +307,7 @@ class TestMatching:
         sighting = client.post(
             "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
         ).json()
+        drain_queue(client)
         person = {
             "person_record_id": "pf.example/7",
             "source_date": "2024-01-01T00:00:00Z",

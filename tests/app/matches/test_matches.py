@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.matches.models import Match
 from tests.app import payloads
 from tests.app.live import serve
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
 
@@ -26,10 +27,13 @@ def file_pair(client: TestClient, callers: Callers, **child: Any) -> tuple[str, 
         "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
     )
     assert report.status_code == sighting.status_code == 201
+    drain_queue(client)
     return report.json()["id"], sighting.json()["id"]
 
 
 def queue(client: TestClient, callers: Callers, status: str | None = None) -> list[dict]:
+    """The review queue once the matching worker has matched everything filed before."""
+    drain_queue(client)
     params = {"status": status} if status else {}
     response = client.get("/api/v1/matches", params=params, headers=callers.coordinator.headers)
     assert response.status_code == 200
@@ -128,6 +132,7 @@ class TestCandidates:
             json=payloads.report(given_name="Олександр", other_names=[]),
             headers=callers.family2.headers,
         )
+        drain_queue(client)
         response = client.get(
             f"/api/v1/sightings/{sighting_id}/candidates", headers=callers.coordinator.headers
         )
@@ -264,6 +269,7 @@ class TestAmendments:
             headers=callers.family.headers,
         )
         client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
+        drain_queue(client)
         matches = session.scalars(select(Match).where(Match.report_id == report_id)).all()
         statuses = sorted(m.status for m in matches)
         assert statuses == ["proposed", "rejected"]  # the new sighting only
@@ -326,6 +332,7 @@ class TestDatabaseInvariants:
             json=payloads.report(given_name="Олег"),
             headers=callers.family2.headers,
         ).json()
+        drain_queue(client)
         existing = session.scalars(select(Match)).first()
         assert existing is not None
         existing.status = "confirmed"
@@ -353,6 +360,7 @@ def test_two_coordinators_deciding_at_once_one_wins(
     with serve(committed_app) as base, httpx.Client(base_url=base, timeout=30) as http:
         http.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
         http.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
+        drain_queue(committed_app)
         [match] = http.get("/api/v1/matches", headers=callers.coordinator.headers).json()["items"]
         barrier = threading.Barrier(2)
 
@@ -395,6 +403,8 @@ class TestWhatAFamilySees:
             "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
         ).json()
         before = self.family_view(client, callers, report["id"])
+        drain_queue(client)  # indexing the report changes nothing a family sees
+        assert self.family_view(client, callers, report["id"]) == before
 
         client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
         [match] = queue(client, callers, "proposed")

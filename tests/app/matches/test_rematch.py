@@ -14,6 +14,7 @@ from app.matches.rematch import rematch
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
 MATCHING = MatchingSettings(proposal_threshold=0.5)
@@ -29,6 +30,7 @@ def file_records(client: TestClient, callers: Callers, count: int) -> None:
     for _ in range(count):
         client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
         client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
+    drain_queue(client)
 
 
 def test_rebuilds_the_index_and_proposals_and_keeps_decisions(
