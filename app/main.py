@@ -36,6 +36,7 @@ from app.imports import service as imports
 from app.imports.router import router as imports_router
 from app.imports.uploads import remove_leftovers
 from app.intake.router import router as intake_router
+from app.matches.duplicates.router import router as duplicates_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
 from app.reports.router import router as reports_router
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(sightings_router)
     app.include_router(matches_router)
+    app.include_router(duplicates_router)
     app.include_router(exports_router)
     app.include_router(users_router)
     app.include_router(audit_router)

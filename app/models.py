@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
 from app.imports.models import Import, ImportedRecord
+from app.matches.duplicates.models import Duplicate, DuplicateEvent
 from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm, SightingKey
 from app.reports.models import Report, ReportSibling
 from app.sightings.models import SeenTogether, Sighting
@@ -14,6 +15,8 @@ __all__ = [
     "Base",
     "ConsoleSession",
     "Credentials",
+    "Duplicate",
+    "DuplicateEvent",
     "Enrolment",
     "IdempotencyKey",
     "Import",
