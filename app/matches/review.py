@@ -1,7 +1,5 @@
 """Coordinators' review: reading matches, deciding (confirm, reject, reopen), their history."""
 
-from typing import Protocol
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,7 +11,7 @@ from app.core.security import Principal
 from app.matches import groups, proposals, repository
 from app.matches.duplicates import cases
 from app.matches.engine import MatchingSettings
-from app.matches.models import Decision, Match, MatchEvent, MatchStatus
+from app.matches.models import Decision, Match, MatchEvent, MatchStatus, Reviewed
 from app.reports.models import Report, ReportStatus
 
 # Which decisions may follow which status. A rejected pair stays rejected until a person reopens.
@@ -143,14 +141,7 @@ def decide(
     return match
 
 
-class Decided(Protocol):
-    """What a decision reads of a decided row (a match, a duplicate pair)."""
-
-    status: str
-    version: int
-
-
-def check_decision(row: Decided, decision: Decision, version: int, *, noun: str) -> None:
+def check_decision(row: Reviewed, decision: Decision, version: int, *, noun: str) -> None:
     """Refuse (409) a decision made on another version than the row's, or one its status
     does not allow."""
     if row.version != version:

@@ -1,26 +1,17 @@
-from datetime import datetime
-from typing import Any
-
 from sqlalchemy import (
-    JSON,
     CheckConstraint,
-    Float,
     ForeignKey,
     Index,
-    Integer,
-    String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.models import ID, Base, Timestamped, new_id, utcnow
-from app.matches.models import MatchStatus
+from app.core.models import ID, Base, Timestamped, new_id
+from app.matches.models import MatchStatus, Reviewed, ReviewEvent
 from app.reports.models import Report
-from app.users.models import User
 
 
-class Duplicate(Timestamped, Base):
+class Duplicate(Reviewed, Timestamped, Base):
     """A proposed pair of reports of one child (`report_id` filed after `duplicate_of_id`),
     and the coordinators' decision. Statuses and decisions are those of matches."""
 
@@ -37,32 +28,17 @@ class Duplicate(Timestamped, Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     report_id: Mapped[str] = mapped_column(ForeignKey(Report.id), index=True)
     duplicate_of_id: Mapped[str] = mapped_column(ForeignKey(Report.id), index=True)
-    score: Mapped[float] = mapped_column(Float)
-    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10), default=MatchStatus.proposed.value)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    decided_by: Mapped[str | None] = mapped_column(ForeignKey(User.id))
-    decided_at: Mapped[datetime | None]
-    note: Mapped[str | None] = mapped_column(Text)
 
 
-class DuplicateEvent(Base):
+class DuplicateEvent(ReviewEvent, Base):
     """Append-only history of a duplicate pair, with the case its reports were left in."""
 
     __tablename__ = "duplicate_events"
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     duplicate_id: Mapped[str] = mapped_column(ForeignKey(Duplicate.id), index=True)
-    actor_id: Mapped[str | None] = mapped_column(ForeignKey(User.id))
-    action: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[str | None] = mapped_column(String(10))
-    to_status: Mapped[str] = mapped_column(String(10))
-    score: Mapped[float] = mapped_column(Float)
-    note: Mapped[str | None] = mapped_column(Text)
     # The case of `report_id` after the event: joined on a confirmation, its own (or none)
     # after a reopening split it.
     case_id: Mapped[str | None] = mapped_column(ID)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @classmethod
     def of(

@@ -81,8 +81,14 @@ def decide(
     )
     if not changed:
         raise Conflict("Someone decided this duplicate pair first; reload it and decide again.")
-    report = session.get(Report, duplicate.report_id)
-    other = session.get(Report, duplicate.duplicate_of_id)
+    # Both reports locked (in one order, so that two decisions never wait on each other):
+    # a decision on another pair of the same report joins or splits after this one, and reads
+    # the case it leaves.
+    locked = {
+        report_id: session.get(Report, report_id, with_for_update=True, populate_existing=True)
+        for report_id in sorted((duplicate.report_id, duplicate.duplicate_of_id))
+    }
+    report, other = locked[duplicate.report_id], locked[duplicate.duplicate_of_id]
     assert report is not None and other is not None  # noqa: S101 - foreign keys
     if decision == Decision.confirm:
         cases.join(session, report, other)
