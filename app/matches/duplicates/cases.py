@@ -26,7 +26,7 @@ def join(session: Session, a: Report, b: Report) -> str:
     case_id = a.case_id or b.case_id or new_id()
     members = {r.id: r for r in (*reports_of(session, a), *reports_of(session, b))}
     for report in members.values():
-        report.case_id = case_id
+        _set_case(report, case_id)
     session.flush()
     if repository.confirmed_count_for_reports(session, members):
         set_statuses(members.values(), ReportStatus.located)
@@ -44,7 +44,7 @@ def split(session: Session, case_id: str) -> None:
     for n, group in enumerate(groups):
         group_case = None if len(group) == 1 else case_id if n == 0 else new_id()
         for report_id in group:
-            members[report_id].case_id = group_case
+            _set_case(members[report_id], group_case)
         reopen_if_unconfirmed(session, [members[i] for i in group])
     session.flush()
 
@@ -65,6 +65,14 @@ def _connected(ids: Iterable[str], pairs: Iterable[object]) -> list[set[str]]:
     for i in parent:
         groups.setdefault(root(i), set()).add(i)
     return list(groups.values())
+
+
+def _set_case(report: Report, case_id: str | None) -> None:
+    if report.case_id != case_id:
+        report.case_id = case_id
+        # Written back unchanged: a family never learns from its report's `updated_at` that
+        # another family reported the child.
+        flag_modified(report, "updated_at")
 
 
 def reopen_if_unconfirmed(session: Session, case: Sequence[Report]) -> None:

@@ -338,3 +338,23 @@ class TestFamiliesSeeOnlyTheirOwn:
         )
         stored = session.scalars(select(Duplicate)).all()
         assert len(stored) == 1
+
+    def test_joining_and_splitting_a_case_leave_the_familys_view_as_it_was(
+        self, client: TestClient, callers: Callers
+    ):
+        first, second = file_two_families(client, callers)
+        views = [
+            report_as(client, callers.family, first),
+            report_as(client, callers.family2, second),
+        ]
+        [pair] = duplicates(client, callers.coordinator)
+        confirmed = decide(client, callers.coordinator, pair, "confirm").json()
+        assert views == [
+            report_as(client, callers.family, first),
+            report_as(client, callers.family2, second),
+        ]
+        decide(client, callers.coordinator, confirmed, "reopen")
+        assert views == [
+            report_as(client, callers.family, first),
+            report_as(client, callers.family2, second),
+        ]
