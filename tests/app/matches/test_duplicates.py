@@ -1,9 +1,12 @@
 """Duplicate reports in the service: proposals on filing, the queue, decisions, cases."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.matches.duplicates.models import Duplicate
 from tests.app import payloads
+from tests.app.live import serve
 from tests.conftest import Caller, Callers
 
 # The second family (an aunt abroad) writes the same child in Latin, with his patronymic.
@@ -358,3 +362,46 @@ class TestFamiliesSeeOnlyTheirOwn:
             report_as(client, callers.family, first),
             report_as(client, callers.family2, second),
         ]
+
+
+@pytest.mark.postgres_only
+def test_two_pairs_of_one_report_confirmed_at_once_make_one_case(
+    is_postgres: bool, committed_app: FastAPI, committed_callers: Callers
+):
+    if not is_postgres:
+        pytest.skip("real concurrent decisions are proven on PostgreSQL")
+    callers = committed_callers
+    with serve(committed_app) as base, httpx.Client(base_url=base, timeout=30) as http:
+        ids = []
+        for caller, child in [
+            (callers.family, {}),
+            (callers.family2, SECOND_FAMILY),
+            (callers.family2, {"given_name": "Коля", "other_names": []}),
+        ]:
+            filed = http.post(
+                "/api/v1/reports", json=payloads.report(**child), headers=caller.headers
+            )
+            assert filed.status_code == 201
+            ids.append(filed.json()["id"])
+        first, second, third = ids
+        pairs = http.get("/api/v1/duplicates", headers=callers.coordinator.headers).json()["items"]
+        by_reports = {(p["report_id"], p["duplicate_of"]): p for p in pairs}
+        chosen = [by_reports[(second, first)], by_reports[(third, second)]]
+        barrier = threading.Barrier(2)
+
+        def confirm_now(pair: dict) -> int:
+            barrier.wait()
+            return http.post(
+                f"/api/v1/duplicates/{pair['id']}/decision",
+                json={"decision": "confirm", "version": pair["version"]},
+                headers=callers.coordinator.headers,
+            ).status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            codes = list(pool.map(confirm_now, chosen))
+        cases = {
+            http.get(f"/api/v1/reports/{r}", headers=callers.coordinator.headers).json()["case_id"]
+            for r in ids
+        }
+    assert codes == [200, 200]
+    assert len(cases) == 1 and None not in cases
