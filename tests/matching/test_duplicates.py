@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching import (
     DUPLICATE_THRESHOLD,
@@ -10,10 +12,12 @@ from matching import (
     Person,
     compare,
     compare_reports,
+    compare_reports_each,
     find_duplicates,
     write_duplicates,
 )
 from matching._fields import FAMILY_NAME
+from tests.matching.test_compare import people
 
 MYKOLA = Person(
     given_name="Микола",
@@ -161,3 +165,27 @@ def test_reweighed_ladders_name_only_levels_they_have():
     assert [lv.verdict for lv in reweighed.levels] == [lv.verdict for lv in FAMILY_NAME.levels]
     assert reweighed.levels[-1].weight == -9.0
     assert reweighed.most == FAMILY_NAME.most
+
+
+@given(people, people)
+@settings(max_examples=300)
+def test_reports_score_in_unit_interval_symmetric_and_below_a_self_comparison(
+    a: Person, b: Person
+) -> None:
+    s = compare_reports(a, b).score
+    assert 0.0 <= s <= 1.0
+    assert s == pytest.approx(compare_reports(b, a).score, abs=1e-12)
+    assert compare_reports(a, a).score >= s - 1e-12
+
+
+@given(people, st.lists(people, min_size=1, max_size=20), st.floats(0.01, 0.99))
+@settings(max_examples=100)
+def test_compare_reports_each_agrees_with_one_by_one(
+    a: Person, others: list[Person], at_least: float
+) -> None:
+    many = compare_reports_each(a, dict(enumerate(others)), at_least=at_least)
+    for i, other in enumerate(others):
+        one = compare_reports(a, other)
+        assert (i in many) == (one.score >= at_least)
+        if i in many:
+            assert many[i].score == pytest.approx(one.score)
