@@ -114,6 +114,8 @@ STRICTER_THAN_SCHEMA = {
     "GET /api/v1/sightings",
     "GET /api/v1/matches",
     "POST /api/v1/matches/{match_id}/decision",
+    "GET /api/v1/duplicates",
+    "POST /api/v1/duplicates/{duplicate_id}/decision",
     "GET /api/v1/audit",
 }
 
