@@ -24,7 +24,6 @@ described in ``_data.py`` and ``_names.py``.
 
 from ._compare import Comparison, compare, compare_each
 from ._dates import PartialDate
-from ._groups import group_candidates, link_groups, with_group_evidence
 from ._duplicates import (
     DUPLICATE_THRESHOLD,
     DuplicatePair,
@@ -33,6 +32,7 @@ from ._duplicates import (
     find_duplicates,
     write_duplicates,
 )
+from ._groups import group_candidates, link_groups, with_group_evidence
 from ._ladder import FieldComparison
 from ._linker import (
     DEFAULT_THRESHOLD,

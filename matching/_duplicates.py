@@ -202,7 +202,7 @@ def write_duplicates(
     malformed line or a key given twice."""
     people: list[tuple[str, Person]] = []
     seen: set[str] = set()
-    for n, key, person in _read(Path(reports_path), "child"):
+    for n, key, person, _siblings in _read(Path(reports_path), "child", "siblings"):
         if key in seen:
             raise LinkInputError(n, f"duplicate key {key!r}", str(reports_path))
         seen.add(key)

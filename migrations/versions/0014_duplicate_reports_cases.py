@@ -2,7 +2,7 @@
 confirmed pair joins its reports into
 
 Revision ID: 0014_duplicate_reports_cases
-Revises: 0010
+Revises: 0013_siblings_seen_with
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_duplicate_reports_cases"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013_siblings_seen_with"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
