@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from app.core.schemas import OutputModel, Score
 from app.matches.models import MatchStatus
@@ -9,41 +9,6 @@ from app.reports.schemas import ReportOut
 
 
 class DuplicateOut(OutputModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "7c1d2f4e-0b8a-4c52-9b1e-3f6f0f3c9a10",
-                    "report_id": "b2f0c1de-44a7-4f0e-8d7e-0b9f3a6c2e11",
-                    "duplicate_of": "5e9a7b3c-1d2e-4f60-a8b9-c0d1e2f3a4b5",
-                    "score": 0.9991,
-                    "explanation": [
-                        {
-                            "field": "date_of_birth",
-                            "verdict": "exact",
-                            "detail": "born 2011-03-12",
-                            "weight": 9.0,
-                        },
-                        {
-                            "field": "given_name",
-                            "verdict": "same under transliteration",
-                            "detail": "Микола = Mykola",
-                            "weight": 5.8,
-                        },
-                    ],
-                    "status": "confirmed",
-                    "version": 2,
-                    "case_id": "0f7e6d5c-4b3a-4291-8f7e-6d5c4b3a2918",
-                    "created_at": "2026-12-02T04:10:00Z",
-                    "updated_at": "2026-12-02T04:12:00Z",
-                    "decided_by": "3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d",
-                    "decided_at": "2026-12-02T04:12:00Z",
-                    "note": "Both mothers sent the birth certificate",
-                }
-            ]
-        }
-    )
-
     id: str
     """The duplicate pair's id (a UUID)."""
     report_id: str
