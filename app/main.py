@@ -39,6 +39,7 @@ from app.imports import service as imports
 from app.imports.router import router as imports_router
 from app.imports.uploads import keep_uploads_in_memory, remove_leftovers
 from app.intake.router import router as intake_router
+from app.matches.duplicates.router import router as duplicates_router
 from app.matches.engine import MatchingSettings
 from app.matches.router import router as matches_router
 from app.matches.worker import MatchingWorker
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(sightings_router)
     app.include_router(matches_router)
+    app.include_router(duplicates_router)
     app.include_router(exports_router)
     app.include_router(users_router)
     app.include_router(audit_router)

@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.core.idempotency import IdempotencyKey
 from app.core.models import Base
 from app.imports.models import Import, ImportedRecord
+from app.matches.duplicates.models import Duplicate, DuplicateEvent
 from app.matches.models import (
     Match,
     MatchEvent,
@@ -22,6 +23,8 @@ __all__ = [
     "Base",
     "ConsoleSession",
     "Credentials",
+    "Duplicate",
+    "DuplicateEvent",
     "Enrolment",
     "IdempotencyKey",
     "Import",

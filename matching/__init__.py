@@ -8,7 +8,9 @@ A plain library (no web, no database): build :class:`Person` values, then
 * :func:`prepare` a person's derived forms once, to hand to :func:`compare_each` many times,
 * :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files,
 * :func:`link_groups` (or :func:`group_candidates` and :func:`with_group_evidence` on pairs
-  already scored) to weigh children seen together against reports of siblings.
+  already scored) to weigh children seen together against reports of siblings,
+* :func:`compare_reports` two reports (one child reported by two relatives?), and
+  :func:`find_duplicates` among many (:func:`write_duplicates` for a JSON-lines file).
 
 Term frequencies: ``compare(..., frequencies=...)`` and ``Linker(frequencies=...)`` take a
 mapping of ``"given:<group id>"`` and ``"family:<surname key>"`` to the share of reports holding
@@ -22,6 +24,14 @@ described in ``_data.py`` and ``_names.py``.
 
 from ._compare import Comparison, compare, compare_each
 from ._dates import PartialDate
+from ._duplicates import (
+    DUPLICATE_THRESHOLD,
+    DuplicatePair,
+    compare_reports,
+    compare_reports_each,
+    find_duplicates,
+    write_duplicates,
+)
 from ._groups import group_candidates, link_groups, with_group_evidence
 from ._ladder import FieldComparison
 from ._linker import (
@@ -39,8 +49,10 @@ from ._text import normalize, skeleton, skeletons
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "DUPLICATE_THRESHOLD",
     "Candidate",
     "Comparison",
+    "DuplicatePair",
     "FieldComparison",
     "LinkInputError",
     "LinkSummary",
@@ -51,6 +63,9 @@ __all__ = [
     "blocking_keys",
     "compare",
     "compare_each",
+    "compare_reports",
+    "compare_reports_each",
+    "find_duplicates",
     "group_candidates",
     "link_files",
     "link_groups",
@@ -60,4 +75,5 @@ __all__ = [
     "skeleton",
     "skeletons",
     "with_group_evidence",
+    "write_duplicates",
 ]

@@ -113,3 +113,30 @@ class Ladder(Generic[P]):
                 w = weight(pair) if callable(weight) else weight
                 return FieldComparison(self.field, verdict, detail(pair), w)
         raise AssertionError("unreachable: the last level is `always`")
+
+    def reweighed(
+        self,
+        weights: Mapping[str, float | tuple[float, ...]],
+        *,
+        details: Mapping[str, Callable[[P], str]] | None = None,
+    ) -> Ladder[P]:
+        """The same levels (tests, order) with other weights for the verdicts named: a number
+        for every level of that verdict, or one per level of it in order. ``details`` replaces
+        the words of a verdict. For another comparison of the same field (two reports rather
+        than a report and a sighting), whose evidence weighs otherwise."""
+        seen: dict[str, int] = {}
+        levels = []
+        for level in self.levels:
+            n = seen[level.verdict] = seen.get(level.verdict, -1) + 1
+            wanted = weights.get(level.verdict)
+            if isinstance(wanted, tuple):
+                wanted = wanted[n]
+            if wanted is not None:
+                level = dataclasses.replace(level, weight=wanted, ceiling=None)
+            if details and level.verdict in details:
+                level = dataclasses.replace(level, detail=details[level.verdict])
+            levels.append(level)
+        unknown = (set(weights) | set(details or ())) - set(seen)
+        if unknown:
+            raise ValueError(f"ladder {self.field!r} has no level {sorted(unknown)}")
+        return Ladder(self.field, self.present, self.pair, tuple(levels))

@@ -33,6 +33,11 @@ class Action(StrEnum):
     match_list = "match.list"
     match_history = "match.history"
     match_decide = "match.decide"
+    # Proposed pairs of duplicate reports, as matches are read and decided.
+    duplicate_read = "duplicate.read"
+    duplicate_list = "duplicate.list"
+    duplicate_history = "duplicate.history"
+    duplicate_decide = "duplicate.decide"
     # One row per export, whoever asked (none: the operator's command), before anything is sent.
     export_pfif = "export.pfif"
     export_pfif_with_contacts = "export.pfif_with_contacts"
@@ -79,6 +84,7 @@ class ObjectType(StrEnum):
     report = "report"
     sighting = "sighting"
     match = "match"
+    duplicate = "duplicate"
     export = "export"
     user = "user"
     audit = "audit"

@@ -18,6 +18,7 @@ TABLES = {
     ObjectType.report: "reports",
     ObjectType.sighting: "sightings",
     ObjectType.match: "matches",
+    ObjectType.duplicate: "duplicates",
     ObjectType.user: "users",
     ObjectType.import_: "imports",
     ObjectType.photo: "photos",

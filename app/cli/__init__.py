@@ -29,6 +29,7 @@ COMMANDS = (
     ("rematch", "rematch", "recompute candidate keys and proposals for every record (resumable)"),
     ("import", "imports", "import a CSV file of reports or sightings, or a PFIF file"),
     ("link", "link", "link a file of sightings against a file of reports, offline"),
+    ("duplicates", "duplicates", "find duplicate reports in a file of reports, offline"),
     (
         "export",
         "exports",

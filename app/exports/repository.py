@@ -6,14 +6,16 @@ Each query starts from the domain's `readable`, so exports see exactly what thei
 """
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.core.person import PersonColumns
 from app.core.security import Principal
 from app.matches import repository as matches
+from app.matches.duplicates import repository as duplicates
+from app.matches.duplicates.models import Duplicate
 from app.matches.models import Match, MatchStatus
 from app.reports import repository as reports
 from app.reports.models import Report
@@ -45,6 +47,7 @@ _REPORT = [
     "last_seen_month",
     "last_seen_day",
     "last_seen_place",
+    "case_id",
 ]
 
 
@@ -74,7 +77,7 @@ def confirmed_match_rows(
     report (`report_*`) and sighting (`sighting_*`). Never the sighting's source."""
     report = [
         getattr(Report, name).label(f"report_{name}")
-        for name in ["external_id", *_CHILD, *(_CONTACTS if contacts else [])]
+        for name in ["external_id", "case_id", *_CHILD, *(_CONTACTS if contacts else [])]
     ]
     sighting = [
         getattr(Sighting, name).label(f"sighting_{name}")
@@ -99,3 +102,30 @@ def confirmed_match_rows(
     )
     with session.execute(stmt.execution_options(yield_per=batch_size)) as rows:
         yield from rows
+
+
+def confirmed_duplicate_rows(
+    session: Session, principal: Principal, *, batch_size: int
+) -> Iterator[Row[Any]]:
+    """Confirmed duplicate pairs in the order they were decided, with each report's id and
+    external id (`report_*`, `duplicate_of_*`)."""
+    report = aliased(Report)
+    first = aliased(Report)
+    stmt = (
+        duplicates.readable(principal)
+        .with_only_columns(
+            Duplicate.id,
+            Duplicate.decided_at,
+            Duplicate.updated_at,
+            report.id.label("report_id"),
+            report.external_id.label("report_external_id"),
+            first.id.label("duplicate_of_id"),
+            first.external_id.label("duplicate_of_external_id"),
+        )
+        .join(report, report.id == Duplicate.report_id)
+        .join(first, first.id == Duplicate.duplicate_of_id)
+        .where(Duplicate.status == MatchStatus.confirmed.value)
+        .order_by(Duplicate.decided_at, Duplicate.id)
+    )
+    with session.execute(stmt.execution_options(yield_per=batch_size)) as rows:
+        yield from cast(Iterator[Row[Any]], rows)

@@ -63,6 +63,9 @@ class MatchRow(OutputModel):
     """Where the child was seen or is held."""
     sighting_source_type: SourceType
     """document, witness, list, media or other (never who the source is)."""
+    case_id: str | None
+    """The case of the report, when coordinators confirmed other families' reports of the same
+    child as duplicates (every report of a case carries its id); null for a report alone."""
 
 
 class MatchRowWithContacts(ReporterContact, MatchRow):
@@ -105,6 +108,9 @@ class ReportRow(OutputModel):
     last_seen_date: str | None = Field(description="YYYY, YYYY-MM or YYYY-MM-DD.")
     last_seen_place: str | None
     """Where the child was last seen."""
+    case_id: str | None
+    """The case of the report, when coordinators confirmed other families' reports of the same
+    child as duplicates (every report of a case carries its id); null for a report alone."""
 
 
 class ReportRowWithContacts(ReporterContact, ReportRow):

@@ -206,6 +206,7 @@ def _match_row(session: Session, row: Row[Any]) -> dict[str, Any]:
         "sighting_observed_on": row.sighting_observed_on,
         "sighting_location": row.sighting_location,
         "sighting_source_type": row.sighting_source_type,
+        "case_id": row.report_case_id,
         **_contacts(session, row, row.report_id, "report_"),
     }
 
@@ -237,6 +238,7 @@ def _report_row(session: Session, row: Row[Any]) -> dict[str, Any]:
         "home_settlement": row.home_settlement,
         "last_seen_date": last_seen,
         "last_seen_place": row.last_seen_place,
+        "case_id": row.case_id,
         **_contacts(session, row, row.id),
     }
 
@@ -275,7 +277,17 @@ def _pfif(
             "notes",
         )
     )
-    yield from pfif.write_document(persons, matches)
+    # Then two families' reports of one child: each person linked to the other (PFIF 1.4).
+    linked = (
+        note
+        for row in _counted(
+            repository.confirmed_duplicate_rows(session, principal, batch_size=batch_size),
+            counts,
+            "notes",
+        )
+        for note in _pfif_links(row, domain)
+    )
+    yield from pfif.write_document(persons, itertools.chain(matches, linked))
 
 
 def _pfif_person(session: Session, row: Row[Any], domain: str) -> dict[str, str | None]:
@@ -345,3 +357,24 @@ def _pfif_note(row: Row[Any], domain: str) -> dict[str, str | None]:
         "text": f"{seen} (source type: {row.sighting_source_type}). A coordinator confirmed on "
         f"{decided[:10]} that this sighting is this child.",
     }
+
+
+def _pfif_links(row: Row[Any], domain: str) -> list[dict[str, str | None]]:
+    """A confirmed duplicate pair as two notes, one on each person, linking it to the other:
+    the same child reported by two families. Never who either family is."""
+    decided = pfif.utc_time(row.decided_at or row.updated_at)
+    report = row.report_external_id or person_record_id(domain, row.report_id)
+    first = row.duplicate_of_external_id or person_record_id(domain, row.duplicate_of_id)
+    return [
+        {
+            "note_record_id": f"{domain}/duplicate.{row.id}.{n}",
+            "person_record_id": person,
+            "linked_person_record_id": other,
+            "entry_date": decided,
+            "author_name": SOURCE_NAME,
+            "source_date": decided,
+            "text": f"A coordinator confirmed on {decided[:10]} that this record and "
+            f"{other} are reports of the same child by two families.",
+        }
+        for n, (person, other) in enumerate(((report, first), (first, report)), 1)
+    ]

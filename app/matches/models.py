@@ -75,7 +75,34 @@ class ReportTerm(Base):
 _CONFIRMED = text(f"status = '{MatchStatus.confirmed.value}'")
 
 
-class Match(Timestamped, Base):
+class Reviewed:
+    """What the engine proposes and people decide on, for a match and a duplicate pair alike:
+    the score and its explanation, the status, the version a decision quotes, the last decision."""
+
+    score: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default=MatchStatus.proposed.value)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey(User.id))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ReviewEvent:
+    """An append-only history entry of a reviewed row: a proposal or a move by the engine
+    (`actor_id` None), or a person's decision."""
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey(User.id))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Match(Reviewed, Timestamped, Base):
     """A proposed link between one report and one sighting, and the coordinators' decision."""
 
     __tablename__ = "matches"
@@ -99,13 +126,6 @@ class Match(Timestamped, Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     report_id: Mapped[str] = mapped_column(ForeignKey(Report.id), index=True)
     sighting_id: Mapped[str] = mapped_column(ForeignKey(Sighting.id), index=True)
-    score: Mapped[float] = mapped_column(Float)
-    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10), default=MatchStatus.proposed.value)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    decided_by: Mapped[str | None] = mapped_column(ForeignKey(User.id))
-    decided_at: Mapped[datetime | None]
-    note: Mapped[str | None] = mapped_column(Text)
 
 
 class QueuedKind(StrEnum):
@@ -142,21 +162,12 @@ class MatchingQueueItem(Base):
     failed_at: Mapped[datetime | None]
 
 
-class MatchEvent(Base):
+class MatchEvent(ReviewEvent, Base):
     """Append-only history of a match: proposals by the engine and decisions by people."""
 
     __tablename__ = "match_events"
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     match_id: Mapped[str] = mapped_column(ForeignKey("matches.id"), index=True)
-    # None when the engine acted (a proposal, a withdrawal).
-    actor_id: Mapped[str | None] = mapped_column(ForeignKey(User.id))
-    action: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[str | None] = mapped_column(String(10))
-    to_status: Mapped[str] = mapped_column(String(10))
-    score: Mapped[float] = mapped_column(Float)
-    note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @classmethod
     def of(

@@ -1,9 +1,9 @@
 """Proposals: the candidate index of new and amended records, scored and stored as proposals
 for coordinators, on arrival and in batches (a rematch, an import)."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 import matching
 from app.matches import engine, repository, scoring
+from app.matches.duplicates import proposals as duplicates
+from app.matches.duplicates.models import Duplicate
 from app.matches.engine import MatchingSettings
 from app.matches.models import Match, MatchEvent, MatchStatus
 from app.matches.scoring import KnownReports, Scored
@@ -68,14 +70,16 @@ def stored_report_changed(session: Session, report_id: str, *, settings: Matchin
 def _refresh_report_proposals(
     session: Session, report: Report | Row[Any], *, settings: MatchingSettings
 ) -> None:
-    new_pairs = _refresh_proposals(
+    new_pairs = refresh_proposals(
         session,
-        scoring.score_report(session, report),
+        _not_within_case(session, scoring.score_report(session, report)),
         repository.for_report(session, report.id),
         key_of=lambda s: s.sighting_id,
         threshold=settings.proposal_threshold,
+        event_of=MatchEvent.of,
     )
     _propose(session, new_pairs)
+    duplicates.report_changed(session, report)
 
 
 def match_sightings(
@@ -128,14 +132,19 @@ def score_sightings(
     known = KnownReports() if known_reports is None else known_reports
     reached = scoring.reports_reached(session, keys, known)
     existing = repository.matches_for_sightings(session, people)
+    blocked = repository.case_blocked(session, people)
     ranked = {
-        sighting_id: scoring.rank_reports(
-            sighting_id,
-            person,
-            reached[sighting_id],
-            shares if shares is not None else scoring.shares(session, person),
-            at_least=settings.proposal_threshold,
-        )
+        sighting_id: [
+            scored
+            for scored in scoring.rank_reports(
+                sighting_id,
+                person,
+                reached[sighting_id],
+                shares if shares is not None else scoring.shares(session, person),
+                at_least=settings.proposal_threshold,
+            )
+            if (scored.report_id, sighting_id) not in blocked
+        ]
         for sighting_id, person in people.items()
     }
     return SightingScores(keys, ranked, existing)
@@ -154,28 +163,51 @@ def store_sighting_scores(
     new_pairs = [
         pair
         for i in ids
-        for pair in _refresh_proposals(
+        for pair in refresh_proposals(
             session,
             scores.ranked[i],
             scores.existing.get(i, {}),
             key_of=lambda s: s.report_id,
             threshold=settings.proposal_threshold,
+            event_of=MatchEvent.of,
         )
     ]
     _propose(session, new_pairs)
     repository.mark_matched(session, Sighting, ids, settings.signature)
 
 
-def _refresh_proposals(
+_Candidate = TypeVar("_Candidate", bound="Proposable")
+_Row = TypeVar("_Row", Match, Duplicate)
+
+
+class Proposable(Protocol):
+    """A scored candidate (a sighting's report, a report's duplicate)."""
+
+    @property
+    def score(self) -> float: ...
+    @property
+    def explanation(self) -> list[dict[str, Any]]: ...
+
+
+def _not_within_case(session: Session, scored: list[Scored]) -> list[Scored]:
+    """Without the pairs whose sighting is confirmed for another report of the report's case
+    (one child reported by two families: the sighting is not offered to the other report)."""
+    blocked = repository.case_blocked(session, {s.sighting_id for s in scored})
+    return [s for s in scored if (s.report_id, s.sighting_id) not in blocked]
+
+
+def refresh_proposals(
     session: Session,
-    scored: Sequence[Scored],
-    existing: dict[str, Match],
+    scored: Sequence[_Candidate],
+    existing: Mapping[str, _Row],
     *,
-    key_of: Callable[[Scored], str],
+    key_of: Callable[[_Candidate], str],
     threshold: float,
-) -> list[Scored]:
+    event_of: Callable[[_Row, str, str | None], object],
+) -> list[_Candidate]:
     """Withdraw undecided proposals that no longer reach the threshold, re-propose withdrawn
     ones that do, and return the pairs that reach it and have no match yet (for `_propose`).
+    `scored` is best first; `event_of` makes the history entry of a move.
 
     Decided matches keep their decision, and a rejected pair is never proposed again.
     """
@@ -190,21 +222,33 @@ def _refresh_proposals(
             new_pairs.append(candidate)
         elif match.status == MatchStatus.withdrawn:
             _take_score(match, candidate)
-            _move(session, match, MatchStatus.proposed)
+            _move(session, match, MatchStatus.proposed, event_of)
         elif match.status == MatchStatus.proposed and _take_score(match, candidate):
             match.version += 1
     for key, match in existing.items():
         if key not in reached and match.status == MatchStatus.proposed:
-            _move(session, match, MatchStatus.withdrawn)
+            _move(session, match, MatchStatus.withdrawn, event_of)
     return new_pairs
 
 
-def _move(session: Session, match: Match, status: MatchStatus) -> None:
+def _move(
+    session: Session,
+    match: _Row,
+    status: MatchStatus,
+    event_of: Callable[[_Row, str, str | None], object],
+) -> None:
     """The engine moves an undecided match to `status`, in its history as that action."""
     before = match.status
     match.status = status.value
     match.version += 1
-    repository.add_event(session, MatchEvent.of(match, status.value, before))
+    session.add(event_of(match, status.value, before))
+
+
+def withdraw_within_case(session: Session, report_ids: Iterable[str]) -> None:
+    """Withdraw the proposals of a sighting confirmed for one report of a case (`report_ids`)
+    to another report of it: the sighting is that child, whom every report of the case is of."""
+    for match in repository.proposed_within(session, report_ids):
+        _move(session, match, MatchStatus.withdrawn, MatchEvent.of)
 
 
 def _propose(session: Session, pairs: Sequence[Scored]) -> None:
@@ -236,7 +280,7 @@ def _propose(session: Session, pairs: Sequence[Scored]) -> None:
     session.flush()
 
 
-def _take_score(match: Match, candidate: Scored) -> bool:
+def _take_score(match: Match | Duplicate, candidate: Proposable) -> bool:
     """Update an undecided match to its new score; True when anything changed."""
     if match.score == candidate.score and match.explanation == candidate.explanation:
         return False

@@ -19,12 +19,13 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.core.models import utcnow
 from app.core.pagination import page, split_page
 from app.core.person import PersonColumns
 from app.core.security import Principal
+from app.matches.duplicates.models import Duplicate
 from app.matches.models import (
     Match,
     MatchEvent,
@@ -232,22 +233,65 @@ def confirmed_for_sighting(session: Session, sighting_id: str, *, other_than: st
     ).first()
 
 
-def confirmed_count_for_report(session: Session, report_id: str) -> int:
+def confirmed_count_for_reports(session: Session, report_ids: Iterable[str]) -> int:
     return (
         session.scalar(
             select(func.count())
             .select_from(Match)
-            .where(Match.report_id == report_id, Match.status == MatchStatus.confirmed.value)
+            .where(
+                Match.report_id.in_(list(report_ids)),
+                Match.status == MatchStatus.confirmed.value,
+            )
         )
         or 0
     )
 
 
-def set_decision(session: Session, match: Match, *, seen_version: int, **values: object) -> bool:
-    """Compare-and-set on the version: False when someone else changed the match first."""
+def case_blocked(session: Session, sighting_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """(report id, sighting id) of the pairs not to propose: the sighting is confirmed for
+    another report of the report's case (one child reported by two families)."""
+    confirmed_for = aliased(Report)
+    other = aliased(Report)
+    rows = session.execute(
+        select(other.id, Match.sighting_id)
+        .join(confirmed_for, confirmed_for.id == Match.report_id)
+        .join(other, and_(other.case_id == confirmed_for.case_id, other.id != confirmed_for.id))
+        .where(
+            Match.status == MatchStatus.confirmed.value,
+            Match.sighting_id.in_(list(sighting_ids)),
+        )
+    )
+    return {(report_id, sighting_id) for report_id, sighting_id in rows}
+
+
+def proposed_within(session: Session, report_ids: Iterable[str]) -> list[Match]:
+    """The proposed matches of sightings confirmed for one of `report_ids` to another of them."""
+    wanted = list(report_ids)
+    confirmed = (
+        select(Match.sighting_id)
+        .where(Match.report_id.in_(wanted), Match.status == MatchStatus.confirmed.value)
+        .scalar_subquery()
+    )
+    return list(
+        session.scalars(
+            select(Match).where(
+                Match.report_id.in_(wanted),
+                Match.status == MatchStatus.proposed.value,
+                Match.sighting_id.in_(confirmed),
+            )
+        )
+    )
+
+
+def set_decision(
+    session: Session, match: Match | Duplicate, *, seen_version: int, **values: object
+) -> bool:
+    """Compare-and-set on the version: False when someone else changed the match (or the
+    duplicate pair) first."""
+    model = type(match)
     changed = session.execute(
-        update(Match)
-        .where(Match.id == match.id, Match.version == seen_version)
+        update(model)
+        .where(model.id == match.id, model.version == seen_version)
         .values(version=seen_version + 1, **values)
         .execution_options(synchronize_session=False)
     )

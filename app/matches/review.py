@@ -5,16 +5,16 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from app.audit import service as audit
 from app.audit.models import Action
 from app.core.models import utcnow
 from app.core.problems import Conflict, NotFound
 from app.core.security import Principal
-from app.matches import groups, repository
+from app.matches import groups, proposals, repository
+from app.matches.duplicates import cases
 from app.matches.engine import MatchingSettings
-from app.matches.models import Decision, Match, MatchEvent, MatchStatus
+from app.matches.models import Decision, Match, MatchEvent, MatchStatus, Reviewed
 from app.reports.models import Report, ReportStatus
 
 # Which decisions may follow which status. A rejected pair stays rejected until a person reopens.
@@ -134,10 +134,7 @@ def decide(
     """Decide a match; the group of its sighting and report is scored again (a confirmed pair
     is certain evidence for its companions, a rejected one none)."""
     match = _get_or_404(session, principal, match_id)
-    if match.version != version:
-        raise Conflict(f"The match is at version {match.version}: someone changed it first.")
-    if match.status not in _ALLOWED[decision]:
-        raise Conflict(f"A {match.status} match cannot be given the decision '{decision}'.")
+    check_decision(match, decision, version, noun="match")
     before = match.status
     if decision == Decision.confirm:
         _refuse_second_confirmation(session, match)
@@ -170,6 +167,20 @@ def decide(
     return match
 
 
+def check_decision(row: Reviewed, decision: Decision, version: int, *, noun: str) -> None:
+    """Refuse (409) a decision made on another version than the row's, or one its status
+    does not allow."""
+    if row.version != version:
+        raise Conflict(f"The {noun} is at version {row.version}: someone changed it first.")
+    if row.status not in _ALLOWED[decision]:
+        raise Conflict(f"A {row.status} {noun} cannot be given the decision '{decision}'.")
+
+
+def result_of(decision: Decision) -> MatchStatus:
+    """The status a decision leaves a row in."""
+    return _RESULT[decision]
+
+
 def _refuse_second_confirmation(session: Session, match: Match) -> None:
     first = repository.confirmed_for_sighting(session, match.sighting_id, other_than=match.id)
     if first is not None:
@@ -180,25 +191,19 @@ def _refuse_second_confirmation(session: Session, match: Match) -> None:
 
 
 def _apply_to_report(session: Session, match: Match, decision: Decision, before: str) -> None:
-    """Set the report's coarse status, the one thing its family may learn of a decision.
+    """Set the coarse status of the report and of every report of its case (one child reported
+    by several families), the one thing each family may learn of a decision.
 
-    Its `updated_at` is kept, so that a confirmation later taken back leaves no trace that a
+    Their `updated_at` is kept, so that a confirmation later taken back leaves no trace that a
     family could see.
     """
     report = session.get(Report, match.report_id)
     if report is None:
         return
-    status = report.status
+    case = cases.reports_of(session, report)
     if decision == Decision.confirm:
-        status = ReportStatus.located.value
-    elif (
-        decision == Decision.reopen
-        and before == MatchStatus.confirmed
-        and report.status == ReportStatus.located
-        and repository.confirmed_count_for_report(session, report.id) == 0
-    ):
-        status = ReportStatus.open.value
-    if status != report.status:
-        report.status = status
-        # Written back unchanged, so that the column's onupdate does not stamp the decision.
-        flag_modified(report, "updated_at")
+        cases.set_statuses(case, ReportStatus.located)
+        # The sighting is this child: no other report of the case is to be offered it.
+        proposals.withdraw_within_case(session, [r.id for r in case])
+    elif decision == Decision.reopen and before == MatchStatus.confirmed:
+        cases.reopen_if_unconfirmed(session, case)

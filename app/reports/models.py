@@ -47,6 +47,9 @@ class Report(PersonColumns, Timestamped, Base):
     external_id: Mapped[str | None] = mapped_column(
         String(EXTERNAL_ID_MAX), unique=True, index=True
     )
+    # Reports of one child by several families, joined by confirmed duplicates
+    # (app/matches/duplicates); None while the report stands alone.
+    case_id: Mapped[str | None] = mapped_column(ID, index=True)
     # The engine and threshold its candidate keys and proposals were last computed with.
     matched_with: Mapped[str | None] = mapped_column(String(40), index=True)
 

@@ -153,6 +153,12 @@ class ReportOut(OutputModel):
         description="Ids of the reports of the child's siblings that the reader may see (in "
         "the reports' own answers and lists; null where a report is embedded in a match).",
     )
+    case_id: str | None = Field(
+        default=None,
+        description="The case this report is of, when a coordinator confirmed another family's "
+        "report of the same child as a duplicate (`/api/v1/duplicates`): every report of a case "
+        "carries its id. Shown to coordinators and admins only; always null for families.",
+    )
 
 
 class ReportPage(OutputModel):

@@ -174,6 +174,7 @@ def to_out(report: Report, principal: Principal, *, siblings: list[str] | None =
             "circumstances": report.circumstances,
             "reporter": reporter,
             "siblings": siblings,
+            "case_id": report.case_id if principal.sees_everything else None,
         }
     )
 

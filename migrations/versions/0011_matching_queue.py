@@ -1,7 +1,7 @@
 """The matching queue: filed and amended records wait here for the matching worker
 
 Revision ID: 0011_matching_queue
-Revises: 0013_siblings_seen_with
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_matching_queue"
-down_revision: str | None = "0013_siblings_seen_with"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Photos of reports and sightings: metadata and the wrapped data key (the images are files)
 
 Revision ID: 0012
-Revises: 0013_siblings_seen_with (main had it first; the lead may re-chain)
+Revises: 0011_matching_queue
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0013_siblings_seen_with"
+down_revision: str | None = "0011_matching_queue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Reports of siblings, and sightings of children seen together: two symmetric relations
 
 Revision ID: 0013_siblings_seen_with
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_siblings_seen_with"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

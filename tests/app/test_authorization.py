@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from app.core.security import Role
+from app.matches.duplicates.models import Duplicate
 from app.matches.models import Match
 from tests.app import payloads
 from tests.app.matching_queue import drain_queue
@@ -58,6 +59,10 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
             ("GET", "/api/v1/matches/{match_id}"),
             ("GET", "/api/v1/matches/{match_id}/history"),
             ("POST", "/api/v1/matches/{match_id}/decision"),
+            ("GET", "/api/v1/duplicates"),
+            ("GET", "/api/v1/duplicates/{duplicate_id}"),
+            ("GET", "/api/v1/duplicates/{duplicate_id}/history"),
+            ("POST", "/api/v1/duplicates/{duplicate_id}/decision"),
             ("GET", "/api/v1/exports/pfif"),
             ("GET", "/api/v1/exports/matches"),
             ("GET", "/api/v1/exports/reports"),
@@ -126,6 +131,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/matches/{match_id}/decision"): {
         "decision": "reject",
         "note": "Different child: another mother.",
+        "version": 1,
+    },
+    ("POST", "/api/v1/duplicates/{duplicate_id}/decision"): {
+        "decision": "reject",
+        "note": "Two children: twins.",
         "version": 1,
     },
     ("POST", "/api/v1/users"): {"name": "Volunteer 18", "role": "field"},
@@ -204,6 +214,13 @@ def _record_ids(
     assert report.status_code == sighting.status_code == 201
     drain_queue(client)
     match = session.scalars(select(Match).where(Match.report_id == report.json()["id"])).one()
+    # A second report of the same child, proposed as a duplicate of the first.
+    second = client.post("/api/v1/reports", json=payloads.report(), headers=report_owner.headers)
+    assert second.status_code == 201
+    drain_queue(client)
+    duplicate = session.scalars(
+        select(Duplicate).where(Duplicate.report_id == second.json()["id"])
+    ).one()
     # An import started by the caller (own), or by another coordinator or admin (other).
     importer = callers.coordinator
     if (role == Role.coordinator) == (whose == OTHER):
@@ -227,6 +244,7 @@ def _record_ids(
         "report_id": report.json()["id"],
         "sighting_id": sighting.json()["id"],
         "match_id": match.id,
+        "duplicate_id": duplicate.id,
         "user_id": callers.family2.user_id if whose == OTHER else callers.of(role).user_id,
         "import_id": started.json()["id"],
     }
@@ -263,6 +281,7 @@ def test_no_token_or_a_bad_one_is_401(
         report_id=nobody,
         sighting_id=nobody,
         match_id=nobody,
+        duplicate_id=nobody,
         user_id=nobody,
         import_id=nobody,
         photo_id=nobody,

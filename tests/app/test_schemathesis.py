@@ -116,6 +116,8 @@ STRICTER_THAN_SCHEMA = {
     "GET /api/v1/sightings",
     "GET /api/v1/matches",
     "POST /api/v1/matches/{match_id}/decision",
+    "GET /api/v1/duplicates",
+    "POST /api/v1/duplicates/{duplicate_id}/decision",
     "GET /api/v1/audit",
     "POST /api/v1/reports/{report_id}/photos",
     "POST /api/v1/sightings/{sighting_id}/photos",

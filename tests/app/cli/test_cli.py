@@ -346,6 +346,42 @@ def test_link_names_the_malformed_line(ridni: Ridni, cli_database: str, tmp_path
     assert "Traceback" not in result.stderr
 
 
+def test_duplicates_writes_one_line_per_proposed_pair(ridni: Ridni, cli_database: str, tmp_path):
+    reports = tmp_path / "reports.jsonl"
+    children = [
+        {"given_name": "Микола", "family_name": "Олійник", "date_of_birth": "2011-03-12",
+         "home_settlement": "Мелітополь"},
+        {"given_name": "Олена", "family_name": "Бондар", "date_of_birth": "2012-01-05"},
+        {"given_name": "Mykola", "family_name": "Oliinyk", "other_names": ["Kolia"],
+         "date_of_birth": "2011-03-12", "home_settlement": "Melitopol"},
+        {"given_name": "Тарас", "family_name": "Ковальчук"},
+    ]  # fmt: skip
+    reports.write_text(
+        "".join(
+            json.dumps({"key": f"r{i}", "child": child}, ensure_ascii=False) + "\n"
+            for i, child in enumerate(children, 1)
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    args = ("duplicates", "--reports", str(reports), "--out", str(out))
+    result = ridni(*args, database_url=cli_database)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "compared 4 reports: 1 duplicate pair proposed\n"
+    [line] = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
+    assert set(line) == {"report", "duplicate_of", "score", "explanation"}
+    assert (line["report"], line["duplicate_of"]) == ("r3", "r1")
+    assert line["score"] >= 0.5
+    assert {e["field"] for e in line["explanation"]} >= {"given_name", "date_of_birth"}
+    refused = ridni(*args, "--threshold", "2", database_url=cli_database)
+    assert refused.returncode == 2
+    reports.write_text('{"key": "r1", "child": {}}\n', encoding="utf-8")
+    malformed = ridni(*args, database_url=cli_database)
+    assert malformed.returncode == 1
+    assert "line 1" in malformed.stderr
+    assert "Traceback" not in malformed.stderr
+
+
 def test_the_installed_command_lists_every_command():
     # The console script that `pip install` made from pyproject's entry point.
     result = subprocess.run(  # noqa: S603 - our own command, fixed arguments
@@ -357,7 +393,8 @@ def test_the_installed_command_lists_every_command():
     )
     assert result.returncode == 0, result.stderr
     assert "Ridni: link missing-child reports with sightings." in result.stdout
-    for command in ("serve", "migrate", "users", "keys", "rematch", "import", "link", "export"):
+    commands = ("serve", "migrate", "users", "keys", "rematch", "import", "link", "duplicates")
+    for command in (*commands, "export"):
         assert f"    {command} " in result.stdout
 
 

@@ -472,3 +472,67 @@ class TestAnUnreadableValue:
         assert after.status_code == 200
         assert REPORTER["phone"] in after.text
         assert filed.status_code == 201
+
+
+@pytest.fixture
+def one_case(client: TestClient, callers: Callers, world: dict[str, Any]) -> dict[str, Any]:
+    """`world`, with a second family's report of the located child confirmed as its duplicate."""
+    second = file_report(
+        client,
+        callers.family2,
+        given_name="Mykola",
+        family_name="Oliinyk",
+        other_names=["Kolia"],
+        home_settlement="Melitopol",
+    )
+    [pair] = client.get(
+        "/api/v1/duplicates", params={"status": "proposed"}, headers=callers.coordinator.headers
+    ).json()["items"]
+    assert (pair["report_id"], pair["duplicate_of"]) == (second, world["located"])
+    decided = client.post(
+        f"/api/v1/duplicates/{pair['id']}/decision",
+        json={"decision": "confirm", "version": pair["version"]},
+        headers=callers.coordinator.headers,
+    )
+    assert decided.status_code == 200, decided.text
+    return {**world, "second": second, "pair": decided.json()}
+
+
+class TestCases:
+    def test_pfif_links_the_two_reports_of_one_child_as_persons(
+        self, client: TestClient, callers: Callers, one_case: dict[str, Any], settings: Settings
+    ):
+        root = pfif_document(get(client, callers.coordinator, "pfif").text)
+        domain = settings.pfif_domain
+        located = f"{domain}/report.{one_case['located']}"
+        second = f"{domain}/report.{one_case['second']}"
+        links = {
+            (n["person_record_id"], n["linked_person_record_id"]): n
+            for n in (fields(note) for note in root.iter(f"{P}note"))
+            if "linked_person_record_id" in n
+        }
+        assert set(links) == {(located, second), (second, located)}
+        for note in links.values():
+            assert note["author_name"] == "Ridni"
+            assert note["source_date"] == one_case["pair"]["decided_at"][:19] + "Z"
+            assert "same child" in note["text"]
+        assert_nothing_private(get(client, callers.coordinator, "pfif").text)
+
+    @pytest.mark.parametrize("format", ["csv", "json"])
+    def test_partner_exports_carry_the_case(
+        self, client: TestClient, callers: Callers, one_case: dict[str, Any], format: str
+    ):
+        case_id = one_case["pair"]["case_id"]
+        # The second family's report is located too: the case's child was found.
+        located = get(client, callers.coordinator, "reports", format=format, status="located")
+        reports = {row["report_id"]: row for row in rows(located.text, format)}
+        assert reports[one_case["located"]]["case_id"] == case_id
+        assert reports[one_case["second"]]["case_id"] == case_id
+        [alone] = [
+            row
+            for row in rows(get(client, callers.coordinator, "reports", format=format).text, format)
+            if row["report_id"] == one_case["unseen"]
+        ]
+        assert alone["case_id"] in (None, "")
+        [match] = rows(get(client, callers.coordinator, "matches", format=format).text, format)
+        assert match["case_id"] == case_id

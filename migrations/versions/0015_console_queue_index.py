@@ -3,8 +3,8 @@
 Thousands of proposals share a score (an exact match scores the same each time), so an index on
 (status, score) alone leaves the database sorting all of them by id for each page.
 
-Revision ID: 0016_console_queue_index
-Revises: 0013_siblings_seen_with
+Revision ID: 0015_console_queue_index
+Revises: 0014_duplicate_reports_cases
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0016_console_queue_index"
-down_revision: str | None = "0012"
+revision: str = "0015_console_queue_index"
+down_revision: str | None = "0014_duplicate_reports_cases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

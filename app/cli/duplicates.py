@@ -1,0 +1,37 @@
+"""`ridni duplicates`: the engine's duplicate reports in a file of reports, without a database."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.core.text import counted
+from matching import DUPLICATE_THRESHOLD, LinkInputError, write_duplicates
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reports", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="propose pairs scoring at least this (default: the engine's)",
+    )
+    parser.set_defaults(run=_duplicates)
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    threshold = DUPLICATE_THRESHOLD if args.threshold is None else args.threshold
+    if not 0.0 <= threshold <= 1.0:
+        print("error: --threshold must be between 0 and 1", file=sys.stderr)
+        return 2
+    try:
+        reports, pairs = write_duplicates(args.reports, args.out, threshold=threshold)
+    except LinkInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 1
+    print(f"compared {counted(reports, 'report')}: {counted(pairs, 'duplicate pair')} proposed")
+    return 0
