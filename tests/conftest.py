@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
@@ -29,6 +30,7 @@ from app.crypto.keyring import Keyring
 from app.crypto.orm import session_info
 from app.main import create_app
 from app.models import Base
+from app.users import credentials
 from app.users.service import create_user
 from tests.app import payloads
 from tests.app.console.browser import chromium_fixture  # noqa: F401 - one Chromium per process
@@ -49,10 +51,25 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("ridni")
 
 
+# The smallest argon2id parameters argon2-cffi accepts: every enrolment and sign-in goes through
+# the same code for about a thousandth of the standard hash's CPU (a quarter of a second each).
+# tests/app/users/test_password_hashing.py proves the standard parameters.
+CHEAP_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    credentials.hash_passwords_with(CHEAP_PASSWORD_HASHER)
+    yield
+    credentials.hash_passwords_with(credentials.STANDARD_HASHER)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The suite's database, one per pytest-xdist worker (each has its own temporary folder; on
     PostgreSQL, worker gw0 of ridni_test uses ridni_test_gw0), so that workers never share rows."""
+    # From the environment rather than xdist's `worker_id` fixture, which `-p no:xdist` removes.
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
     url = os.environ.get(POSTGRES_URL_ENV)
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'ridni-test.db'}"
@@ -61,7 +78,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> st
         url = base.set(database=f"{base.database}_{worker_id}").render_as_string(
             hide_password=False
         )
-        ensure_database(url)
+    ensure_database(url)
     _drop_everything(url)
     return url
 

@@ -38,9 +38,27 @@ ENROL_PATH = "/console/enrol/"
 TOTP_ISSUER = "Ridni"
 
 # argon2-cffi's defaults are argon2id with the RFC 9106 low-memory parameters.
-_hasher = PasswordHasher()
-# Checked when the login is unknown, so that an unknown login takes as long as a known one.
-_NOBODY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+STANDARD_HASHER = PasswordHasher()
+_hasher = STANDARD_HASHER
+# Checked when the login is unknown, so that an unknown login takes as long as a known one;
+# made on first use, not by every process that imports this module.
+_nobody_hash: str | None = None
+
+
+def hash_passwords_with(hasher: PasswordHasher) -> None:
+    """Hash new passwords with `hasher` from now on. Only the test suite calls this, to make its
+    hundreds of enrolments and sign-ins cheap; the service always uses STANDARD_HASHER. A hash
+    records its own parameters, so that verifying never depends on this choice."""
+    global _hasher, _nobody_hash
+    _hasher = hasher
+    _nobody_hash = None
+
+
+def _unknown_login_hash() -> str:
+    global _nobody_hash
+    if _nobody_hash is None:
+        _nobody_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _nobody_hash
 
 
 def _sha256(text: str) -> str:
@@ -164,7 +182,7 @@ def sign_in(session: Session, *, login: str, password: str, code: str) -> SignIn
     user = repository.by_login(session, normal_login(login), for_update=True)
     now = utcnow()
     if user is None:
-        _password_matches(_NOBODY_HASH, password)
+        _password_matches(_unknown_login_hash(), password)
         return SignIn(SignInOutcome.failed)
     if user.locked_until is not None and user.locked_until > now:
         return SignIn(SignInOutcome.locked)
@@ -174,7 +192,7 @@ def sign_in(session: Session, *, login: str, password: str, code: str) -> SignIn
         if _password_matches(held.password_hash, password):
             step = _totp_step(held.totp_secret, code, after=held.totp_last_step)
     else:
-        _password_matches(_NOBODY_HASH, password)
+        _password_matches(_unknown_login_hash(), password)
     if held is None or step is None or user.disabled:
         user.failed_sign_ins += 1
         if user.failed_sign_ins < MAX_FAILURES:

@@ -2,8 +2,6 @@
 hostile XML, matching, the API and the command line. Runs on SQLite and on PostgreSQL."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,8 @@ from app.matches.models import Match, MatchEvent, ReportKey, ReportTerm
 from app.reports.models import EXTERNAL_ID_MAX, Report
 from app.sightings.models import Sighting
 from tests.app import payloads
+from tests.app.cli.test_cli import Ridni
+from tests.app.cli.test_cli import ridni as in_process_ridni
 from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers, make_callers
 
@@ -452,39 +452,33 @@ class TestApi:
         assert answer.status_code == 403
 
 
-class TestCommandLine:
-    def ridni(self, *args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603 - our own command, fixed arguments
-            [sys.executable, "-m", "app.cli", *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            env={"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
-        )
+# `ridni ARGS` run in this process, the fixture of the other commands' tests.
+ridni = in_process_ridni
 
-    def test_import_pfif_prints_a_summary_and_the_bad_persons(self, tmp_path):
+
+class TestCommandLine:
+    def test_import_pfif_prints_a_summary_and_the_bad_persons(self, ridni: Ridni, tmp_path):
         url = f"sqlite:///{tmp_path / 'cli.db'}"
-        self.ridni("migrate", database_url=url)
+        ridni("migrate", database_url=url)
         app = create_app(Settings(database_url=url))
         with app.state.session_factory() as session:
             coordinator = make_callers(session).coordinator.user_id
         app.state.engine.dispose()
         path = write(tmp_path / "list.xml", BAD_AND_GOOD)
 
-        result = self.ridni("import", "pfif", str(path), "--as", coordinator, database_url=url)
+        result = ridni("import", "pfif", str(path), "--as", coordinator, database_url=url)
         assert result.returncode == 0, result.stderr
         assert "PFIF, 4 persons (loaded as reports) and 0 notes" in result.stdout
         assert "4 rows read, 1 loaded, 0 already present, 3 skipped" in result.stdout
         assert "date_of_birth (date_of_birth):" in result.stdout
-        again = self.ridni("import", "pfif", str(path), "--as", coordinator, database_url=url)
+        again = ridni("import", "pfif", str(path), "--as", coordinator, database_url=url)
         assert "1 already present" in again.stdout
 
-    def test_a_hostile_file_exits_non_zero_with_the_reason(self, tmp_path):
+    def test_a_hostile_file_exits_non_zero_with_the_reason(self, ridni: Ridni, tmp_path):
         url = f"sqlite:///{tmp_path / 'cli.db'}"
         path = tmp_path / "bomb.xml"
         path.write_bytes(TestHostileFiles.BOMB)
-        result = self.ridni("import", "pfif", str(path), "--dry-run", database_url=url)
+        result = ridni("import", "pfif", str(path), "--dry-run", database_url=url)
         assert result.returncode == 1
         assert "declares a document type" in result.stderr
         assert "Traceback" not in result.stderr
