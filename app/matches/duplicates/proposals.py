@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,20 +60,22 @@ def report_changed(session: Session, report: Report | Row[Any]) -> None:
         threshold=matching.DUPLICATE_THRESHOLD,
         event_of=DuplicateEvent.of,
     )
-    _propose(session, report, new_pairs)
+    _propose(session, report.id, new_pairs)
 
 
-def _propose(session: Session, report: Report, pairs: Sequence[ScoredPair]) -> None:
+def _propose(session: Session, report_id: str, pairs: Sequence[ScoredPair]) -> None:
     """Store new pairs, the report filed later of the two as `report_id`."""
-    if report.case_id is not None:
-        same_case = {r.id for r in duplicates.case_of(session, report.case_id)}
+    # Read from the table: the matching worker hands over a plain row without the case.
+    case_id = session.scalar(select(Report.case_id).where(Report.id == report_id))
+    if case_id is not None:
+        same_case = {r.id for r in duplicates.case_of(session, case_id)}
         pairs = [p for p in pairs if p.other_id not in same_case]
     if not pairs:
         session.flush()
         return
-    filed = duplicates.filed_at(session, [report.id, *(p.other_id for p in pairs)])
+    filed = duplicates.filed_at(session, [report_id, *(p.other_id for p in pairs)])
     for pair in pairs:
-        later, earlier = sorted((report.id, pair.other_id), key=filed.__getitem__, reverse=True)
+        later, earlier = sorted((report_id, pair.other_id), key=filed.__getitem__, reverse=True)
         duplicate = Duplicate(
             report_id=later,
             duplicate_of_id=earlier,

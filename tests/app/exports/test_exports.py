@@ -485,6 +485,7 @@ def one_case(client: TestClient, callers: Callers, world: dict[str, Any]) -> dic
         other_names=["Kolia"],
         home_settlement="Melitopol",
     )
+    drain_queue(client)
     [pair] = client.get(
         "/api/v1/duplicates", params={"status": "proposed"}, headers=callers.coordinator.headers
     ).json()["items"]

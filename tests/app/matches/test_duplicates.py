@@ -15,6 +15,7 @@ from app.audit.models import AuditEvent
 from app.matches.duplicates.models import Duplicate
 from tests.app import payloads
 from tests.app.live import serve
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Caller, Callers
 
 # The second family (an aunt abroad) writes the same child in Latin, with his patronymic.
@@ -30,6 +31,7 @@ SECOND_FAMILY = {
 def file_report(client: TestClient, caller: Caller, **child: Any) -> str:
     response = client.post("/api/v1/reports", json=payloads.report(**child), headers=caller.headers)
     assert response.status_code == 201, response.text
+    drain_queue(client)
     report_id: str = response.json()["id"]
     return report_id
 
@@ -73,6 +75,7 @@ def confirm_sighting(client: TestClient, callers: Callers, report_id: str) -> di
         "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
     )
     assert sighting.status_code == 201
+    drain_queue(client)
     matches = client.get(
         "/api/v1/matches", params={"status": "proposed"}, headers=callers.coordinator.headers
     ).json()["items"]
@@ -121,6 +124,7 @@ class TestProposals:
             headers=callers.family2.headers,
         )
         assert amended.status_code == 200, amended.text
+        drain_queue(client)
         [pair] = duplicates(client, callers.coordinator)
         assert pair["status"] == "withdrawn"
 
@@ -177,6 +181,7 @@ class TestDecisions:
             json={"child": {"other_names": ["Kolia", "Mykolka"]}},
             headers=callers.family2.headers,
         )
+        drain_queue(client)
         [after] = duplicates(client, callers.coordinator)
         assert after["status"] == "rejected"
         assert decide(client, callers.coordinator, after, "confirm").status_code == 409
@@ -285,6 +290,7 @@ class TestSightingsOfACase:
             json={"child": {"other_names": ["Kolia", "Mykolka"]}},
             headers=callers.family2.headers,
         )
+        drain_queue(client)
         queue = client.get("/api/v1/matches", headers=callers.coordinator.headers).json()["items"]
         assert all(m["status"] != "proposed" for m in queue if m["report_id"] == second)
 
@@ -383,6 +389,7 @@ def test_two_pairs_of_one_report_confirmed_at_once_make_one_case(
             )
             assert filed.status_code == 201
             ids.append(filed.json()["id"])
+        drain_queue(committed_app)
         first, second, third = ids
         pairs = http.get("/api/v1/duplicates", headers=callers.coordinator.headers).json()["items"]
         by_reports = {(p["report_id"], p["duplicate_of"]): p for p in pairs}
