@@ -18,7 +18,7 @@ def check_related(
     errors: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, related_id in enumerate(ids):
-        loc = ["body", field, index]
+        loc = ["body", field, str(index)]  # as every problem document writes a position
         if related_id == own_id:
             errors.append({"loc": loc, "msg": "a record cannot name itself", "type": "self"})
         elif related_id in seen:

@@ -457,6 +457,7 @@ def _url(path: str, records: Records, *, nul_in: str | None = None) -> str:
     ids = {"report_id": records.report_id, "match_id": records.match_id}
     ids |= {"user_id": records.user_id, "sighting_id": records.report_id}
     ids |= {"import_id": records.report_id, "photo_id": records.report_id}
+    ids |= {"duplicate_id": records.report_id}
     return path.format(
         **{name: "x%00y" if name == nul_in else value for name, value in ids.items()}
     )

@@ -160,7 +160,13 @@ def test_every_write_route_is_limited(
     app = limited_app(settings, writes="1/minute", reports="1000/minute")
     method, template = route
     path = template.format(
-        report_id=NOBODY, sighting_id=NOBODY, match_id=NOBODY, user_id=NOBODY, import_id=NOBODY
+        report_id=NOBODY,
+        sighting_id=NOBODY,
+        match_id=NOBODY,
+        user_id=NOBODY,
+        import_id=NOBODY,
+        photo_id=NOBODY,
+        duplicate_id=NOBODY,
     )
     data, files = UPLOADS.get(route, (None, None))
     body = {"data": data, "files": files} if files else {"json": {}}

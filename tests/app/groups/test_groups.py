@@ -11,6 +11,7 @@ from app.matches.models import Match
 from app.reports.models import Report, ReportSibling
 from app.sightings.models import SeenTogether
 from tests.app import payloads
+from tests.app.matching_queue import drain_queue
 from tests.conftest import Caller, Callers
 
 OLENA = {
@@ -46,12 +47,16 @@ NAZAR_SEEN = {
 
 def file_report(client: TestClient, caller: Caller, child: dict, **extra: Any) -> Any:
     body = {"child": child, **extra}
-    return client.post("/api/v1/reports", json=body, headers=caller.headers)
+    response = client.post("/api/v1/reports", json=body, headers=caller.headers)
+    drain_queue(client)
+    return response
 
 
 def file_sighting(client: TestClient, caller: Caller, subject: dict, **extra: Any) -> Any:
     body = {"subject": subject, "source_type": "document", "observed_on": "2024-05-01", **extra}
-    return client.post("/api/v1/sightings", json=body, headers=caller.headers)
+    response = client.post("/api/v1/sightings", json=body, headers=caller.headers)
+    drain_queue(client)
+    return response
 
 
 class TestSiblings:
@@ -77,7 +82,7 @@ class TestSiblings:
         )
         assert hidden.status_code == missing.status_code == 422
         assert hidden.json()["errors"] == missing.json()["errors"]
-        assert hidden.json()["errors"][0]["loc"] == ["body", "siblings", 0]
+        assert hidden.json()["errors"][0]["loc"] == ["body", "siblings", "0"]
         assert session.scalar(select(func.count()).select_from(Report)) == reports_before
 
     def test_duplicate_and_self_ids_are_422(self, client: TestClient, callers: Callers):
@@ -182,6 +187,7 @@ class TestGroupEvidence:
             json={"child": {"patronymic": "Григорівна"}},
             headers=callers.coordinator.headers,
         )
+        assert drain_queue(client) > 0
         session.expire_all()
         assert session.get(Match, match.id).status == "rejected"  # type: ignore[union-attr]
         pairs = session.scalars(

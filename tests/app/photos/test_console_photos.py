@@ -19,6 +19,7 @@ from tests.app import payloads
 from tests.app.console.helpers import PASSWORD, Reviewer, enrolled, signed_in
 from tests.app.console.test_browser import file_matches, proposed, serious_violations
 from tests.app.live import serve
+from tests.app.matching_queue import drain_queue
 from tests.app.photos import samples
 from tests.app.photos.test_photos import upload
 from tests.conftest import Callers
@@ -107,6 +108,7 @@ def file_matches_in(client: TestClient, callers: Callers) -> None:
         json=payloads.sighting(full_name="ОЛЕЙНИК Николай Андреевич"),
         headers=callers.field.headers,
     )
+    drain_queue(client)
 
 
 def proposed_in(client: TestClient, callers: Callers) -> list[dict[str, str]]:
