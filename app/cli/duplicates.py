@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli.link import add_threshold, threshold_of
 from app.core.text import counted
 from matching import DUPLICATE_THRESHOLD, LinkInputError, write_duplicates
 
@@ -11,19 +12,13 @@ from matching import DUPLICATE_THRESHOLD, LinkInputError, write_duplicates
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reports", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=None,
-        help="propose pairs scoring at least this (default: the engine's)",
-    )
+    add_threshold(parser, "pairs")
     parser.set_defaults(run=_duplicates)
 
 
 def _duplicates(args: argparse.Namespace) -> int:
-    threshold = DUPLICATE_THRESHOLD if args.threshold is None else args.threshold
-    if not 0.0 <= threshold <= 1.0:
-        print("error: --threshold must be between 0 and 1", file=sys.stderr)
+    threshold = threshold_of(args, DUPLICATE_THRESHOLD)
+    if threshold is None:
         return 2
     try:
         reports, pairs = write_duplicates(args.reports, args.out, threshold=threshold)

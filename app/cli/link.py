@@ -12,19 +12,32 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reports", required=True, type=Path)
     parser.add_argument("--sightings", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
+    add_threshold(parser, "candidates")
+    parser.set_defaults(run=_link)
+
+
+def add_threshold(parser: argparse.ArgumentParser, proposed: str) -> None:
+    """`--threshold` of the engine-alone commands (link, duplicates)."""
     parser.add_argument(
         "--threshold",
         type=float,
         default=None,
-        help="propose candidates scoring at least this (default: the engine's)",
+        help=f"propose {proposed} scoring at least this (default: the engine's)",
     )
-    parser.set_defaults(run=_link)
+
+
+def threshold_of(args: argparse.Namespace, default: float) -> float | None:
+    """The threshold asked for, or None (said on standard error) when it is not a score."""
+    threshold: float = default if args.threshold is None else args.threshold
+    if not 0.0 <= threshold <= 1.0:
+        print("error: --threshold must be between 0 and 1", file=sys.stderr)
+        return None
+    return threshold
 
 
 def _link(args: argparse.Namespace) -> int:
-    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-    if not 0.0 <= threshold <= 1.0:
-        print("error: --threshold must be between 0 and 1", file=sys.stderr)
+    threshold = threshold_of(args, DEFAULT_THRESHOLD)
+    if threshold is None:
         return 2
     try:
         summary = link_files(
