@@ -264,6 +264,18 @@ def case_blocked(session: Session, sighting_ids: Iterable[str]) -> set[tuple[str
     return {(report_id, sighting_id) for report_id, sighting_id in rows}
 
 
+def confirmed_sightings_of(session: Session, report_ids: Iterable[str]) -> list[str]:
+    """The sightings confirmed for one of these reports."""
+    return sorted(
+        session.scalars(
+            select(Match.sighting_id).where(
+                Match.report_id.in_(list(report_ids)),
+                Match.status == MatchStatus.confirmed.value,
+            )
+        )
+    )
+
+
 def proposed_within(session: Session, report_ids: Iterable[str]) -> list[Match]:
     """The proposed matches of sightings confirmed for one of `report_ids` to another of them."""
     wanted = list(report_ids)
