@@ -24,10 +24,10 @@ def rescore_groups(
     report_ids: Iterable[str] = (),
     sighting_ids: Iterable[str] = (),
     settings: MatchingSettings,
-) -> None:
+) -> int:
     """Score again, with the group's evidence, the sightings seen with others that these
     records reach: the sightings themselves, and those matched with the reports or their
-    siblings (whatever the match's status)."""
+    siblings (whatever the match's status); how many were scored."""
     reports = set(report_ids)
     for family in reports_repository.sibling_ids(session, reports).values():
         reports |= family
@@ -36,7 +36,7 @@ def rescore_groups(
     group = {sid for sid in touched if sid in companions}
     group |= {c for sid in group for c in companions[sid]}
     if not group:
-        return
+        return 0
     companions |= sightings_repository.companion_ids(session, group - set(companions))
     rows = repository.sighting_rows(session, group)
     people = {row.id: engine.person_from_sighting(row) for row in rows}
@@ -73,6 +73,7 @@ def rescore_groups(
     proposals.store_sighting_scores(
         session, rows, SightingScores(keys, ranked, existing), settings=settings
     )
+    return len(rows)
 
 
 def _as_decided(

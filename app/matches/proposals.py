@@ -30,14 +30,14 @@ def index_reports(
 
 
 def reindex_stored_reports(
-    session: Session, ids: Sequence[str], *, settings: MatchingSettings
+    session: Session, ids: Sequence[str], *, settings: MatchingSettings, mark: str | None = None
 ) -> list[Row[Any]]:
     """`index_reports` for stored reports: reads only what the engine needs of each report
     (those rows are returned), and leaves the records as they were but for the signature of
-    their index, their `updated_at` included."""
+    their index (or `mark`, a rematch's step before it), their `updated_at` included."""
     rows = repository.report_rows(session, ids)
     repository.replace_report_indexes(session, _report_indexes(rows))
-    repository.mark_matched(session, Report, [row.id for row in rows], settings.signature)
+    repository.mark_matched(session, Report, [row.id for row in rows], mark or settings.signature)
     return rows
 
 

@@ -2,7 +2,12 @@
 threshold changed, in committed batches (so a stopped run resumes where it stopped), without
 touching decided matches. With several workers, this process and the others it starts each
 take the stale records whose id starts with their share of the hex digits; on PostgreSQL each
-batch is claimed with row locks, so that `ridni rematch` may run on several machines at once."""
+batch is claimed with row locks, so that `ridni rematch` may run on several machines at once.
+
+A run is four rounds, each over what the one before left: reports re-indexed, sightings
+scored pair by pair, sightings seen with others scored again with their group's evidence, and
+reports compared with reports for duplicates. A record's `matched_with` says which round it
+has passed: a step's mark on the way, the signature once done."""
 
 import multiprocessing
 import os
@@ -21,22 +26,33 @@ from app.core.text import counted
 from app.crypto.keyring import Keyring
 from app.crypto.maintenance import check_reloads
 from app.crypto.orm import keyring_of, make_session_factory
-from app.matches import proposals, repository
+from app.matches import groups, proposals, repository
+from app.matches.duplicates import proposals as duplicates
 from app.matches.engine import MatchingSettings
 from app.matches.repository import HEX_DIGITS
 from app.matches.scoring import KnownReports
 from app.reports.models import Report
+from app.sightings import repository as sightings_repository
 from app.sightings.models import Sighting
 
 # How long a process with nothing left to claim waits before it looks again, while other
 # processes finish the batches they hold.
 CLAIMED_ELSEWHERE_POLL = 1.0
 
+ROUNDS = ("reports", "sightings", "groups", "duplicates")
+
+
+def step_mark(signature: str, round_name: str) -> str:
+    """What a record is marked with once `round_name` is done and a later round is to come."""
+    return f"{signature}:{round_name}"
+
 
 @dataclass(frozen=True)
 class RematchSummary:
     reports: int  # re-indexed by this process and its workers (others may have done the rest)
     sightings: int
+    grouped: int  # sightings seen with others, scored again with their group's evidence
+    compared: int  # reports compared with reports for duplicates
     seconds: float
     peak_mib: float  # this process's peak plus the largest sum of other workers running at once
 
@@ -44,6 +60,8 @@ class RematchSummary:
         return (
             f"re-indexed {counted(self.reports, 'report')} and re-matched "
             f"{counted(self.sightings, 'sighting')} "
+            f"({self.grouped} with their group), "
+            f"compared {counted(self.compared, 'report')} for duplicates "
             f"in {self.seconds:.1f} s (peak memory {self.peak_mib:.0f} MiB)"
         )
 
@@ -57,76 +75,121 @@ def rematch(
     workers: int = 1,
     database_url: str | None = None,
 ) -> RematchSummary:
-    """With `workers` > 1, sightings are scored in that many processes on `database_url`."""
+    """With `workers` > 1, records are scored in that many processes on `database_url`."""
     if workers > 1 and database_url is None:
         raise ValueError("parallel workers need the database URL")
     database_url = database_url or ""
     started = time.perf_counter()
-    signature = settings.signature
-    with factory() as session:
-        stale_reports = repository.count_stale(session, Report, signature)
-        stale_sightings = repository.count_stale(session, Sighting, signature)
-    done = {"reports": 0, "sightings": 0}
+    done = dict.fromkeys(ROUNDS, 0)
     peaks = 0.0
-    for kind, stale in (("reports", stale_reports), ("sightings", stale_sightings)):
-        # Every report first: a sighting must be scored against the whole new index.
-        shares = None
-        if kind == "sightings":
-            with factory() as session:
-                shares = repository.all_term_shares(session)
-        with tqdm(total=stale, desc=kind, unit=kind[:-1], disable=not progress) as bar:
+    # Each round after the one before: a sighting must be scored against the whole new index,
+    # a group once each of its pairs is.
+    for kind in ROUNDS:
+        with factory() as session:
+            shares = repository.all_term_shares(session) if kind == "sightings" else None
+            job = Round(kind, settings, batch_size, shares)
+            stale = repository.count_stale(session, job.model, job.marked)
+        with tqdm(total=stale, desc=kind, unit="record", disable=not progress) as bar:
 
             def count(batch: int, kind: str = kind) -> None:
                 done[kind] += batch
                 bar.update(batch)
 
-            job = Round(kind, settings, batch_size, shares=shares)
             peaks = max(peaks, _run(factory, database_url, workers, count, job))
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return RematchSummary(
-        done["reports"], done["sightings"], time.perf_counter() - started, own_peak + peaks
+        done["reports"],
+        done["sightings"],
+        done["groups"],
+        done["duplicates"],
+        time.perf_counter() - started,
+        own_peak + peaks,
     )
 
 
 @dataclass(frozen=True)
 class Round:
-    """One pass over the stale records of one kind."""
+    """One pass over the records one round of a rematch has left to do."""
 
-    kind: str  # "reports" (re-index) or "sightings" (re-index and re-propose)
+    kind: str  # one of ROUNDS
     settings: MatchingSettings
     batch_size: int
     shares: dict[str, float] | None
 
+    @property
+    def model(self) -> type[Report] | type[Sighting]:
+        return Report if self.kind in ("reports", "duplicates") else Sighting
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        """The marks of the records this round has nothing left to do for."""
+        signature = self.settings.signature
+        if self.kind in ("reports", "sightings"):
+            return (signature, step_mark(signature, self.kind))
+        return (signature,)
+
     def work(self, factory: sessionmaker[Session], digits: str, done: Any) -> None:
-        """Claim and do batches until no record of this kind is stale: when the only stale ones
+        """Claim and do batches until no record is left to this round: when the only ones
         left are claimed by other processes, wait for them (a sighting must not be scored before
         every report is re-indexed, and a batch whose process died is claimable again)."""
-        model = Report if self.kind == "reports" else Sighting
-        signature = self.settings.signature
         # Reports were all re-indexed in the round before: keep those read from batch to batch.
         reports_seen = KnownReports()
         while True:
             with factory() as session, session.begin():
                 ids = repository.claim_stale(
-                    session, model, signature, limit=self.batch_size, first_digits=digits
+                    session, self.model, self.marked, limit=self.batch_size, first_digits=digits
                 )
-                if ids and self.kind == "reports":
-                    proposals.reindex_stored_reports(session, ids, settings=self.settings)
-                elif ids:
-                    reports_seen.drop_amended(session)  # the service may amend them meanwhile
-                    proposals.match_sightings(
-                        session,
-                        repository.sighting_rows(session, ids),
-                        settings=self.settings,
-                        shares=self.shares,
-                        known_reports=reports_seen,
-                    )
-                elif not repository.count_stale(session, model, signature, first_digits=digits):
+                finished = self._do(session, ids, reports_seen) if ids else 0
+                if not ids and not repository.count_stale(
+                    session, self.model, self.marked, first_digits=digits
+                ):
                     return
-            if ids:
-                done(len(ids))
+            if finished:
+                done(finished)
             else:
                 time.sleep(CLAIMED_ELSEWHERE_POLL)
+
+    def _do(self, session: Session, ids: list[str], reports_seen: KnownReports) -> int:
+        """Do one claimed batch; how many records it did (a group's scoring marks its members
+        done, claimed or not; 0 when every group claimed is another process's)."""
+        signature = self.settings.signature
+        if self.kind == "reports":
+            mark = step_mark(signature, self.kind)
+            proposals.reindex_stored_reports(session, ids, settings=self.settings, mark=mark)
+        elif self.kind == "sightings":
+            companions = sightings_repository.companion_ids(session, ids)
+            alone = [i for i in ids if i not in companions]
+            reports_seen.drop_amended(session)  # the service may amend them meanwhile
+            proposals.match_sightings(
+                session,
+                repository.sighting_rows(session, alone),
+                settings=self.settings,
+                shares=self.shares,
+                known_reports=reports_seen,
+            )
+            # Those seen with others are scored in the next round, with their group.
+            grouped = [i for i in ids if i in companions]
+            repository.mark_matched(session, Sighting, grouped, step_mark(signature, self.kind))
+        elif self.kind == "groups":
+            ids = self._groups_held(session, ids)
+            scored = groups.rescore_groups(session, sighting_ids=ids, settings=self.settings)
+            # Marked here too: one whose companions were taken away meanwhile has no group.
+            repository.mark_matched(session, Sighting, ids, signature)
+            return max(scored, len(ids))
+        else:
+            for row in repository.report_rows(session, ids):
+                duplicates.report_changed(session, row)
+            repository.mark_matched(session, Report, ids, signature)
+        return len(ids)
+
+    def _groups_held(self, session: Session, ids: list[str]) -> list[str]:
+        """The claimed sightings whose companions this batch may lock too: a group another
+        process is scoring is left to it (it marks them all), so that two processes never
+        wait on each other's rows."""
+        companions = sightings_repository.companion_ids(session, ids)
+        others = {c for i in ids for c in companions.get(i, ())} - set(ids)
+        held = set(repository.lock_free(session, Sighting, others))
+        return [i for i in ids if companions.get(i, set()) - set(ids) <= held]
 
 
 def _run(

@@ -1,6 +1,6 @@
 """Every query on matches, the candidate index, the name-term counts and the matching queue."""
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -264,6 +264,18 @@ def case_blocked(session: Session, sighting_ids: Iterable[str]) -> set[tuple[str
     return {(report_id, sighting_id) for report_id, sighting_id in rows}
 
 
+def confirmed_sightings_of(session: Session, report_ids: Iterable[str]) -> list[str]:
+    """The sightings confirmed for one of these reports."""
+    return sorted(
+        session.scalars(
+            select(Match.sighting_id).where(
+                Match.report_id.in_(list(report_ids)),
+                Match.status == MatchStatus.confirmed.value,
+            )
+        )
+    )
+
+
 def proposed_within(session: Session, report_ids: Iterable[str]) -> list[Match]:
     """The proposed matches of sightings confirmed for one of `report_ids` to another of them."""
     wanted = list(report_ids)
@@ -431,12 +443,13 @@ def all_term_shares(session: Session) -> dict[str, float]:
 def claim_stale(
     session: Session,
     model: type[Report] | type[Sighting],
-    signature: str,
+    marked: Collection[str],
     *,
     limit: int,
     first_digits: str = HEX_DIGITS,
 ) -> list[str]:
-    """Ids of records whose index was computed with another engine or threshold, among those
+    """Ids of records whose `matched_with` is none of `marked` (the marks a round of a
+    rematch leaves: its engine and threshold, or a step on the way to them), among those
     whose id starts with one of `first_digits` (how the workers of one run share the work).
 
     On PostgreSQL the rows are locked until the transaction ends, and rows another transaction
@@ -444,7 +457,7 @@ def claim_stale(
     The lock (FOR NO KEY UPDATE) waits for amendments of these records, not for the matches
     and keys written about them meanwhile. SQLite has no row locks: one run at a time there.
     """
-    stmt = select(model.id).where(_stale(model, signature, first_digits))
+    stmt = select(model.id).where(_stale(model, marked, first_digits))
     stmt = stmt.order_by(model.id).limit(limit).with_for_update(skip_locked=True, key_share=True)
     return list(session.scalars(stmt))
 
@@ -452,21 +465,33 @@ def claim_stale(
 def count_stale(
     session: Session,
     model: type[Report] | type[Sighting],
-    signature: str,
+    marked: Collection[str],
     *,
     first_digits: str = HEX_DIGITS,
 ) -> int:
     """How many records `claim_stale` would find, claimed by others or not."""
     stmt = select(func.count()).select_from(model)
-    return session.scalar(stmt.where(_stale(model, signature, first_digits))) or 0
+    return session.scalar(stmt.where(_stale(model, marked, first_digits))) or 0
+
+
+def lock_free(
+    session: Session, model: type[Report] | type[Sighting], ids: Iterable[str]
+) -> list[str]:
+    """Lock these records as `claim_stale` does, skipping those another transaction holds;
+    the ids locked (on SQLite, which has no row locks: all of them)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return []
+    stmt = select(model.id).where(model.id.in_(wanted))
+    return list(session.scalars(stmt.with_for_update(skip_locked=True, key_share=True)))
 
 
 def _stale(
-    model: type[Report] | type[Sighting], signature: str, first_digits: str
+    model: type[Report] | type[Sighting], marked: Collection[str], first_digits: str
 ) -> ColumnElement[bool]:
     column = model.matched_with
     return and_(
-        or_(column.is_(None), column != signature),
+        or_(column.is_(None), column.not_in(list(marked))),
         func.substr(model.id, 1, 1).in_(list(first_digits)),
     )
 

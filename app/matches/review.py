@@ -11,10 +11,10 @@ from app.audit.models import Action
 from app.core.models import utcnow
 from app.core.problems import Conflict, NotFound
 from app.core.security import Principal
-from app.matches import groups, proposals, repository
+from app.matches import groups, proposals, repository, worker
 from app.matches.duplicates import cases
 from app.matches.engine import MatchingSettings
-from app.matches.models import Decision, Match, MatchEvent, MatchStatus, Reviewed
+from app.matches.models import Decision, Match, MatchEvent, MatchStatus, QueuedKind, Reviewed
 from app.reports.models import Report, ReportStatus
 
 # Which decisions may follow which status. A rejected pair stays rejected until a person reopens.
@@ -207,3 +207,6 @@ def _apply_to_report(session: Session, match: Match, decision: Decision, before:
         proposals.withdraw_within_case(session, [r.id for r in case])
     elif decision == Decision.reopen and before == MatchStatus.confirmed:
         cases.reopen_if_unconfirmed(session, case)
+        if len(case) > 1:
+            # The sighting was withheld from the case's other reports: it may be theirs now.
+            worker.enqueue(session, QueuedKind.sighting, [match.sighting_id])

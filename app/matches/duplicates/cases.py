@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.core.models import new_id
-from app.matches import proposals, repository
+from app.matches import proposals, repository, worker
 from app.matches.duplicates import repository as duplicates
+from app.matches.models import QueuedKind
 from app.reports.models import Report, ReportStatus
 
 
@@ -37,7 +38,8 @@ def join(session: Session, a: Report, b: Report) -> str:
 def split(session: Session, case_id: str) -> None:
     """After a confirmed pair of the case was reopened: the reports still joined by confirmed
     pairs stay one case each (the largest keeps the id), a report left alone has none, and a
-    group no confirmed sighting is left for is open again."""
+    group no confirmed sighting is left for is open again. The sightings confirmed for one of
+    its reports, withheld from the others, are queued to be matched again."""
     members = {r.id: r for r in duplicates.case_of(session, case_id)}
     groups = _connected(members, duplicates.confirmed_among(session, members))
     groups.sort(key=lambda g: (-len(g), min(members[i].created_at for i in g)))
@@ -47,6 +49,9 @@ def split(session: Session, case_id: str) -> None:
             _set_case(members[report_id], group_case)
         reopen_if_unconfirmed(session, [members[i] for i in group])
     session.flush()
+    withheld = repository.confirmed_sightings_of(session, members)
+    if withheld:
+        worker.enqueue(session, QueuedKind.sighting, withheld)
 
 
 def _connected(ids: Iterable[str], pairs: Iterable[object]) -> list[set[str]]:

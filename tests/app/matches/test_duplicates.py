@@ -322,6 +322,48 @@ class TestSightingsOfACase:
         assert report_as(client, callers.family2, second)["status"] == "open"
 
 
+class TestWithheldSightings:
+    """A sighting withheld from a report because another report of its case has it confirmed
+    is matched again once that no longer holds."""
+
+    def withheld(self, client: TestClient, callers: Callers) -> tuple[str, dict, dict]:
+        first, second = file_two_families(client, callers)
+        [pair] = duplicates(client, callers.coordinator)
+        confirmed_pair = decide(client, callers.coordinator, pair, "confirm").json()
+        match = confirm_sighting(client, callers, first)
+        assert self.status_for(client, callers, second, match["sighting_id"]) != "proposed"
+        return second, confirmed_pair, match
+
+    def status_for(self, client: TestClient, callers: Callers, report: str, sighting: str) -> Any:
+        drain_queue(client)
+        queue = client.get(
+            "/api/v1/matches", params={"limit": 100}, headers=callers.coordinator.headers
+        ).json()["items"]
+        found = [
+            m["status"] for m in queue if (m["report_id"], m["sighting_id"]) == (report, sighting)
+        ]
+        return found[0] if found else None
+
+    def test_reopening_the_confirmation_proposes_it_for_the_other_report(
+        self, client: TestClient, callers: Callers
+    ):
+        second, _, match = self.withheld(client, callers)
+        reopened = client.post(
+            f"/api/v1/matches/{match['id']}/decision",
+            json={"decision": "reopen", "version": match["version"]},
+            headers=callers.coordinator.headers,
+        )
+        assert reopened.status_code == 200, reopened.text
+        assert self.status_for(client, callers, second, match["sighting_id"]) == "proposed"
+
+    def test_splitting_the_case_proposes_it_for_the_report_split_off(
+        self, client: TestClient, callers: Callers
+    ):
+        second, confirmed_pair, match = self.withheld(client, callers)
+        assert decide(client, callers.coordinator, confirmed_pair, "reopen").status_code == 200
+        assert self.status_for(client, callers, second, match["sighting_id"]) == "proposed"
+
+
 class TestFamiliesSeeOnlyTheirOwn:
     def test_each_family_sees_its_own_report_and_status_never_the_case(
         self, client: TestClient, callers: Callers, session: Session

@@ -8,12 +8,15 @@ import matching
 from app.crypto.keyring import Keyring
 from app.crypto.orm import session_info
 from app.matches import engine
+from app.matches.duplicates.models import Duplicate, DuplicateEvent
 from app.matches.engine import MatchingSettings
 from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
 from app.matches.rematch import rematch
 from app.reports.models import Report
 from app.sightings.models import Sighting
 from tests.app import payloads
+from tests.app.groups.test_groups import TestGroupEvidence
+from tests.app.matches.test_duplicates import SECOND_FAMILY, file_report
 from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
@@ -147,3 +150,40 @@ def updated_at(session: Session) -> dict[str, object]:
     reports = session.execute(select(Report.id, Report.updated_at))
     sightings = session.execute(select(Sighting.id, Sighting.updated_at))
     return {row.id: row.updated_at for result in (reports, sightings) for row in result}
+
+
+def test_scores_groups_with_their_evidence_and_proposes_duplicates(
+    client: TestClient,
+    callers: Callers,
+    session: Session,
+    connection: Connection,
+    keyring: Keyring,
+):
+    group = TestGroupEvidence().file_group(client, callers)
+    _, nazar, _, seen_nazar = group
+    file_report(client, callers.family)
+    file_report(client, callers.family2, **SECOND_FAMILY)
+    # As if the engine had changed: every proposal and duplicate pair is gone.
+    session.execute(delete(MatchEvent))
+    session.execute(delete(Match))
+    session.execute(delete(DuplicateEvent))
+    session.execute(delete(Duplicate))
+    session.execute(update(Report).values(matched_with="old-engine"))
+    session.execute(update(Sighting).values(matched_with="old-engine"))
+    session.commit()
+
+    summary = rematch(factory(connection, keyring), settings=MATCHING, batch_size=1, progress=False)
+
+    assert (summary.reports, summary.sightings, summary.grouped, summary.compared) == (4, 2, 2, 4)
+    match = session.scalars(
+        select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
+    ).one()
+    assert [e["verdict"] for e in match.explanation if e["field"] == "group"] == [
+        "seen with a sibling"
+    ]
+    assert len(session.scalars(select(Duplicate)).all()) == 1
+    assert set(session.scalars(select(Report.matched_with))) == {MATCHING.signature}
+    assert set(session.scalars(select(Sighting.matched_with))) == {MATCHING.signature}
+    # Nothing is left: a second run does nothing.
+    again = rematch(factory(connection, keyring), settings=MATCHING, progress=False)
+    assert (again.reports, again.sightings, again.grouped, again.compared) == (0, 0, 0, 0)
