@@ -37,7 +37,7 @@ from app.sightings.schemas import SightingIn
 from app.sightings.service import new_sighting
 from app.users import credentials
 from app.users.service import create_user
-from bench.service import _open, fresh_database, running_service, store_reports
+from bench.service import _analyze, _open, fresh_database, running_service, store_reports
 from bench.synthetic import Population
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,6 +76,10 @@ def store_proposals(url: str, count: int, *, seed: int = 17) -> None:
                         status=MatchStatus.proposed.value,
                     )
                 )
+    # As store_reports does: the planner's statistics would otherwise still say that matches
+    # and sightings are empty (they were analysed before these rows, and the test server runs
+    # without autovacuum), and the filtered queue's plan is chosen for empty tables.
+    _analyze(engine)
     engine.dispose()
 
 

@@ -3,6 +3,8 @@
 Names and free text from records are never translated: only these labels are.
 """
 
+import re
+from collections.abc import Callable
 from typing import Final
 
 LANGUAGES: Final = ("uk", "en")
@@ -178,6 +180,46 @@ _UK = {
         "символ). Поверніться назад і спробуйте ще раз."
     ),
     "back_to_queue": "До черги збігів",
+    # duplicate reports, cases and groups
+    "nav_duplicates": "Дублікати заяв",
+    "duplicates_title": "Можливі дублікати заяв",
+    "duplicates_intro": "Дві заяви, які, на думку системи, можуть бути про одну дитину (наприклад, "
+    "її шукають мати й бабуся). Підтвердження об'єднує їх в одну справу.",
+    "duplicate_title": "Можливий дублікат",
+    "open_duplicate": "Відкрити пару заяв",
+    "no_duplicates": "Пар заяв із такими умовами немає.",
+    "duplicates_empty": "Запропонованих дублікатів більше немає.",
+    "earlier_report": "Перша заява",
+    "later_report": "Пізніша заява",
+    "filed_on": "Подано",
+    "reporter": "Хто шукає",
+    "reporter_relationship": "Ким доводиться дитині",
+    "confirm_duplicate_hint": "«Підтвердити»: обидві заяви про одну дитину, вони стануть однією "
+    "справою, і свідчення, підтверджене для однієї, знайде дитину для обох. «Відхилити»: це різні "
+    "діти, і система більше не запропонує цю пару.",
+    "refused_status_duplicate": "Рішення не збережено: пара зі статусом «{status}» такого "
+    "рішення не приймає.",
+    "key_c_duplicate": "підтвердити: одна дитина",
+    "key_r_duplicate": "відхилити: різні діти",
+    "key_j_duplicate": "наступна пара в черзі",
+    "key_k_duplicate": "попередня пара в черзі",
+    "case": "Справа",
+    "case_alone": "Окрема заява (не об'єднана з іншими).",
+    "case_reports": "Заяви про цю дитину в одній справі",
+    "case_joined": "Після підтвердження обидві заяви — одна справа.",
+    "duplicates_of_report": "Можливі дублікати цієї заяви",
+    "no_duplicates_of_report": "Інших заяв про цю дитину система не знайшла.",
+    "siblings": "Брати й сестри (заяви)",
+    "seen_with": "Кого бачили разом із цією дитиною (свідчення)",
+    "none_named": "Нікого не вказано.",
+    "group_title": "Група: брати, сестри й діти, яких бачили разом",
+    "group_report_side": "Брати й сестри дитини із заяви",
+    "group_sighting_side": "Діти, яких бачили разом із дитиною зі свідчення",
+    "group_evidence": "Що група додає до схожості",
+    "group_no_evidence": "Від групи система доказів не отримала.",
+    "not_compared": "окремо не порівнюється",
+    "institution": "Заклад",
+    "group": "Група",
 }
 
 _EN = {
@@ -344,6 +386,44 @@ _EN = {
         "invisible character, for example). Go back and try again."
     ),
     "back_to_queue": "Back to the match queue",
+    "nav_duplicates": "Duplicate reports",
+    "duplicates_title": "Possible duplicate reports",
+    "duplicates_intro": "Two reports the engine thinks may be of one child (a mother and a "
+    "grandmother looking for the same boy, say). Confirming joins them into one case.",
+    "duplicate_title": "Possible duplicate",
+    "open_duplicate": "Open the pair of reports",
+    "no_duplicates": "No pair of reports meets these conditions.",
+    "duplicates_empty": "No proposed duplicate is left.",
+    "earlier_report": "Earlier report",
+    "later_report": "Later report",
+    "filed_on": "Filed",
+    "reporter": "Looking for the child",
+    "reporter_relationship": "Relationship to the child",
+    "confirm_duplicate_hint": "“Confirm”: both reports are of one child; they become one case, "
+    "and a sighting confirmed for one locates the child for both. “Reject”: they are different "
+    "children; the engine will not propose this pair again.",
+    "refused_status_duplicate": "Not saved: a pair that is {status} cannot take this decision.",
+    "key_c_duplicate": "confirm: one child",
+    "key_r_duplicate": "reject: different children",
+    "key_j_duplicate": "next pair in the queue",
+    "key_k_duplicate": "previous pair in the queue",
+    "case": "Case",
+    "case_alone": "A report on its own (not joined with others).",
+    "case_reports": "Reports of this child in one case",
+    "case_joined": "Once confirmed, both reports are one case.",
+    "duplicates_of_report": "Possible duplicates of this report",
+    "no_duplicates_of_report": "The engine found no other report of this child.",
+    "siblings": "Siblings (reports)",
+    "seen_with": "Children seen with this child (sightings)",
+    "none_named": "None named.",
+    "group_title": "Group: siblings and children seen together",
+    "group_report_side": "Siblings of the report's child",
+    "group_sighting_side": "Children seen with the sighting's child",
+    "group_evidence": "What the group adds to the score",
+    "group_no_evidence": "The engine found no evidence from the group.",
+    "not_compared": "not compared on its own",
+    "institution": "Institution",
+    "group": "Group",
 }
 
 LABELS: Final = {"uk": _UK, "en": _EN}
@@ -383,6 +463,11 @@ _VERDICTS_UK = {
     "same town": "те саме місто",
     "same under transliteration": "те саме в транслітерації",
     "year off by one, day differs": "рік відрізняється на один, день інший",
+    "new identity": "схоже на нову особу",
+    "changed with the family name": "змінене разом із прізвищем",
+    "seen with a sibling": "бачили з братом чи сестрою",
+    "companion matches": "збігається дитина, яку бачили разом",
+    "shared new identity": "спільна нова особа",
 }
 
 
@@ -392,3 +477,98 @@ def verdict_words(verdict: str, lang: str) -> str:
     if lang == "uk":
         return _VERDICTS_UK.get(verdict, verdict)
     return verdict
+
+
+def _percent(score: str) -> str:
+    return f"{round(float(score) * 100)}%"
+
+
+_KINDS_UK = {
+    "uk": "укр.",
+    "ru": "рос.",
+    "diminutive": "зменшувальна",
+    "Western form": "західна форма",
+    "misspelt": "з помилкою",
+}
+# The engine's explanations (the `detail` of each verdict, matching/_fields.py, _compare.py,
+# _groups.py) in Ukrainian: the engine's English words are replaced, the names and dates in
+# them are kept as written. Tried in order, each at most once; `\1`-style groups keep a value.
+_Words = str | Callable[[re.Match[str]], str]
+_DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
+    (re.compile(pattern), words)
+    for pattern, words in (
+        (r"^born (\S+) vs (\S+) \(age estimates\)$", r"роки народження за оцінками: \1 і \2"),
+        (
+            r"^born (\S+): aged (\S+), seen as (\S+)$",
+            r"нар. \1: на час спостереження \2 р., на вигляд \3 р.",
+        ),
+        (r"^born (.+?) vs (.+)$", r"нар. \1 і \2"),
+        (r"^born (.+)$", r"нар. \1"),
+        (
+            r"\((uk|ru|diminutive|Western form|misspelt)\) = (.+?) "
+            r"\((uk|ru|diminutive|Western form|misspelt)\), both (.+?)(;|$)",
+            lambda m: (
+                f"({_KINDS_UK[m[1]]}) = {m[2]} ({_KINDS_UK[m[3]]}): обидва — форми "
+                f"імені {m[4]}{m[5]}"
+            ),
+        ),
+        (r" \(initial\)", " (ініціал)"),
+        (r" \(Russian spelling or gender form\)", " (російське написання або форма іншого роду)"),
+        (r": father (.+)$", r": ім'я батька — \1"),
+        (r" \(father's name\)$", " (ім'я батька)"),
+        (r" \(name may have been changed\)", " (прізвище могли змінити)"),
+        (
+            r"^family name and patronymic differ: consistent with a new identity \(adoption\)$",
+            "прізвище й по батькові різні: так буває, коли дитині дали нові документи "
+            "(усиновлення)",
+        ),
+        (
+            r"; new identity documents may give a new given name too$",
+            "; у нових документах могли змінити й ім'я",
+        ),
+        (
+            r"^seen with (.+), whose match to a sibling's report scores (\d+(?:\.\d+)?)$",
+            lambda m: (
+                f"бачили разом із {m[1]}; {m[1]} збігається із заявою про брата чи сестру "
+                f"цієї дитини на {_percent(m[2])}"
+            ),
+        ),
+        (
+            r"^the same new (family name and patronymic|family name) as (.+): "
+            r"siblings adopted together$",
+            lambda m: (
+                "те саме нове "
+                + ("прізвище й по батькові" if "patronymic" in m[1] else "прізвище")
+                + f", що й у {m[2]}: братів і сестер усиновили разом"
+            ),
+        ),
+        (
+            r"^seen with (.+), who matches this report at (\d+(?:\.\d+)?): "
+            r"children seen together are different children$",
+            lambda m: (
+                f"бачили разом із {m[1]}, а ця дитина збігається з цією заявою на "
+                f"{_percent(m[2])}: діти, яких бачили разом, — різні діти"
+            ),
+        ),
+    )
+)
+_SEX_UK = {"male": "чоловіча", "female": "жіноча", "unknown": "невідомо"}
+_SEX_DETAIL = re.compile(
+    r"^(male|female|unknown)(?: vs (male|female|unknown))?( \(inferred from the names\))?$"
+)
+
+
+def detail_words(field: str, detail: str, lang: str) -> str:
+    """The engine's explanation of one verdict in the page's language: in Ukrainian its
+    English words replaced, the names in it as written; in English as the engine wrote it."""
+    if lang != "uk":
+        return detail
+    if field == "sex" and (sex := _SEX_DETAIL.match(detail)):
+        sexes = _SEX_UK[sex[1]] + (f" і {_SEX_UK[sex[2]]}" if sex[2] else "")
+        return sexes + (" (визначено за іменами)" if sex[3] else "")
+    for pattern, words in _DETAILS_UK:
+        found = pattern.search(detail)
+        if found:
+            shown = found.expand(words) if isinstance(words, str) else words(found)
+            detail = detail[: found.start()] + shown + detail[found.end() :]
+    return detail

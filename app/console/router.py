@@ -1,4 +1,5 @@
-"""The console's review pages: the queue, a match, search, a report, a sighting.
+"""The console's review pages: the queue, a match, the duplicate reports' queue and a pair,
+search, a report, a sighting.
 
 HTTP only: every read and decision goes through the services the API uses, audited the same
 way (`audited(...)` names the action, so that a refusal gets its row too).
@@ -25,6 +26,10 @@ from app.core.text import TEXT_MAX, NulFree
 from app.matches import candidates, review, search
 from app.matches import repository as matches
 from app.matches.deps import MatchingDep
+from app.matches.duplicates import cases
+from app.matches.duplicates import repository as duplicates_repository
+from app.matches.duplicates import review as duplicates
+from app.matches.duplicates.models import Duplicate
 from app.matches.models import Decision, Match, MatchStatus
 from app.matches.repository import QUEUE_REPORT, QUEUE_SIGHTING, QueueFilters
 from app.photos import service as photos
@@ -151,6 +156,8 @@ def _match_page(
     )
     previous, following = review.neighbours(session, principal, match)
     report_photos, sighting_photos = photos.match_photos(session, principal, report.id, sighting.id)
+    siblings = _siblings(session, principal, report.id)
+    seen_with = _seen_with(session, principal, sighting.id)
     return render(
         request,
         "match.html",
@@ -169,9 +176,39 @@ def _match_page(
             "note_max": TEXT_MAX,
             "report_photos": report_photos,
             "sighting_photos": sighting_photos,
+            "siblings": siblings,
+            "seen_with": seen_with,
+            "group_evidence": [e for e in match.explanation if _from_group(e)],
         },
         status=status,
     )
+
+
+def _from_group(item: dict[str, Any]) -> bool:
+    """An explanation item the group gave (matching/_groups.py): a sibling's or companion's
+    match, or a new family name shared with a companion."""
+    return bool(item["field"] == "group" or item["verdict"] == "shared new identity")
+
+
+def _siblings(session: Any, principal: Principal, report_id: str) -> list[Any]:
+    """The report's siblings the reviewer may see, as shown (audited as listed)."""
+    ids = reports.shown_siblings(session, principal, [report_id])[report_id]
+    found = reports.shown_reports(session, principal, ids, audit_as=Action.report_list)
+    return [reports.to_out(found[i], principal) for i in ids if i in found]
+
+
+def _seen_with(session: Any, principal: Principal, sighting_id: str) -> list[Any]:
+    """The sightings seen with this one that the reviewer may see (audited as listed)."""
+    ids = sightings.shown_seen_with(session, principal, [sighting_id])[sighting_id]
+    found = sightings.shown_sightings(session, principal, ids, audit_as=Action.sighting_list)
+    return [sightings.to_out(found[i], principal, with_source=False) for i in ids if i in found]
+
+
+def _stale(session: Any, row: Match | Duplicate) -> dict[str, str]:
+    """Who decided first and what, for a decision made on an older version of `row`."""
+    decider = users.names(session, [row.decided_by] if row.decided_by else [])
+    who = decider[row.decided_by].name if row.decided_by in decider else "—"
+    return {"who": who, "what": row.status}
 
 
 def _refusal(session: Any, match: Match, decision: Decision) -> dict[str, str | None]:
@@ -185,11 +222,12 @@ def _refusal(session: Any, match: Match, decision: Decision) -> dict[str, str | 
     return {"why": "refused_status", "other": None}
 
 
-def _decisions(match: Match) -> list[str]:
-    """The decisions the match's status allows (the API refuses the others)."""
-    if match.status == MatchStatus.proposed:
+def _decisions(row: Match | Duplicate) -> list[str]:
+    """The decisions the status of a match or a duplicate pair allows (the API refuses the
+    others)."""
+    if row.status == MatchStatus.proposed:
         return [Decision.confirm.value, Decision.reject.value]
-    if match.status in (MatchStatus.confirmed, MatchStatus.rejected):
+    if row.status in (MatchStatus.confirmed, MatchStatus.rejected):
         return [Decision.reopen.value]
     return []
 
@@ -237,14 +275,173 @@ def decide(
         session.rollback()
         match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
         if match.version != version:
-            decider = users.names(session, [match.decided_by] if match.decided_by else [])
-            who = decider[match.decided_by].name if match.decided_by in decider else "—"
-            stale = {"who": who, "what": match.status}
+            stale = _stale(session, match)
             return _match_page(request, session, principal, match, stale=stale, status=409)
         refused = _refusal(session, match, decision)
         return _match_page(request, session, principal, match, refused=refused, status=409)
     following = review.next_to_review(session, principal, decided)
     target = f"/console/matches/{following}" if following else "/console/matches?done=1"
+    return RedirectResponse(target, status_code=303)
+
+
+def _report_side(report: Any) -> dict[str, Any]:
+    """One report of a duplicate pair as the queue's row shows it."""
+    child = report.child
+    parts = (child.given_name, child.patronymic, child.family_name)
+    return {
+        "name": child.full_name or " ".join(p for p in parts if p),
+        "born": child.date_of_birth,
+        "age": f"{child.age_estimate.min}–{child.age_estimate.max}" if child.age_estimate else None,
+        "place": child.home_settlement,
+    }
+
+
+@router.get("/duplicates", dependencies=[audited(Action.duplicate_list)])
+def duplicates_queue(
+    request: Request,
+    principal: Reviewer,
+    session: SessionDep,
+    status: Annotated[MatchStatus | Literal[""], Query()] = MatchStatus.proposed,
+    cursor: Annotated[NulFree | None, Query(max_length=200)] = None,
+) -> Response:
+    """Pairs of reports that may be of one child, best first, 50 a page."""
+    shown_status = status or None  # "": any status
+    rows, next_cursor = duplicates.list_duplicates(
+        session,
+        principal,
+        status=shown_status.value if shown_status else None,
+        limit=DEFAULT_LIMIT,
+        cursor=cursor,
+    )
+    ids = {i for d in rows for i in (d.report_id, d.duplicate_of_id)}
+    found = reports.shown_reports(session, principal, ids, audit_as=Action.report_list)
+    shown = {i: _report_side(reports.to_out(r, principal)) for i, r in found.items()}
+    now = utcnow()
+    items = [
+        {
+            "pair": d,
+            "later": shown[d.report_id],
+            "earlier": shown[d.duplicate_of_id],
+            "ago": _ago(d.created_at, now),
+        }
+        for d in rows
+        if d.report_id in shown and d.duplicate_of_id in shown
+    ]
+    return render(
+        request,
+        "duplicates.html",
+        {
+            "items": items,
+            "next_cursor": next_cursor,
+            "query": {"status": "" if shown_status is None else shown_status.value},
+            "statuses": list(MatchStatus),
+        },
+    )
+
+
+def _duplicate_page(
+    request: Request,
+    session: Any,
+    principal: Principal,
+    pair: Duplicate,
+    *,
+    stale: dict[str, str] | None = None,
+    refused: bool = False,
+    status: int = 200,
+) -> Response:
+    later = reports.get_report(session, principal, pair.report_id, audit_as=Action.report_read)
+    earlier = reports.get_report(
+        session, principal, pair.duplicate_of_id, audit_as=Action.report_read
+    )
+    events = duplicates.history(session, principal, pair.id)
+    people = users.names(
+        session,
+        [e.actor_id for e in events if e.actor_id] + ([pair.decided_by] if pair.decided_by else []),
+    )
+    previous, following = review.neighbours(session, principal, pair)
+    return render(
+        request,
+        "duplicate.html",
+        {
+            "pair": pair,
+            "sides": [
+                _duplicate_side(session, principal, earlier, "earlier_report"),
+                _duplicate_side(session, principal, later, "later_report"),
+            ],
+            "case_id": duplicates.case_id(session, pair),
+            "events": events,
+            "people": people,
+            "previous": previous,
+            "following": following,
+            "stale": stale,
+            "refused": refused,
+            "decisions": _decisions(pair),
+            "note_max": TEXT_MAX,
+        },
+        status=status,
+    )
+
+
+def _duplicate_side(session: Any, principal: Principal, report: Any, label: str) -> dict[str, Any]:
+    """One report of a pair: as shown, with the other reports of its case and its siblings."""
+    shown = reports.to_out(report, principal)
+    case = [r.id for r in cases.reports_of(session, report) if r.id != report.id]
+    found = reports.shown_reports(session, principal, case, audit_as=Action.report_list)
+    return {
+        "label": label,
+        "report": shown,
+        "case": [reports.to_out(found[i], principal) for i in case if i in found],
+        "siblings": _siblings(session, principal, report.id),
+    }
+
+
+@router.get("/duplicates/{duplicate_id}", dependencies=[audited(Action.duplicate_read)])
+def duplicate_page(
+    request: Request, duplicate_id: RecordId, principal: Reviewer, session: SessionDep
+) -> Response:
+    """Both reports side by side, the engine's verdict beside each field."""
+    pair = duplicates.get_duplicate(
+        session, principal, duplicate_id, audit_as=Action.duplicate_read
+    )
+    return _duplicate_page(request, session, principal, pair)
+
+
+@router.post(
+    "/duplicates/{duplicate_id}/decision",
+    dependencies=[audited(Action.duplicate_decide), CsrfChecked],
+)
+def decide_duplicate(
+    request: Request,
+    duplicate_id: RecordId,
+    principal: Reviewer,
+    session: SessionDep,
+    decision: Annotated[Decision, Form()],
+    version: Annotated[int, Form(ge=1)],
+    note: Annotated[NulFree, Form(max_length=TEXT_MAX)] = "",
+) -> Response:
+    """Decide a pair with the API's version check (confirming joins the reports into one
+    case); after it, the next proposed pair opens. Someone else's decision first: the page
+    says whose and what, and nothing changes."""
+    try:
+        decided = duplicates.decide(
+            session,
+            principal,
+            duplicate_id,
+            decision=decision,
+            note=note.strip() or None,
+            version=version,
+        )
+    except Conflict:
+        session.rollback()
+        pair = duplicates.get_duplicate(
+            session, principal, duplicate_id, audit_as=Action.duplicate_read
+        )
+        if pair.version != version:
+            stale = _stale(session, pair)
+            return _duplicate_page(request, session, principal, pair, stale=stale, status=409)
+        return _duplicate_page(request, session, principal, pair, refused=True, status=409)
+    following = review.next_to_review(session, principal, decided)
+    target = f"/console/duplicates/{following}" if following else "/console/duplicates?done=1"
     return RedirectResponse(target, status_code=303)
 
 
@@ -290,11 +487,16 @@ def report_page(
     )
     rows = review.of_record(session, principal, report_id=report.id)
     shown = reports.to_out(report, principal)
+    side = _duplicate_side(session, principal, report, "report")
+    pairs = _duplicates_of(session, principal, report.id)
     return render(
         request,
         "record.html",
         {
             "kind": "report",
+            "related": side["siblings"],
+            "case": side["case"],
+            "duplicates": pairs,
             "report": shown,
             "person": shown.child,
             "place": shown.child.home_settlement,
@@ -337,6 +539,7 @@ def sighting_page(
         "record.html",
         {
             "kind": "sighting",
+            "related": _seen_with(session, principal, sighting.id),
             "sighting": shown,
             "person": shown.subject,
             "place": shown.subject.origin_settlement,
@@ -355,3 +558,21 @@ def sighting_page(
             "people": _deciders(session, rows),
         },
     )
+
+
+def _duplicates_of(session: Any, principal: Principal, report_id: str) -> list[dict[str, Any]]:
+    """The duplicate pairs a report is in, best first, each with the other report (pairs and
+    reports audited as listed)."""
+    pairs = sorted(
+        duplicates_repository.for_report(session, report_id).items(),
+        key=lambda item: (-item[1].score, item[1].id),
+    )
+    audit.record(session, principal, Action.duplicate_list, [pair.id for _, pair in pairs])
+    found = reports.shown_reports(
+        session, principal, [other for other, _ in pairs], audit_as=Action.report_list
+    )
+    return [
+        {"pair": pair, "other": reports.to_out(found[other], principal)}
+        for other, pair in pairs
+        if other in found
+    ]

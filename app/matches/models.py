@@ -121,11 +121,13 @@ class Match(Reviewed, Timestamped, Base):
         ),
         # The review queue's order: best first, then by id (many proposals share a score).
         Index("ix_matches_status_score_id", "status", "score", "id"),
+        # A sighting's matches, and the queue narrowed to a source type (migration 0016).
+        Index("ix_matches_sighting_id_status_score", "sighting_id", "status", "score"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     report_id: Mapped[str] = mapped_column(ForeignKey(Report.id), index=True)
-    sighting_id: Mapped[str] = mapped_column(ForeignKey(Sighting.id), index=True)
+    sighting_id: Mapped[str] = mapped_column(ForeignKey(Sighting.id))
 
 
 class QueuedKind(StrEnum):

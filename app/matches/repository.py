@@ -168,29 +168,39 @@ def of_record(
 
 
 def neighbour(
-    session: Session, principal: Principal, match: Match, *, status: str, after: bool
+    session: Session, principal: Principal, row: Match | Duplicate, *, status: str, after: bool
 ) -> str | None:
-    """The id of the match just after (or before) `match` in the queue of `status`, best
-    first."""
-    # A row comparison, so that the index on (status, score, id) is entered at the match.
-    here = tuple_(Match.score, Match.id)
-    there = tuple_(match.score, match.id)
-    stmt = _readable_ids(principal).where(Match.status == status)
+    """The id of the row just after (or before) `row` in its queue (matches, or duplicate
+    pairs) of `status`, best first."""
+    model = type(row)
+    # A row comparison, so that the index on (status, score, id) is entered at the row.
+    here = tuple_(model.score, model.id)
+    there = tuple_(row.score, row.id)
+    stmt = _readable_ids(principal, model).where(model.status == status)
     if after:
-        stmt = stmt.where(here < there).order_by(Match.score.desc(), Match.id.desc())
+        stmt = stmt.where(here < there).order_by(model.score.desc(), model.id.desc())
     else:
-        stmt = stmt.where(here > there).order_by(Match.score.asc(), Match.id.asc())
+        stmt = stmt.where(here > there).order_by(model.score.asc(), model.id.asc())
     return session.scalars(stmt.limit(1)).first()
 
 
-def best(session: Session, principal: Principal, *, status: str, other_than: str) -> str | None:
-    """The id of the best match of `status` other than the one given."""
-    stmt = _readable_ids(principal).where(Match.status == status, Match.id != other_than)
-    return session.scalars(stmt.order_by(Match.score.desc(), Match.id.desc()).limit(1)).first()
+def best(
+    session: Session,
+    principal: Principal,
+    model: type[Match] | type[Duplicate],
+    *,
+    status: str,
+    other_than: str,
+) -> str | None:
+    """The id of the best row of `model` (a match, or a duplicate pair) of `status` other
+    than the one given."""
+    stmt = _readable_ids(principal, model).where(model.status == status, model.id != other_than)
+    return session.scalars(stmt.order_by(model.score.desc(), model.id.desc()).limit(1)).first()
 
 
-def _readable_ids(principal: Principal) -> Select[str]:
-    stmt = select(Match.id)
+def _readable_ids(principal: Principal, model: type[Match] | type[Duplicate]) -> Select[str]:
+    """Ids of matches or duplicate pairs: coordinators and admins see all, nobody else any."""
+    stmt = select(model.id)
     return stmt if principal.sees_everything else stmt.where(false())
 
 

@@ -13,6 +13,7 @@ from app.core.problems import Conflict, NotFound
 from app.core.security import Principal
 from app.matches import groups, proposals, repository, worker
 from app.matches.duplicates import cases
+from app.matches.duplicates.models import Duplicate
 from app.matches.engine import MatchingSettings
 from app.matches.models import Decision, Match, MatchEvent, MatchStatus, QueuedKind, Reviewed
 from app.reports.models import Report, ReportStatus
@@ -97,23 +98,26 @@ def of_record(
 
 
 def neighbours(
-    session: Session, principal: Principal, match: Match
+    session: Session, principal: Principal, row: Match | Duplicate
 ) -> tuple[str | None, str | None]:
-    """The ids of the proposed matches just before and just after `match` in the queue."""
+    """The ids of the proposed rows just before and just after `row` in its queue (matches,
+    or duplicate pairs)."""
     status = MatchStatus.proposed.value
     return (
-        repository.neighbour(session, principal, match, status=status, after=False),
-        repository.neighbour(session, principal, match, status=status, after=True),
+        repository.neighbour(session, principal, row, status=status, after=False),
+        repository.neighbour(session, principal, row, status=status, after=True),
     )
 
 
-def next_to_review(session: Session, principal: Principal, decided: Match) -> str | None:
-    """What to open after a decision (its id): the next proposed match below it in the queue,
+def next_to_review(
+    session: Session, principal: Principal, decided: Match | Duplicate
+) -> str | None:
+    """What to open after a decision (its id): the next proposed row below it in its queue,
     else the best one left."""
     status = MatchStatus.proposed.value
     return repository.neighbour(
         session, principal, decided, status=status, after=True
-    ) or repository.best(session, principal, status=status, other_than=decided.id)
+    ) or repository.best(session, principal, type(decided), status=status, other_than=decided.id)
 
 
 def history(session: Session, principal: Principal, match_id: str) -> list[MatchEvent]:

@@ -60,7 +60,7 @@ def test_nul_in_any_path_or_query_parameter_is_a_clear_4xx_page(
     report_id, _ = file_pair(console, callers)
     [match] = proposed(console, callers)
     ids = {"match_id": match["id"], "report_id": report_id, "sighting_id": SOME_ID}
-    ids |= {"photo_id": SOME_ID}
+    ids |= {"photo_id": SOME_ID, "duplicate_id": SOME_ID}
     ids |= {"code": "not-a-code"}
     before = session.scalar(select(func.count()).select_from(Match))
     for path, where, name in _url_cases(app):
