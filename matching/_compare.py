@@ -7,6 +7,7 @@ logistic curve with two parameters (see ``_CAL_A``).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -192,12 +193,16 @@ def compare_prepared_each(
     *,
     frequencies: Mapping[str, float] | None = None,
     at_least: float | None = None,
+    best: int | None = None,
 ) -> dict[K, Comparison]:
-    """:func:`compare_each` for a sighting already prepared."""
+    """:func:`compare_each` for a sighting already prepared. With ``best``, the ``best``
+    comparisons ranked first (by total, then by the key's text, as :meth:`Linker.candidates`
+    ranks them) are among those returned, and not every other is: reports are completed in the
+    order of the most their names and date leave them, until no report left can enter."""
     needed = -math.inf if at_least is None else _total_for(at_least)
     given_by_part: dict[Part, FieldComparison | None] = {}
     family_by_part: dict[Part, FieldComparison | None] = {}
-    compared = {}
+    started = []
     for key, report in reports.items():
         a = report if isinstance(report, Prepared) else prepare(report)
         if a.given_part in given_by_part:
@@ -214,8 +219,18 @@ def compare_prepared_each(
             + (family.weight if family else 0.0)
             + (dob.weight if dob else 0.0)
         )
-        if known + _most_from_the_rest(a, b, given, family) < needed:
-            continue
+        most = known + _most_from_the_rest(a, b, given, family)
+        if most >= needed:
+            started.append((most, key, a, given, family, dob))
+    if best is not None and len(started) > best:
+        started.sort(key=lambda t: -t[0])
+    compared = {}
+    ranked: list[tuple[float, str]] = []  # the ``best`` first of those completed
+    for most, key, a, given, family, dob in started:
+        # Less than the last of the best (by more than the sums' rounding): no report left,
+        # each with at most its own ``most``, can enter them.
+        if best is not None and len(ranked) == best and most < -ranked[-1][0] - 1e-9:
+            break
         comparison = _combine(
             given,
             family,
@@ -227,6 +242,9 @@ def compare_prepared_each(
         )
         if at_least is None or comparison.score >= at_least:
             compared[key] = comparison
+            if best is not None:
+                bisect.insort(ranked, (-comparison.total, str(key)))
+                del ranked[best:]
     return compared
 
 

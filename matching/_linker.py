@@ -201,13 +201,11 @@ class Linker:
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
         reached = {key: self._people[key] for key in self.reachable(person)}
         # Reports reached share their names: compare_prepared_each compares each once.
-        compared = compare_prepared_each(prepare(person), reached, frequencies=self.frequencies)
-        scored = [
-            (c.total, str(key), Candidate(key, c.score, c.explanation))
-            for key, c in compared.items()
-        ]
-        scored.sort(key=lambda t: (-t[0], t[1]))
-        return [c for _, _, c in scored[:limit]]
+        compared = compare_prepared_each(
+            prepare(person), reached, frequencies=self.frequencies, best=limit
+        )
+        ranked = sorted(compared.items(), key=lambda kv: (-kv[1].total, str(kv[0])))
+        return [Candidate(key, c.score, c.explanation) for key, c in ranked[:limit]]
 
 
 # --- offline linking --------------------------------------------------------------------------

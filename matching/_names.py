@@ -160,7 +160,8 @@ class GivenNameIndex:
     # Western forms by skeleton, for words that are no full name of their own (see lookup).
     by_western_skeleton: dict[str, set[str]] = field(default_factory=dict)
     by_stem: dict[str, set[str]] = field(default_factory=dict)  # male stems for patronymics
-    _skeleton_keys: list[str] = field(default_factory=list)
+    # The readings by their first letter: a typing error keeps the first (lookup_typo).
+    _skeleton_keys: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, group: NameGroup) -> None:
         self._skeleton_keys.clear()
@@ -218,7 +219,8 @@ class GivenNameIndex:
         Only for words the data does not know; the kind of form is ``typo``.
         """
         if not self._skeleton_keys:
-            self._skeleton_keys.extend(sorted(self.by_skeleton))
+            for key in sorted(self.by_skeleton):
+                self._skeleton_keys.setdefault(key[:1], []).append(key)
         found: dict[str, str] = {}
         for sk in skeletons(word):
             if len(sk) < 3:
@@ -226,7 +228,7 @@ class GivenNameIndex:
             cutoff = 1 if len(sk) < 7 else 2
             for key, _, _ in process.extract(
                 sk,
-                self._skeleton_keys,
+                self._skeleton_keys.get(sk[0], ()),
                 scorer=OSA.distance,  # a swap of two letters counts as one edit
                 score_cutoff=cutoff,
                 limit=None,  # every form that close: more names must not crowd one out

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from app.cli.link import add_threshold, threshold_of
-from app.core.text import counted
+from app.core.counting import counted
 from matching import DUPLICATE_THRESHOLD, LinkInputError, write_duplicates
 
 

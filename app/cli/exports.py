@@ -7,9 +7,9 @@ from pathlib import Path
 from time import perf_counter
 
 from app.cli.database import open_database
+from app.core.counting import counted
 from app.core.problems import Unreadable
 from app.core.settings import get_settings
-from app.core.text import counted
 from app.crypto.orm import make_session_factory
 from app.exports import service
 from app.exports.schemas import ExportFormat

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from app.cli.database import open_database
+from app.core.counting import counted
 from app.core.security import Principal, Role
 from app.core.settings import get_settings
-from app.core.text import counted
 from app.crypto.orm import make_session_factory
 from app.formats.csvtext import DELIMITERS, ENCODINGS, CsvFileError
 from app.formats.pfif import PfifError

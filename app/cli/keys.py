@@ -6,8 +6,8 @@ import sys
 from tqdm import tqdm
 
 from app.cli.database import open_database
+from app.core.counting import counted
 from app.core.settings import get_settings
-from app.core.text import counted
 from app.crypto.maintenance import census, rotate, verify
 
 

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.core.text import counted
+from app.core.counting import counted
 from matching import DEFAULT_THRESHOLD, LinkInputError, link_files
 
 

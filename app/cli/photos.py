@@ -5,8 +5,8 @@ import argparse
 from datetime import timedelta
 
 from app.cli.database import open_database
+from app.core.counting import counted
 from app.core.settings import get_settings
-from app.core.text import counted
 from app.crypto.orm import make_session_factory
 from app.photos import service
 from app.photos.store import PhotoStore, photo_dir

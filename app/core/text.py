@@ -96,8 +96,3 @@ ShortText = Annotated[
 TextField = Annotated[
     str, Strict(), StringConstraints(max_length=TEXT_MAX, **_NOT_BLANK), AfterValidator(_check_text)
 ]
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """A count and its noun, for people to read: `1 row`, `2 rows`, `0 rows`."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"

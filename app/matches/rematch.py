@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
+from app.core.counting import counted
 from app.core.database import make_engine
 from app.core.processes import check_parent, die_with_parent
-from app.core.text import counted
 from app.crypto.keyring import Keyring
 from app.crypto.maintenance import check_reloads
 from app.crypto.orm import keyring_of, make_session_factory

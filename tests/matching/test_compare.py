@@ -5,7 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import Comparison, FieldComparison, Person, compare, compare_each
+from matching._compare import compare_prepared_each
 from matching._ladder import Ladder, Level, always
+from matching._person import prepare
 
 
 def field(c: Comparison, name: str) -> tuple[str, float]:
@@ -238,6 +240,22 @@ def test_compare_each_keeps_exactly_what_reaches_at_least(
     assert each == {key: compare(report, sighting) for key, report in by_key.items()}
     reaching = compare_each(sighting, by_key, at_least=at_least)
     assert reaching == {key: c for key, c in each.items() if c.score >= at_least}
+
+
+@given(people, st.lists(people, min_size=1, max_size=40), st.integers(1, 12))
+@settings(max_examples=300)
+def test_the_best_first_comparisons_are_those_of_comparing_all(
+    sighting: Person, reports: list[Person], best: int
+) -> None:
+    # Reports repeat names and dates, so many totals tie: the key's text breaks the ties.
+    by_key = {str(i): report for i, report in enumerate(reports)}
+    prepared = prepare.__wrapped__(sighting)
+
+    def first(compared: dict[str, Comparison]) -> list[tuple[str, Comparison]]:
+        return sorted(compared.items(), key=lambda kv: (-kv[1].total, kv[0]))[:best]
+
+    every = compare_prepared_each(prepared, by_key)
+    assert first(compare_prepared_each(prepared, by_key, best=best)) == first(every)
 
 
 class TestLadders:
