@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from rapidfuzz.distance import JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
-from ._names import KIND_LABEL, best_jw, given_index, place_index
+from ._names import KIND_LABEL, best_jw, clerk_keys, given_index, place_index
 from ._person import LETTER_READINGS, DateParts, NameToken, Prepared
 from ._text import is_cyrillic, normalize, skeletons, tokens
 
@@ -444,14 +444,40 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
 
 
 # --- family name ------------------------------------------------------------------------------
+def _meet(t: NameToken, s: NameToken) -> bool:
+    """The same family name, under transliteration or a Russian spelling."""
+    return bool(t.norm == s.norm or t.skels & s.skels or clerk_keys(t.norm) & clerk_keys(s.norm))
+
+
+def _former_meets(a: Prepared, b: Prepared) -> Words | None:
+    """A former family name of one side (in ``other_names``) that is the other's name, while
+    the two current family names differ: the child was given a new one."""
+    if not (a.former or b.former):
+        return None
+    current_a = a.family[: len(a.family) - len(a.former)]
+    current_b = b.family[: len(b.family) - len(b.former)]
+    if not (current_a and current_b) or any(_meet(t, s) for t in current_a for s in current_b):
+        return None
+    for t in a.former:
+        for s in b.family:
+            if _meet(t, s):
+                return t, s
+    for s in b.former:
+        for t in a.family:
+            if _meet(t, s):
+                return t, s
+    return None
+
+
 class _FamilyPair(_NamePair):
-    __slots__ = ("_similarity", "a", "b", "initials", "respelled", "top")
+    __slots__ = ("_similarity", "a", "b", "former", "initials", "respelled", "top")
 
     def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
         super().__init__(a.family, b.family)
         self.a = a
         self.b = b
         self.initials = _initial_pair(a.family, b.family)
+        self.former = _former_meets(a, b)
         shared = a.family_clerk & b.family_clerk
         f = DEFAULT_FAMILY_FREQ
         if shared and frequencies:
@@ -493,6 +519,18 @@ FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
             lambda p: p.initials is not None,
             -1.5,
             lambda p: _initial_detail(p.initials, "≠") + ": name may have been changed",
+        ),
+        # A court file or school record that keeps the child's former name: the current
+        # names differ because the child was given a new one, and the former name counts as
+        # the family name itself would, a little less for the copying it went through.
+        Level(
+            "former name",
+            lambda p: p.former is not None,
+            lambda p: p.top - 0.3,
+            lambda p: (
+                _words(p.former, "=") + " (former name): consistent with a new identity (adoption)"
+            ),
+            ceiling=_FAMILY_HI - 0.3,
         ),
         Level(
             "exact",
