@@ -147,6 +147,12 @@ def _combine(
     )
     if renamed and patronymic is not None:
         family, patronymic = NEW_IDENTITY, None
+    # A former name on record says the child was given new documents: the patronymic is the
+    # adoptive father's, and the given name may be new too.
+    former = family is not None and family.verdict == "former name"
+    if former and patronymic is not None and patronymic.verdict == "different":
+        patronymic = None
+    renamed = renamed or former
     if renamed and given is not None and given.verdict == "different":
         given = _renamed_too(given)
     items = [x for x in (given, family, patronymic, *fields) if x is not None]
@@ -274,7 +280,7 @@ def _most_from_the_rest(
         given is not None
         and given.verdict == "different"
         and family is not None
-        and family.verdict == "different"
+        and family.verdict in ("different", "former name")
     ):
         most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
     return most

@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from rapidfuzz.distance import JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
-from ._names import KIND_LABEL, best_jw, given_index, place_index
+from ._names import KIND_LABEL, best_jw, clerk_keys, given_index, place_index
 from ._person import LETTER_READINGS, DateParts, NameToken, Prepared
 from ._text import is_cyrillic, normalize, skeletons, tokens
 
@@ -188,20 +188,30 @@ def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
 
 
 class _InitialPair:
-    """Where one side gives a name as initials only: the initial, and the reading of it that
-    begins the other side's name (None: it begins none)."""
+    """Where one side gives a name as initials only: the initial, the reading of it that
+    begins the other side's name (None: it begins none), and the share of names it begins."""
 
-    __slots__ = ("initial", "matched", "word")
+    __slots__ = ("initial", "matched", "share", "word")
 
-    def __init__(self, initial: NameToken, matched: str | None, word: NameToken) -> None:
+    def __init__(
+        self, initial: NameToken, matched: str | None, word: NameToken, share: float = 1.0
+    ) -> None:
         self.initial = initial
         self.matched = matched
         self.word = word
+        self.share = share
+
+
+def _share(t: NameToken, shares: Mapping[str, float], default: float) -> float:
+    """The share of names an initial begins: the shares of every letter it may stand for."""
+    return sum(shares.get(r, default) for r in _initial_readings(t))
 
 
 def _initial_pair(
     words_a: tuple[NameToken, ...],
     words_b: tuple[NameToken, ...],
+    shares: Mapping[str, float],
+    default: float,
     groups_a: Iterable[str] = (),
     groups_b: Iterable[str] = (),
 ) -> _InitialPair | None:
@@ -214,34 +224,42 @@ def _initial_pair(
     readings_b = _group_readings(frozenset(groups_b)) if init_a else frozenset()
     sides = ((init_a, words_b, readings_b), (init_b, words_a, readings_a))
     first: _InitialPair | None = None
-    agreeing: list[_InitialPair] = []
+    best: tuple[float, str, str] | None = None
+    agreeing: _InitialPair | None = None
     for initials, other, extra in sides:
         if not initials:
             continue
-        skels = [sk for t in other for sk in t.skels] + list(extra)
         for t in initials:
-            matched = _initial_of(t, skels)
-            if matched is not None:
-                agreeing.append(_InitialPair(t, matched, other[0]))
-                break
+            found = [(w, _initial_of(t, w.skels)) for w in other]
+            found.append((other[0], _initial_of(t, extra)))
+            for w, matched in found:
+                if matched is None:
+                    continue
+                # Two initials (Y. and И.) are as weak as the one that stands for more letters,
+                # whichever side it came from; of several agreeing pairs the strongest counts,
+                # so that compare(a, b) == compare(b, a) and a record agrees best with itself.
+                weak, word = (
+                    (w, t)
+                    if w.initial and _share(w, shares, default) > _share(t, shares, default)
+                    else (t, w)
+                )
+                share = _share(weak, shares, default)
+                key = (share, min(t.norm, w.norm), max(t.norm, w.norm))
+                if best is None or key < best:
+                    best, agreeing = key, _InitialPair(weak, matched, word, share)
             first = first or _InitialPair(t, None, other[0])
-    if agreeing:
-        # Both sides may be initials (Y. and И.): the one that can stand for more letters is
-        # the weaker evidence, whichever side it came from, so compare(a, b) == compare(b, a).
-        return max(agreeing, key=lambda p: (len(_initial_readings(p.initial)), p.initial.norm))
-    return first
+    return agreeing or first
 
 
 def _initial_agrees(p: _InitialPair | None) -> bool:
     return p is not None and p.matched is not None
 
 
-def _initial_weight(p: _InitialPair | None, shares: Mapping[str, float], default: float) -> float:
+def _initial_weight(p: _InitialPair | None) -> float:
     """log2(m / share): an initial is copied right (m = 0.9) and begins that share of names,
     the shares of all the letters it may stand for (S.: С, Ш, Щ)."""
     assert p is not None and p.matched is not None  # noqa: S101 - read only once it agrees
-    share = sum(shares.get(r, default) for r in _initial_readings(p.initial))
-    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / share)))
+    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / p.share)))
 
 
 @cache
@@ -294,7 +312,9 @@ class _GivenPair(_NamePair):
         super().__init__(a.given, b.given)
         self.a = a
         self.b = b
-        self.initials = _initial_pair(a.given, b.given, a.given_groups, b.given_groups)
+        self.initials = _initial_pair(
+            a.given, b.given, _given_initial_shares(), 0.05, a.given_groups, b.given_groups
+        )
         self._prefix: object = _UNSET
         shared = sorted(a.given_groups.keys() & b.given_groups.keys())
         self.group: str | None = None  # the name group both forms belong to, if any
@@ -373,7 +393,7 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
         Level(
             "initial agrees",
             lambda p: _initial_agrees(p.initials),
-            lambda p: _initial_weight(p.initials, _given_initial_shares(), 0.05),
+            lambda p: _initial_weight(p.initials),
             lambda p: _initial_detail(p.initials, "="),
             ceiling=_INITIAL_MOST,
         ),
@@ -444,14 +464,42 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
 
 
 # --- family name ------------------------------------------------------------------------------
+def _meet(t: NameToken, s: NameToken) -> bool:
+    """The same family name, under transliteration or a Russian spelling."""
+    return bool(t.norm == s.norm or t.skels & s.skels or clerk_keys(t.norm) & clerk_keys(s.norm))
+
+
+def _former_meets(a: Prepared, b: Prepared) -> Words | None:
+    """A former family name of one side (in ``other_names``) that is the other's name, while
+    the two current family names differ: the child was given a new one."""
+    if not (a.former or b.former):
+        return None
+    current_a = a.family[: len(a.family) - len(a.former)]
+    current_b = b.family[: len(b.family) - len(b.former)]
+    if not (current_a and current_b) or any(_meet(t, s) for t in current_a for s in current_b):
+        return None
+    for t in a.former:
+        for s in b.family:
+            if _meet(t, s):
+                return t, s
+    for s in b.former:
+        for t in a.family:
+            if _meet(t, s):
+                return t, s
+    return None
+
+
 class _FamilyPair(_NamePair):
-    __slots__ = ("_similarity", "a", "b", "initials", "respelled", "top")
+    __slots__ = ("_similarity", "a", "b", "former", "initials", "respelled", "top")
 
     def __init__(self, a: Prepared, b: Prepared, frequencies: Frequencies) -> None:
         super().__init__(a.family, b.family)
         self.a = a
         self.b = b
-        self.initials = _initial_pair(a.family, b.family)
+        self.initials = _initial_pair(
+            a.family, b.family, _FAMILY_INITIAL_SHARE, _DEFAULT_INITIAL_SHARE
+        )
+        self.former = _former_meets(a, b)
         shared = a.family_clerk & b.family_clerk
         f = DEFAULT_FAMILY_FREQ
         if shared and frequencies:
@@ -484,7 +532,7 @@ FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
         Level(
             "initial agrees",
             lambda p: _initial_agrees(p.initials),
-            lambda p: _initial_weight(p.initials, _FAMILY_INITIAL_SHARE, _DEFAULT_INITIAL_SHARE),
+            lambda p: _initial_weight(p.initials),
             lambda p: _initial_detail(p.initials, "="),
             ceiling=_INITIAL_MOST,
         ),
@@ -493,6 +541,18 @@ FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
             lambda p: p.initials is not None,
             -1.5,
             lambda p: _initial_detail(p.initials, "≠") + ": name may have been changed",
+        ),
+        # A court file or school record that keeps the child's former name: the current
+        # names differ because the child was given a new one, and the former name counts as
+        # the family name itself would, a little less for the copying it went through.
+        Level(
+            "former name",
+            lambda p: p.former is not None,
+            lambda p: p.top - 0.3,
+            lambda p: (
+                _words(p.former, "=") + " (former name): consistent with a new identity (adoption)"
+            ),
+            ceiling=_FAMILY_HI - 0.3,
         ),
         Level(
             "exact",

@@ -124,6 +124,7 @@ class Prepared:
     family: tuple[NameToken, ...]
     family_clerk: frozenset[str]
     family_codes: frozenset[str]
+    former: tuple[NameToken, ...]  # the last of ``family``: those from ``other_names``
     # All that the given-name and the family-name comparisons read of this person, as one
     # value each: people with equal parts compare alike, so a comparison can be reused.
     given_part: Part
@@ -222,6 +223,7 @@ class _NameWords:
     family: list[str]
     patronymic: list[str]
     other_given: list[str]  # given names among ``other_names``
+    former: list[str]  # family names among ``other_names`` (a former name, kept in a court file)
 
 
 def _capitalised_words(text: str) -> set[str]:
@@ -289,7 +291,7 @@ def _split_given_family(
 
 def _name_words(person: Person, idx: GivenNameIndex) -> _NameWords:
     words = _NameWords(
-        _words(person.given_name), _words(person.family_name), _words(person.patronymic), []
+        _words(person.given_name), _words(person.family_name), _words(person.patronymic), [], []
     )
     if person.full_name:
         full = _words(person.full_name)
@@ -312,6 +314,7 @@ def _name_words(person: Person, idx: GivenNameIndex) -> _NameWords:
                 words.other_given.append(part)
             else:
                 words.family.append(part)
+                words.former.append(part)
     return words
 
 
@@ -419,6 +422,7 @@ def prepare(person: Person) -> Prepared:
     given = _shared(tuple(_token(w) for w in (*words.given, *words.other_given)))
     family_clerk = _shared(frozenset(clerk))
     family_codes = _shared(frozenset(codes))
+    former = family[len(family) - len(words.former) :]
     group_items, form_items = tuple(groups.items()), tuple(group_form.items())
     given_part = _shared(Part((given, group_items, form_items)))
     given_groups, given_group_form = _given_maps(group_items, form_items)
@@ -430,8 +434,9 @@ def prepare(person: Person) -> Prepared:
         family=family,
         family_clerk=family_clerk,
         family_codes=family_codes,
+        former=former,
         given_part=given_part,
-        family_part=_shared(Part((family, family_clerk, family_codes))),
+        family_part=_shared(Part((family, family_clerk, family_codes, former))),
         father_stems=_shared(frozenset(father_stems)),
         father_groups=_shared(idx.father_groups(frozenset(father_stems))),
         patronymic_text=" ".join(_display(w) for w in words.patronymic) or None,

@@ -453,6 +453,7 @@ _VERDICTS_UK = {
     "agrees as far as given": "збігається, наскільки вказано",
     "day and month swapped": "день і місяць переставлено",
     "different, one place not in Ukraine's list": "різні; одного місця немає в довіднику України",
+    "former name": "колишнє прізвище",
     "initial agrees": "ініціал збігається",
     "initial differs": "ініціал відрізняється",
     "one digit wrong": "одна цифра відрізняється",

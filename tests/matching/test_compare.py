@@ -216,6 +216,33 @@ def test_properties_on_arbitrary_text(a: Person, b: Person) -> None:
     assert aa >= ab - 1e-12
 
 
+# Listings give names as initials (Н. О.), in either script, beside full names.
+INITIALS = ["Н.", "О.", "N.", "O.", "Н. О.", "S.", "Sh.", "Y.", "И.", "C", "Олійник Н."]
+initialled_people = st.builds(
+    Person,
+    given_name=st.sampled_from([*INITIALS, *GIVEN]),
+    family_name=st.sampled_from([*INITIALS, *FAMILY]),
+    full_name=st.sampled_from([*INITIALS, None]),
+    other_names=st.lists(st.sampled_from([*INITIALS, "Олейник"]), max_size=2).map(tuple),
+    date_of_birth=st.sampled_from(DATES),
+)
+
+
+@given(initialled_people, initialled_people)
+@settings(max_examples=300)
+def test_properties_with_initials(a: Person, b: Person) -> None:
+    ab, ba, aa = compare(a, b).score, compare(b, a).score, compare(a, a).score
+    assert ab == pytest.approx(ba, abs=1e-12)
+    assert aa >= ab - 1e-12
+
+
+def test_of_several_initials_the_strongest_agreement_counts() -> None:
+    # C. and S. both agree with the record itself; S. alone with the other: no more than itself.
+    a = Person(full_name="C", other_names=("S",))
+    b = Person(other_names=("S",))
+    assert compare(a, a).score >= compare(a, b).score
+
+
 def test_compare_each_agrees_with_compare() -> None:
     sighting = Person(full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12")
     reports = {

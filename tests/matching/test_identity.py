@@ -215,6 +215,37 @@ class TestNewIdentity:
         assert compare(REPORT, with_former).score > compare(REPORT, without).score
         assert verdict(compare(REPORT, with_former), "family_name")[0] != "different"
 
+    @pytest.mark.parametrize("former", [["Олейник"], ["Олейник Николай"]])
+    def test_a_former_name_is_a_new_identity_of_its_own(self, former: list[str]) -> None:
+        adopted = Person(
+            given_name="Артём",
+            family_name="Смирнов",
+            patronymic="Сергеевич",
+            other_names=tuple(former),
+            sex="male",
+            date_of_birth="2011-03-14",
+        )
+        c = compare(REPORT, adopted)
+        name, weight, detail = verdict(c, "family_name")
+        assert name == "former name" and weight > 4.0
+        assert detail == (
+            "Олійник = Олейник (former name): consistent with a new identity (adoption)"
+        )
+        # The adoptive father's patronymic is no evidence against; the given name may be new.
+        assert all(f.field != "patronymic" for f in c.explanation)
+        given = verdict(c, "given_name")[0]
+        assert given == ("equivalent" if " " in former[0] else "changed with the family name")
+        assert c.score >= 0.5
+
+    def test_a_former_name_says_nothing_when_the_current_names_agree(self) -> None:
+        kept = Person(
+            given_name="Николай",
+            family_name="Олейник",
+            other_names=("Олейник",),
+            date_of_birth="2011-03-14",
+        )
+        assert verdict(compare(REPORT, kept), "family_name")[0] == "respelled"
+
 
 class TestInstitution:
     HOME = "Херсонський обласний будинок дитини"
