@@ -16,11 +16,11 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from bench import targets
 from bench.quality import bench_person, load_world
 from matching import DUPLICATE_THRESHOLD, find_duplicates
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[1].parent / "shared/bench/dev_groups"
-TARGETS = {"precision": 0.95, "recall": 0.90}
 
 
 def _true_pairs(truth: dict[str, Any]) -> set[frozenset[str]]:
@@ -68,10 +68,10 @@ def run(world: Path, threshold: float) -> dict[str, float]:
     )
     print("| figure | Ridni | target |")
     print("| --- | --- | --- |")
+    wanted = targets.DUPLICATES.get(world.name, {})
     for name, value in m.items():
-        target = TARGETS.get(name)
         shown = f"{value:.0f}" if name == "pairs proposed" else f"{value:.3f}"
-        print(f"| {name} | {shown} | {'≥ ' + format(target, '.2f') if target else ''} |")
+        print(f"| {name} | {shown} | {targets.against(value, wanted.get(name))} |")
     print("\nthreshold sweep")
     print("| threshold | proposed | precision | recall | F1 |")
     print("| --- | --- | --- | --- | --- |")

@@ -2,7 +2,8 @@
 
 Runs the engine on a world in the format of ``shared/bench/README.md`` and prints its metrics
 (R@1, R@10, precision, recall and F1 of proposals, R@1 per stratum of the world's ``kind``),
-beside the peers' figures measured on that world (none for a world they were not measured on),
+beside the peers' figures measured on that world (none for a world they were not measured on)
+and the world's targets (``bench/targets.py``: met or not),
 plus blocking recall, time, calibration tables (all pairs, then per stratum) and a threshold
 sweep. ``--fit`` also fits the two parameters of the logistic score map on the world's scored
 pairs (maximum likelihood) and prints them.
@@ -18,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench import targets
 from bench.metrics import matching_metrics
 from matching import DEFAULT_THRESHOLD, Linker, Person
 from matching._compare import compare_prepared
@@ -48,10 +50,6 @@ PEERS: dict[str, dict[str, dict[str, float | None]]] = {
             "R@1 registry": 0.015, "R@1 adopted": 0.489,
         },
     },
-}  # fmt: skip
-TARGETS = {
-    "R@1": 0.89, "R@10": 0.95, "F1": 0.88, "R@1 witness": 0.72, "R@1 renamed": 0.68,
-    "blocking recall": 0.995,
 }  # fmt: skip
 
 
@@ -139,10 +137,10 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     peers = PEERS.get(world.name, {})
     print(f"| figure | Ridni | {''.join(p + ' | ' for p in peers)}target |")
     print("|" + " --- |" * (3 + len(peers)))
+    wanted = targets.MATCHING.get(world.name, {})
     for name, value in m.items():
         cols = "".join(_fmt(peers[p].get(name)) + " | " for p in peers)
-        tgt = TARGETS.get(name)
-        print(f"| {name} | {_fmt(value)} | {cols}{'≥ ' + _fmt(tgt) if tgt else ''} |")
+        print(f"| {name} | {_fmt(value)} | {cols}{targets.against(value, wanted.get(name))} |")
 
     # Calibration and threshold sweep over every pair the blocking keys reach.
     reps = {r["key"]: prepare(bench_person(r)) for r in reports}

@@ -27,6 +27,7 @@ class Action(StrEnum):
     sighting_create = "sighting.create"
     sighting_read = "sighting.read"
     sighting_list = "sighting.list"
+    sighting_update = "sighting.update"
     sighting_candidates = "sighting.candidates"
     sighting_candidate = "sighting.candidate"
     match_read = "match.read"

@@ -15,7 +15,7 @@ from app.reports.router import Filer
 from app.reports.schemas import ReportChanges, ReportIn, ReportOut
 from app.sightings import service as sightings
 from app.sightings.router import Observer
-from app.sightings.schemas import SightingIn, SightingOut
+from app.sightings.schemas import SightingChanges, SightingIn, SightingOut
 
 router = APIRouter(prefix="/api/v1", responses=problem_responses(401, 403, 422))
 
@@ -114,4 +114,27 @@ def amend_report(
         report,
         principal,
         siblings=reports.shown_siblings(session, principal, [report.id])[report.id],
+    )
+
+
+@router.patch(
+    "/sightings/{sighting_id}",
+    tags=["sightings"],
+    response_model=SightingOut,
+    dependencies=[audited(Action.sighting_update)],
+    responses=problem_responses(400, 404, 413, 415),
+)
+def amend_sighting(
+    sighting_id: RecordId,
+    body: SightingChanges,
+    principal: Observer,
+    session: SessionDep,
+) -> SightingOut:
+    """Change who the child was seen with (merge patch; `seen_with` is the only field)."""
+    sighting = intake.amend_sighting(session, principal, sighting_id, body)
+    return sightings.to_out(
+        sighting,
+        principal,
+        with_source=True,
+        seen_with=sightings.shown_seen_with(session, principal, [sighting.id])[sighting.id],
     )

@@ -30,7 +30,7 @@ from app.reports.schemas import ReportChanges, ReportIn
 from app.sightings import repository as sightings_repository
 from app.sightings import service as sightings
 from app.sightings.models import Sighting
-from app.sightings.schemas import SightingIn
+from app.sightings.schemas import SightingChanges, SightingIn
 
 _In = TypeVar("_In", ReportIn, SightingIn)
 _Record = TypeVar("_Record", Report, Sighting)
@@ -104,6 +104,21 @@ def amend_report(
         worker.enqueue(session, QueuedKind.report, sorted(family))
     audit.record(session, principal, Action.report_update, [report.id])
     return report
+
+
+def amend_sighting(
+    session: Session, principal: Principal, sighting_id: str, changes: SightingChanges
+) -> Sighting:
+    """Change who a sighting's child was seen with; the sightings it had or now has are
+    queued, so that their groups are scored again."""
+    sighting = sightings.get_or_404(session, principal, sighting_id)
+    if "seen_with" in changes.model_fields_set:
+        new = changes.seen_with or []
+        sightings.check_seen_with(session, principal, new, own_id=sighting.id)
+        touched = sightings.set_seen_with(session, principal, sighting.id, new)
+        worker.enqueue(session, QueuedKind.sighting, sorted(touched))
+    audit.record(session, principal, Action.sighting_update, [sighting.id])
+    return sighting
 
 
 def insert_reports(session: Session, owner: Principal, new: Sequence[Report]) -> None:

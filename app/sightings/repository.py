@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, delete, false, select
 from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
@@ -51,8 +51,15 @@ def companion_ids(session: Session, sighting_ids: Iterable[str]) -> dict[str, se
     return related_ids(session, (SeenTogether.sighting_id, SeenTogether.companion_id), sighting_ids)
 
 
-def link_companions(session: Session, sighting_id: str, companions: Iterable[str]) -> None:
-    """Store that these sightings were seen with one (each pair once, smaller id first)."""
+def link_companions(
+    session: Session, sighting_id: str, companions: Iterable[str], drop: Iterable[str] = ()
+) -> None:
+    """Store that these sightings were seen with one (each pair once, smaller id first), and
+    that those of `drop` were not."""
+    for other in drop:
+        a, b = sorted((sighting_id, other))
+        pair = SeenTogether.sighting_id == a, SeenTogether.companion_id == b
+        session.execute(delete(SeenTogether).where(*pair))
     session.add_all(
         SeenTogether(sighting_id=a, companion_id=b)
         for a, b in (sorted((sighting_id, other)) for other in companions)

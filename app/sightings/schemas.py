@@ -60,6 +60,19 @@ class SightingIn(InputModel):
     sightings; coordinators: any), at most 20; the relation is symmetric."""
 
 
+class SightingChanges(InputModel):
+    """A merge patch of a sighting: only who the child was seen with may change (what the
+    source saw stays as it was filed)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"seen_with": ["5d1f0c2a-8e3b-4b7e-a0f4-6c9d2e7b1a33"]}]}
+    )
+
+    seen_with: RelatedIds | None = None
+    """Replaces the sightings seen with this one that the caller may see (a field contact: its
+    own sightings); [] or null clears them."""
+
+
 class SubjectOut(PersonOut):
     origin_settlement: str | None
     """Where the child comes from, as the source says."""

@@ -75,11 +75,26 @@ def shown_sightings(
     return found
 
 
-def check_seen_with(session: Session, principal: Principal, ids: Sequence[str]) -> None:
-    """A 422 unless `ids` are distinct sightings the caller may see (a field contact names its
-    own sightings; coordinators any)."""
+def check_seen_with(
+    session: Session, principal: Principal, ids: Sequence[str], *, own_id: str | None = None
+) -> None:
+    """A 422 unless `ids` are distinct sightings the caller may see, other than `own_id` (a
+    field contact names its own sightings; coordinators any)."""
     visible = set(repository.by_ids(session, principal, ids))
-    check_related("seen_with", ids, visible=visible)
+    check_related("seen_with", ids, visible=visible, own_id=own_id)
+
+
+def set_seen_with(
+    session: Session, principal: Principal, sighting_id: str, ids: Sequence[str]
+) -> set[str]:
+    """Make `ids` the sightings seen with this one among those the caller may see (checked
+    already); those the caller may not see stay. Returns every sighting whose group changed."""
+    current = repository.companion_ids(session, [sighting_id]).get(sighting_id, set())
+    visible_now = set(repository.by_ids(session, principal, current))
+    wanted = set(ids)
+    drop, add = visible_now - wanted, wanted - current
+    repository.link_companions(session, sighting_id, add, drop)
+    return {sighting_id, *drop, *add}
 
 
 def shown_seen_with(

@@ -50,6 +50,12 @@ EXPECTED: dict[tuple[str, str], dict[Role, tuple[int, int]]] = {
         C: (200, 200),
         A: (200, 200),
     },
+    ("PATCH", "/api/v1/sightings/{sighting_id}"): {
+        F: (403, 403),
+        FI: (200, 404),
+        C: (200, 200),
+        A: (200, 200),
+    },
     **{
         route: {F: (403, 403), FI: (403, 403), C: (200, 200), A: (200, 200)}
         for route in [
@@ -128,6 +134,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/reports"): payloads.report(),
     ("PATCH", "/api/v1/reports/{report_id}"): {"circumstances": "Seen in Skadovsk in May."},
     ("POST", "/api/v1/sightings"): payloads.sighting(),
+    ("PATCH", "/api/v1/sightings/{sighting_id}"): {"seen_with": []},
     ("POST", "/api/v1/matches/{match_id}/decision"): {
         "decision": "reject",
         "note": "Different child: another mother.",

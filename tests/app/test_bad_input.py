@@ -207,6 +207,22 @@ class TestMalformedRequests:
         after = client.get(f"/api/v1/reports/{report['id']}", headers=callers.family.headers)
         assert after.json()["circumstances"] == report["circumstances"]
 
+    def test_a_sighting_patch_with_any_field_but_seen_with_changes_nothing(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        sighting = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        ).json()
+        url = f"/api/v1/sightings/{sighting['id']}"
+        for body in (
+            {"location": "changed"},
+            {"seen_with": [], "subject": {"given_name": "Петро"}},
+            {"seen_with": ["Ми\x00кола"]},
+            {"seen_with": "not a list"},
+        ):
+            _assert_problem(client.patch(url, json=body, headers=callers.field.headers), 422)
+        assert client.get(url, headers=callers.field.headers).json() == sighting
+
 
 # The classes of bad value below go to every route that takes them (a table each), and each must
 # answer a 4xx problem document and write nothing.

@@ -67,6 +67,30 @@ def case_of(session: Session, case_id: str) -> list[Report]:
     return list(session.scalars(select(Report).where(Report.case_id == case_id)))
 
 
+def lock_cases(session: Session, ids: Iterable[str]) -> dict[str, Report]:
+    """Lock these reports and every report of their cases (SELECT ... FOR UPDATE), all in
+    the order of their ids, so that two transactions locking overlapping cases never hold
+    what the other waits for; {id: report}, as they are once locked. A report that joined
+    one of the cases while this waited is locked too."""
+    wanted: set[str] = set(ids)
+    locked: dict[str, Report] = {}
+    while missing := wanted - set(locked):
+        stmt = (
+            select(Report)
+            .where(Report.id.in_(missing))
+            .order_by(Report.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found = {report.id: report for report in session.scalars(stmt)}
+        locked |= found
+        wanted -= missing - set(found)  # deleted meanwhile: nothing to wait for
+        cases = {r.case_id for r in locked.values() if r.case_id is not None}
+        if cases:
+            wanted |= set(session.scalars(select(Report.id).where(Report.case_id.in_(cases))))
+    return locked
+
+
 def confirmed_among(session: Session, ids: Iterable[str]) -> list[Duplicate]:
     """The confirmed pairs both of whose reports are among `ids`."""
     wanted = set(ids)

@@ -68,6 +68,11 @@ def decide(
 ) -> Duplicate:
     duplicate = _get_or_404(session, principal, duplicate_id)
     check_decision(duplicate, decision, version, noun="duplicate pair")
+    # Every report the decision may write locked first, before the pair: the matching worker
+    # writes a report and then its pairs, and a decision that held the pair while waiting for
+    # the report would deadlock with it. A decision on another pair of these cases joins or
+    # splits after this one, and reads the case it leaves.
+    locked = repository.lock_cases(session, [duplicate.report_id, duplicate.duplicate_of_id])
     before = duplicate.status
     changed = matches.set_decision(
         session,
@@ -81,15 +86,7 @@ def decide(
     )
     if not changed:
         raise Conflict("Someone decided this duplicate pair first; reload it and decide again.")
-    # Both reports locked (in one order, so that two decisions never wait on each other):
-    # a decision on another pair of the same report joins or splits after this one, and reads
-    # the case it leaves.
-    locked = {
-        report_id: session.get(Report, report_id, with_for_update=True, populate_existing=True)
-        for report_id in sorted((duplicate.report_id, duplicate.duplicate_of_id))
-    }
     report, other = locked[duplicate.report_id], locked[duplicate.duplicate_of_id]
-    assert report is not None and other is not None  # noqa: S101 - foreign keys
     if decision == Decision.confirm:
         cases.join(session, report, other)
     elif decision == Decision.reopen and before == MatchStatus.confirmed and report.case_id:

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEvent
 from app.matches.models import Match
 from app.reports.models import Report, ReportSibling
 from app.sightings.models import SeenTogether
@@ -139,6 +140,79 @@ class TestSeenWith:
         refused = file_sighting(client, callers.field, NAZAR_SEEN, seen_with=[theirs])
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["msg"] == "not a record you may name"
+
+
+class TestAmendingSeenWith:
+    def patch(self, client: TestClient, caller: Caller, sighting: str, body: Any) -> Any:
+        return client.patch(f"/api/v1/sightings/{sighting}", json=body, headers=caller.headers)
+
+    def test_a_field_contact_names_and_clears_its_own_sightings(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        first = file_sighting(client, callers.field, OLENA_SEEN).json()["id"]
+        second = file_sighting(client, callers.field, NAZAR_SEEN).json()["id"]
+        named = self.patch(client, callers.field, second, {"seen_with": [first]})
+        assert named.status_code == 200, named.text
+        assert named.json()["seen_with"] == [first]
+        assert named.json()["source"] is None  # the filer's answer, as on filing
+        back = client.get(f"/api/v1/sightings/{first}", headers=callers.field.headers)
+        assert back.json()["seen_with"] == [second]
+        cleared = self.patch(client, callers.field, first, {"seen_with": []})
+        assert cleared.json()["seen_with"] == []
+        assert session.scalar(select(func.count()).select_from(SeenTogether)) == 0
+        audited = session.scalars(
+            select(AuditEvent.object_id).where(AuditEvent.action == "sighting.update")
+        ).all()
+        assert sorted(audited) == sorted([second, first])
+
+    def test_another_contacts_sighting_is_422_like_a_missing_one_and_changes_nothing(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        mine = file_sighting(client, callers.field, NAZAR_SEEN).json()["id"]
+        theirs = file_sighting(client, callers.field2, OLENA_SEEN).json()["id"]
+        hidden = self.patch(client, callers.field, mine, {"seen_with": [theirs]})
+        missing = self.patch(
+            client, callers.field, mine, {"seen_with": ["00000000-0000-0000-0000-000000000000"]}
+        )
+        assert hidden.status_code == missing.status_code == 422
+        assert hidden.json()["errors"] == missing.json()["errors"]
+        assert hidden.json()["errors"][0]["loc"] == ["body", "seen_with", "0"]
+        itself = self.patch(client, callers.field, mine, {"seen_with": [mine]})
+        assert itself.status_code == 422
+        assert itself.json()["errors"][0]["type"] == "self"
+        assert session.scalar(select(func.count()).select_from(SeenTogether)) == 0
+
+    def test_any_other_field_is_422_and_someone_elses_sighting_404(
+        self, client: TestClient, callers: Callers
+    ):
+        mine = file_sighting(client, callers.field, NAZAR_SEEN).json()["id"]
+        other = self.patch(client, callers.field, mine, {"location": "Евпатория"})
+        assert other.status_code == 422
+        assert other.headers["content-type"] == "application/problem+json"
+        assert self.patch(client, callers.field2, mine, {"seen_with": []}).status_code == 404
+        assert self.patch(client, callers.family, mine, {"seen_with": []}).status_code == 403
+
+    def test_naming_a_companion_scores_the_group_and_clearing_it_takes_the_evidence_back(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        file_report(client, callers.coordinator, OLENA)
+        olena = session.scalars(select(Report.id)).one()
+        nazar = file_report(client, callers.coordinator, NAZAR, siblings=[olena]).json()["id"]
+        seen_olena = file_sighting(client, callers.field, OLENA_SEEN).json()["id"]
+        seen_nazar = file_sighting(client, callers.field, NAZAR_SEEN).json()["id"]
+
+        def status() -> Any:
+            session.expire_all()
+            pair = Match.report_id == nazar, Match.sighting_id == seen_nazar
+            return session.scalars(select(Match.status).where(*pair)).one_or_none()
+
+        assert status() is None
+        self.patch(client, callers.field, seen_nazar, {"seen_with": [seen_olena]})
+        assert drain_queue(client) == 2  # both ends of the new pair
+        assert status() == "proposed"
+        self.patch(client, callers.coordinator, seen_olena, {"seen_with": None})
+        drain_queue(client)
+        assert status() == "withdrawn"
 
 
 class TestGroupEvidence:

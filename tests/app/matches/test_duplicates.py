@@ -1,6 +1,7 @@
 """Duplicate reports in the service: proposals on filing, the queue, decisions, cases."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -8,11 +9,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.matches.duplicates.models import Duplicate
+from app.reports.models import Report
 from tests.app import payloads
 from tests.app.live import serve
 from tests.app.matching_queue import drain_queue
@@ -454,3 +456,64 @@ def test_two_pairs_of_one_report_confirmed_at_once_make_one_case(
         }
     assert codes == [200, 200]
     assert len(cases) == 1 and None not in cases
+
+
+@pytest.mark.postgres_only
+def test_a_decision_waits_for_the_worker_writing_its_report_and_then_is_409(
+    is_postgres: bool, committed_app: FastAPI, committed_callers: Callers, engine: Engine
+):
+    """The matching worker writes a report (its index) and then the report's pairs (a new
+    score, a new version). A decision that took the pair before waiting for the report
+    deadlocked with it and answered 500; it locks the reports first, so it waits, then finds
+    the version changed: 409."""
+    if not is_postgres:
+        pytest.skip("row locks are proven on PostgreSQL")
+    callers = committed_callers
+    with serve(committed_app) as base, httpx.Client(base_url=base, timeout=60) as http:
+        for caller, child in [(callers.family, {}), (callers.family2, SECOND_FAMILY)]:
+            filed = http.post(
+                "/api/v1/reports", json=payloads.report(**child), headers=caller.headers
+            )
+            assert filed.status_code == 201
+        drain_queue(committed_app)
+        [pair] = http.get("/api/v1/duplicates", headers=callers.coordinator.headers).json()["items"]
+        with engine.connect() as worker:
+            # The other side detects nothing: the decision, waiting longer, is the one to check.
+            worker.execute(text("SET deadlock_timeout = '60s'"))
+            worker.execute(
+                update(Report)
+                .where(Report.id == pair["report_id"])
+                .values(matched_with="a newer engine")
+            )
+            with ThreadPoolExecutor(1) as pool:
+                decided = pool.submit(
+                    http.post,
+                    f"/api/v1/duplicates/{pair['id']}/decision",
+                    json={"decision": "confirm", "version": pair["version"]},
+                    headers=callers.coordinator.headers,
+                )
+                assert _eventually_waiting(worker), "the decision never waited for the report"
+                worker.execute(
+                    update(Duplicate)
+                    .where(Duplicate.id == pair["id"])
+                    .values(version=Duplicate.version + 1)
+                )
+                worker.commit()
+                answer = decided.result()
+    assert answer.status_code == 409, answer.text
+    with engine.connect() as connection:
+        stored = connection.execute(select(Duplicate.status, Duplicate.version)).one()
+    assert tuple(stored) == ("proposed", pair["version"] + 1)
+
+
+def _eventually_waiting(connection: Connection) -> bool:
+    """Whether another session of this database comes to wait for a lock (polled)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(300):
+        if connection.scalar(waiting):
+            return True
+        time.sleep(0.1)
+    return False
