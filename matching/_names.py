@@ -23,6 +23,7 @@ What each piece adds and misses:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -30,7 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from ._data import NameGroup, Place, load_given_names, load_places
-from ._text import normalize, skeletons
+from ._text import is_cyrillic, normalize, skeletons
 
 __all__ = [
     "GivenNameIndex",
@@ -54,6 +55,12 @@ KIND_LABEL = {
 # Kinds of form from the strongest evidence to the weakest (a form listed as Ukrainian in one
 # group and as a diminutive in another is a name of its own there).
 _KIND_STRENGTH = {"uk": 0, "ru": 1, "other": 2, "dim": 3, "typo": 4}
+
+
+def _named(kinds: dict[str, str]) -> bool:
+    """Whether a form is a Ukrainian or Russian name or diminutive somewhere (not only a
+    Western form)."""
+    return any(kind != "other" for kind in kinds.values())
 
 
 def _keep_strongest(kinds: dict[str, str], gid: str, kind: str) -> None:
@@ -161,9 +168,11 @@ class GivenNameIndex:
     by_western_skeleton: dict[str, set[str]] = field(default_factory=dict)
     by_stem: dict[str, set[str]] = field(default_factory=dict)  # male stems for patronymics
     _skeleton_keys: list[str] = field(default_factory=list)
+    _typed_keys: list[str] = field(default_factory=list)  # Cyrillic forms, for typing errors
 
     def add(self, group: NameGroup) -> None:
         self._skeleton_keys.clear()
+        self._typed_keys.clear()
         self.groups[group.gid] = group
         for kind, forms in (
             ("uk", group.ukrainian),
@@ -215,25 +224,43 @@ class GivenNameIndex:
     def lookup_typo(self, word: str) -> dict[str, str]:
         """Groups whose forms are one edit away (two for long names): typing errors (Олг, Ulti͡ana).
 
-        Only for words the data does not know; the kind of form is ``typo``.
+        Only for words the data does not know; the kind of form is ``typo``. A Cyrillic word
+        is compared with the Cyrillic forms letter for letter as typed: an edit of the skeleton,
+        which already merges и, і, ы and й, is two of the letters one types, and reached
+        distinct names (Данияр: Дана, Данило). A Latin word has no letters of its own to go by
+        and is compared by its readings.
         """
+        n = normalize(word)
+        if is_cyrillic(n):
+            if not self._typed_keys:
+                self._typed_keys.extend(
+                    sorted(f for f, ks in self.by_form.items() if is_cyrillic(f) and _named(ks))
+                )
+            return self._typo_groups({n}, self._typed_keys, self.by_form)
         if not self._skeleton_keys:
             self._skeleton_keys.extend(sorted(self.by_skeleton))
+        return self._typo_groups(skeletons(n), self._skeleton_keys, self.by_skeleton)
+
+    @staticmethod
+    def _typo_groups(
+        queries: Iterable[str], keys: list[str], forms: dict[str, dict[str, str]]
+    ) -> dict[str, str]:
         found: dict[str, str] = {}
-        for sk in skeletons(word):
-            if len(sk) < 3:
+        for q in queries:
+            if len(q) < 3:
                 continue
-            cutoff = 1 if len(sk) < 7 else 2
+            cutoff = 1 if len(q) < 7 else 2
             for key, _, _ in process.extract(
-                sk,
-                self._skeleton_keys,
+                q,
+                keys,
                 scorer=OSA.distance,  # a swap of two letters counts as one edit
                 score_cutoff=cutoff,
                 limit=None,  # every form that close: more names must not crowd one out
             ):
-                if abs(len(key) - len(sk)) <= cutoff and key[0] == sk[0]:
-                    for gid in self.by_skeleton[key]:
-                        found.setdefault(gid, "typo")
+                if abs(len(key) - len(q)) <= cutoff and key[0] == q[0]:
+                    for gid, kind in forms[key].items():
+                        if kind != "other":
+                            found.setdefault(gid, "typo")
         return dict(sorted(found.items()))
 
     def father_groups(self, stems: frozenset[str]) -> frozenset[str]:
