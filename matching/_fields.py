@@ -445,9 +445,10 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
             3.0,
             lambda p: _words(p.closest, "≈") + " (spelling)",
         ),
+        # Two names the data knows are no diminutive of each other (Олег, Олександр).
         Level(
             "possible diminutive",
-            lambda p: p.prefix is not None,
+            lambda p: not p.both_known and p.prefix is not None,
             1.5,
             lambda p: _words(p.prefix, "~"),
         ),

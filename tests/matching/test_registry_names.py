@@ -41,6 +41,7 @@ class TestDistinctNamesStayDistinct:
             ("Михей", "Михайло"),
             ("Ирма", "Ірина"),
             ("Садык", "Савелій"),
+            ("Олег", "Олександр"),  # two known names, though one begins like the other
         ],
     )
     def test_no_shared_group(self, a: str, b: str) -> None:
@@ -49,6 +50,11 @@ class TestDistinctNamesStayDistinct:
         c = compare(Person(given_name=a), Person(given_name=b))
         given = next(f for f in c.explanation if f.field == "given_name")
         assert given.weight < 0, given
+
+    def test_an_unknown_word_that_begins_like_a_name_may_be_its_diminutive(self) -> None:
+        c = compare(Person(given_name="Денисулька"), Person(given_name="Денис"))
+        given = next(f for f in c.explanation if f.field == "given_name")
+        assert given.verdict == "possible diminutive" and given.weight > 0
 
     @pytest.mark.parametrize(("word", "far"), [("Данияр", "m:данило"), ("Альфия", "f:аліна")])
     def test_the_typo_fallback_goes_by_the_letters_as_typed(self, word: str, far: str) -> None:
