@@ -125,6 +125,12 @@ NEW_IDENTITY = FieldComparison(
 RENAMED_TOO_WEIGHT = -2.0
 
 
+# The family name's verdicts that a new identity explains: a name that differs, and a
+# listing's initial that begins none of the report's names (the family name was changed, the
+# listing shows the new one's initial).
+_CHANGED = ("different", "initial differs")
+
+
 def _renamed_too(given: FieldComparison) -> FieldComparison:
     return FieldComparison(
         "given_name",
@@ -142,7 +148,7 @@ def _combine(
 ) -> Comparison:
     renamed = (
         family is not None
-        and family.verdict == "different"
+        and family.verdict in _CHANGED
         and (patronymic is None or patronymic.verdict == "different")
     )
     if renamed and patronymic is not None:
@@ -274,13 +280,13 @@ def _most_from_the_rest(
     for ladder in _REST:
         if ladder.present(a, b):
             most += ladder.most
-            if ladder is PATRONYMIC and family is not None and family.verdict == "different":
+            if ladder is PATRONYMIC and family is not None and family.verdict in _CHANGED:
                 most += max(0.0, NEW_IDENTITY.weight - family.weight - ladder.most)
     if (
         given is not None
         and given.verdict == "different"
         and family is not None
-        and family.verdict in ("different", "former name")
+        and family.verdict in (*_CHANGED, "former name")
     ):
         most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
     return most

@@ -23,6 +23,7 @@ What each piece adds and misses:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -30,7 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from ._data import NameGroup, Place, load_given_names, load_places
-from ._text import normalize, skeletons
+from ._text import is_cyrillic, normalize, skeletons
 
 __all__ = [
     "GivenNameIndex",
@@ -54,6 +55,12 @@ KIND_LABEL = {
 # Kinds of form from the strongest evidence to the weakest (a form listed as Ukrainian in one
 # group and as a diminutive in another is a name of its own there).
 _KIND_STRENGTH = {"uk": 0, "ru": 1, "other": 2, "dim": 3, "typo": 4}
+
+
+def _named(kinds: dict[str, str]) -> bool:
+    """Whether a form is a Ukrainian or Russian name or diminutive somewhere (not only a
+    Western form)."""
+    return any(kind != "other" for kind in kinds.values())
 
 
 def _keep_strongest(kinds: dict[str, str], gid: str, kind: str) -> None:
@@ -160,11 +167,14 @@ class GivenNameIndex:
     # Western forms by skeleton, for words that are no full name of their own (see lookup).
     by_western_skeleton: dict[str, set[str]] = field(default_factory=dict)
     by_stem: dict[str, set[str]] = field(default_factory=dict)  # male stems for patronymics
-    # The readings by their first letter: a typing error keeps the first (lookup_typo).
+    # The readings, and the Cyrillic forms as typed, by their first letter: a typing error
+    # keeps the first (lookup_typo).
     _skeleton_keys: dict[str, list[str]] = field(default_factory=dict)
+    _typed_keys: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, group: NameGroup) -> None:
         self._skeleton_keys.clear()
+        self._typed_keys.clear()
         self.groups[group.gid] = group
         for kind, forms in (
             ("uk", group.ukrainian),
@@ -216,26 +226,44 @@ class GivenNameIndex:
     def lookup_typo(self, word: str) -> dict[str, str]:
         """Groups whose forms are one edit away (two for long names): typing errors (Олг, Ulti͡ana).
 
-        Only for words the data does not know; the kind of form is ``typo``.
+        Only for words the data does not know; the kind of form is ``typo``. A Cyrillic word
+        is compared with the Cyrillic forms letter for letter as typed: an edit of the skeleton,
+        which already merges и, і, ы and й, is two of the letters one types, and reached
+        distinct names (Данияр: Дана, Данило). A Latin word has no letters of its own to go by
+        and is compared by its readings.
         """
+        n = normalize(word)
+        if is_cyrillic(n):
+            if not self._typed_keys:
+                for form in sorted(self.by_form):
+                    if is_cyrillic(form) and _named(self.by_form[form]):
+                        self._typed_keys.setdefault(form[:1], []).append(form)
+            return self._typo_groups({n}, self._typed_keys, self.by_form)
         if not self._skeleton_keys:
             for key in sorted(self.by_skeleton):
                 self._skeleton_keys.setdefault(key[:1], []).append(key)
+        return self._typo_groups(skeletons(n), self._skeleton_keys, self.by_skeleton)
+
+    @staticmethod
+    def _typo_groups(
+        queries: Iterable[str], keys: dict[str, list[str]], forms: dict[str, dict[str, str]]
+    ) -> dict[str, str]:
         found: dict[str, str] = {}
-        for sk in skeletons(word):
-            if len(sk) < 3:
+        for q in queries:
+            if len(q) < 3:
                 continue
-            cutoff = 1 if len(sk) < 7 else 2
+            cutoff = 1 if len(q) < 7 else 2
             for key, _, _ in process.extract(
-                sk,
-                self._skeleton_keys.get(sk[0], ()),
+                q,
+                keys.get(q[0], ()),
                 scorer=OSA.distance,  # a swap of two letters counts as one edit
                 score_cutoff=cutoff,
                 limit=None,  # every form that close: more names must not crowd one out
             ):
-                if abs(len(key) - len(sk)) <= cutoff and key[0] == sk[0]:
-                    for gid in self.by_skeleton[key]:
-                        found.setdefault(gid, "typo")
+                if abs(len(key) - len(q)) <= cutoff:
+                    for gid, kind in forms[key].items():
+                        if kind != "other":
+                            found.setdefault(gid, "typo")
         return dict(sorted(found.items()))
 
     def father_groups(self, stems: frozenset[str]) -> frozenset[str]:

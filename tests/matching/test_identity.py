@@ -72,6 +72,19 @@ class TestFamilyInitial:
         assert name == "initial differs"
         assert weight > verdict(compare(REPORT, other), "family_name")[1]
 
+    def test_another_initial_is_a_changed_family_name(self) -> None:
+        # Another given name and another initial: the listing shows the new identity.
+        listing = Person(given_name="Артём", family_name="С.", sex="male", date_of_birth="2011-03")
+        c = compare(REPORT, listing)
+        assert verdict(c, "family_name")[2] == (
+            "С. ≠ Олійник (initial): consistent with a changed family name (new identity)"
+        )
+        name, weight, _ = verdict(c, "given_name")
+        assert name == "changed with the family name" and weight > -3.0
+        # A full family name that agrees leaves a differing given name as strong as ever.
+        kept = compare(REPORT, Person(given_name="Артём", family_name="О.", sex="male"))
+        assert verdict(kept, "given_name")[:2] == ("different", -7.0)
+
     def test_the_listing_scores_as_a_likely_match(self) -> None:
         listing = Person(
             given_name="Николай", family_name="О.", sex="male", date_of_birth="2011-03"

@@ -41,6 +41,7 @@ class TestDistinctNamesStayDistinct:
             ("Михей", "Михайло"),
             ("Ирма", "Ірина"),
             ("Садык", "Савелій"),
+            ("Олег", "Олександр"),  # two known names, though one begins like the other
         ],
     )
     def test_no_shared_group(self, a: str, b: str) -> None:
@@ -49,6 +50,25 @@ class TestDistinctNamesStayDistinct:
         c = compare(Person(given_name=a), Person(given_name=b))
         given = next(f for f in c.explanation if f.field == "given_name")
         assert given.weight < 0, given
+
+    def test_an_unknown_word_that_begins_like_a_name_may_be_its_diminutive(self) -> None:
+        c = compare(Person(given_name="Денисулька"), Person(given_name="Денис"))
+        given = next(f for f in c.explanation if f.field == "given_name")
+        assert given.verdict == "possible diminutive" and given.weight > 0
+
+    @pytest.mark.parametrize(("word", "far"), [("Данияр", "m:данило"), ("Альфия", "f:аліна")])
+    def test_the_typo_fallback_goes_by_the_letters_as_typed(self, word: str, far: str) -> None:
+        # Names the table does not know (Tatar Данияр, Альфия) are no typing errors of names
+        # two typed letters away, though their skeletons are one edit away.
+        assert not groups(word)
+        assert far not in given_index().lookup_typo(word)
+
+    @pytest.mark.parametrize(
+        ("typed", "name"),
+        [("Олексанр", "m:олександр"), ("Миккола", "m:микола"), ("Rsotyk", "m:ростислав")],
+    )
+    def test_typing_errors_in_either_script(self, typed: str, name: str) -> None:
+        assert name in given_index().lookup_typo(typed)
 
     def test_a_western_form_written_in_cyrillic_reaches_its_name(self) -> None:
         # Ukrainian writes Lisa as Ліса; it is no name of its own, so it is Єлизавета's Lisa

@@ -272,7 +272,7 @@ class TestPageSafety:
 
 
 def test_every_verdict_the_engine_can_give_has_ukrainian_words():
-    from matching import _fields
+    from matching import _compare, _fields
     from matching._ladder import Ladder
 
     verdicts = {
@@ -282,6 +282,9 @@ def test_every_verdict_the_engine_can_give_has_ukrainian_words():
         for level in ladder.levels
     }
     assert len(verdicts) > 20  # the ladders were really read
+    # The verdicts the score itself gives when names change together (a new identity).
+    renamed = _compare._renamed_too(_compare.FieldComparison("given_name", "different", "", -7))
+    verdicts |= {_compare.NEW_IDENTITY.verdict, renamed.verdict}
     untranslated = {v for v in verdicts if verdict_words(v, "uk") == v}
     assert untranslated == set()
 
