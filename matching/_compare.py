@@ -187,6 +187,11 @@ def compare_each(
     )
 
 
+# A sighting's given-name (or family-name) verdicts against the reports' names, by the
+# sighting's part, then the report's.
+NameVerdicts = dict[Part, dict[Part, FieldComparison | None]]
+
+
 def compare_prepared_each(
     b: Prepared,
     reports: Mapping[K, Person | Prepared],
@@ -194,14 +199,18 @@ def compare_prepared_each(
     frequencies: Mapping[str, float] | None = None,
     at_least: float | None = None,
     best: int | None = None,
+    names: tuple[NameVerdicts, NameVerdicts] | None = None,
 ) -> dict[K, Comparison]:
     """:func:`compare_each` for a sighting already prepared. With ``best``, the ``best``
     comparisons ranked first (by total, then by the key's text, as :meth:`Linker.candidates`
     ranks them) are among those returned, and not every other is: reports are completed in the
-    order of the most their names and date leave them, until no report left can enter."""
+    order of the most their names and date leave them, until no report left can enter.
+
+    ``names`` keeps the given-name and family-name verdicts across calls (sightings of one
+    name meet the same reports), for a caller whose ``frequencies`` do not change meanwhile."""
     needed = -math.inf if at_least is None else _total_for(at_least)
-    given_by_part: dict[Part, FieldComparison | None] = {}
-    family_by_part: dict[Part, FieldComparison | None] = {}
+    given_by_part = {} if names is None else names[0].setdefault(b.given_part, {})
+    family_by_part = {} if names is None else names[1].setdefault(b.family_part, {})
     started = []
     for key, report in reports.items():
         a = report if isinstance(report, Prepared) else prepare(report)
