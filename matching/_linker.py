@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._compare import NameVerdicts, compare_prepared_each
+from ._compare import Verdicts, compare_prepared_each
 from ._fields import family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
@@ -152,9 +152,9 @@ class Candidate:
     explanation: tuple[FieldComparison, ...]
 
 
-# The sightings' names whose verdicts a Linker keeps at most (each with those of the reports
-# it reached): tens of MiB.
-_NAMES_HELD = 2_000
+# The sightings' values (names, dates...) whose verdicts a Linker keeps at most, each with
+# those of the reports it reached: tens of MiB.
+_SIGHTINGS_HELD = 2_000
 
 
 class Linker:
@@ -169,9 +169,9 @@ class Linker:
         self._fixed_freqs = frequencies
         self._counts: Counter[str] = Counter()
         self._shares = _Shares(self._counts, self.__len__)
-        # The name verdicts of the sightings compared since the last report was added (which
-        # changes the frequencies they were weighed with).
-        self._names: tuple[NameVerdicts, NameVerdicts] = ({}, {})
+        # The field verdicts of the sightings compared since the last report was added (which
+        # changes the frequencies the names were weighed with).
+        self._verdicts: Verdicts = {}
 
     def __len__(self) -> int:
         return len(self._people)
@@ -181,17 +181,13 @@ class Linker:
             raise ValueError(f"duplicate key {key!r}")
         p = prepare(person)
         self._people[key] = p
-        self._forget_names()
+        self._verdicts.clear()
         for k in _keys(p, indexed=True):
             self._index.setdefault(k, []).append(key)
         for gid in p.given_groups:
             self._counts["given:" + gid] += 1
         for ck in p.family_clerk:
             self._counts["family:" + ck] += 1
-
-    def _forget_names(self) -> None:
-        for verdicts in self._names:
-            verdicts.clear()
 
     @property
     def prepared(self) -> Mapping[Hashable, Prepared]:
@@ -214,10 +210,14 @@ class Linker:
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
         reached = {key: self._people[key] for key in self.reachable(person)}
         # Reports reached share their names: compare_prepared_each compares each once.
-        if len(self._names[0]) > _NAMES_HELD:
-            self._forget_names()
+        if any(len(by_sighting) > _SIGHTINGS_HELD for by_sighting in self._verdicts.values()):
+            self._verdicts.clear()
         compared = compare_prepared_each(
-            prepare(person), reached, frequencies=self.frequencies, best=limit, names=self._names
+            prepare(person),
+            reached,
+            frequencies=self.frequencies,
+            best=limit,
+            verdicts=self._verdicts,
         )
         ranked = sorted(compared.items(), key=lambda kv: (-kv[1].total, str(kv[0])))
         return [Candidate(key, c.score, c.explanation) for key, c in ranked[:limit]]
