@@ -26,7 +26,7 @@ from ._fields import (
     SEX,
 )
 from ._ladder import FieldComparison, Ladder
-from ._person import Part, Person, Prepared, prepare
+from ._person import Person, Prepared, prepare
 
 __all__ = [
     "Comparison",
@@ -199,6 +199,11 @@ def compare_each(
     )
 
 
+# Field verdicts kept across comparisons: by field, then the sighting's part of the person
+# that field reads (``Prepared.given_part``, ``date_part``...), then the report's.
+Verdicts = dict[str, dict[Hashable, dict[Hashable, FieldComparison | None]]]
+
+
 def compare_prepared_each(
     b: Prepared,
     reports: Mapping[K, Person | Prepared],
@@ -206,14 +211,21 @@ def compare_prepared_each(
     frequencies: Mapping[str, float] | None = None,
     at_least: float | None = None,
     best: int | None = None,
+    verdicts: Verdicts | None = None,
 ) -> dict[K, Comparison]:
     """:func:`compare_each` for a sighting already prepared. With ``best``, the ``best``
     comparisons ranked first (by total, then by the key's text, as :meth:`Linker.candidates`
     ranks them) are among those returned, and not every other is: reports are completed in the
-    order of the most their names and date leave them, until no report left can enter."""
+    order of the most their names and date leave them, until no report left can enter.
+
+    Reports that agree in what a field reads of them (names, date, sex, place...) get one
+    verdict for that field; ``verdicts`` keeps them across calls (sightings of one name meet
+    the same reports), for a caller whose ``frequencies`` do not change meanwhile."""
     needed = -math.inf if at_least is None else _total_for(at_least)
-    given_by_part: dict[Part, FieldComparison | None] = {}
-    family_by_part: dict[Part, FieldComparison | None] = {}
+    held: Verdicts = {} if verdicts is None else verdicts
+    given_by_part = held.setdefault("given", {}).setdefault(b.given_part, {})
+    family_by_part = held.setdefault("family", {}).setdefault(b.family_part, {})
+    date_by_part = held.setdefault("date", {}).setdefault(b.date_part, {})
     started = []
     for key, report in reports.items():
         a = report if isinstance(report, Prepared) else prepare(report)
@@ -225,7 +237,10 @@ def compare_prepared_each(
             family = family_by_part[a.family_part]
         else:
             family = family_by_part[a.family_part] = FAMILY_NAME.compare(a, b, frequencies)
-        dob = _date_or_age(a, b)
+        if a.date_part in date_by_part:
+            dob = date_by_part[a.date_part]
+        else:
+            dob = date_by_part[a.date_part] = _date_or_age(a, b)
         known = (
             (given.weight if given else 0.0)
             + (family.weight if family else 0.0)
@@ -236,6 +251,9 @@ def compare_prepared_each(
             started.append((most, key, a, given, family, dob))
     if best is not None and len(started) > best:
         started.sort(key=lambda t: -t[0])
+    patronymic_by_part = held.setdefault("patronymic", {}).setdefault(b.patronymic_part, {})
+    sex_by_part = held.setdefault("sex", {}).setdefault(b.sex_part, {})
+    place_by_text = held.setdefault("settlement", {}).setdefault(b.person.settlement, {})
     compared = {}
     ranked: list[tuple[float, str]] = []  # the ``best`` first of those completed
     for most, key, a, given, family, dob in started:
@@ -243,14 +261,28 @@ def compare_prepared_each(
         # each with at most its own ``most``, can enter them.
         if best is not None and len(ranked) == best and most < -ranked[-1][0] - 1e-9:
             break
+        if a.patronymic_part in patronymic_by_part:
+            patronymic = patronymic_by_part[a.patronymic_part]
+        else:
+            patronymic = patronymic_by_part[a.patronymic_part] = PATRONYMIC.compare(a, b)
+        if a.sex_part in sex_by_part:
+            sex = sex_by_part[a.sex_part]
+        else:
+            sex = sex_by_part[a.sex_part] = SEX.compare(a, b)
+        # The settlement's and the institution's verdicts read only what the person wrote.
+        place = a.person.settlement
+        if place in place_by_text:
+            settlement = place_by_text[place]
+        else:
+            settlement = place_by_text[place] = SETTLEMENT.compare(a, b)
         comparison = _combine(
             given,
             family,
-            PATRONYMIC.compare(a, b),
+            patronymic,
             dob,
-            SEX.compare(a, b),
-            SETTLEMENT.compare(a, b),
-            INSTITUTION.compare(a, b),
+            sex,
+            settlement,
+            INSTITUTION.compare(a, b) if a.person.institution else None,
         )
         if at_least is None or comparison.score >= at_least:
             compared[key] = comparison

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._compare import compare_prepared_each
+from ._compare import Verdicts, compare_prepared_each
 from ._fields import family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
@@ -152,6 +152,11 @@ class Candidate:
     explanation: tuple[FieldComparison, ...]
 
 
+# The sightings' values (names, dates...) whose verdicts a Linker keeps at most, each with
+# those of the reports it reached: tens of MiB.
+_SIGHTINGS_HELD = 2_000
+
+
 class Linker:
     """An in-memory index of reports; ``candidates`` scores only what the blocking keys reach.
 
@@ -164,6 +169,9 @@ class Linker:
         self._fixed_freqs = frequencies
         self._counts: Counter[str] = Counter()
         self._shares = _Shares(self._counts, self.__len__)
+        # The field verdicts of the sightings compared since the last report was added (which
+        # changes the frequencies the names were weighed with).
+        self._verdicts: Verdicts = {}
 
     def __len__(self) -> int:
         return len(self._people)
@@ -173,6 +181,7 @@ class Linker:
             raise ValueError(f"duplicate key {key!r}")
         p = prepare(person)
         self._people[key] = p
+        self._verdicts.clear()
         for k in _keys(p, indexed=True):
             self._index.setdefault(k, []).append(key)
         for gid in p.given_groups:
@@ -201,8 +210,14 @@ class Linker:
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
         reached = {key: self._people[key] for key in self.reachable(person)}
         # Reports reached share their names: compare_prepared_each compares each once.
+        if any(len(by_sighting) > _SIGHTINGS_HELD for by_sighting in self._verdicts.values()):
+            self._verdicts.clear()
         compared = compare_prepared_each(
-            prepare(person), reached, frequencies=self.frequencies, best=limit
+            prepare(person),
+            reached,
+            frequencies=self.frequencies,
+            best=limit,
+            verdicts=self._verdicts,
         )
         ranked = sorted(compared.items(), key=lambda kv: (-kv[1].total, str(kv[0])))
         return [Candidate(key, c.score, c.explanation) for key, c in ranked[:limit]]

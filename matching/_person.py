@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -96,21 +97,15 @@ class NameToken:
         object.__setattr__(self, "initial", bool(self.skels) and self.skels <= LETTER_READINGS)
 
 
-class Part:
-    """A hashable value that computes its hash once: a part of a person looked up for every
-    pair it is compared in."""
+_CODES = itertools.count()
 
-    __slots__ = ("_hash", "value")
 
-    def __init__(self, value: Hashable) -> None:
-        self.value = value
-        self._hash = hash(value)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return self is other or (isinstance(other, Part) and self.value == other.value)
+@lru_cache(maxsize=100_000)
+def _code(value: Hashable) -> int:
+    """A number for each distinct value: a part of a person looked up for every pair it is
+    compared in hashes as a number. (A value dropped from the cache and met again gets a new
+    number: equal parts then compare apart, never different ones alike.)"""
+    return next(_CODES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +121,9 @@ class Prepared:
     family_codes: frozenset[str]
     former: tuple[NameToken, ...]  # the last of ``family``: those from ``other_names``
     # All that the given-name and the family-name comparisons read of this person, as one
-    # value each: people with equal parts compare alike, so a comparison can be reused.
-    given_part: Part
-    family_part: Part
+    # number each (`_code`): people with equal parts compare alike, so a comparison is reused.
+    given_part: int
+    family_part: int
     father_stems: frozenset[str]
     father_groups: frozenset[str]
     patronymic_text: str | None
@@ -140,6 +135,11 @@ class Prepared:
     place_ids: frozenset[int]
     place_skels: frozenset[str]
     place_text: str | None
+    # What the date (or age), sex and patronymic comparisons read of this person, as one value
+    # each, as ``given_part`` is for the given name.
+    date_part: int
+    sex_part: int
+    patronymic_part: int
 
 
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
@@ -424,8 +424,11 @@ def prepare(person: Person) -> Prepared:
     family_codes = _shared(frozenset(codes))
     former = family[len(family) - len(words.former) :]
     group_items, form_items = tuple(groups.items()), tuple(group_form.items())
-    given_part = _shared(Part((given, group_items, form_items)))
+    given_part = _code((given, group_items, form_items))
     given_groups, given_group_form = _given_maps(group_items, form_items)
+    father_stems_held = _shared(frozenset(father_stems))
+    patronymic_text = " ".join(_display(w) for w in words.patronymic) or None
+    dated = (person.date_of_birth, person.age_min, person.age_max, person.observed_on)
     return Prepared(
         person=person,
         given=given,
@@ -436,10 +439,10 @@ def prepare(person: Person) -> Prepared:
         family_codes=family_codes,
         former=former,
         given_part=given_part,
-        family_part=_shared(Part((family, family_clerk, family_codes, former))),
-        father_stems=_shared(frozenset(father_stems)),
-        father_groups=_shared(idx.father_groups(frozenset(father_stems))),
-        patronymic_text=" ".join(_display(w) for w in words.patronymic) or None,
+        family_part=_code((family, family_clerk, family_codes, former)),
+        father_stems=father_stems_held,
+        father_groups=_shared(idx.father_groups(father_stems_held)),
+        patronymic_text=patronymic_text,
         sex=sex,
         sex_inferred=sex_inferred,
         dob=dob,
@@ -448,4 +451,7 @@ def prepare(person: Person) -> Prepared:
         place_ids=_shared(place_ids),
         place_skels=_shared(place_skels),
         place_text=person.settlement if place_skels else None,
+        date_part=_code(dated),
+        sex_part=_code((sex, sex_inferred)),
+        patronymic_part=_code((father_stems_held, patronymic_text)),
     )

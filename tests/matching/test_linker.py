@@ -70,6 +70,33 @@ class TestLinker:
         freqs = linker().frequencies
         assert freqs["given:m:микола"] == pytest.approx(1 / 4)
 
+    def test_a_report_added_reweighs_the_names_of_sightings_compared_before(self) -> None:
+        # The Linker keeps name verdicts across sightings; a second Микола among 40 reports
+        # makes the name commoner, so that it weighs less.
+        names = ("Ганна", "Дарина", "Олег", "Ірина", "Петро", "Василь", "Андрій", "Оксана")
+        others = {
+            f"o{i}": Person(given_name=names[i % 8], family_name="Коваль", date_of_birth="2016")
+            for i in range(40)
+        }
+        sighting = Person(given_name="Николай", family_name="Олейник", date_of_birth="2011-03-12")
+        second = Person(given_name="Микола", family_name="Бондар", date_of_birth="2010")
+
+        def held(*more: Person) -> Linker:
+            lk = Linker()
+            for key, person in {**others, "r1": REPORTS["r1"]}.items():
+                lk.add(key, person)
+            for n, person in enumerate(more):
+                lk.add(f"more{n}", person)
+            return lk
+
+        lk = held()
+        before = lk.candidates(sighting)[0]
+        lk.add("more0", second)
+        after = lk.candidates(sighting)[0]
+        assert after == held(second).candidates(sighting)[0]
+        assert after.key == before.key == "r1"
+        assert after.score < before.score
+
 
 def write(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
