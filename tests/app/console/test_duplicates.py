@@ -313,3 +313,21 @@ def test_every_verdict_the_engine_and_the_group_can_give_has_ukrainian_words():
                 verdicts.add(node.args[1].value)
     assert {"seen with a sibling", "new identity", "exact"} <= verdicts  # really read
     assert {v for v in verdicts if verdict_words(v, "uk") == v} == set()
+
+
+def test_without_a_session_the_pages_lead_to_sign_in_and_nothing_is_decided(
+    client: TestClient, callers: Callers
+):
+    file_two_families(client, callers)
+    [pair] = duplicates(client, callers.coordinator)
+    client.base_url = "https://testserver"  # type: ignore[assignment]
+    for path in ("/console/duplicates", f"/console/duplicates/{pair['id']}"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/sign-in"
+    posted = client.post(
+        f"/console/duplicates/{pair['id']}/decision",
+        data={"csrf": "x", "decision": "confirm", "version": pair["version"]},
+        follow_redirects=False,
+    )
+    assert posted.status_code in (303, 403)
+    assert duplicates(client, callers.coordinator)[0]["version"] == pair["version"]
