@@ -274,7 +274,8 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
                     session.scalars(select(Match.id).order_by(Match.score.desc()).limit(gets + 5))
                 )
             engine.dispose()
-            with running_service(url) as base:
+            with running_service(url) as served:
+                base = served.base
                 with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as http:
                     _signed_in(http, login, secret)
                     # What the machine gives any request at the moment: read the rows against it.

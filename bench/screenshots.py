@@ -2,9 +2,12 @@
 
     python -m bench.screenshots [--out docs]
 
-Files the walk-through's report and sighting, and a few more like them, on a temporary SQLite
-database, signs in as an enrolled coordinator, and writes console-queue.png and
-console-match.png (English labels, 1100 px wide).
+Files the walk-through's report and sighting, a few more like them, a second family's report of
+the walk-through's child (a proposed duplicate) and two siblings' reports with two sightings of
+them seen together, on a temporary SQLite database; signs in as an enrolled coordinator, and
+writes the README's pictures of the pages (English labels, 1100 px wide): console-queue.png,
+console-match.png, console-duplicates.png, console-duplicate.png, console-group.png and
+console-search.png.
 """
 
 import argparse
@@ -20,6 +23,7 @@ from app.core.migrations import upgrade
 from app.core.security import Role
 from app.core.settings import Settings
 from app.main import create_app
+from app.matches import worker
 from app.users.service import create_user
 from bench.console import CHROMIUM, PASSWORD, _fresh_code, enrol_as
 
@@ -53,6 +57,50 @@ REPORTS = [
             "date_of_birth": "2009-11-02",
             "home_settlement": "Маріуполь",
         },
+    },
+]
+# The walk-through's child as a second family (an aunt abroad) writes him.
+SECOND_FAMILY = {
+    "child": {
+        "given_name": "Mykola",
+        "family_name": "Oliinyk",
+        "patronymic": "Andriiovych",
+        "sex": "male",
+        "date_of_birth": "2011-03-12",
+        "home_settlement": "Melitopol",
+    },
+    "reporter": {"name": "Iryna Oliinyk", "relationship": "aunt"},
+}
+# Two siblings; the brother's document, after adoption, has another family name and patronymic.
+SIBLINGS = [
+    {
+        "given_name": "Олена",
+        "family_name": "Мартинюк",
+        "sex": "female",
+        "date_of_birth": "2012-04-03",
+        "home_settlement": "Ізюм",
+    },
+    {
+        "given_name": "Назар",
+        "family_name": "Мартинюк",
+        "sex": "male",
+        "date_of_birth": "2015-01-06",
+        "home_settlement": "Ізюм",
+    },
+]
+SEEN_TOGETHER = [
+    {
+        "full_name": "Мартынюк Елена Григорьевна",
+        "sex": "female",
+        "date_of_birth": "2012-04-03",
+        "origin_settlement": "Изюм",
+    },
+    {
+        "given_name": "Назар",
+        "family_name": "Вовк",
+        "patronymic": "Викторович",
+        "sex": "male",
+        "date_of_birth": "2015",
     },
 ]
 SIGHTINGS = [
@@ -89,6 +137,27 @@ SIGHTINGS = [
 ]
 
 
+NAMES = [
+    "console-queue.png",
+    "console-match.png",
+    "console-group.png",
+    "console-duplicates.png",
+    "console-duplicate.png",
+    "console-search.png",
+]
+
+
+def _seen(subject: dict[str, object]) -> dict[str, object]:
+    return {"subject": subject, "source_type": "document", "observed_on": "2024-05-01"}
+
+
+def _post(client: TestClient, path: str, body: dict[str, object], token: str) -> str:
+    answer = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+    answer.raise_for_status()
+    record_id: str = answer.json()["id"]
+    return record_id
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.screenshots", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs"))
@@ -102,13 +171,18 @@ def main() -> None:
             _, field = create_user(session, name="Volunteer 17", role=Role.field)
         with TestClient(app) as client:
             for body in REPORTS:
-                client.post(
-                    "/api/v1/reports", json=body, headers={"Authorization": f"Bearer {family}"}
-                ).raise_for_status()
+                _post(client, "/api/v1/reports", body, family)
             for body in SIGHTINGS:
-                client.post(
-                    "/api/v1/sightings", json=body, headers={"Authorization": f"Bearer {field}"}
-                ).raise_for_status()
+                _post(client, "/api/v1/sightings", body, field)
+            _post(client, "/api/v1/reports", SECOND_FAMILY, family)
+            sister = _post(client, "/api/v1/reports", {"child": SIBLINGS[0]}, family)
+            _post(client, "/api/v1/reports", {"child": SIBLINGS[1], "siblings": [sister]}, family)
+            seen = _post(client, "/api/v1/sightings", _seen(SEEN_TOGETHER[0]), field)
+            _post(
+                client, "/api/v1/sightings", {**_seen(SEEN_TOGETHER[1]), "seen_with": [seen]}, field
+            )
+            # Matched now, before the pictures, whatever the service's own worker has done.
+            worker.drain(app.state.session_factory, app.state.matching)
         login, secret = enrol_as(app.state.session_factory, "olena", "Olena Kovalenko")
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -130,12 +204,24 @@ def main() -> None:
                 page.locator(".match-link", has_text="Микола").click()
                 page.wait_for_url("**/console/matches/*")
                 page.screenshot(path=out / "console-match.png", full_page=True)
+                page.goto(f"{base}/console/matches")
+                page.locator(".match-link", has_text="Вовк").click()
+                page.wait_for_url("**/console/matches/*")
+                page.locator("#group-title").scroll_into_view_if_needed()
+                page.screenshot(path=out / "console-group.png")
+                page.get_by_role("link", name="Duplicate reports").click()
+                page.screenshot(path=out / "console-duplicates.png", full_page=True)
+                page.locator(".match-link").first.click()
+                page.wait_for_url("**/console/duplicates/*")
+                page.screenshot(path=out / "console-duplicate.png", full_page=True)
+                page.goto(f"{base}/console/search?q=OLEINIK")
+                page.screenshot(path=out / "console-search.png", full_page=True)
                 browser.close()
         finally:
             server.should_exit = True
             thread.join(10)
             app.state.engine.dispose()
-    print(f"wrote {out / 'console-queue.png'} and {out / 'console-match.png'}")
+    print(f"wrote {', '.join(str(out / n) for n in NAMES)}")
 
 
 if __name__ == "__main__":

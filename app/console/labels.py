@@ -518,6 +518,9 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
         (r": father (.+)$", r": ім'я батька — \1"),
         (r" \(father's name\)$", " (ім'я батька)"),
         (r" \(name may have been changed\)", " (прізвище могли змінити)"),
+        (r" \(spelling\)", " (написання)"),
+        (r" \(typo\)", " (описка)"),
+        (r" \(different names\)", " (різні імена)"),
         (
             r"^family name and patronymic differ: consistent with a new identity \(adoption\)$",
             "прізвище й по батькові різні: так буває, коли дитині дали нові документи "

@@ -86,6 +86,11 @@ def test_nul_in_any_field_of_a_console_form_is_a_clear_4xx_page(
             "version": str(match["version"]),
             "note": "seen",
         },
+        f"/console/duplicates/{SOME_ID}/decision": {
+            "decision": "confirm",
+            "version": "1",
+            "note": "seen",
+        },
         "/console/sign-in": {"login": olena.login, "password": "p", "code": "123456"},
         "/console/enrol/not-a-code": {"password": "p", "repeat": "p", "otp": "123456"},
     }

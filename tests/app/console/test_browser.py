@@ -18,6 +18,7 @@ from app.users.service import create_user
 from tests.app import payloads
 from tests.app.console.helpers import PASSWORD, Reviewer, enrolled
 from tests.app.live import serve
+from tests.app.matches.test_duplicates import SECOND_FAMILY
 from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
@@ -79,6 +80,23 @@ def proposed(app: FastAPI, callers: Callers, status: str = "proposed") -> list[d
             "/api/v1/matches", params={"status": status}, headers=callers.coordinator.headers
         )
         items: list[dict[str, Any]] = answer.json()["items"]
+        return items
+
+
+def file_duplicates(app: FastAPI, callers: Callers, *children: dict[str, Any]) -> list[dict]:
+    """Reports of the walk-through's child by the second family (each a proposed duplicate of
+    the first family's report, filed by `file_matches`); the proposed pairs, best first."""
+    with TestClient(app) as client:
+        for child in children:
+            client.post(
+                "/api/v1/reports", json=payloads.report(**child), headers=callers.family2.headers
+            )
+    drain_queue(app)
+    with TestClient(app) as client:
+        answer = client.get(
+            "/api/v1/duplicates", params={"status": "proposed"}, headers=callers.coordinator.headers
+        )
+        items: list[dict] = answer.json()["items"]
         return items
 
 
@@ -166,6 +184,52 @@ class TestKeyboardReview:
         assert proposed(committed_app, committed_callers)[0]["version"] == match["version"]
 
 
+class TestDuplicatesByKeyboard:
+    def test_a_queue_of_duplicate_reports_reviewed_by_keyboard_only(
+        self, committed_app: FastAPI, committed_callers: Callers, server: str, page: Page
+    ):
+        file_matches(committed_app, committed_callers, sightings=0)
+        pairs = file_duplicates(
+            committed_app, committed_callers, SECOND_FAMILY, {"given_name": "Коля"}
+        )
+        assert len(pairs) == 3  # each report with each other
+        sign_in(page, server, reviewer(committed_app, "olena"))
+        page.get_by_role("link", name="Duplicate reports").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Possible duplicate reports")).to_be_visible()
+        page.keyboard.press("j")
+        expect(page.locator(".match-link").first).to_be_focused()
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/console/duplicates/{pairs[0]['id']}")
+        page.keyboard.press("?")
+        expect(page.get_by_role("dialog")).to_contain_text("confirm: one child")
+        page.keyboard.press("Escape")
+        page.keyboard.press("r")
+        page.wait_for_url(f"**/console/duplicates/{pairs[1]['id']}")
+        page.keyboard.press("n")
+        expect(page.get_by_label("Note")).to_be_focused()
+        page.keyboard.type("Обидві заяви про Миколу")
+        page.keyboard.press("Escape")
+        page.keyboard.press("c")
+        page.wait_for_url(f"**/console/duplicates/{pairs[2]['id']}")
+        page.keyboard.press("k")  # the pairs before it are decided: it stays
+        page.wait_for_url(f"**/console/duplicates/{pairs[2]['id']}")
+        page.keyboard.press("r")
+        page.wait_for_url("**/console/duplicates?done=1")
+        expect(page.get_by_role("status")).to_have_text("No proposed duplicate is left.")
+        with TestClient(committed_app) as client:
+            decided = client.get(
+                "/api/v1/duplicates", headers=committed_callers.coordinator.headers
+            ).json()["items"]
+        assert {d["id"]: d["status"] for d in decided} == {
+            pairs[0]["id"]: "rejected",
+            pairs[1]["id"]: "confirmed",
+            pairs[2]["id"]: "rejected",
+        }
+        [confirmed] = [d for d in decided if d["status"] == "confirmed"]
+        assert confirmed["note"] == "Обидві заяви про Миколу" and confirmed["case_id"]
+
+
 class TestStaleDecision:
     def test_the_second_browser_is_told_who_decided_first_and_nothing_changes(
         self,
@@ -248,7 +312,8 @@ class TestAccessibility:
         chromium: Browser,
     ):
         file_matches(committed_app, committed_callers, sightings=1)
-        [match] = proposed(committed_app, committed_callers)
+        [pair] = file_duplicates(committed_app, committed_callers, SECOND_FAMILY)
+        match = proposed(committed_app, committed_callers)[0]
         with committed_app.state.session_factory() as session, session.begin():
             user, _ = create_user(session, name="Ірина", role=Role.coordinator, login="iryna")
             enrol_path = credentials.invite(session, user)
@@ -297,6 +362,12 @@ class TestAccessibility:
                 check("keys")
                 page.goto(f"{server}/console/search?q=OLEINIK")
                 check("search")
+                page.goto(f"{server}/console/duplicates")
+                check("duplicates")
+                page.goto(f"{server}/console/duplicates/{pair['id']}")
+                check("duplicate")
+                page.keyboard.press("?")
+                check("duplicate keys")
                 page.goto(f"{server}/console/reports/{match['report_id']}")
                 check("report")
                 page.goto(f"{server}/console/sightings/{match['sighting_id']}")
