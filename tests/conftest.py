@@ -176,12 +176,39 @@ def connection(engine: Engine) -> Iterator[Connection]:
         transaction.rollback()
 
 
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Connection]:
+    """A transaction that lasts one module and is rolled back after it, for records the module's
+    tests share (made once, not once a test): such a module overrides `connection` with
+    `savepoint(module_connection)`, so each test sees them as made and keeps none of its writes."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@contextmanager
+def savepoint(connection: Connection) -> Iterator[Connection]:
+    """`connection` inside a savepoint that is rolled back after: what was written before is
+    seen, what is written inside is not kept."""
+    nested = connection.begin_nested()
+    try:
+        yield connection
+    finally:
+        nested.rollback()
+
+
+def session_in(connection: Connection, keyring: Keyring) -> Session:
+    """A session inside the transaction of `connection`; its commits are savepoints of it."""
+    return Session(
+        bind=connection, join_transaction_mode="create_savepoint", info=session_info(keyring)
+    )
+
+
 @pytest.fixture
 def session(connection: Connection, keyring: Keyring) -> Iterator[Session]:
     """A session inside the test's transaction, for arranging data and checking what was stored."""
-    with Session(
-        bind=connection, join_transaction_mode="create_savepoint", info=session_info(keyring)
-    ) as session:
+    with session_in(connection, keyring) as session:
         yield session
 
 

@@ -5,6 +5,7 @@ The table is keyed by the routes the app really has: a new route without a row f
 """
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,16 +13,17 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from app.core.security import Role
+from app.crypto.keyring import Keyring
 from app.matches.duplicates.models import Duplicate
 from app.matches.models import Match
 from tests.app import payloads
 from tests.app.matching_queue import drain_queue
-from tests.conftest import Callers
+from tests.conftest import Callers, client_in, make_callers, savepoint, session_in
 
 OWN, OTHER = "own", "other"
 F, FI, C, A = Role.family, Role.field, Role.coordinator, Role.admin
@@ -198,6 +200,37 @@ def test_every_route_has_a_row(app: FastAPI):
     assert api_routes(app) == set(EXPECTED)
 
 
+# Each (role, whose) pair's records are made once and shared by that pair's tests (296 tests,
+# 8 sets of records): every test runs in a savepoint of the module's transaction, so it finds
+# the records as they were made and leaves none of its own writes for the next.
+@pytest.fixture
+def connection(module_connection: Connection) -> Iterator[Connection]:
+    with savepoint(module_connection):
+        yield module_connection
+
+
+@pytest.fixture(scope="module")
+def callers(module_connection: Connection, keyring: Keyring) -> Callers:
+    with session_in(module_connection, keyring) as session:
+        return make_callers(session)
+
+
+@pytest.fixture(scope="module")
+def record_ids(
+    app: FastAPI,
+    module_connection: Connection,
+    keyring: Keyring,
+    callers: Callers,
+    role: Role,
+    whose: str,
+) -> Iterator[dict[str, str]]:
+    # The session stays open as the test's did: closing it would roll back what it saw written.
+    with savepoint(module_connection), session_in(module_connection, keyring) as session:
+        with client_in(app, module_connection) as client:
+            ids = _record_ids(client, session, callers, role, whose)
+        yield ids
+
+
 def _record_ids(
     client: TestClient, session: Session, callers: Callers, role: Role, whose: str
 ) -> dict[str, str]:
@@ -234,20 +267,7 @@ def _record_ids(
         importer = callers.admin
     started = send(client, ("POST", "/api/v1/imports"), "/api/v1/imports", importer.headers)
     assert started.status_code == 202
-    # A photo of the caller's own kind of record: the sighting's for a field contact.
-    photo_route = (
-        "POST",
-        "/api/v1/sightings/{sighting_id}/photos"
-        if role == Role.field
-        else "/api/v1/reports/{report_id}/photos",
-    )
-    photo_path = photo_route[1].format(
-        report_id=report.json()["id"], sighting_id=sighting.json()["id"]
-    )
-    photo = send(client, photo_route, photo_path, callers.admin.headers)
-    assert photo.status_code == 201, photo.text
-    return {
-        "photo_id": photo.json()["id"],
+    ids = {
         "report_id": report.json()["id"],
         "sighting_id": sighting.json()["id"],
         "match_id": match.id,
@@ -255,21 +275,43 @@ def _record_ids(
         "user_id": callers.family2.user_id if whose == OTHER else callers.of(role).user_id,
         "import_id": started.json()["id"],
     }
+    return {**ids, "photo_id": _photo_id(client, callers, role, ids)}
+
+
+def _photo_id(client: TestClient, callers: Callers, role: Role, ids: dict[str, str]) -> str:
+    """A photo of the caller's own kind of record: the sighting's for a field contact."""
+    photo_route = (
+        "POST",
+        "/api/v1/sightings/{sighting_id}/photos"
+        if role == Role.field
+        else "/api/v1/reports/{report_id}/photos",
+    )
+    photo = send(client, photo_route, photo_route[1].format(**ids), callers.admin.headers)
+    assert photo.status_code == 201, photo.text
+    photo_id: str = photo.json()["id"]
+    return photo_id
+
+
+DELETE_PHOTO = ("DELETE", "/api/v1/photos/{photo_id}")
 
 
 @pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
-@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-@pytest.mark.parametrize("whose", [OWN, OTHER])
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value, scope="module")
+@pytest.mark.parametrize("whose", [OWN, OTHER], scope="module")
 def test_status(
     client: TestClient,
-    session: Session,
     callers: Callers,
+    record_ids: dict[str, str],
     route: tuple[str, str],
     role: Role,
     whose: str,
 ):
-    template = route[1]
-    path = template.format(**_record_ids(client, session, callers, role, whose))
+    ids = record_ids
+    if route == DELETE_PHOTO:
+        # A deleted photo's files go once the request commits, which no rollback brings back:
+        # the photo the other tests read is not the one this one deletes.
+        ids = {**ids, "photo_id": _photo_id(client, callers, role, ids)}
+    path = route[1].format(**ids)
     response = send(client, route, path, callers.of(role).headers)
     expected = EXPECTED[route][role][0 if whose == OWN else 1]
     assert response.status_code == expected, response.text
