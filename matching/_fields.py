@@ -380,6 +380,23 @@ class _GivenPair(_NamePair):
         return bool(self.a.given_groups) and bool(self.b.given_groups)
 
 
+@lru_cache(maxsize=10_000)
+def _diminutive_only(norm: str) -> bool:
+    """Whether a word is only ever a diminutive (Діма, Dima), never a name of its own."""
+    kinds = set(given_index().lookup(norm).values())
+    return bool(kinds) and kinds <= {"dim"}
+
+
+def _same_word_weight(p: _GivenPair, m: float) -> float:
+    """The shared group's weight, and no less than an agreeing name of that share (m). A
+    diminutive both sides write (Діма, one family listing it among other names) says no more
+    than the diminutive against the full name: every Дмитро is called so."""
+    words = p.same or p.same_skeleton
+    if words is not None and _diminutive_only(words[1].norm):
+        return p.group_weight
+    return max(p.group_weight, _given_tf(m, p.share))
+
+
 def _given_present(a: Prepared, b: Prepared) -> bool:
     return bool(a.given) and bool(b.given)
 
@@ -408,14 +425,14 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
         Level(
             "exact",
             lambda p: p.group is not None and p.same is not None,
-            lambda p: max(p.group_weight, _given_tf(0.9, p.share)) + 0.3,
+            lambda p: _same_word_weight(p, 0.9) + 0.3,
             lambda p: _words(p.same, "="),
             ceiling=_GIVEN_HI + 0.3,
         ),
         Level(
             "same under transliteration",
             lambda p: p.group is not None and p.same_skeleton is not None,
-            lambda p: max(p.group_weight, _given_tf(0.85, p.share)) + 0.2,
+            lambda p: _same_word_weight(p, 0.85) + 0.2,
             lambda p: f"{p.form_a} = {p.form_b}",
             ceiling=_GIVEN_HI + 0.2,
         ),

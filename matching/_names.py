@@ -57,6 +57,9 @@ KIND_LABEL = {
 _KIND_STRENGTH = {"uk": 0, "ru": 1, "other": 2, "dim": 3, "typo": 4}
 
 
+_LATIN = re.compile("[a-z]")
+
+
 def _named(kinds: dict[str, str]) -> bool:
     """Whether a form is a Ukrainian or Russian name or diminutive somewhere (not only a
     Western form)."""
@@ -229,11 +232,11 @@ class GivenNameIndex:
         Only for words the data does not know; the kind of form is ``typo``. A Cyrillic word
         is compared with the Cyrillic forms letter for letter as typed: an edit of the skeleton,
         which already merges и, і, ы and й, is two of the letters one types, and reached
-        distinct names (Данияр: Дана, Данило). A Latin word has no letters of its own to go by
-        and is compared by its readings.
+        distinct names (Данияр: Дана, Данило). A Latin word, or one in both scripts, has no
+        letters of its own to go by and is compared by its readings.
         """
         n = normalize(word)
-        if is_cyrillic(n):
+        if is_cyrillic(n) and not _LATIN.search(n):  # Єgor, in two scripts, has readings only
             if not self._typed_keys:
                 for form in sorted(self.by_form):
                     if is_cyrillic(form) and _named(self.by_form[form]):

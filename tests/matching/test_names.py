@@ -43,6 +43,17 @@ class TestGivenNames:
         assert {idx.groups[g].sex for g in boy.given_groups} == {"male"}
         assert {idx.groups[g].sex for g in girl.given_groups} == {"female"}
 
+    def test_a_diminutive_both_write_says_no_more_than_against_the_full_name(self) -> None:
+        # A witness heard "Dima": every Дмитро is called so, whether or not his family listed
+        # Діма among his other names (the same word adds only the small bonus of sameness).
+        def given_weight(report: Person) -> float:
+            c = compare(report, Person(given_name="Dima", sex="male"))
+            return next(f.weight for f in c.explanation if f.field == "given_name")
+
+        full = given_weight(Person(given_name="Dmytro", sex="male"))
+        listed = given_weight(Person(given_name="Dmytro", other_names=("Dima",), sex="male"))
+        assert full < listed <= full + 0.3
+
     def test_equivalent_forms_explained_in_words(self) -> None:
         c = compare(Person(given_name="Микола"), Person(given_name="Николай"))
         given = next(f for f in c.explanation if f.field == "given_name")

@@ -65,7 +65,12 @@ class TestDistinctNamesStayDistinct:
 
     @pytest.mark.parametrize(
         ("typed", "name"),
-        [("Олексанр", "m:олександр"), ("Миккола", "m:микола"), ("Rsotyk", "m:ростислав")],
+        [
+            ("Олексанр", "m:олександр"),
+            ("Миккола", "m:микола"),
+            ("Rsotyk", "m:ростислав"),
+            ("Єgor", "m:єгор"),  # two scripts in one word: by its readings
+        ],
     )
     def test_typing_errors_in_either_script(self, typed: str, name: str) -> None:
         assert name in given_index().lookup_typo(typed)
