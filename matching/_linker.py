@@ -370,6 +370,9 @@ def link_files(
     )
     proposed = 0
     total = len(sightings)
+    # Pairs share their field verdicts (one object for every pair of those two names): each
+    # is made a dict once. By id, since every verdict held in `ranked` lives to the end.
+    explained: dict[int, dict[str, str | float]] = {}
     with Path(out_path).open("w", encoding="utf-8") as out:
         for i, (key, _) in enumerate(sightings, 1):
             cands = []
@@ -381,7 +384,11 @@ def link_files(
                         "key": c.key,
                         "score": round(c.score, 4),
                         "proposed": is_proposed,
-                        "explanation": [fc.as_dict(digits=2) for fc in c.explanation],
+                        "explanation": [
+                            explained.get(id(fc))
+                            or explained.setdefault(id(fc), fc.as_dict(digits=2))
+                            for fc in c.explanation
+                        ],
                     }
                 )
             out.write(json.dumps({"key": key, "candidates": cands}, ensure_ascii=False) + "\n")
