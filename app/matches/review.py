@@ -13,6 +13,7 @@ from app.core.problems import Conflict, NotFound
 from app.core.security import Principal
 from app.matches import groups, proposals, repository, worker
 from app.matches.duplicates import cases
+from app.matches.duplicates import repository as duplicates
 from app.matches.duplicates.models import Duplicate
 from app.matches.engine import MatchingSettings
 from app.matches.models import Decision, Match, MatchEvent, MatchStatus, QueuedKind, Reviewed
@@ -139,6 +140,9 @@ def decide(
     is certain evidence for its companions, a rejected one none)."""
     match = _get_or_404(session, principal, match_id)
     check_decision(match, decision, version, noun="match")
+    # The reports of the case locked before the match, as a duplicate decision does: the
+    # matching worker writes a report and then its matches.
+    case = list(duplicates.lock_cases(session, [match.report_id]).values())
     before = match.status
     if decision == Decision.confirm:
         _refuse_second_confirmation(session, match)
@@ -162,7 +166,7 @@ def decide(
         session,
         MatchEvent.of(match, decision.value, before, actor_id=principal.user_id, note=note),
     )
-    _apply_to_report(session, match, decision, before)
+    _apply_to_report(session, match, case, decision, before)
     audit.record(session, principal, Action.match_decide, [match.id])
     groups.rescore_groups(
         session, report_ids=[match.report_id], sighting_ids=[match.sighting_id], settings=settings
@@ -194,17 +198,15 @@ def _refuse_second_confirmation(session: Session, match: Match) -> None:
         )
 
 
-def _apply_to_report(session: Session, match: Match, decision: Decision, before: str) -> None:
+def _apply_to_report(
+    session: Session, match: Match, case: list[Report], decision: Decision, before: str
+) -> None:
     """Set the coarse status of the report and of every report of its case (one child reported
     by several families), the one thing each family may learn of a decision.
 
     Their `updated_at` is kept, so that a confirmation later taken back leaves no trace that a
     family could see.
     """
-    report = session.get(Report, match.report_id)
-    if report is None:
-        return
-    case = cases.reports_of(session, report)
     if decision == Decision.confirm:
         cases.set_statuses(case, ReportStatus.located)
         # The sighting is this child: no other report of the case is to be offered it.

@@ -68,10 +68,11 @@ def case_of(session: Session, case_id: str) -> list[Report]:
 
 
 def lock_cases(session: Session, ids: Iterable[str]) -> dict[str, Report]:
-    """Lock these reports and every report of their cases (SELECT ... FOR UPDATE), all in
-    the order of their ids, so that two transactions locking overlapping cases never hold
-    what the other waits for; {id: report}, as they are once locked. A report that joined
-    one of the cases while this waited is locked too."""
+    """Lock these reports and every report of their cases (SELECT ... FOR NO KEY UPDATE: a
+    decision writes their status and case, never their id), all in the order of their ids, so
+    that two transactions locking overlapping cases never hold what the other waits for;
+    {id: report}, as they are once locked. A report that joined one of the cases while this
+    waited is locked too."""
     wanted: set[str] = set(ids)
     locked: dict[str, Report] = {}
     while missing := wanted - set(locked):
@@ -79,7 +80,7 @@ def lock_cases(session: Session, ids: Iterable[str]) -> dict[str, Report]:
             select(Report)
             .where(Report.id.in_(missing))
             .order_by(Report.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
         found = {report.id: report for report in session.scalars(stmt)}

@@ -492,7 +492,7 @@ def test_a_decision_waits_for_the_worker_writing_its_report_and_then_is_409(
                     json={"decision": "confirm", "version": pair["version"]},
                     headers=callers.coordinator.headers,
                 )
-                assert _eventually_waiting(worker), "the decision never waited for the report"
+                assert eventually_waiting(worker), "the decision never waited for the report"
                 worker.execute(
                     update(Duplicate)
                     .where(Duplicate.id == pair["id"])
@@ -506,7 +506,7 @@ def test_a_decision_waits_for_the_worker_writing_its_report_and_then_is_409(
     assert tuple(stored) == ("proposed", pair["version"] + 1)
 
 
-def _eventually_waiting(connection: Connection) -> bool:
+def eventually_waiting(connection: Connection) -> bool:
     """Whether another session of this database comes to wait for a lock (polled)."""
     waiting = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "

@@ -8,13 +8,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.matches.models import Match
+from app.reports.models import Report
 from tests.app import payloads
 from tests.app.live import serve
+from tests.app.matches.test_duplicates import eventually_waiting
 from tests.app.matching_queue import drain_queue
 from tests.conftest import Callers
 
@@ -382,6 +384,50 @@ def test_two_coordinators_deciding_at_once_one_wins(
         ).json()["items"]
     assert codes == [200, 409]
     assert len([h for h in history if h["actor_id"] is not None]) == 1
+
+
+@pytest.mark.postgres_only
+def test_a_decision_waits_for_the_worker_writing_its_report_and_then_is_409(
+    is_postgres: bool, committed_app: FastAPI, committed_callers: Callers, engine: Engine
+):
+    """The matching worker writes a report (its index) and then the report's matches (a new
+    score, a new version). A decision that took the match before waiting for the report (to
+    set its status) deadlocked with it and answered 500; it locks the report first, so it
+    waits, then finds the version changed: 409."""
+    if not is_postgres:
+        pytest.skip("row locks are proven on PostgreSQL")
+    callers = committed_callers
+    with serve(committed_app) as base, httpx.Client(base_url=base, timeout=60) as http:
+        http.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
+        http.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
+        drain_queue(committed_app)
+        [match] = http.get("/api/v1/matches", headers=callers.coordinator.headers).json()["items"]
+        with engine.connect() as worker:
+            worker.execute(text("SET deadlock_timeout = '60s'"))  # the decision checks first
+            worker.execute(
+                update(Report)
+                .where(Report.id == match["report_id"])
+                .values(matched_with="a newer engine")
+            )
+            with ThreadPoolExecutor(1) as pool:
+                decided = pool.submit(
+                    http.post,
+                    f"/api/v1/matches/{match['id']}/decision",
+                    json={"decision": "confirm", "version": match["version"]},
+                    headers=callers.coordinator.headers,
+                )
+                assert eventually_waiting(worker), "the decision never waited for the report"
+                worker.execute(
+                    update(Match).where(Match.id == match["id"]).values(version=Match.version + 1)
+                )
+                worker.commit()
+                answer = decided.result()
+    assert answer.status_code == 409, answer.text
+    with engine.connect() as connection:
+        stored = connection.execute(select(Match.status, Match.version)).one()
+        report_status = connection.scalar(select(Report.status))
+    assert tuple(stored) == ("proposed", match["version"] + 1)
+    assert report_status == "open"
 
 
 class TestWhatAFamilySees:
