@@ -152,9 +152,9 @@ class Candidate:
     explanation: tuple[FieldComparison, ...]
 
 
-# The sightings' values (names, dates...) whose verdicts a Linker keeps at most, each with
-# those of the reports it reached: tens of MiB.
-_SIGHTINGS_HELD = 2_000
+# The pairs whose field verdicts a Linker keeps at most (a few per pair, some tens of bytes
+# each: a few tens of MiB; dev's sightings reach 31,405 pairs in all).
+_PAIRS_HELD = 50_000
 
 
 class Linker:
@@ -172,6 +172,7 @@ class Linker:
         # The field verdicts of the sightings compared since the last report was added (which
         # changes the frequencies the names were weighed with).
         self._verdicts: Verdicts = {}
+        self._pairs_held = 0  # the reports reached by the sightings whose verdicts are kept
 
     def __len__(self) -> int:
         return len(self._people)
@@ -181,13 +182,17 @@ class Linker:
             raise ValueError(f"duplicate key {key!r}")
         p = prepare(person)
         self._people[key] = p
-        self._verdicts.clear()
+        self._forget_verdicts()
         for k in _keys(p, indexed=True):
             self._index.setdefault(k, []).append(key)
         for gid in p.given_groups:
             self._counts["given:" + gid] += 1
         for ck in p.family_clerk:
             self._counts["family:" + ck] += 1
+
+    def _forget_verdicts(self) -> None:
+        self._verdicts.clear()
+        self._pairs_held = 0
 
     @property
     def prepared(self) -> Mapping[Hashable, Prepared]:
@@ -209,9 +214,10 @@ class Linker:
 
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
         reached = {key: self._people[key] for key in self.reachable(person)}
+        if self._pairs_held > _PAIRS_HELD:
+            self._forget_verdicts()
+        self._pairs_held += len(reached)
         # Reports reached share their names: compare_prepared_each compares each once.
-        if any(len(by_sighting) > _SIGHTINGS_HELD for by_sighting in self._verdicts.values()):
-            self._verdicts.clear()
         compared = compare_prepared_each(
             prepare(person),
             reached,
