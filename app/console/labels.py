@@ -516,6 +516,14 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
             ),
         ),
         (r" \(initial\)", " (ініціал)"),
+        (
+            r": consistent with a changed family name \(new identity\)$",
+            ": так буває, коли прізвище змінили (нові документи)",
+        ),
+        (
+            r" \(former name\): consistent with a new identity \(adoption\)$",
+            " (колишнє прізвище): так буває, коли дитині дали нові документи (усиновлення)",
+        ),
         (r" \(Russian spelling or gender form\)", " (російське написання або форма іншого роду)"),
         (r": father (.+)$", r": ім'я батька — \1"),
         (r" \(father's name\)$", " (ім'я батька)"),

@@ -236,7 +236,7 @@ ENGLISH = {
     "matches", "report", "children", "different", "family", "patronymic", "differ",
     "consistent", "identity", "adoption", "documents", "may", "give", "given", "too", "male",
     "female", "unknown", "inferred", "names", "russian", "spelling", "gender", "form",
-    "estimates", "diminutive", "western", "misspelt", "uk", "ru", "typo",
+    "estimates", "diminutive", "western", "misspelt", "uk", "ru", "typo", "former", "changed",
 }  # fmt: skip
 
 
@@ -262,6 +262,8 @@ def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_word
         dict(given_name="Назар", family_name="Вовк", patronymic="Петрович", sex="male"),
         dict(full_name="Олейникова Николь", date_of_birth="2012-03-12", settlement="Подольск"),
         dict(given_name="Микола", patronymic="Андреевич", institution="дом ребенка Херсон"),
+        dict(given_name="Николай", family_name="Вовк", other_names=("Олейник",)),
+        dict(full_name="В. Николай", date_of_birth="2011-03-12"),
     ]
     details = set()
     for subject in seen:
