@@ -168,23 +168,23 @@ def keyring(app: FastAPI) -> Keyring:
     return keyring
 
 
-@pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
+def _rolled_back_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         transaction = connection.begin()
         yield connection
         transaction.rollback()
 
 
-@pytest.fixture(scope="module")
-def module_connection(engine: Engine) -> Iterator[Connection]:
-    """A transaction that lasts one module and is rolled back after it, for records the module's
-    tests share (made once, not once a test): such a module overrides `connection` with
-    `savepoint(module_connection)`, so each test sees them as made and keeps none of its writes."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        yield connection
-        transaction.rollback()
+# The test's transaction, rolled back after it.
+connection = pytest.fixture(name="connection")(_rolled_back_transaction)
+# One that lasts a module (or a class), for records its tests share, made once rather than once
+# a test: the module (or class) overrides `connection` with `savepoint(module_connection)`, so
+# each test sees them as made and keeps none of its writes. A class ends before any test
+# outside it runs, so tests that must find the database empty can sit in the same module.
+module_connection = pytest.fixture(scope="module", name="module_connection")(
+    _rolled_back_transaction
+)
+class_connection = pytest.fixture(scope="class", name="class_connection")(_rolled_back_transaction)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 import base64
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,10 +11,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import Field, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from app.core.schemas import InputModel
+from app.crypto.keyring import Keyring
 from app.imports.models import Import
 from app.matches.models import Match
 from app.reports.models import Report
@@ -22,7 +24,7 @@ from app.users.models import User
 from tests.app import payloads
 from tests.app.matching_queue import drain_queue
 from tests.app.test_authorization import _flatten
-from tests.conftest import Callers
+from tests.conftest import Callers, client_in, make_callers, savepoint, session_in
 
 
 def child(**fields: Any) -> dict[str, Any]:
@@ -356,13 +358,41 @@ class Records:
     user_id: str
 
 
-@pytest.fixture
-def records(client: TestClient, callers: Callers, session: Session) -> Records:
-    report = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
-    client.post("/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers)
-    drain_queue(client)
-    [match_id] = session.scalars(select(Match.id).where(Match.report_id == report.json()["id"]))
-    return Records(report.json()["id"], match_id, callers.family2.user_id)
+class OnSharedRecords:
+    """For tests that share one set of records: made once for the class (the routes' tables
+    send hundreds of requests to them), while each test runs in a savepoint of the class's
+    transaction, finds them as they were made and keeps nothing it writes."""
+
+    @pytest.fixture
+    def connection(self, class_connection: Connection) -> Iterator[Connection]:
+        with savepoint(class_connection):
+            yield class_connection
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def callers(cls, class_connection: Connection, keyring: Keyring) -> Callers:
+        with session_in(class_connection, keyring) as session:
+            return make_callers(session)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def records(
+        cls, app: FastAPI, class_connection: Connection, keyring: Keyring, callers: Callers
+    ) -> Iterator[Records]:
+        # The session stays open as a test's would: closing it would roll back what it saw.
+        with session_in(class_connection, keyring) as session:
+            with client_in(app, class_connection) as client:
+                report = client.post(
+                    "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+                )
+                client.post(
+                    "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+                )
+                drain_queue(client)
+            [match_id] = session.scalars(
+                select(Match.id).where(Match.report_id == report.json()["id"])
+            )
+            yield Records(report.json()["id"], match_id, callers.family2.user_id)
 
 
 def _send(
@@ -417,16 +447,20 @@ BODY_CASES = {
 }
 
 
-@pytest.mark.parametrize(("target", "value"), BODY_CASES.values(), ids=BODY_CASES.keys())
-def test_every_body_field_refuses_its_class_of_bad_values(
-    client: TestClient,
-    callers: Callers,
-    session: Session,
-    records: Records,
-    target: tuple[str, str, str],
-    value: str,
-):
-    _assert_refused_and_unwritten(client, callers, session, records, target, value)
+class TestBodyFields(OnSharedRecords):
+    """Every body field of the tables, with every value of its class."""
+
+    @pytest.mark.parametrize(("target", "value"), BODY_CASES.values(), ids=BODY_CASES.keys())
+    def test_every_body_field_refuses_its_class_of_bad_values(
+        self,
+        client: TestClient,
+        callers: Callers,
+        session: Session,
+        records: Records,
+        target: tuple[str, str, str],
+        value: str,
+    ):
+        _assert_refused_and_unwritten(client, callers, session, records, target, value)
 
 
 @pytest.mark.parametrize("value", ["2011", "2011-02", "2012-02-29"])
@@ -494,34 +528,36 @@ def _nul_requests(client: TestClient, app: FastAPI, records: Records, headers: d
         )
 
 
-def test_nul_in_any_url_parameter_of_any_route_is_422(
-    app: FastAPI, client: TestClient, callers: Callers, session: Session, records: Records
-):
-    before = _records(session)
-    refused = {}
-    for (method, path, where, name), response in _nul_requests(
-        client, app, records, callers.admin.headers
+class TestUrlParameters(OnSharedRecords):
+    """A NUL in every parameter of every route."""
+
+    def test_nul_in_any_url_parameter_of_any_route_is_422(
+        self, app: FastAPI, client: TestClient, callers: Callers, session: Session, records: Records
     ):
-        _assert_problem(response, 422)
-        locations = [error["loc"] for error in response.json()["errors"]]
-        refused[(method, path, name)] = [where, name] in locations
-    assert refused == dict.fromkeys(refused, True)
-    assert _records(session) == before
+        before = _records(session)
+        refused = {}
+        for (method, path, where, name), response in _nul_requests(
+            client, app, records, callers.admin.headers
+        ):
+            _assert_problem(response, 422)
+            locations = [error["loc"] for error in response.json()["errors"]]
+            refused[(method, path, name)] = [where, name] in locations
+        assert refused == dict.fromkeys(refused, True)
+        assert _records(session) == before
 
-
-def test_nul_in_a_url_still_answers_401_without_a_token_and_403_to_a_wrong_role(
-    app: FastAPI, client: TestClient, callers: Callers, session: Session, records: Records
-):
-    before = _records(session)
-    for _case, response in _nul_requests(client, app, records, {}):
-        _assert_problem(response, 401)
-    statuses = {
-        case: response.status_code
-        for case, response in _nul_requests(client, app, records, callers.family.headers)
-    }
-    assert set(statuses.values()) == {403, 422}
-    assert statuses[("GET", "/api/v1/reports/{report_id}", "path", "report_id")] == 422
-    assert _records(session) == before
+    def test_nul_in_a_url_still_answers_401_without_a_token_and_403_to_a_wrong_role(
+        self, app: FastAPI, client: TestClient, callers: Callers, session: Session, records: Records
+    ):
+        before = _records(session)
+        for _case, response in _nul_requests(client, app, records, {}):
+            _assert_problem(response, 401)
+        statuses = {
+            case: response.status_code
+            for case, response in _nul_requests(client, app, records, callers.family.headers)
+        }
+        assert set(statuses.values()) == {403, 422}
+        assert statuses[("GET", "/api/v1/reports/{report_id}", "path", "report_id")] == 422
+        assert _records(session) == before
 
 
 @pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/sightings", "/api/v1/users"])
@@ -570,25 +606,29 @@ LISTS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("path", "cursor"),
-    [(path, cursor) for path, cursors in LISTS.items() for cursor in cursors.values()],
-    ids=[f"{path}: {label}" for path, cursors in LISTS.items() for label in cursors],
-)
-def test_crafted_cursors_are_422(
-    client: TestClient, callers: Callers, records: Records, path: str, cursor: str
-):
-    response = client.get(path, params={"cursor": cursor}, headers=callers.admin.headers)
-    _assert_problem(response, 422)
+class TestCursors(OnSharedRecords):
+    """Crafted cursors, on lists that have records to page through."""
 
+    @pytest.mark.parametrize(
+        ("path", "cursor"),
+        [(path, cursor) for path, cursors in LISTS.items() for cursor in cursors.values()],
+        ids=[f"{path}: {label}" for path, cursors in LISTS.items() for label in cursors],
+    )
+    def test_crafted_cursors_are_422(
+        self, client: TestClient, callers: Callers, records: Records, path: str, cursor: str
+    ):
+        response = client.get(path, params={"cursor": cursor}, headers=callers.admin.headers)
+        _assert_problem(response, 422)
 
-@pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/sightings"])
-def test_a_family_or_field_contact_crafting_a_cursor_gets_422(
-    client: TestClient, callers: Callers, records: Records, path: str
-):
-    caller = callers.family if path.endswith("reports") else callers.field
-    for cursor in BAD_CURSORS.values():
-        _assert_problem(client.get(path, params={"cursor": cursor}, headers=caller.headers), 422)
+    @pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/sightings"])
+    def test_a_family_or_field_contact_crafting_a_cursor_gets_422(
+        self, client: TestClient, callers: Callers, records: Records, path: str
+    ):
+        caller = callers.family if path.endswith("reports") else callers.field
+        for cursor in BAD_CURSORS.values():
+            _assert_problem(
+                client.get(path, params={"cursor": cursor}, headers=caller.headers), 422
+            )
 
 
 @pytest.mark.parametrize("bound", ["since", "until"])
