@@ -392,7 +392,10 @@ def _same_word_weight(p: _GivenPair, m: float) -> float:
     diminutive both sides write (Діма, one family listing it among other names) says no more
     than the diminutive against the full name: every Дмитро is called so."""
     words = p.same or p.same_skeleton
-    if words is not None and _diminutive_only(words[1].norm):
+    # Only when one side writes that word alone: beside other words (Саша Олійник, in either
+    # role) the same word is not all the two share.
+    alone = len(p.words_a) == 1 or len(p.words_b) == 1
+    if words is not None and alone and _diminutive_only(words[1].norm):
         return p.group_weight
     return max(p.group_weight, _given_tf(m, p.share))
 

@@ -243,6 +243,12 @@ def test_of_several_initials_the_strongest_agreement_counts() -> None:
     assert compare(a, a).score >= compare(a, b).score
 
 
+def test_a_record_with_a_diminutive_and_an_unknown_word_agrees_best_with_itself() -> None:
+    a = Person(given_name="Саша", family_name="Н.", full_name="Олійник Н.")
+    b = Person(given_name="Н.", family_name="Н.", full_name="Олійник Н.")
+    assert compare(a, a).score >= compare(a, b).score
+
+
 def test_compare_each_agrees_with_compare() -> None:
     sighting = Person(full_name="ОЛЕЙНИК Николай Андреевич", date_of_birth="2011-03-12")
     reports = {
