@@ -189,7 +189,7 @@ def _reasons(
             FieldComparison(
                 "group",
                 "seen with a sibling",
-                f"seen with {name}, whose match to a sibling's report scores {p:.2f}",
+                f"seen with {name}, whose match to a sibling's report scores {_score(p)}",
                 math.log2(1 + p * (_COMPANION_LR - 1)),
             )
         )
@@ -217,11 +217,17 @@ def _reasons(
                 "group",
                 "companion matches",
                 f"seen with {_name(sightings.get(companion))}, who matches this report at"
-                f" {q:.2f}: children seen together are different children",
+                f" {_score(q)}: children seen together are different children",
                 max(_EXCLUSION_MOST, math.log2(1 - q) if q < 1 else _EXCLUSION_MOST),
             )
         )
     return reasons, support[1] if support else None
+
+
+def _score(p: float) -> str:
+    """A companion's score as the explanation writes it: a weak match that still counts (from
+    GROUP_FLOOR on) keeps its first digit, rather than reading as a score of 0.00."""
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.1g}"
 
 
 def _shared_rewrite(

@@ -483,7 +483,8 @@ def verdict_words(verdict: str, lang: str) -> str:
 
 
 def _percent(score: str) -> str:
-    return f"{round(float(score) * 100)}%"
+    percent = float(score) * 100
+    return f"{round(percent)}%" if percent >= 0.5 else "<1%"  # weak, but not nothing
 
 
 _KINDS_UK = {

@@ -88,6 +88,25 @@ def test_a_companion_who_is_this_reports_child_counts_against():
     assert against.score < scored["s-nazar"]["r-olena"].score
 
 
+def test_a_weak_companion_match_is_written_as_the_weight_reads_it():
+    # Назар seen with another family name, patronymic and birth year: his own match is weak
+    # (about 0.003) but still counts a little for Олена, and the words must not say 0.00.
+    renamed = Person.from_api(
+        {"given_name": "Назар", "family_name": "Вовк", "patronymic": "Викторович",
+         "sex": "male", "date_of_birth": "2014"},
+        observed_on="2024-05-01",
+    )  # fmt: skip
+    reports = {"r-olena": OLENA, "r-nazar": NAZAR}
+    seen = {"s-olena": OLENA_SEEN, "s-nazar": renamed}
+    scored = {s: {r: compare(p, q) for r, p in reports.items()} for s, q in seen.items()}
+    sightings = {s: prepare(q) for s, q in seen.items()}
+    raised = with_group_evidence(scored, seen_with=GROUP, siblings=FAMILY, sightings=sightings)
+    [reason] = [fc for fc in raised["s-olena"]["r-olena"].explanation if fc.field == "group"]
+    weak = scored["s-nazar"]["r-nazar"].score
+    assert 0 < weak < 0.01 and reason.weight > 0
+    assert reason.detail.endswith(f"scores {weak:.1g}")
+
+
 def test_a_sighting_is_scored_against_siblings_its_keys_do_not_reach():
     renamed = Person.from_api(
         {"given_name": "Дмитрий", "family_name": "Вовк", "sex": "male", "date_of_birth": "2016"},

@@ -281,9 +281,14 @@ def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_word
             "seen with Вовк Олена, who matches this report at 0.81: "
             "children seen together are different children",
         ),
+        ("group", "seen with Назар, whose match to a sibling's report scores 0.003"),
         ("sex", "male vs female (inferred from the names)"),
     }
     assert len(details) > 20  # the engine really explained
+    weak = detail_words(
+        "group", "seen with Назар, whose match to a sibling's report scores 0.003", "uk"
+    )
+    assert weak.endswith("на <1%")  # weak evidence, not a match of 0%
     untranslated = {
         detail for field, detail in details if _english_words(detail_words(field, detail, "uk"))
     }
