@@ -5,9 +5,11 @@
 
 Stores N synthetic reports with their candidate index, M sightings each drawn from one of those
 reports (as a Russian document, list or witness would write the child), and one proposed match
-per sighting with the engine's own score and explanation. Then, against a running `ridni serve`
-signed in as an enrolled coordinator, it times K sequential GETs of the queue's first page (50
-rows, both children), of a filtered page, and of K different match pages: the service's own wall
+per sighting with the engine's own score and explanation; and M proposed duplicate pairs of
+stored reports, each scored by the engine as report against report. Then, against a running
+`ridni serve` signed in as an enrolled coordinator, it times K sequential GETs of the queue's
+first page (50 rows, both children), of a filtered page, of K different match pages, of the
+duplicates queue's first page and of K different duplicate pages: the service's own wall
 and CPU time (its Server-Timing header) and the client's over loopback, beside /healthz as a
 baseline of what the machine gives any request at the time. Last, Chromium (Playwright,
 /usr/bin/chromium) decides D matches by keyboard only, alternating `r` and `c`: the time from each
@@ -31,6 +33,7 @@ import matching
 from app.core.migrations import upgrade
 from app.core.security import Role
 from app.matches import engine as match_engine
+from app.matches.duplicates.models import Duplicate
 from app.matches.models import Match, MatchStatus
 from app.reports.models import Report
 from app.sightings.schemas import SightingIn
@@ -79,6 +82,37 @@ def store_proposals(url: str, count: int, *, seed: int = 17) -> None:
     # As store_reports does: the planner's statistics would otherwise still say that matches
     # and sightings are empty (they were analysed before these rows, and the test server runs
     # without autovacuum), and the filtered queue's plan is chosen for empty tables.
+    _analyze(engine)
+    engine.dispose()
+
+
+def store_duplicates(url: str, count: int, *, seed: int = 19) -> None:
+    """`count` proposed duplicate pairs with the engine's own score and explanation: reports
+    sorted by name and paired with their neighbour, so that most pairs share a given name (as
+    two relatives' reports of one child do) and their explanations are as long as real ones."""
+    rng = random.Random(seed)
+    engine, factory = _open(url)
+    with factory() as session:
+        ids = rng.sample(list(session.scalars(select(Report.id))), 2 * count)
+    for start in range(0, 2 * count, 2000):
+        with factory() as session, session.begin():
+            reports = sorted(
+                session.scalars(select(Report).where(Report.id.in_(ids[start : start + 2000]))),
+                key=lambda r: (r.given_name or "", r.family_name or "", r.id),
+            )
+            for later, earlier in zip(reports[::2], reports[1::2], strict=False):
+                compared = matching.compare_reports(
+                    match_engine.person_from_report(later), match_engine.person_from_report(earlier)
+                )
+                session.add(
+                    Duplicate(
+                        report_id=later.id,
+                        duplicate_of_id=earlier.id,
+                        score=compared.score,
+                        explanation=[f.as_dict() for f in compared.explanation],
+                        status=MatchStatus.proposed.value,
+                    )
+                )
     _analyze(engine)
     engine.dispose()
 
@@ -254,7 +288,8 @@ def keyboard_review(base: str, login: str, secret: str, decisions: int) -> Keybo
 
 def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions: int) -> None:
     print(
-        f"Console pages with {reports:,} reports and {proposals:,} proposed matches; "
+        f"Console pages with {reports:,} reports, {proposals:,} proposed matches and "
+        f"{proposals:,} proposed duplicate pairs; "
         f"{gets} sequential GETs each over loopback"
     )
     # The console's queue and match pages never use the engine's prepared name forms; without
@@ -267,11 +302,17 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
             upgrade(url)
             store_reports(url, reports, Population(seed=11))
             store_proposals(url, proposals)
+            store_duplicates(url, proposals)
             login, secret = enrol_coordinator(url)
             engine, factory = _open(url)
             with factory() as session:
                 match_ids = list(
                     session.scalars(select(Match.id).order_by(Match.score.desc()).limit(gets + 5))
+                )
+                pair_ids = list(
+                    session.scalars(
+                        select(Duplicate.id).order_by(Duplicate.score.desc()).limit(gets + 5)
+                    )
                 )
             engine.dispose()
             with running_service(url) as served:
@@ -287,6 +328,10 @@ def console(kinds: list[str], reports: int, proposals: int, gets: int, decisions
                     rows.append(_row(kind, "queue, filtered", _timed(http, filtered)))
                     pages = [f"/console/matches/{i}" for i in match_ids]
                     rows.append(_row(kind, "match page", _timed(http, pages)))
+                    duplicates = ["/console/duplicates"] * (gets + 5)
+                    rows.append(_row(kind, "duplicates queue, first 50", _timed(http, duplicates)))
+                    pair_pages = [f"/console/duplicates/{i}" for i in pair_ids]
+                    rows.append(_row(kind, "duplicate page", _timed(http, pair_pages)))
                 if CHROMIUM.exists():
                     steps = keyboard_review(base, login, secret, decisions)
                     reviews.append(

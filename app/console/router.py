@@ -27,7 +27,6 @@ from app.matches import candidates, review, search
 from app.matches import repository as matches
 from app.matches.deps import MatchingDep
 from app.matches.duplicates import cases
-from app.matches.duplicates import repository as duplicates_repository
 from app.matches.duplicates import review as duplicates
 from app.matches.duplicates.models import Duplicate
 from app.matches.models import Decision, Match, MatchStatus
@@ -563,11 +562,7 @@ def sighting_page(
 def _duplicates_of(session: Any, principal: Principal, report_id: str) -> list[dict[str, Any]]:
     """The duplicate pairs a report is in, best first, each with the other report (pairs and
     reports audited as listed)."""
-    pairs = sorted(
-        duplicates_repository.for_report(session, report_id).items(),
-        key=lambda item: (-item[1].score, item[1].id),
-    )
-    audit.record(session, principal, Action.duplicate_list, [pair.id for _, pair in pairs])
+    pairs = duplicates.of_report(session, principal, report_id)
     found = reports.shown_reports(
         session, principal, [other for other, _ in pairs], audit_as=Action.report_list
     )

@@ -45,11 +45,20 @@ def history(session: Session, duplicate_id: str) -> list[DuplicateEvent]:
 
 
 def for_report(session: Session, report_id: str) -> dict[str, Duplicate]:
-    """The pairs a report is in, by the other report's id."""
+    """The pairs a report is in, by the other report's id (the worker's view: every pair)."""
+    return _by_other(session, select(Duplicate), report_id)
+
+
+def readable_for_report(
+    session: Session, principal: Principal, report_id: str
+) -> dict[str, Duplicate]:
+    """The pairs a report is in that the caller may see, by the other report's id."""
+    return _by_other(session, readable(principal), report_id)
+
+
+def _by_other(session: Session, stmt: Select[Duplicate], report_id: str) -> dict[str, Duplicate]:
     rows = session.scalars(
-        select(Duplicate).where(
-            or_(Duplicate.report_id == report_id, Duplicate.duplicate_of_id == report_id)
-        )
+        stmt.where(or_(Duplicate.report_id == report_id, Duplicate.duplicate_of_id == report_id))
     )
     return {
         (pair.duplicate_of_id if pair.report_id == report_id else pair.report_id): pair

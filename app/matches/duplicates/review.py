@@ -43,6 +43,19 @@ def list_duplicates(
     return rows, next_cursor
 
 
+def of_report(
+    session: Session, principal: Principal, report_id: str
+) -> list[tuple[str, Duplicate]]:
+    """The pairs a report is in that the caller may see, best first, each with the other
+    report's id; audited as listed."""
+    pairs = sorted(
+        repository.readable_for_report(session, principal, report_id).items(),
+        key=lambda item: (-item[1].score, item[1].id),
+    )
+    audit.record(session, principal, Action.duplicate_list, [pair.id for _, pair in pairs])
+    return pairs
+
+
 def history(session: Session, principal: Principal, duplicate_id: str) -> list[DuplicateEvent]:
     duplicate = get_duplicate(session, principal, duplicate_id, audit_as=Action.duplicate_history)
     return repository.history(session, duplicate.id)

@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
+from app.core.security import Principal
+from app.matches.duplicates import review
 from app.matches.duplicates.models import Duplicate
 from app.reports.models import Report
 from tests.app import payloads
@@ -159,6 +161,18 @@ class TestQueueRoles:
             )
         )
         assert {"duplicate.list", "duplicate.read", "report.read"} <= actions
+
+    def test_a_reports_pairs_are_read_only_by_those_who_read_the_queue(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        """What the console's report page lists: a family never learns, even of its own
+        report, that another family reported its child."""
+        first, second = file_two_families(client, callers)
+        for caller in (callers.family, callers.family2, callers.field):
+            assert review.of_report(session, Principal(caller.user_id, caller.role), first) == []
+        coordinator = Principal(callers.coordinator.user_id, callers.coordinator.role)
+        [(other, pair)] = review.of_report(session, coordinator, first)
+        assert (other, pair.report_id) == (second, second)
 
     def test_an_unknown_pair_is_404(self, client: TestClient, callers: Callers):
         missing = "00000000-0000-4000-8000-000000000000"
