@@ -333,10 +333,21 @@ def file_committed(app: FastAPI, reports: int, sightings: int) -> Callers:
     return callers
 
 
+# The files whose tests take longest start first, so that no worker is still in one of them
+# when the other has run out (./run-tests hands out the rest with pytest-xdist's worksteal).
+SLOWEST_FIRST = [
+    "tests/app/test_schemathesis.py",
+    "tests/app/console/test_browser.py",
+    "tests/app/cli/test_cli.py",
+]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(REPO / "tests" / "matching"):
             item.add_marker(pytest.mark.nodb)
+    starts = {REPO / path: rank for rank, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: starts.get(item.path, len(starts)))  # stable: else as collected
 
 
 # Cases Schemathesis generated per operation, printed before pytest's closing line. Each test

@@ -6,13 +6,16 @@ test in-process and checks every answer: no 5xx, a documented status code, a doc
 type and a body that validates against the documented schema, schema-violating input refused,
 and that an operation requiring a bearer token refuses a request without one or with a bad one.
 
-Every operation runs once as a coordinator and once as a family. Rate limits cannot fail a
-case: the suite's `app` (tests/conftest.py) has limits no test reaches, and 429 is documented on
-every write anyway; the limits themselves are proven in test_rate_limits.py. The user routes are
-an admin's, so here they answer 403: `test_user_answers_conform` checks their admin answers
-against the schema. Each test uses the shared
-`client` fixture, so the app's sessions join the test's transaction and every write is rolled
-back. Generation is derandomized with a fixed seed, so CI sees the same cases on every run.
+Every case of every operation is sent twice, as a coordinator and as a family: the fixed seed
+drew the same cases for both when each had a test of its own, and generating them is a good
+part of the cost. Rate limits cannot fail a case: the suite's `app` (tests/conftest.py) has
+limits no test reaches, and 429 is documented on every write anyway; the limits themselves are
+proven in test_rate_limits.py. The user routes are an admin's, so here they answer 403:
+`test_user_answers_conform` checks their admin answers against the schema. The module's records
+(`existing`) and users are made once; each test runs in a savepoint of the module's transaction
+through the shared `client` fixture, so it finds them as they were made and every write is
+rolled back. Generation is derandomized with a fixed seed, so CI sees the same cases on every
+run.
 """
 
 from collections import Counter
@@ -40,12 +43,21 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
     unsupported_method,
 )
+from sqlalchemy import Connection
 
 from app.core.settings import Settings
+from app.crypto.keyring import Keyring
 from app.main import create_app
 from tests.app import payloads
 from tests.app.matching_queue import drain_queue
-from tests.conftest import SCHEMATHESIS_CASES, Callers
+from tests.conftest import (
+    SCHEMATHESIS_CASES,
+    Callers,
+    client_in,
+    make_callers,
+    savepoint,
+    session_in,
+)
 
 SEED = 20240501
 # Hypothesis examples in the fuzzing phase; the examples and coverage phases add their own cases
@@ -154,6 +166,9 @@ def _checks_for(case: Case, response: Response) -> list[CheckFunction]:
     return checks
 
 
+ROLES = ("coordinator", "family")
+
+
 @dataclass
 class Tally:
     cases: Counter[str] = field(default_factory=Counter)
@@ -165,9 +180,9 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
     """Counts this test's cases, and fails it if generation silently produced too few."""
     tally = Tally()
     yield tally
-    role = request.node.originalname.removeprefix("test_api_as_")
     for label, count in tally.cases.items():
-        request.node.user_properties.append((f"{SCHEMATHESIS_CASES}{label} as {role}", count))
+        for role in ROLES:
+            request.node.user_properties.append((f"{SCHEMATHESIS_CASES}{label} as {role}", count))
     if tally.failed:
         return  # the failure itself is the report; the count would only add noise
     assert tally.cases, "Schemathesis generated no case at all"
@@ -176,36 +191,52 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
         assert count >= minimum, f"{label}: only {count} cases, expected at least {minimum}"
 
 
+# Made once for the module: every test runs in a savepoint of the module's transaction.
 @pytest.fixture
-def existing(client: TestClient, callers: Callers) -> dict[str, str]:
+def connection(module_connection: Connection) -> Iterator[Connection]:
+    with savepoint(module_connection):
+        yield module_connection
+
+
+@pytest.fixture(scope="module")
+def callers(module_connection: Connection, keyring: Keyring) -> Callers:
+    with session_in(module_connection, keyring) as session:
+        return make_callers(session)
+
+
+@pytest.fixture(scope="module")
+def existing(app: FastAPI, module_connection: Connection, callers: Callers) -> dict[str, str]:
     """A report of callers.family, a sighting that matches it, the match proposed for them, and
     an import of a file of reports.
 
     Random IDs only ever find nothing, so half the cases with schema-valid path parameters ask
     for these instead: that way the 200 answers of the by-ID operations are checked too.
     """
-    report = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
-    sighting = client.post(
-        "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
-    )
-    drain_queue(client)
-    matches = client.get("/api/v1/matches", headers=callers.coordinator.headers)
-    assert report.status_code == sighting.status_code == 201
-    assert matches.status_code == 200
-    # Generated bodies rarely pass the routes' validation (see STRICTER_THAN_SCHEMA), so the
-    # 201 answers are checked against the schema here as well.
-    schema["/api/v1/reports"]["POST"].validate_response(report)
-    schema["/api/v1/sightings"]["POST"].validate_response(sighting)
-    schema["/api/v1/matches"]["GET"].validate_response(matches)
-    [match] = matches.json()["items"]
-    started = client.post(
-        "/api/v1/imports",
-        data={"kind": "reports"},
-        files={"file": ("list.csv", "Прізвище;Ім'я\nОлійник;Микола\n".encode(), "text/csv")},
-        headers=callers.coordinator.headers,
-    )
-    assert started.status_code == 202
-    schema["/api/v1/imports"]["POST"].validate_response(started)
+    with client_in(app, module_connection) as client:
+        report = client.post(
+            "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+        )
+        sighting = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        )
+        drain_queue(client)
+        matches = client.get("/api/v1/matches", headers=callers.coordinator.headers)
+        assert report.status_code == sighting.status_code == 201
+        assert matches.status_code == 200
+        # Generated bodies rarely pass the routes' validation (see STRICTER_THAN_SCHEMA), so the
+        # 201 answers are checked against the schema here as well.
+        schema["/api/v1/reports"]["POST"].validate_response(report)
+        schema["/api/v1/sightings"]["POST"].validate_response(sighting)
+        schema["/api/v1/matches"]["GET"].validate_response(matches)
+        [match] = matches.json()["items"]
+        started = client.post(
+            "/api/v1/imports",
+            data={"kind": "reports"},
+            files={"file": ("list.csv", "Прізвище;Ім'я\nОлійник;Микола\n".encode(), "text/csv")},
+            headers=callers.coordinator.headers,
+        )
+        assert started.status_code == 202
+        schema["/api/v1/imports"]["POST"].validate_response(started)
     return {
         "report_id": report.json()["id"],
         "sighting_id": sighting.json()["id"],
@@ -223,12 +254,7 @@ def _use_existing_ids(case: Case, existing: dict[str, str], tally: Tally) -> Non
                 case.path_parameters[name] = existing[name]
 
 
-def _call_and_validate(
-    case: Case, app: FastAPI, token: dict[str, str], existing: dict[str, str], tally: Tally
-) -> None:
-    tally.cases[case.operation.label] += 1
-    load_all_checks()
-    _use_existing_ids(case, existing, tally)
+def _call_and_validate(case: Case, app: FastAPI, token: dict[str, str], tally: Tally) -> None:
     try:
         response = case.call(app=app, headers=token)
         case.validate_response(
@@ -247,20 +273,18 @@ def _call_and_validate(
 shared_fixtures = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+# `client` points the app's sessions at the test's savepoint.
 @schema.parametrize()
 @shared_fixtures
-def test_api_as_coordinator(
+@pytest.mark.usefixtures("client")
+def test_api_as_coordinator_and_family(
     case: Case, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
 ) -> None:
-    _call_and_validate(case, app, callers.coordinator.headers, existing, tally)
-
-
-@schema.parametrize()
-@shared_fixtures
-def test_api_as_family(
-    case: Case, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
-) -> None:
-    _call_and_validate(case, app, callers.family.headers, existing, tally)
+    tally.cases[case.operation.label] += 1
+    load_all_checks()
+    _use_existing_ids(case, existing, tally)
+    for role in ROLES:
+        _call_and_validate(case, app, getattr(callers, role).headers, tally)
 
 
 def test_user_answers_conform(client: TestClient, callers: Callers) -> None:

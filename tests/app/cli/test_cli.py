@@ -36,6 +36,10 @@ from tests.app.matching_queue import drain_queue
 from tests.app.payloads import CANARY
 from tests.conftest import file_committed, make_callers
 
+# Every command here runs on a SQLite file of its own (`cli_database`), never on the suite's
+# database, so the PostgreSQL pass would only run the same tests a second time.
+pytestmark = pytest.mark.nodb
+
 
 @pytest.fixture
 def cli_database(tmp_path) -> str:
