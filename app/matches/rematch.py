@@ -177,8 +177,10 @@ class Round:
             repository.mark_matched(session, Sighting, ids, signature)
             return max(scored, len(ids))
         else:
-            for row in repository.report_rows(session, ids):
-                duplicates.report_changed(session, row)
+            reports_seen.drop_amended(session)
+            duplicates.reports_changed(
+                session, repository.report_rows(session, ids), known=reports_seen
+            )
             repository.mark_matched(session, Report, ids, signature)
         return len(ids)
 

@@ -38,29 +38,48 @@ def report_changed(session: Session, report: Report | Row[Any]) -> None:
     """Refresh the duplicate proposals of a report just filed or amended (its blocking keys
     are stored already). A pair already decided keeps its decision; a rejected pair is never
     proposed again; reports already of one case are not proposed."""
-    person = engine.person_from_report(report)
-    keys = matching.blocking_keys(person)
-    reached = set().union(*repository.report_ids_by_key(session, keys).values()) - {report.id}
-    others = {
-        row.id: matching.prepare(engine.person_from_report(row))
-        for row in repository.report_rows(session, reached)
+    reports_changed(session, [report])
+
+
+def reports_changed(
+    session: Session,
+    reports: Sequence[Report | Row[Any]],
+    *,
+    known: scoring.KnownReports | None = None,
+) -> None:
+    """`report_changed` for each of `reports` (a rematch's batch): the reports their keys
+    reach and the shares of their name terms are read once for all of them (and the reports
+    kept in `known` not read again), as refreshing one proposal writes neither."""
+    people = {report.id: engine.person_from_report(report) for report in reports}
+    keys = {report_id: matching.blocking_keys(p) for report_id, p in people.items()}
+    by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
+    reached = {
+        report_id: set().union(*(by_key.get(k, ()) for k in ks)) - {report_id}
+        for report_id, ks in keys.items()
     }
-    compared = matching.compare_reports_each(
-        person, others, frequencies=scoring.shares(session, person)
-    )
-    scored = sorted(
-        (ScoredPair(other, c) for other, c in compared.items()),
-        key=lambda s: (-s.comparison.total, s.other_id),
-    )
-    new_pairs = proposals.refresh_proposals(
-        session,
-        scored,
-        duplicates.for_report(session, report.id),
-        key_of=lambda s: s.other_id,
-        threshold=matching.DUPLICATE_THRESHOLD,
-        event_of=DuplicateEvent.of,
-    )
-    _propose(session, report.id, new_pairs)
+    known = known or scoring.KnownReports()
+    prepared = known.reach(session, set().union(*reached.values()))
+    terms = {report_id: engine.name_terms(p) for report_id, p in people.items()}
+    shares = repository.term_shares(session, set().union(*terms.values()))
+    for report in reports:
+        others = {i: prepared[i] for i in reached[report.id] if i in prepared}
+        # Only the report's own terms, as for one report alone: a term of the other report
+        # missing from the frequencies is weighed as unknown, not by its share.
+        own_shares = {t: shares[t] for t in terms[report.id] if t in shares}
+        compared = matching.compare_reports_each(people[report.id], others, frequencies=own_shares)
+        scored = sorted(
+            (ScoredPair(other, c) for other, c in compared.items()),
+            key=lambda s: (-s.comparison.total, s.other_id),
+        )
+        new_pairs = proposals.refresh_proposals(
+            session,
+            scored,
+            duplicates.for_report(session, report.id),
+            key_of=lambda s: s.other_id,
+            threshold=matching.DUPLICATE_THRESHOLD,
+            event_of=DuplicateEvent.of,
+        )
+        _propose(session, report.id, new_pairs)
 
 
 def _propose(session: Session, report_id: str, pairs: Sequence[ScoredPair]) -> None:

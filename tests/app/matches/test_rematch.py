@@ -187,3 +187,23 @@ def test_scores_groups_with_their_evidence_and_proposes_duplicates(
     # Nothing is left: a second run does nothing.
     again = rematch(factory(connection, keyring), settings=MATCHING, progress=False)
     assert (again.reports, again.sightings, again.grouped, again.compared) == (0, 0, 0, 0)
+
+
+def test_a_batch_holding_both_reports_of_a_pair_proposes_it_once_as_filing_did(
+    client: TestClient, callers: Callers, session: Session, connection: Connection, keyring: Keyring
+):
+    file_report(client, callers.family)
+    file_report(client, callers.family2, **SECOND_FAMILY)
+    filed = session.scalars(select(Duplicate)).one()
+    proposed = (filed.report_id, filed.duplicate_of_id, filed.score, filed.explanation)
+    session.execute(delete(DuplicateEvent))
+    session.execute(delete(Duplicate))
+    session.execute(update(Report).values(matched_with="old-engine"))
+    session.commit()
+
+    # One batch reads the reports their keys reach and the name shares once for both.
+    rematch(factory(connection, keyring), settings=MATCHING, batch_size=500, progress=False)
+
+    pair = session.scalars(select(Duplicate)).one()
+    assert (pair.report_id, pair.duplicate_of_id, pair.score, pair.explanation) == proposed
+    assert [e.to_status for e in session.scalars(select(DuplicateEvent))] == ["proposed"]
