@@ -243,9 +243,10 @@ class TestSignIn:
     ):
         sign_in(https, olena, password="wrong wrong wrong")
         sign_in(https, olena)
+        # The audit trail is append-only: other tests' sign-ins stay in it (conftest).
         rows = session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.action == "user.sign_in")
+            .where(AuditEvent.action == "user.sign_in", AuditEvent.object_id == olena.user_id)
             .order_by(AuditEvent.created_at)
         ).all()
         assert [(r.object_id, r.outcome) for r in rows] == [
