@@ -5,8 +5,9 @@ HTTP only: every read and decision goes through the services the API uses, audit
 way (`audited(...)` names the action, so that a refusal gets its row too).
 """
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -43,8 +44,11 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 # No NUL in any text a page takes (PostgreSQL cannot hold one): a 422 page, never a 500.
 RecordId = Annotated[NulFree, Path(max_length=36)]
 Percent = Annotated[int | None, Query(ge=0, le=100)]
+QueueStatus = Annotated[MatchStatus | Literal[""], Query()]  # "": any status
+Cursor = Annotated[NulFree | None, Query(max_length=200)]
 SEARCH_LIMIT = 50
 CANDIDATE_LIMIT = 10
+Decided = TypeVar("Decided", Match, Duplicate)
 
 
 def _ago(moment: datetime, now: datetime) -> tuple[str, int]:
@@ -75,16 +79,22 @@ def _queue_side(row: Row[Any], prefix: str) -> dict[str, Any]:
     }
 
 
+def _queue_item(row: Any, sides: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """One row of a queue page (macros.html `queue_list`): the pair, its two children, how
+    long ago it was proposed."""
+    return {"row": row, "sides": sides, "ago": _ago(row.created_at, now)}
+
+
 @router.get("/matches", dependencies=[audited(Action.match_list)])
 def queue(
     request: Request,
     principal: Reviewer,
     session: SessionDep,
-    status: Annotated[MatchStatus | Literal[""], Query()] = MatchStatus.proposed,
+    status: QueueStatus = MatchStatus.proposed,
     min_score: Percent = None,
     max_score: Percent = None,
     source_type: SourceType | None = None,
-    cursor: Annotated[NulFree | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
 ) -> Response:
     """The review queue, best first, 50 a page; both children as written."""
     filters = QueueFilters(
@@ -92,30 +102,19 @@ def queue(
         max_score=max_score / 100 if max_score is not None else None,
         source_type=source_type.value if source_type else None,
     )
-    shown_status = status or None  # "": any status
     rows, next_cursor = review.queue_page(
-        session,
-        principal,
-        status=shown_status.value if shown_status else None,
-        limit=DEFAULT_LIMIT,
-        cursor=cursor,
-        queue=filters,
+        session, principal, status=status or None, limit=DEFAULT_LIMIT, cursor=cursor, queue=filters
     )
     now = utcnow()
     items = [
-        {
-            "match": row,
-            "report": _queue_side(row, QUEUE_REPORT),
-            "sighting": _queue_side(row, QUEUE_SIGHTING),
-            "ago": _ago(row.created_at, now),
-        }
+        _queue_item(row, [_queue_side(row, QUEUE_REPORT), _queue_side(row, QUEUE_SIGHTING)], now)
         for row in rows
     ]
     query = {
-        "status": "" if shown_status is None else shown_status.value,
+        "status": status,
         "min_score": min_score,
         "max_score": max_score,
-        "source_type": source_type.value if source_type else "",
+        "source_type": source_type or "",
     }
     return render(
         request,
@@ -260,8 +259,19 @@ def decide(
 ) -> Response:
     """Decide with the API's version check; after it, the next proposed match opens. Someone
     else's decision first: the page says whose and what, and nothing changes."""
-    try:
-        decided = review.decide(
+
+    def conflict_page(match: Match, stale: dict[str, str] | None) -> Response:
+        refused = None if stale else _refusal(session, match, decision)
+        return _match_page(
+            request, session, principal, match, stale=stale, refused=refused, status=409
+        )
+
+    return _decided(
+        session,
+        principal,
+        "matches",
+        version,
+        decide=lambda: review.decide(
             session,
             principal,
             match_id,
@@ -269,17 +279,33 @@ def decide(
             note=note.strip() or None,
             version=version,
             settings=matching,
-        )
+        ),
+        reread=lambda: review.get_match(session, principal, match_id, audit_as=Action.match_read),
+        conflict_page=conflict_page,
+    )
+
+
+def _decided(
+    session: Any,
+    principal: Principal,
+    queue: str,
+    version: int,
+    *,
+    decide: Callable[[], Decided],
+    reread: Callable[[], Decided],
+    conflict_page: Callable[[Decided, dict[str, str] | None], Response],
+) -> Response:
+    """A decision on a match or a duplicate pair, then the next proposed one in its queue
+    (`/console/<queue>/...`). A Conflict rolls back and shows the row as it is now, with who
+    decided first and what if its version moved on (else the service refused the decision)."""
+    try:
+        decided = decide()
     except Conflict:
         session.rollback()
-        match = review.get_match(session, principal, match_id, audit_as=Action.match_read)
-        if match.version != version:
-            stale = _stale(session, match)
-            return _match_page(request, session, principal, match, stale=stale, status=409)
-        refused = _refusal(session, match, decision)
-        return _match_page(request, session, principal, match, refused=refused, status=409)
+        row = reread()
+        return conflict_page(row, _stale(session, row) if row.version != version else None)
     following = review.next_to_review(session, principal, decided)
-    target = f"/console/matches/{following}" if following else "/console/matches?done=1"
+    target = f"/console/{queue}/{following}" if following else f"/console/{queue}?done=1"
     return RedirectResponse(target, status_code=303)
 
 
@@ -300,29 +326,19 @@ def duplicates_queue(
     request: Request,
     principal: Reviewer,
     session: SessionDep,
-    status: Annotated[MatchStatus | Literal[""], Query()] = MatchStatus.proposed,
-    cursor: Annotated[NulFree | None, Query(max_length=200)] = None,
+    status: QueueStatus = MatchStatus.proposed,
+    cursor: Cursor = None,
 ) -> Response:
     """Pairs of reports that may be of one child, best first, 50 a page."""
-    shown_status = status or None  # "": any status
     rows, next_cursor = duplicates.list_duplicates(
-        session,
-        principal,
-        status=shown_status.value if shown_status else None,
-        limit=DEFAULT_LIMIT,
-        cursor=cursor,
+        session, principal, status=status or None, limit=DEFAULT_LIMIT, cursor=cursor
     )
     ids = {i for d in rows for i in (d.report_id, d.duplicate_of_id)}
     found = reports.shown_reports(session, principal, ids, audit_as=Action.report_list)
     shown = {i: _report_side(reports.to_out(r, principal)) for i, r in found.items()}
     now = utcnow()
     items = [
-        {
-            "pair": d,
-            "later": shown[d.report_id],
-            "earlier": shown[d.duplicate_of_id],
-            "ago": _ago(d.created_at, now),
-        }
+        _queue_item(d, [shown[d.duplicate_of_id], shown[d.report_id]], now)
         for d in rows
         if d.report_id in shown and d.duplicate_of_id in shown
     ]
@@ -332,7 +348,7 @@ def duplicates_queue(
         {
             "items": items,
             "next_cursor": next_cursor,
-            "query": {"status": "" if shown_status is None else shown_status.value},
+            "query": {"status": status},
             "statuses": list(MatchStatus),
         },
     )
@@ -421,27 +437,30 @@ def decide_duplicate(
     """Decide a pair with the API's version check (confirming joins the reports into one
     case); after it, the next proposed pair opens. Someone else's decision first: the page
     says whose and what, and nothing changes."""
-    try:
-        decided = duplicates.decide(
+
+    def conflict_page(pair: Duplicate, stale: dict[str, str] | None) -> Response:
+        return _duplicate_page(
+            request, session, principal, pair, stale=stale, refused=not stale, status=409
+        )
+
+    return _decided(
+        session,
+        principal,
+        "duplicates",
+        version,
+        decide=lambda: duplicates.decide(
             session,
             principal,
             duplicate_id,
             decision=decision,
             note=note.strip() or None,
             version=version,
-        )
-    except Conflict:
-        session.rollback()
-        pair = duplicates.get_duplicate(
+        ),
+        reread=lambda: duplicates.get_duplicate(
             session, principal, duplicate_id, audit_as=Action.duplicate_read
-        )
-        if pair.version != version:
-            stale = _stale(session, pair)
-            return _duplicate_page(request, session, principal, pair, stale=stale, status=409)
-        return _duplicate_page(request, session, principal, pair, refused=True, status=409)
-    following = review.next_to_review(session, principal, decided)
-    target = f"/console/duplicates/{following}" if following else "/console/duplicates?done=1"
-    return RedirectResponse(target, status_code=303)
+        ),
+        conflict_page=conflict_page,
+    )
 
 
 @router.get("/search")
