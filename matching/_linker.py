@@ -230,7 +230,8 @@ class Linker:
 
 
 # --- offline linking --------------------------------------------------------------------------
-# json.dumps(value, ensure_ascii=False), without making an encoder for every call.
+# json.dumps(value, ensure_ascii=False), without making an encoder for every call (a float is
+# written as its repr, as json writes it).
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -398,7 +399,7 @@ def link_files(
                     for fc in c.explanation
                 )
                 cands.append(
-                    f'{{"key": {_dumps(c.key)}, "score": {_dumps(round(c.score, 4))}, '
+                    f'{{"key": {_dumps(c.key)}, "score": {round(c.score, 4)!r}, '
                     f'"proposed": {"true" if is_proposed else "false"}, '
                     f'"explanation": [{explanation}]}}'
                 )
