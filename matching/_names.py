@@ -28,13 +28,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from ._data import NameGroup, Place, load_given_names, load_places
+from ._data import DATA, NameGroup, Place, load_given_names, load_places
 from ._text import is_cyrillic, normalize, skeletons
 
 __all__ = [
@@ -370,11 +369,11 @@ _INDEX_SOURCES = (
 
 def index_sources_digest() -> str | None:
     """The SHA-256 of the files the indexes are built from (None: one of them is missing)."""
-    root = resources.files("matching")
+    root = DATA.parent
     digest = hashlib.sha256()
     for name in _INDEX_SOURCES:
         try:
-            data = root.joinpath(*name.split("/")).read_bytes()
+            data = (root / name).read_bytes()
         except FileNotFoundError:
             return None
         digest.update(f"{name}\0{len(data)}\0".encode())
@@ -408,7 +407,7 @@ def index_document() -> dict[str, Any]:
 def shipped_index() -> dict[str, Any] | None:
     """``data/index.json``, when it was built from the data files and code as they are now."""
     try:
-        text = resources.files("matching").joinpath("data", _INDEX_FILE).read_text("utf-8")
+        text = (DATA / _INDEX_FILE).read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     doc: dict[str, Any] = json.loads(text)
