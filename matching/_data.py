@@ -35,9 +35,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
-__all__ = ["NameGroup", "Place", "load_given_names", "load_places"]
+__all__ = ["DATA", "NameGroup", "Place", "load_given_names", "load_places"]
+
+# The package's data files: beside the modules, as setuptools installs them (importlib.resources
+# would import tempfile and its dependencies into every process, for files that are always there).
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,7 @@ def _split(cell: str) -> tuple[str, ...]:
 
 def _rows(name: str) -> list[list[str]]:
     try:
-        text = resources.files("matching").joinpath("data", name).read_text(encoding="utf-8")
+        text = (DATA / name).read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
     rows = []

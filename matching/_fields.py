@@ -266,15 +266,19 @@ def _initial_weight(p: _InitialPair | None) -> float:
 def _given_initial_shares() -> dict[str, float]:
     """Share of the name groups (of ``given_names.tsv``) a given-name initial can stand for,
     by the first letters of their Ukrainian and Russian forms."""
-    groups = given_index().groups.values()
+    idx = given_index()
+    # The readings of a group's Ukrainian and Russian forms, from the index (the readings of
+    # every form, each with the strongest kind of form that has it), not read again.
+    letters: dict[str, set[str]] = {}
+    for sk, kinds in idx.by_skeleton.items():
+        for gid, kind in kinds.items():
+            if kind in ("uk", "ru"):
+                letters.setdefault(gid, set()).update((sk[:1], sk[:2]))
     counts: dict[str, int] = {}
-    for g in groups:
-        letters = {
-            sk[:n] for f in (*g.ukrainian, *g.russian) for sk in skeletons(f) for n in (1, 2)
-        }
-        for letter in letters & LETTER_READINGS:
+    for group_letters in letters.values():
+        for letter in group_letters & LETTER_READINGS:
             counts[letter] = counts.get(letter, 0) + 1
-    return {k: v / len(groups) for k, v in counts.items()}
+    return {k: v / len(idx.groups) for k, v in counts.items()}
 
 
 @lru_cache(maxsize=10_000)

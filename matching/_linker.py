@@ -230,6 +230,11 @@ class Linker:
 
 
 # --- offline linking --------------------------------------------------------------------------
+# json.dumps(value, ensure_ascii=False), without making an encoder for every call (a float is
+# written as its repr, as json writes it).
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class LinkInputError(ValueError):
     """A malformed input line: ``line_number`` (1-based) and a plain ``reason``."""
 
@@ -377,27 +382,28 @@ def link_files(
     proposed = 0
     total = len(sightings)
     # Pairs share their field verdicts (one object for every pair of those two names): each
-    # is made a dict once. By id, since every verdict held in `ranked` lives to the end.
-    explained: dict[int, dict[str, str | float]] = {}
+    # is written as JSON once. By id, since every verdict held in `ranked` lives to the end.
+    # A line is put together from those pieces, as json.dumps would write it, byte for byte
+    # (its separators, ensure_ascii=False): encoding every verdict again on every line cost
+    # more than the rest of the writing.
+    explained: dict[int, str] = {}
     with Path(out_path).open("w", encoding="utf-8") as out:
         for i, (key, _) in enumerate(sightings, 1):
             cands = []
             for c in ranked[key]:
                 is_proposed = c.score >= threshold
                 proposed += is_proposed
-                cands.append(
-                    {
-                        "key": c.key,
-                        "score": round(c.score, 4),
-                        "proposed": is_proposed,
-                        "explanation": [
-                            explained.get(id(fc))
-                            or explained.setdefault(id(fc), fc.as_dict(digits=2))
-                            for fc in c.explanation
-                        ],
-                    }
+                explanation = ", ".join(
+                    explained.get(id(fc))
+                    or explained.setdefault(id(fc), _dumps(fc.as_dict(digits=2)))
+                    for fc in c.explanation
                 )
-            out.write(json.dumps({"key": key, "candidates": cands}, ensure_ascii=False) + "\n")
+                cands.append(
+                    f'{{"key": {_dumps(c.key)}, "score": {round(c.score, 4)!r}, '
+                    f'"proposed": {"true" if is_proposed else "false"}, '
+                    f'"explanation": [{explanation}]}}'
+                )
+            out.write(f'{{"key": {_dumps(key)}, "candidates": [{", ".join(cands)}]}}\n')
             if progress and (i % 500 == 0 or i == total):
                 print(f"\rlinked {i}/{total} sightings", end="", file=sys.stderr, flush=True)
     if progress and total:

@@ -22,15 +22,18 @@ What each piece adds and misses:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from ._data import NameGroup, Place, load_given_names, load_places
+from ._data import DATA, NameGroup, Place, load_given_names, load_places
 from ._text import is_cyrillic, normalize, skeletons
 
 __all__ = [
@@ -39,8 +42,11 @@ __all__ = [
     "best_jw",
     "clerk_keys",
     "given_index",
+    "index_document",
+    "index_sources_digest",
     "patronymic_stems",
     "place_index",
+    "shipped_index",
     "surname_codes",
 ]
 
@@ -275,9 +281,24 @@ class GivenNameIndex:
             out |= self.by_stem.get(st, set())
         return frozenset(out)
 
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> GivenNameIndex:
+        """The index as :func:`index_document` wrote it."""
+        groups = (NameGroup(g, sex, *map(tuple, forms)) for g, sex, *forms in doc["groups"])
+        return cls(
+            groups={g.gid: g for g in groups},
+            by_form=doc["by_form"],
+            by_skeleton=doc["by_skeleton"],
+            by_western_skeleton={k: set(v) for k, v in doc["by_western_skeleton"].items()},
+            by_stem={k: set(v) for k, v in doc["by_stem"].items()},
+        )
 
-@cache
+
 def given_index() -> GivenNameIndex:
+    return _indexes()[0]
+
+
+def _built_given_index() -> GivenNameIndex:
     idx = GivenNameIndex()
     for g in load_given_names():
         idx.add(g)
@@ -308,10 +329,95 @@ class PlaceIndex:
             out |= self.by_skeleton.get(sk, set())
         return frozenset(out)
 
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> PlaceIndex:
+        return cls(
+            places=[Place(oblast, *map(tuple, names)) for oblast, *names in doc["places"]],
+            by_form={k: set(v) for k, v in doc["place_by_form"].items()},
+            by_skeleton={k: set(v) for k, v in doc["place_by_skeleton"].items()},
+        )
 
-@cache
+
 def place_index() -> PlaceIndex:
+    return _indexes()[1]
+
+
+def _built_place_index() -> PlaceIndex:
     idx = PlaceIndex()
     for p in load_places():
         idx.add(p)
     return idx
+
+
+# --- The indexes as shipped -------------------------------------------------------------------
+# Building the indexes reads every form of ~6,000 name groups through the transliteration
+# skeleton: a quarter of a second, more than a whole `ridni link` of a small file spends
+# comparing. ``data/index.json`` holds them built (``python tools/build_index.py``), with the
+# digest of everything they are built from: when any of it changed and the file was not built
+# again, the indexes are built here, as they always were (the same answers, only slower), and
+# tests/matching/test_names.py fails until the file is rebuilt.
+_INDEX_FILE = "index.json"
+_INDEX_SOURCES = (
+    "data/given_names.tsv",
+    "data/given_names_registry.tsv",
+    "data/places.tsv",
+    "_data.py",
+    "_names.py",
+    "_text.py",
+)
+
+
+def index_sources_digest() -> str | None:
+    """The SHA-256 of the files the indexes are built from (None: one of them is missing)."""
+    root = DATA.parent
+    digest = hashlib.sha256()
+    for name in _INDEX_SOURCES:
+        try:
+            data = (root / name).read_bytes()
+        except FileNotFoundError:
+            return None
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def index_document() -> dict[str, Any]:
+    """The indexes built from the data files, as ``data/index.json`` holds them."""
+    given, places = _built_given_index(), _built_place_index()
+
+    def listed(sets: dict[str, set[Any]]) -> dict[str, list[Any]]:
+        return {k: sorted(v) for k, v in sets.items()}
+
+    return {
+        "sources": index_sources_digest(),
+        "groups": [
+            [g.gid, g.sex, g.ukrainian, g.russian, g.diminutives, g.other]
+            for g in given.groups.values()
+        ],
+        "by_form": given.by_form,
+        "by_skeleton": given.by_skeleton,
+        "by_western_skeleton": listed(given.by_western_skeleton),
+        "by_stem": listed(given.by_stem),
+        "places": [[p.oblast, p.ukrainian, p.russian, p.former, p.latin] for p in places.places],
+        "place_by_form": listed(places.by_form),
+        "place_by_skeleton": listed(places.by_skeleton),
+    }
+
+
+def shipped_index() -> dict[str, Any] | None:
+    """``data/index.json``, when it was built from the data files and code as they are now."""
+    try:
+        text = (DATA / _INDEX_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    doc: dict[str, Any] = json.loads(text)
+    digest = index_sources_digest()
+    return doc if digest is not None and doc.get("sources") == digest else None
+
+
+@cache
+def _indexes() -> tuple[GivenNameIndex, PlaceIndex]:
+    doc = shipped_index()
+    if doc is None:
+        return _built_given_index(), _built_place_index()
+    return GivenNameIndex.from_document(doc), PlaceIndex.from_document(doc)

@@ -1,6 +1,7 @@
 """`ridni link`: the engine on two files, without a database."""
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -35,10 +36,17 @@ def threshold_of(args: argparse.Namespace, default: float) -> float | None:
     return threshold
 
 
+# The run builds many small objects that live to its end (prepared people, field verdicts) and
+# almost no reference cycles (a few hundred objects on dev): the cyclic collector, run every 700
+# allocations by default, spent 7% of the run walking them. Every 20,000 it spends a third.
+_GC_THRESHOLD = 20_000
+
+
 def _link(args: argparse.Namespace) -> int:
     threshold = threshold_of(args, DEFAULT_THRESHOLD)
     if threshold is None:
         return 2
+    gc.set_threshold(_GC_THRESHOLD)
     try:
         summary = link_files(
             args.reports,

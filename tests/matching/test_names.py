@@ -7,7 +7,17 @@ import sys
 import pytest
 
 from matching import Person, compare
-from matching._names import clerk_keys, given_index, patronymic_stems, surname_codes
+from matching._names import (
+    GivenNameIndex,
+    PlaceIndex,
+    _built_given_index,
+    _built_place_index,
+    clerk_keys,
+    given_index,
+    patronymic_stems,
+    shipped_index,
+    surname_codes,
+)
 from matching._person import prepare
 
 
@@ -175,6 +185,18 @@ class TestPlacesAndSex:
         assert prepare(Person(given_name="Петро")).sex == "male"
         p = prepare(Person(given_name="Саша", patronymic="Петрівна"))
         assert p.sex == "female" and p.sex_inferred
+
+
+class TestShippedIndex:
+    def test_the_shipped_index_is_built_from_the_data_and_code_as_they_are(self) -> None:
+        doc = shipped_index()
+        assert doc is not None, "matching/data/index.json is stale: python tools/build_index.py"
+
+    def test_the_shipped_index_is_the_one_the_data_builds(self) -> None:
+        doc = shipped_index()
+        assert doc is not None
+        assert GivenNameIndex.from_document(doc) == _built_given_index()
+        assert PlaceIndex.from_document(doc) == _built_place_index()
 
 
 class TestDeterminism:
