@@ -61,12 +61,25 @@ def reports_changed(
     prepared = known.reach(session, set().union(*reached.values()))
     terms = {report_id: engine.name_terms(p) for report_id, p in people.items()}
     shares = repository.term_shares(session, set().union(*terms.values()))
+    filed = duplicates.filed_at(session, [*people, *prepared])
     for report in reports:
         others = {i: prepared[i] for i in reached[report.id] if i in prepared}
         # Only the report's own terms, as for one report alone: a term of the other report
         # missing from the frequencies is weighed as unknown, not by its share.
         own_shares = {t: shares[t] for t in terms[report.id] if t in shares}
-        compared = matching.compare_reports_each(people[report.id], others, frequencies=own_shares)
+        # Each pair is compared with the report filed later first, as filing it compared them,
+        # so that its explanation reads the same ("Oliinyk = Олійник") whichever of the two a
+        # rematch or an amendment reaches first, and its version moves only when it changes.
+        later = {i for i in others if filed[i] > filed[report.id]}
+        compared = matching.compare_reports_each(
+            people[report.id],
+            {i: p for i, p in others.items() if i not in later},
+            frequencies=own_shares,
+        )
+        for other_id in later:
+            compared |= matching.compare_reports_each(
+                others[other_id], {other_id: people[report.id]}, frequencies=own_shares
+            )
         scored = sorted(
             (ScoredPair(other, c) for other, c in compared.items()),
             key=lambda s: (-s.comparison.total, s.other_id),
