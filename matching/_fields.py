@@ -785,17 +785,21 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
 
 # --- a date of birth against an age estimate --------------------------------------------------
 class _AgeAtSighting:
-    """A date of birth on one side, an age estimate (``lo``-``hi``) on the other, and the ages
-    the date gives at the observation date (``youngest``-``oldest``)."""
+    """A date of birth on one side, an age estimate (``lo``-``hi``) on the other, the ages
+    the date gives at the observation date (``youngest``-``oldest``) and, when both dates give
+    their month, the age in years and fractions (``years``)."""
 
-    __slots__ = ("born", "hi", "lo", "oldest", "youngest")
+    __slots__ = ("born", "hi", "lo", "oldest", "years", "youngest")
 
-    def __init__(self, born: str, lo: int, hi: int, youngest: int, oldest: int) -> None:
+    def __init__(
+        self, born: str, lo: int, hi: int, youngest: int, oldest: int, years: float | None
+    ) -> None:
         self.born = born
         self.lo = lo
         self.hi = hi
         self.youngest = youngest
         self.oldest = oldest
+        self.years = years
 
     @property
     def aged(self) -> str:
@@ -813,8 +817,13 @@ class _AgeAtSighting:
     def weight_within(self) -> float:
         lo, hi = self.lo, self.hi
         w = 3.0 if hi - lo <= 2 else 2.0 if hi - lo <= 4 else 1.0
-        # Estimates centre on the age the child looks: an age at the edge of a wide range
-        # is a little less likely than one near its middle.
+        # Estimates centre on the age the child looks: an age far from the middle of the
+        # range is less likely than one near it. "10-13" covers the ages 10.0 to 13.99, so its
+        # middle is 12.0; the age in fractions of a year says how far from it (a child of 10
+        # and a month, at the very edge, loses half a bit; one of 12, none).
+        if self.years is not None:
+            centre, half = (lo + hi + 1) / 2, (hi + 1 - lo) / 2
+            return w - 0.5 * min(1.0, abs(self.years - centre) / half)
         centre = (lo + hi) / 2
         off = min(abs(age - centre) for age in (self.youngest, self.oldest))
         if hi - lo >= 2 and off >= (hi - lo) / 2:
@@ -834,6 +843,17 @@ def _age_at(dob: DateParts, obs: Prepared) -> tuple[int, int] | None:
     return age, age
 
 
+def _years_at(dob: DateParts, obs: Prepared) -> float | None:
+    """The age in years and fractions at the observation date, when both dates give their
+    month (a day not given is taken as the middle of its month)."""
+    seen = obs.observed
+    if seen is None or seen.month is None or dob.month is None:
+        return None
+    born = dob.year + (dob.month - 1) / 12 + ((dob.day or 15) - 1) / 365.25
+    then = seen.year + (seen.month - 1) / 12 + ((seen.day or 15) - 1) / 365.25
+    return then - born
+
+
 def _one_dated(a: Prepared, b: Prepared) -> bool:
     return (a.dob is None) != (b.dob is None)
 
@@ -851,7 +871,8 @@ def _age_at_sighting(a: Prepared, b: Prepared, _frequencies: Frequencies) -> _Ag
     hi = p.age_max if p.age_max is not None else p.age_min
     if lo is None or hi is None:
         return None
-    return _AgeAtSighting(dated.dob.text, min(lo, hi), max(lo, hi), *ages)
+    years = _years_at(dated.dob, ranged)
+    return _AgeAtSighting(dated.dob.text, min(lo, hi), max(lo, hi), *ages, years)
 
 
 def _aged(p: _AgeAtSighting) -> str:

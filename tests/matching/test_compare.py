@@ -70,6 +70,16 @@ class TestDates:
         assert inside[1] > near[1] > far[1]
         assert far[1] < 0
 
+    def test_an_age_near_the_middle_of_the_estimate_weighs_more(self) -> None:
+        # A witness who saw a girl "about 10-13" on 2024-05-01: a Людмила of 12 (born
+        # 2012-04-20) looks so more likely than one who turned 10 a month before.
+        middle = self.age("2012-04-20", 10, 13)
+        edge = self.age("2014-03-26", 10, 13)
+        assert middle[0] == edge[0] == "within the estimate"
+        assert middle[1] > edge[1] > 0
+        # Two children of 12 under "11-14" (11.0 to 14.99): the one nearer 13 counts more.
+        assert self.age("2011-05-10", 11, 14)[1] > self.age("2011-10-01", 11, 14)[1]
+
 
 class TestRanking:
     report = Person(
