@@ -726,7 +726,7 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
         Level(
             "exact",
             lambda p: (p.a.year, p.a.month, p.a.day) == (p.b.year, p.b.month, p.b.day),
-            9.0,
+            9.5,
             lambda p: f"born {p.a.text}",
         ),
         Level(
