@@ -125,6 +125,13 @@ NEW_IDENTITY = FieldComparison(
 RENAMED_TOO_WEIGHT = -2.0
 
 
+# New documents may give a new birth date too, and when the day and month are rewritten the
+# year is what stays: m, the share of children given new documents whose day and month were
+# changed (about one in six), against u, the share of random pairs born in one year (0.065):
+# log2(0.16 / 0.065).
+REWRITTEN_DATE_WEIGHT = 1.3
+
+
 # The family name's verdicts that a new identity explains: a name that differs, and a
 # listing's initial that begins none of the report's names (the family name was changed, the
 # listing shows the new one's initial).
@@ -140,10 +147,20 @@ def _renamed_too(given: FieldComparison) -> FieldComparison:
     )
 
 
+def _rewritten_date(dob: FieldComparison) -> FieldComparison:
+    return FieldComparison(
+        dob.field,
+        dob.verdict,
+        dob.detail + "; new identity documents may give a new birth date too",
+        REWRITTEN_DATE_WEIGHT,
+    )
+
+
 def _combine(
     given: FieldComparison | None,
     family: FieldComparison | None,
     patronymic: FieldComparison | None,
+    dob: FieldComparison | None,
     *fields: FieldComparison | None,
 ) -> Comparison:
     renamed = (
@@ -161,7 +178,9 @@ def _combine(
     renamed = renamed or former
     if renamed and given is not None and given.verdict == "different":
         given = _renamed_too(given)
-    items = [x for x in (given, family, patronymic, *fields) if x is not None]
+    if renamed and dob is not None and dob.verdict == "same year":
+        dob = _rewritten_date(dob)
+    items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=lambda fc: (-abs(fc.weight), fc.field))
     total = sum(fc.weight for fc in items)
     return Comparison(to_probability(total), tuple(items), total)
@@ -246,7 +265,7 @@ def compare_prepared_each(
             + (family.weight if family else 0.0)
             + (dob.weight if dob else 0.0)
         )
-        most = known + _most_from_the_rest(a, b, given, family)
+        most = known + _most_from_the_rest(a, b, given, family, dob)
         if most >= needed:
             started.append((most, key, a, given, family, dob))
     if best is not None and len(started) > best:
@@ -303,11 +322,15 @@ def _total_for(score: float) -> float:
 
 
 def _most_from_the_rest(
-    a: Prepared, b: Prepared, given: FieldComparison | None, family: FieldComparison | None
+    a: Prepared,
+    b: Prepared,
+    given: FieldComparison | None,
+    family: FieldComparison | None,
+    dob: FieldComparison | None,
 ) -> float:
     """The largest weight the patronymic, sex and settlement can add (a patronymic that differs
     too turns a differing family name into a new identity, which weighs more), and what a
-    differing given name regains when the family name differs too."""
+    differing given name and a rewritten birth date regain when the family name differs too."""
     most = 0.0
     for ladder in _REST:
         if ladder.present(a, b):
@@ -321,4 +344,11 @@ def _most_from_the_rest(
         and family.verdict in (*_CHANGED, "former name")
     ):
         most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
+    if (
+        dob is not None
+        and dob.verdict == "same year"
+        and family is not None
+        and family.verdict in (*_CHANGED, "former name")
+    ):
+        most += max(0.0, REWRITTEN_DATE_WEIGHT - dob.weight)
     return most

@@ -717,6 +717,9 @@ def _born_vs(p: _Dates) -> str:
     return f"born {p.a.text} vs {p.b.text}"
 
 
+# Two dates of one year whose months differ (see the level "same year" below).
+_SAME_YEAR_WEIGHT = -1.5
+
 # Two complete dates: the levels know the field's usual errors.
 DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
     "date_of_birth",
@@ -745,7 +748,11 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
         Level(
             "same month", lambda p: (p.a.year, p.a.month) == (p.b.year, p.b.month), 2.5, _born_vs
         ),
-        Level("same year", lambda p: p.a.year == p.b.year, 0.5, _born_vs),
+        # A clerk's slip changes one part of a date (a digit, the year, the order); a day and a
+        # month that both differ are another child's, or a date rewritten on new documents
+        # (``_compare`` weighs that case): m about 0.01 against u, the share of random pairs
+        # born in one year, about 0.065.
+        Level("same year", lambda p: p.a.year == p.b.year, _SAME_YEAR_WEIGHT, _born_vs),
         Level("year off by one, day differs", lambda p: p.years_apart == 1, -2.5, _born_vs),
         Level("different", always, -6.0, _born_vs),
     ),
@@ -768,7 +775,7 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
         Level(
             "same year",
             lambda p: p.a.year == p.b.year and bool(p.a.month and p.b.month),
-            0.5,
+            _SAME_YEAR_WEIGHT,
             _born_vs,
         ),
         Level("agrees as far as given", lambda p: p.a.year == p.b.year, 3.0, _born_vs),

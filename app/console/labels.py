@@ -542,6 +542,10 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
             "; у нових документах могли змінити й ім'я",
         ),
         (
+            r"; new identity documents may give a new birth date too$",
+            "; у нових документах могли змінити й дату народження",
+        ),
+        (
             r"^seen with (.+), whose match to a sibling's report scores (\d+(?:\.\d+)?)$",
             lambda m: (
                 f"бачили разом із {m[1]}; {m[1]} збігається із заявою про брата чи сестру "

@@ -43,6 +43,32 @@ class TestDates:
         assert dob("2011-03", "2011-03-12")[1] > weight
         assert dob("2011", "2014-03-12")[1] < 0
 
+    def test_a_day_and_month_that_both_differ_count_against(self) -> None:
+        # A clerk's slip changes one part of a date; 2021-01-08 against 2021-10-01 is another
+        # Анатолій Ткач born that year, not a typing error.
+        assert dob("2021-01-08", "2021-10-01") == ("same year", -1.5)
+        assert dob("2021-01", "2021-10-01")[1] < 0
+
+    def test_new_documents_may_rewrite_the_day_and_month(self) -> None:
+        # Адоптовану дитину записали Остапенко Людмила Михайловна, born 2016-03-18: the
+        # family name and patronymic are new, and so may be the day and month of birth.
+        report = Person(
+            given_name="Людмила",
+            family_name="Кравець",
+            patronymic="Кирилівна",
+            sex="female",
+            date_of_birth="2016-08-07",
+        )
+        adopted = Person(
+            full_name="Остапенко Людмила Михайловна", sex="female", date_of_birth="2016-03-18"
+        )
+        c = compare(report, adopted)
+        date = next(f for f in c.explanation if f.field == "date_of_birth")
+        assert date.verdict == "same year" and date.weight > 0
+        assert date.detail.endswith("new identity documents may give a new birth date too")
+        same_family = Person(full_name="Кравець Людмила Кирилівна", date_of_birth="2016-03-18")
+        assert field(compare(report, same_family), "date_of_birth")[1] < 0
+
     def test_swap_is_explained_in_words(self) -> None:
         c = compare(
             Person(given_name="Іван", date_of_birth="2011-03-12"),
