@@ -125,11 +125,12 @@ NEW_IDENTITY = FieldComparison(
 RENAMED_TOO_WEIGHT = -2.0
 
 
-# New documents may give a new birth date too, and when the day and month are rewritten the
-# year is what stays: m, the share of children given new documents whose day and month were
-# changed (about one in six), against u, the share of random pairs born in one year (0.065):
-# log2(0.16 / 0.065).
-REWRITTEN_DATE_WEIGHT = 1.3
+# New documents may give a new birth date too: the day and month rewritten (the year stays),
+# or the year (the day and month stay), each for about one child in six given new documents.
+# Weighed as m = 0.16 against u, the share of random pairs born in one year (0.065) and born
+# on one day of the year a year apart (about 0.0004): log2(0.16 / 0.065) and log2(0.16 /
+# 0.0004), the latter kept below an exact date's.
+REWRITTEN_DATE_WEIGHTS = {"same year": 1.3, "year off by one": 7.5}
 
 
 # The family name's verdicts that a new identity explains: a name that differs, and a
@@ -147,12 +148,19 @@ def _renamed_too(given: FieldComparison) -> FieldComparison:
     )
 
 
+def _rewritable(dob: FieldComparison) -> bool:
+    """A date new documents may have rewritten: the same year, or a year off by one whose day
+    and month agree (two complete dates; between a partial date and another, "year off by
+    one" agrees in nothing else and weighs against)."""
+    return dob.verdict == "same year" or (dob.verdict == "year off by one" and dob.weight > 0)
+
+
 def _rewritten_date(dob: FieldComparison) -> FieldComparison:
     return FieldComparison(
         dob.field,
         dob.verdict,
         dob.detail + "; new identity documents may give a new birth date too",
-        REWRITTEN_DATE_WEIGHT,
+        max(dob.weight, REWRITTEN_DATE_WEIGHTS[dob.verdict]),
     )
 
 
@@ -178,7 +186,7 @@ def _combine(
     renamed = renamed or former
     if renamed and given is not None and given.verdict == "different":
         given = _renamed_too(given)
-    if renamed and dob is not None and dob.verdict == "same year":
+    if renamed and dob is not None and _rewritable(dob):
         dob = _rewritten_date(dob)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=lambda fc: (-abs(fc.weight), fc.field))
@@ -346,9 +354,9 @@ def _most_from_the_rest(
         most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
     if (
         dob is not None
-        and dob.verdict == "same year"
+        and _rewritable(dob)
         and family is not None
         and family.verdict in (*_CHANGED, "former name")
     ):
-        most += max(0.0, REWRITTEN_DATE_WEIGHT - dob.weight)
+        most += max(0.0, REWRITTEN_DATE_WEIGHTS[dob.verdict] - dob.weight)
     return most

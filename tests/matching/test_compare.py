@@ -69,6 +69,29 @@ class TestDates:
         same_family = Person(full_name="Кравець Людмила Кирилівна", date_of_birth="2016-03-18")
         assert field(compare(report, same_family), "date_of_birth")[1] < 0
 
+    def test_new_documents_may_change_the_year(self) -> None:
+        # Коваль Алина Ярославовна, born 2023-02-15 on documents issued after adoption: the
+        # report's Оксана Бойко was born 2022-02-15, the day and month kept.
+        report = Person(
+            given_name="Оксана",
+            family_name="Бойко",
+            patronymic="Вадимівна",
+            sex="female",
+            date_of_birth="2022-02-15",
+        )
+        adopted = Person(
+            full_name="Коваль Алина Ярославовна", sex="female", date_of_birth="2023-02-15"
+        )
+        renamed = field(compare(report, adopted), "date_of_birth")
+        kept = Person(full_name="Бойко Оксана Вадимовна", sex="female", date_of_birth="2023-02-15")
+        assert (
+            renamed[0] == "year off by one"
+            and renamed[1] > field(compare(report, kept), "date_of_birth")[1]
+        )
+        # A listing's year alone, a year off, agrees in nothing else: no rewriting explains it.
+        listed = Person(full_name="Коваль Алина Ярославовна", sex="female", date_of_birth="2023")
+        assert field(compare(report, listed), "date_of_birth")[1] < 0
+
     def test_swap_is_explained_in_words(self) -> None:
         c = compare(
             Person(given_name="Іван", date_of_birth="2011-03-12"),
