@@ -720,7 +720,10 @@ def _born_vs(p: _Dates) -> str:
 # Two dates of one year whose months differ (see the level "same year" below).
 _SAME_YEAR_WEIGHT = -1.5
 
-# Two complete dates: the levels know the field's usual errors.
+# Two complete dates: the levels know the field's usual errors. The very same date is shared
+# by about one random pair of children in 6,500 (18 birth years of 365 days) and kept by most
+# true pairs, log2(0.85 * 6500) = 12.4; it weighs 9.5, kept lower since twins, and children
+# whose records copy one register, share it too.
 DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
     "date_of_birth",
     _both_complete,
