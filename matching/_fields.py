@@ -782,6 +782,16 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             _born_vs,
         ),
         Level("agrees as far as given", lambda p: p.a.year == p.b.year, 3.0, _born_vs),
+        # A year off by one is a slip when the rest agrees as far as given; with the months
+        # given and different too, two parts of the date disagree, as between two children.
+        Level(
+            "year off by one, month differs",
+            lambda p: (
+                p.years_apart == 1 and bool(p.a.month and p.b.month) and p.a.month != p.b.month
+            ),
+            -3.0,
+            _born_vs,
+        ),
         Level(
             "year off by one",
             lambda p: bool(p.a.year and p.b.year) and p.years_apart == 1,

@@ -468,6 +468,7 @@ _VERDICTS_UK = {
     "same town": "те саме місто",
     "same under transliteration": "те саме в транслітерації",
     "year off by one, day differs": "рік відрізняється на один, день інший",
+    "year off by one, month differs": "рік відрізняється на один, місяць інший",
     "seen with a sibling": "бачили з братом чи сестрою",
     "companion matches": "збігається дитина, яку бачили разом",
     "shared new identity": "спільна нова особа",

@@ -42,6 +42,9 @@ class TestDates:
         assert verdict == "agrees as far as given" and weight > 0
         assert dob("2011-03", "2011-03-12")[1] > weight
         assert dob("2011", "2014-03-12")[1] < 0
+        # A listing's 2009-05 against a report's 2008-06-04: the year and the month both off.
+        assert dob("2009-05", "2008-06-04")[0] == "year off by one, month differs"
+        assert dob("2009-05", "2008-06-04")[1] < dob("2009-05", "2008-05-04")[1] < 0
 
     def test_a_day_and_month_that_both_differ_count_against(self) -> None:
         # A clerk's slip changes one part of a date; 2021-01-08 against 2021-10-01 is another
