@@ -468,6 +468,7 @@ _VERDICTS_UK = {
     "same town": "те саме місто",
     "same under transliteration": "те саме в транслітерації",
     "year off by one, day differs": "рік відрізняється на один, день інший",
+    "year off by one, month differs": "рік відрізняється на один, місяць інший",
     "seen with a sibling": "бачили з братом чи сестрою",
     "companion matches": "збігається дитина, яку бачили разом",
     "shared new identity": "спільна нова особа",
@@ -540,6 +541,10 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
         (
             r"; new identity documents may give a new given name too$",
             "; у нових документах могли змінити й ім'я",
+        ),
+        (
+            r"; new identity documents may give a new birth date too$",
+            "; у нових документах могли змінити й дату народження",
         ),
         (
             r"^seen with (.+), whose match to a sibling's report scores (\d+(?:\.\d+)?)$",

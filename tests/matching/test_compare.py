@@ -42,6 +42,58 @@ class TestDates:
         assert verdict == "agrees as far as given" and weight > 0
         assert dob("2011-03", "2011-03-12")[1] > weight
         assert dob("2011", "2014-03-12")[1] < 0
+        # A listing's 2009-05 against a report's 2008-06-04: the year and the month both off.
+        assert dob("2009-05", "2008-06-04")[0] == "year off by one, month differs"
+        assert dob("2009-05", "2008-06-04")[1] < dob("2009-05", "2008-05-04")[1] < 0
+
+    def test_a_day_and_month_that_both_differ_count_against(self) -> None:
+        # A clerk's slip changes one part of a date; 2021-01-08 against 2021-10-01 is another
+        # Анатолій Ткач born that year, not a typing error.
+        assert dob("2021-01-08", "2021-10-01") == ("same year", -1.5)
+        assert dob("2021-01", "2021-10-01")[1] < 0
+
+    def test_new_documents_may_rewrite_the_day_and_month(self) -> None:
+        # Адоптовану дитину записали Остапенко Людмила Михайловна, born 2016-03-18: the
+        # family name and patronymic are new, and so may be the day and month of birth.
+        report = Person(
+            given_name="Людмила",
+            family_name="Кравець",
+            patronymic="Кирилівна",
+            sex="female",
+            date_of_birth="2016-08-07",
+        )
+        adopted = Person(
+            full_name="Остапенко Людмила Михайловна", sex="female", date_of_birth="2016-03-18"
+        )
+        c = compare(report, adopted)
+        date = next(f for f in c.explanation if f.field == "date_of_birth")
+        assert date.verdict == "same year" and date.weight > 0
+        assert date.detail.endswith("new identity documents may give a new birth date too")
+        same_family = Person(full_name="Кравець Людмила Кирилівна", date_of_birth="2016-03-18")
+        assert field(compare(report, same_family), "date_of_birth")[1] < 0
+
+    def test_new_documents_may_change_the_year(self) -> None:
+        # Коваль Алина Ярославовна, born 2023-02-15 on documents issued after adoption: the
+        # report's Оксана Бойко was born 2022-02-15, the day and month kept.
+        report = Person(
+            given_name="Оксана",
+            family_name="Бойко",
+            patronymic="Вадимівна",
+            sex="female",
+            date_of_birth="2022-02-15",
+        )
+        adopted = Person(
+            full_name="Коваль Алина Ярославовна", sex="female", date_of_birth="2023-02-15"
+        )
+        renamed = field(compare(report, adopted), "date_of_birth")
+        kept = Person(full_name="Бойко Оксана Вадимовна", sex="female", date_of_birth="2023-02-15")
+        assert (
+            renamed[0] == "year off by one"
+            and renamed[1] > field(compare(report, kept), "date_of_birth")[1]
+        )
+        # A listing's year alone, a year off, agrees in nothing else: no rewriting explains it.
+        listed = Person(full_name="Коваль Алина Ярославовна", sex="female", date_of_birth="2023")
+        assert field(compare(report, listed), "date_of_birth")[1] < 0
 
     def test_swap_is_explained_in_words(self) -> None:
         c = compare(
@@ -69,6 +121,16 @@ class TestDates:
         far = self.age("2011-03-12", 3, 5)
         assert inside[1] > near[1] > far[1]
         assert far[1] < 0
+
+    def test_an_age_near_the_middle_of_the_estimate_weighs_more(self) -> None:
+        # A witness who saw a girl "about 10-13" on 2024-05-01: a Людмила of 12 (born
+        # 2012-04-20) looks so more likely than one who turned 10 a month before.
+        middle = self.age("2012-04-20", 10, 13)
+        edge = self.age("2014-03-26", 10, 13)
+        assert middle[0] == edge[0] == "within the estimate"
+        assert middle[1] > edge[1] > 0
+        # Two children of 12 under "11-14" (11.0 to 14.99): the one nearer 13 counts more.
+        assert self.age("2011-05-10", 11, 14)[1] > self.age("2011-10-01", 11, 14)[1]
 
 
 class TestRanking:

@@ -264,6 +264,7 @@ def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_word
         dict(given_name="Микола", patronymic="Андреевич", institution="дом ребенка Херсон"),
         dict(given_name="Николай", family_name="Вовк", other_names=("Олейник",)),
         dict(full_name="В. Николай", date_of_birth="2011-03-12"),
+        dict(full_name="Вовк Николай Петрович", date_of_birth="2011-08-25", sex="male"),
     ]
     details = set()
     for subject in seen:
