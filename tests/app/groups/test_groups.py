@@ -236,6 +236,22 @@ class TestGroupEvidence:
         assert group and group[0]["verdict"] == "seen with a sibling"
         assert "Мартынюк Елена Григорьевна" in group[0]["detail"]
 
+    def test_the_live_candidates_rank_with_the_groups_evidence_as_the_proposal_scores(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        _, nazar, _, seen_nazar = self.file_group(client, callers)
+        match = session.scalars(
+            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
+        ).one()
+        answer = client.get(
+            f"/api/v1/sightings/{seen_nazar}/candidates", headers=callers.coordinator.headers
+        )
+        assert answer.status_code == 200, answer.text
+        [best, *_] = answer.json()["items"]
+        assert best["report_id"] == nazar
+        assert best["score"] == round(match.score, 4) >= 0.5
+        assert "group" in {e["field"] for e in best["explanation"]}
+
     def test_without_the_group_the_same_sighting_is_not_proposed(
         self, client: TestClient, callers: Callers, session: Session
     ):
