@@ -39,8 +39,7 @@ def rescore_groups(
     group |= {c for sid in group for c in companions[sid]}
     if not group:
         return 0
-    companions |= sightings_repository.companion_ids(session, group - set(companions))
-    rows, scores = _group_scores(session, group, companions)
+    rows, scores = _group_scores(session, group)
     proposals.store_sighting_scores(session, rows, scores, settings=settings)
     return len(rows)
 
@@ -51,17 +50,16 @@ def group_ranking(session: Session, sighting_id: str) -> list[Scored] | None:
     companions = sightings_repository.companion_ids(session, [sighting_id])
     if not companions.get(sighting_id):
         return None
-    group = {sighting_id} | companions[sighting_id]
-    companions |= sightings_repository.companion_ids(session, group - set(companions))
-    _, scores = _group_scores(session, group, companions)
+    _, scores = _group_scores(session, {sighting_id} | companions[sighting_id])
     return scores.ranked[sighting_id]
 
 
-def _group_scores(
-    session: Session, group: set[str], companions: dict[str, set[str]]
-) -> tuple[list[Row[Any]], SightingScores]:
+def _group_scores(session: Session, group: set[str]) -> tuple[list[Row[Any]], SightingScores]:
     """The group's sightings and their scores with the group's evidence: each compared with
     the reports its keys reach and the siblings its companions' matches add."""
+    # Every member's companions, read for the member itself: a read for one sighting also
+    # answers its companions, but with that one link only.
+    companions = sightings_repository.companion_ids(session, group)
     rows = repository.sighting_rows(session, group)
     people = {row.id: engine.person_from_sighting(row) for row in rows}
     keys = {sid: matching.blocking_keys(p, remember=False) for sid, p in people.items()}
