@@ -10,10 +10,12 @@
     python -m bench.service timing   [--database ...|both] [--reports N] [--pairs M]
 
 `quality` files the dev world through the API (reports as a family, sightings as a field
-contact), reads each sighting's candidates and the review queue back as a coordinator, and prints
-the metrics beside the engine's own on the same world. `latency` stores N synthetic reports, then
-times M sighting POSTs (median, p95). `rematch` stores N reports and N sightings without their
-index and times `ridni rematch` with its peak memory. `reads` stores N reports, then times M
+contact; a world's siblings and seen_with named as each record is filed), reads each sighting's
+candidates and the review queue back as a coordinator, and prints the metrics beside the
+engine's own on the same world (as `ridni link` computes them, the group's evidence included).
+`latency` stores N synthetic reports, then times M sighting POSTs (median, p95). `rematch`
+stores N reports and N sightings without their index and times `ridni rematch` with its peak
+memory. `reads` stores N reports, then times M
 coordinator reads of a 200-report page and of one report, each of which writes audit rows (200
 and 1). `keys` stores N reports and N sightings with every encrypted field filled, then times
 `ridni keys rotate` and `ridni keys status --verify`. `import` stores N reports, then times
@@ -235,18 +237,23 @@ def quality(kind: str, world: Path) -> None:
         family, field, coordinator = (add_user(url, r) for r in ("family", "field", "coordinator"))
         started = time.perf_counter()
         with running_service(url) as served, httpx.Client(base_url=served.base, timeout=60) as http:
-            report_key = {}
+            # A world's group relations (dev_groups: siblings, seen_with) are filed as a family
+            # and a field contact would: each record names those of its group filed before it.
+            report_id: dict[str, str] = {}
             for line in reports:
-                answer = http.post(
-                    "/api/v1/reports", json=_api_body(line, "report"), headers=_auth(family)
-                )
+                body = _api_body(line, "report")
+                if named := [report_id[k] for k in line.get("siblings", ()) if k in report_id]:
+                    body["siblings"] = named
+                answer = http.post("/api/v1/reports", json=body, headers=_auth(family))
                 answer.raise_for_status()
-                report_key[answer.json()["id"]] = line["key"]
-            sighting_id = {}
+                report_id[line["key"]] = answer.json()["id"]
+            report_key = {rid: key for key, rid in report_id.items()}
+            sighting_id: dict[str, str] = {}
             for line in sightings:
-                answer = http.post(
-                    "/api/v1/sightings", json=_api_body(line, "sighting"), headers=_auth(field)
-                )
+                body = _api_body(line, "sighting")
+                if named := [sighting_id[k] for k in line.get("seen_with", ()) if k in sighting_id]:
+                    body["seen_with"] = named
+                answer = http.post("/api/v1/sightings", json=body, headers=_auth(field))
                 answer.raise_for_status()
                 sighting_id[line["key"]] = answer.json()["id"]
             loaded = time.perf_counter() - started
@@ -287,12 +294,19 @@ def quality(kind: str, world: Path) -> None:
 
 
 def _engine_figures(reports: list[Any], sightings: list[Any], truth: Any) -> dict[str, float]:
+    """The engine's figures as `ridni link` computes them, the group's evidence included."""
     linker = matching.Linker()
     for line in reports:
         linker.add(line["key"], bench_person(line))
+    results = matching.link_groups(
+        linker,
+        {line["key"]: bench_person(line) for line in sightings},
+        seen_with={line["key"]: line["seen_with"] for line in sightings if line.get("seen_with")},
+        siblings={line["key"]: line["siblings"] for line in reports if line.get("siblings")},
+    )
     ranked, proposals = {}, []
     for line in sightings:
-        candidates = linker.candidates(bench_person(line), limit=10)
+        candidates = results[line["key"]]
         ranked[line["key"]] = [str(c.key) for c in candidates]
         proposals += [
             (line["key"], str(c.key)) for c in candidates if c.score >= matching.DEFAULT_THRESHOLD

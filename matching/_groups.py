@@ -13,9 +13,10 @@ same pairs with the group's evidence added to their weight, each reason in the e
 * **a companion is this child.** Children seen together are different children: a companion
   that matches *r* itself makes *s* less likely *r* (``log2(1 - q)``, bounded).
 * **the same new identity.** Siblings adopted together are given one new family name and the
-  adoptive father's patronymic: when *s* and the companion that supports it both carry a new
-  identity against their reports, and share that new family name and patronymic, the rewrite
-  is what the group predicts rather than evidence against the pair.
+  adoptive father's patronymic: when *s* carries a new identity against *r*, and a companion
+  matching a sibling of *r* carries one against its own report (a family name that differs,
+  or the report's only as a former name on record) and shares that new family name (and
+  patronymic), the rewrite is what the group predicts rather than evidence against the pair.
 
 Each pair's evidence is added to its own field scores, read from its companions' matches
 (first as their fields scored them, then as the group raised them: ``_ROUNDS``).
@@ -169,42 +170,48 @@ def _reasons(
     sightings: Mapping[S, Prepared],
 ) -> tuple[list[FieldComparison], S | None]:
     reasons = []
-    support: tuple[float, S, R] | None = None
     sighting, companions = group.sighting, group.companions
-    for companion in companions:
-        for sibling in siblings.get(report, ()):
-            pair = group.pair(companion, sibling)
-            if (
-                sibling != report
-                and pair is not None
-                and pair.score >= max(GROUP_FLOOR, support[0] if support else 0.0)
-                and (support is None or pair.score > support[0])
-            ):
-                support = (pair.score, companion, sibling)
+    family = [sibling for sibling in siblings.get(report, ()) if sibling != report]
+    # Every companion's match to a sibling that counts, the best first.
+    seen = sorted(
+        (
+            (pair.score, str(companion), str(sibling), companion, sibling)
+            for companion in companions
+            for sibling in family
+            if (pair := group.pair(companion, sibling)) is not None and pair.score >= GROUP_FLOOR
+        ),
+        reverse=True,
+    )
+    support = (seen[0][0], seen[0][3]) if seen else None
     if support is not None:
-        p, companion, supported = support
-        pair = group.fields[companion][supported]
-        name = _name(sightings.get(companion))
+        p, companion = support
         reasons.append(
             FieldComparison(
                 "group",
                 "seen with a sibling",
-                f"seen with {name}, whose match to a sibling's report scores {_score(p)}",
+                f"seen with {_name(sightings.get(companion))}, whose match to a sibling's"
+                f" report scores {_score(p)}",
                 math.log2(1 + p * (_COMPANION_LR - 1)),
             )
         )
+    for _, _, _, companion, sibling in seen:
         shared = _shared_rewrite(
-            comparison, pair, sightings.get(sighting), sightings.get(companion)
+            comparison,
+            group.fields[companion][sibling],
+            sightings.get(sighting),
+            sightings.get(companion),
         )
         if shared is not None:
             reasons.append(
                 FieldComparison(
                     "family_name",
                     "shared new identity",
-                    f"the same new {shared} as {name}: siblings adopted together",
+                    f"the same new {shared} as {_name(sightings.get(companion))}:"
+                    " siblings adopted together",
                     SHARED_REWRITE_WEIGHT if "patronymic" in shared else SHARED_FAMILY_WEIGHT,
                 )
             )
+            break
     same_child = max(
         ((found.score, c) for c in companions if (found := group.pair(c, report)) is not None),
         default=None,
@@ -234,8 +241,14 @@ def _shared_rewrite(
     ours: Comparison, theirs: Comparison, a: Prepared | None, b: Prepared | None
 ) -> str | None:
     """What the two sightings share of a new identity (family name, and patronymic), when
-    both pairs disagree on the family name; None when they share none of it."""
-    if a is None or b is None or _renamed(ours) is None or _renamed(theirs) is None:
+    this pair disagrees on the family name and the companion's carries a new one too (its
+    family name differs from its report's, or matches it only as a former name on record);
+    None when they share none of it."""
+    if a is None or b is None or _renamed(ours) is None:
+        return None
+    if _renamed(theirs) is None and not any(
+        fc.field == "family_name" and fc.verdict == "former name" for fc in theirs.explanation
+    ):
         return None
     if not a.family_clerk & b.family_clerk:
         return None

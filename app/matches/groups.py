@@ -5,7 +5,9 @@ decision; a rejected pair is never proposed again: `proposals.store_sighting_sco
 
 import dataclasses
 from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 import matching
@@ -37,7 +39,27 @@ def rescore_groups(
     group |= {c for sid in group for c in companions[sid]}
     if not group:
         return 0
-    companions |= sightings_repository.companion_ids(session, group - set(companions))
+    rows, scores = _group_scores(session, group)
+    proposals.store_sighting_scores(session, rows, scores, settings=settings)
+    return len(rows)
+
+
+def group_ranking(session: Session, sighting_id: str) -> list[Scored] | None:
+    """The sighting's reports ranked with its group's evidence, scored as for its proposals
+    (the live candidates read it); None when it was seen with no one."""
+    companions = sightings_repository.companion_ids(session, [sighting_id])
+    if not companions.get(sighting_id):
+        return None
+    _, scores = _group_scores(session, {sighting_id} | companions[sighting_id])
+    return scores.ranked[sighting_id]
+
+
+def _group_scores(session: Session, group: set[str]) -> tuple[list[Row[Any]], SightingScores]:
+    """The group's sightings and their scores with the group's evidence: each compared with
+    the reports its keys reach and the siblings its companions' matches add."""
+    # Every member's companions, read for the member itself: a read for one sighting also
+    # answers its companions, but with that one link only.
+    companions = sightings_repository.companion_ids(session, group)
     rows = repository.sighting_rows(session, group)
     people = {row.id: engine.person_from_sighting(row) for row in rows}
     keys = {sid: matching.blocking_keys(p, remember=False) for sid, p in people.items()}
@@ -70,10 +92,7 @@ def rescore_groups(
         )
         for sid, pairs in scored.items()
     }
-    proposals.store_sighting_scores(
-        session, rows, SightingScores(keys, ranked, existing), settings=settings
-    )
-    return len(rows)
+    return rows, SightingScores(keys, ranked, existing)
 
 
 def _as_decided(

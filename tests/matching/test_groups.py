@@ -137,6 +137,27 @@ def test_a_shared_new_family_name_replaces_the_rewrites_penalty():
     assert "shared new identity" in verdicts and "new identity" not in verdicts
 
 
+def test_a_companion_known_by_a_former_name_shares_the_new_one():
+    # Олена's document keeps her former family name, so her own match counts no rewrite
+    # against her; the new name Вовк she shares with Назар is still the group's rewrite.
+    olena_with_former_name = Person.from_api(
+        {"given_name": "Елена", "family_name": "Вовк", "other_names": ["Мартынюк"],
+         "sex": "female", "date_of_birth": "2012-04-03"},
+        observed_on="2024-05-01",
+    )  # fmt: skip
+    own = compare(OLENA, olena_with_former_name)
+    assert "former name" in {fc.verdict for fc in own.explanation}
+    found = link_groups(
+        a_linker(), {"s-olena": olena_with_former_name, "s-nazar": NAZAR_SEEN},
+        seen_with=GROUP, siblings=FAMILY,
+    )  # fmt: skip
+    best = found["s-nazar"][0]
+    assert best.key == "r-nazar"
+    [shared] = [fc for fc in best.explanation if fc.verdict == "shared new identity"]
+    assert shared.detail == "the same new family name as Елена: siblings adopted together"
+    assert "new identity" not in {fc.verdict for fc in best.explanation}
+
+
 def write(path: Path, lines: list[dict]) -> Path:
     path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), "utf-8")
     return path

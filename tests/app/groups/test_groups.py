@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import matching
 from app.audit.models import AuditEvent
 from app.matches.models import Match
 from app.reports.models import Report, ReportSibling
@@ -236,6 +237,22 @@ class TestGroupEvidence:
         assert group and group[0]["verdict"] == "seen with a sibling"
         assert "Мартынюк Елена Григорьевна" in group[0]["detail"]
 
+    def test_the_live_candidates_rank_with_the_groups_evidence_as_the_proposal_scores(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        _, nazar, _, seen_nazar = self.file_group(client, callers)
+        match = session.scalars(
+            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
+        ).one()
+        answer = client.get(
+            f"/api/v1/sightings/{seen_nazar}/candidates", headers=callers.coordinator.headers
+        )
+        assert answer.status_code == 200, answer.text
+        [best, *_] = answer.json()["items"]
+        assert best["report_id"] == nazar
+        assert best["score"] == round(match.score, 4) >= 0.5
+        assert "group" in {e["field"] for e in best["explanation"]}
+
     def test_without_the_group_the_same_sighting_is_not_proposed(
         self, client: TestClient, callers: Callers, session: Session
     ):
@@ -268,6 +285,61 @@ class TestGroupEvidence:
             select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
         ).all()
         assert len(pairs) == 1
+
+
+# Three children of one family, renamed together after adoption (another family name, other
+# patronymics, two given names changed): each one's own match is weak, and the evidence for one
+# reaches it through the matches of the other two.
+TKACHENKO = [
+    {"given_name": "Володимир", "family_name": "Ткаченко", "patronymic": "Назарович",
+     "sex": "male", "home_settlement": "Дніпро"},
+    {"given_name": "Всеволод", "family_name": "Ткаченко", "patronymic": "Назарович",
+     "sex": "male", "date_of_birth": "2010-02-11", "home_settlement": "Дніпро"},
+    {"given_name": "Уляна", "family_name": "Ткаченко", "patronymic": "Назарівна",
+     "sex": "female", "date_of_birth": "2015-08-23", "home_settlement": "Дніпро"},
+]  # fmt: skip
+BELOV_SEEN = [
+    {"full_name": "Белов Владимир Тарасович", "sex": "male", "origin_settlement": "Днепр",
+     "age_estimate": {"min": 16, "max": 18}},
+    {"given_name": "Григорий", "family_name": "Белов", "patronymic": "Александрович",
+     "sex": "male", "age_estimate": {"min": 13, "max": 15}},
+    {"full_name": "Белова Кира Святославовна", "sex": "female", "date_of_birth": "2015-08-23"},
+]  # fmt: skip
+
+
+def test_a_group_of_three_is_scored_as_ridni_link_scores_it(
+    client: TestClient, callers: Callers, session: Session
+):
+    reports: list[str] = []
+    for child in TKACHENKO:
+        filed = file_report(client, callers.coordinator, child, siblings=reports)
+        reports.append(filed.json()["id"])
+    seen: list[str] = []
+    for subject in BELOV_SEEN:
+        seen.append(file_sighting(client, callers.field, subject, seen_with=seen).json()["id"])
+    linker = matching.Linker()
+    for rid, child in zip(reports, TKACHENKO, strict=True):
+        linker.add(rid, matching.Person.from_api(child))
+    people = {
+        sid: matching.Person.from_api(subject, observed_on="2024-05-01")
+        for sid, subject in zip(seen, BELOV_SEEN, strict=True)
+    }
+    linked = matching.link_groups(
+        linker,
+        people,
+        seen_with={sid: [o for o in seen if o != sid] for sid in seen},
+        siblings={rid: [o for o in reports if o != rid] for rid in reports},
+    )
+    raised = 0
+    for sid in seen:
+        answer = client.get(
+            f"/api/v1/sightings/{sid}/candidates", headers=callers.coordinator.headers
+        ).json()["items"]
+        assert [(c["report_id"], c["score"]) for c in answer] == [
+            (str(c.key), round(c.score, 4)) for c in linked[sid]
+        ]
+        raised += any(e["field"] == "group" for c in answer for e in c["explanation"])
+    assert raised == 3
 
 
 def test_payload_helpers_still_file(client: TestClient, callers: Callers):
