@@ -281,6 +281,27 @@ def callers(session: Session) -> Callers:
     return make_callers(session)
 
 
+def _in_module_savepoint(module_connection: Connection) -> Iterator[Connection]:
+    with savepoint(module_connection):
+        yield module_connection
+
+
+def _module_callers(module_connection: Connection, keyring: Keyring) -> Callers:
+    with session_in(module_connection, keyring) as session:
+        return make_callers(session)
+
+
+def shared_by_module() -> tuple[Any, Any]:
+    """`connection` and `callers` for a module whose records are made once and shared by its
+    tests: `connection, callers = shared_by_module()` at its top. Each test runs in a savepoint
+    of the module's transaction, so it finds the records as made and keeps none of its writes;
+    the callers are made once in that transaction."""
+    return (
+        pytest.fixture(name="connection")(_in_module_savepoint),
+        pytest.fixture(scope="module", name="callers")(_module_callers),
+    )
+
+
 # Append-only: the database refuses to delete these rows, in tests too. Tests that count them
 # count the rows of their own requests or users.
 APPEND_ONLY = {"audit_events"}

@@ -176,8 +176,8 @@ _UK = {
     ),
     "invalid_title": "Неправильна адреса або форма",
     "invalid_input": (
-        "Адреса чи поля форми містять те, чого консоль не приймає (наприклад, невидимий "
-        "символ). Поверніться назад і спробуйте ще раз."
+        "Адреса чи поля форми містять те, чого консоль не приймає (наприклад, схожість "
+        "поза межами 0–100 або невидимий символ). Поверніться назад і спробуйте ще раз."
     ),
     "back_to_queue": "До черги збігів",
     # duplicate reports, cases and groups
@@ -219,6 +219,7 @@ _UK = {
     "group_evidence": "Що група додає до схожості",
     "group_no_evidence": "Від групи система доказів не отримала.",
     "not_compared": "окремо не порівнюється",
+    "in_full_name": "див. повне ім'я",
     "institution": "Заклад",
     "group": "Група",
 }
@@ -383,8 +384,8 @@ _EN = {
     ),
     "invalid_title": "Address or form not valid",
     "invalid_input": (
-        "The address or the form holds something the console does not accept (an "
-        "invisible character, for example). Go back and try again."
+        "The address or the form holds something the console does not accept (a score "
+        "outside 0–100, or an invisible character, for example). Go back and try again."
     ),
     "back_to_queue": "Back to the match queue",
     "nav_duplicates": "Duplicate reports",
@@ -424,6 +425,7 @@ _EN = {
     "group_evidence": "What the group adds to the score",
     "group_no_evidence": "The engine found no evidence from the group.",
     "not_compared": "not compared on its own",
+    "in_full_name": "see the full name",
     "institution": "Institution",
     "group": "Group",
 }

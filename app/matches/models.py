@@ -119,8 +119,10 @@ class Match(Reviewed, Timestamped, Base):
             sqlite_where=_CONFIRMED,
             postgresql_where=_CONFIRMED,
         ),
-        # The review queue's order: best first, then by id (many proposals share a score).
-        Index("ix_matches_status_score_id", "status", "score", "id"),
+        # The review queue's order: best first, then by id (many proposals share a score); with
+        # the sighting, so that the queue narrowed to a source type walks it without reading
+        # the rows it passes over (migration 0017).
+        Index("ix_matches_status_score_id_sighting_id", "status", "score", "id", "sighting_id"),
         # A sighting's matches, and the queue narrowed to a source type (migration 0016).
         Index("ix_matches_sighting_id_status_score", "sighting_id", "status", "score"),
     )

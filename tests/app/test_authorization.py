@@ -23,7 +23,7 @@ from app.matches.duplicates.models import Duplicate
 from app.matches.models import Match
 from tests.app import payloads
 from tests.app.matching_queue import drain_queue
-from tests.conftest import Callers, client_in, make_callers, savepoint, session_in
+from tests.conftest import Callers, client_in, savepoint, session_in, shared_by_module
 
 OWN, OTHER = "own", "other"
 F, FI, C, A = Role.family, Role.field, Role.coordinator, Role.admin
@@ -201,18 +201,8 @@ def test_every_route_has_a_row(app: FastAPI):
 
 
 # Each (role, whose) pair's records are made once and shared by that pair's tests (296 tests,
-# 8 sets of records): every test runs in a savepoint of the module's transaction, so it finds
-# the records as they were made and leaves none of its own writes for the next.
-@pytest.fixture
-def connection(module_connection: Connection) -> Iterator[Connection]:
-    with savepoint(module_connection):
-        yield module_connection
-
-
-@pytest.fixture(scope="module")
-def callers(module_connection: Connection, keyring: Keyring) -> Callers:
-    with session_in(module_connection, keyring) as session:
-        return make_callers(session)
+# 8 sets of records), each test in a savepoint of the module's transaction.
+connection, callers = shared_by_module()
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,6 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import Connection
 
 from app.core.settings import Settings
-from app.crypto.keyring import Keyring
 from app.main import create_app
 from tests.app import payloads
 from tests.app.matching_queue import drain_queue
@@ -54,9 +53,7 @@ from tests.conftest import (
     SCHEMATHESIS_CASES,
     Callers,
     client_in,
-    make_callers,
-    savepoint,
-    session_in,
+    shared_by_module,
 )
 
 SEED = 20240501
@@ -192,16 +189,7 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
 
 
 # Made once for the module: every test runs in a savepoint of the module's transaction.
-@pytest.fixture
-def connection(module_connection: Connection) -> Iterator[Connection]:
-    with savepoint(module_connection):
-        yield module_connection
-
-
-@pytest.fixture(scope="module")
-def callers(module_connection: Connection, keyring: Keyring) -> Callers:
-    with session_in(module_connection, keyring) as session:
-        return make_callers(session)
+connection, callers = shared_by_module()
 
 
 @pytest.fixture(scope="module")

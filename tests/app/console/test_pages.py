@@ -96,6 +96,9 @@ class TestQueue:
 
     def test_a_bad_filter_is_a_page_not_a_crash(self, console: TestClient):
         assert console.get("/console/matches?min_score=abc").status_code == 422
+        out_of_range = console.get("/console/matches?min_score=200")
+        assert out_of_range.status_code == 422
+        assert "0–100" in out_of_range.text  # the page names what is out of range
         assert console.get("/console/matches?source_type=rumour").status_code == 422
 
 
@@ -113,6 +116,10 @@ class TestMatchPage:
         assert 'value="confirm"' in page.text and 'value="reject"' in page.text
         assert 'value="reopen"' not in page.text
         assert 'for="note"' in page.text
+        # The sighting gives one full name: its given name, family name and patronymic rows
+        # point to it, where a dash would say the engine had nothing to compare.
+        hint = LABELS["en"]["in_full_name"]
+        assert page.text.count(hint) == 3
 
     def test_the_source_is_shown_only_on_request_and_the_request_is_audited(
         self, console: TestClient, callers: Callers, session: Session, olena: Reviewer
