@@ -1,4 +1,5 @@
-"""Quality benchmark: ``python -m bench.quality [--world DIR] [--threshold T] [--fit]``.
+"""Quality benchmark: ``python -m bench.quality [--world DIR] [--threshold T] [--fit]``
+``[--padding N]``.
 
 Runs the engine on a world in the format of ``shared/bench/README.md`` and prints its metrics
 (R@1, R@10, precision, recall and F1 of proposals, R@1 per stratum of the world's ``kind``),
@@ -6,7 +7,8 @@ beside the peers' figures measured on that world (none for a world they were not
 and the world's targets (``bench/targets.py``: met or not),
 plus blocking recall, time, calibration tables (all pairs, then per stratum) and a threshold
 sweep. ``--fit`` also fits the two parameters of the logistic score map on the world's scored
-pairs (maximum likelihood) and prints them.
+pairs (maximum likelihood) and prints them. ``--padding N`` also prints blocking recall per
+stratum with N synthetic reports held beside the world's (a block as large as at that size).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from bench import targets
 from bench.metrics import matching_metrics
+from bench.synthetic import Population
 from matching import DEFAULT_THRESHOLD, Linker, Person
 from matching._compare import compare_prepared
 from matching._groups import link_groups
@@ -197,6 +200,38 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
     return m
 
 
+def padded_recall(world: Path, padding: int, seed: int = 2024) -> None:
+    """Blocking recall per stratum with ``padding`` synthetic reports (`bench.synthetic`) held
+    beside the world's: what the keys and the first pass's cut to the best few hundred still
+    reach when a block holds as many records as it would at that size."""
+    reports, sightings, truth = load_world(world)
+    report_child: dict[str, str] = truth["report_child"]
+    sighting_child: dict[str, str] = truth["sighting_child"]
+    kinds: dict[str, str] = truth.get("kind", {})
+    linker = Linker()
+    population = Population(seed=seed)
+    for i in range(padding):
+        linker.add(f"synthetic{i}", Person.from_api(population.report()["child"]))
+    for r in reports:
+        linker.add(r["key"], bench_person(r))
+    children = set(report_child.values())
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # reached, matchable
+    for s in sightings:
+        child = sighting_child.get(s["key"])
+        if child not in children:
+            continue
+        reached = any(report_child.get(str(k)) == child for k in linker.reachable(bench_person(s)))
+        for stratum in (kinds.get(s["key"], "all"), "all"):
+            counts[stratum][0] += reached
+            counts[stratum][1] += 1
+    print(f"\nblocking recall with {padding:,} synthetic reports added (seed {seed})")
+    print("| stratum | reached | matchable | blocking recall |")
+    print("| --- | --- | --- | --- |")
+    for stratum in sorted(counts, key=lambda k: (k == "all", k)):
+        got, of = counts[stratum]
+        print(f"| {stratum} | {got} | {of} | {got / of:.3f} |")
+
+
 def _calibration(pairs: list[tuple[float, float, int, str, str]]) -> None:
     """A calibration table, and the share of right pairs among those scored 0.5 and above."""
     print("| score bin | pairs | share true | mean score |")
@@ -228,8 +263,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--world", type=Path, default=DEFAULT_WORLD)
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--fit", action="store_true", help="fit the logistic score map")
+    ap.add_argument(
+        "--padding",
+        type=int,
+        default=0,
+        help="also print blocking recall with this many synthetic reports held beside the world's",
+    )
     args = ap.parse_args(argv)
     run(args.world.resolve(), args.threshold, args.fit)
+    if args.padding:
+        padded_recall(args.world.resolve(), args.padding)
 
 
 if __name__ == "__main__":
