@@ -73,6 +73,8 @@ _PATRONYMIC = PATRONYMIC.reweighed({"different": -5.0})
 # same year alone are what siblings and cousins share, not one child.
 _DATE = DATE_OF_BIRTH.reweighed(
     {
+        # As the duplicates' calibration was fitted (report-sighting matching weighs it 9.5).
+        "exact": 9.0,
         "day and month swapped": 5.0,
         "year off by one": 3.0,
         "one digit wrong": 4.5,
@@ -83,7 +85,13 @@ _DATE = DATE_OF_BIRTH.reweighed(
     }
 )
 _PARTIAL_DATE = PARTIAL_DATE_OF_BIRTH.reweighed(
-    {"same year": -5.0, "year off by one": -5.0, "different": -9.0}
+    # Two parts wrong weigh more against than one.
+    {
+        "same year": -5.0,
+        "year off by one": -5.0,
+        "year off by one, month differs": -7.0,
+        "different": -9.0,
+    }
 )
 # Sex: a relative does not mistake it (an inferred one may be read wrong from a name).
 _SEX = SEX.reweighed({"different": (-4.0, -9.0)})

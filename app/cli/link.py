@@ -46,6 +46,8 @@ def _link(args: argparse.Namespace) -> int:
     threshold = threshold_of(args, DEFAULT_THRESHOLD)
     if threshold is None:
         return 2
+    # Restored after the run: main() also runs in-process (the tests, a notebook).
+    threshold_before = gc.get_threshold()
     gc.set_threshold(_GC_THRESHOLD)
     try:
         summary = link_files(
@@ -61,6 +63,8 @@ def _link(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: {error.strerror}: {error.filename}", file=sys.stderr)
         return 1
+    finally:
+        gc.set_threshold(*threshold_before)
     print(
         f"linked {counted(summary.sightings, 'sighting')} against "
         f"{counted(summary.reports, 'report')}: {summary.proposed} proposed "

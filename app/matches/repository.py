@@ -329,7 +329,7 @@ def replace_report_indexes(
     threshold, or of the engine's scoring, leaves most keys as they were)."""
     wanted = {i: (set(ks), set(ts)) for i, (ks, ts) in indexes.items()}
     stored: dict[str, tuple[set[str], set[str]]] = {i: (set(), set()) for i in wanted}
-    for chunk in _chunks(list(wanted), 5000):
+    for chunk in chunks(list(wanted), 5000):
         for report_id, key in session.execute(
             select(ReportKey.report_id, ReportKey.key).where(ReportKey.report_id.in_(chunk))
         ):
@@ -356,7 +356,7 @@ def mark_matched(
 ) -> None:
     """Record what the index and proposals of these records were computed with. The records
     themselves did not change: their updated_at stays as it was."""
-    for chunk in _chunks(ids, 5000):
+    for chunk in chunks(ids, 5000):
         session.execute(
             update(model)
             .where(model.id.in_(chunk))
@@ -376,7 +376,7 @@ def replace_sighting_indexes(session: Session, indexes: Mapping[str, Iterable[st
 def report_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     wanted = list(set(keys))
-    for chunk in _chunks(wanted, 5000):
+    for chunk in chunks(wanted, 5000):
         # One row per key with its reports joined, not one per (key, report): a batch of a
         # rematch reaches some 200,000 pairs, and building a row for each costs more than
         # the query.
@@ -408,7 +408,7 @@ def _rows_by_id(
     ids: Iterable[str],
 ) -> list[Row[Any]]:
     rows: list[Row[Any]] = []
-    for chunk in _chunks(list(set(ids)), 5000):
+    for chunk in chunks(list(set(ids)), 5000):
         rows += session.execute(select(*columns).where(model.id.in_(chunk))).all()
     return rows
 
@@ -504,7 +504,7 @@ def _stale(
     )
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

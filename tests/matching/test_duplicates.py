@@ -189,3 +189,17 @@ def test_compare_reports_each_agrees_with_one_by_one(
         assert (i in many) == (one.score >= at_least)
         if i in many:
             assert many[i].score == pytest.approx(one.score)
+
+
+def test_a_partial_date_wrong_in_two_parts_never_outweighs_one_wrong_in_one():
+    """A listing's "2011-03" against a relative's full date: a year off and another month is
+    worse evidence than either alone."""
+    partial = Person(
+        given_name="Микола", family_name="Олійник", sex="male", date_of_birth="2011-03"
+    )
+
+    def score(born: str) -> float:
+        other = Person(given_name="Микола", family_name="Олійник", sex="male", date_of_birth=born)
+        return compare_reports(partial, other).score
+
+    assert score("2012-05-14") < min(score("2012-03-14"), score("2011-05-14"))

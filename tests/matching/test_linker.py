@@ -152,6 +152,19 @@ class TestLinkFiles:
         assert lines[1]["candidates"][0]["key"] == "r2"
         assert summary.sightings == 2 and summary.reports == 2
 
+    def test_lines_are_what_json_dumps_writes(self, tmp_path: Path) -> None:
+        """The lines are put together by hand from each verdict's JSON: byte for byte what
+        json.dumps(..., ensure_ascii=False) writes, quotes and backslashes in keys included."""
+        child = {"given_name": "Микола", "family_name": "Олійник", "date_of_birth": "2011-03-12"}
+        subject = {"full_name": 'Олейник "Коля" Николай', "date_of_birth": "2011-03-12"}
+        reports = write(tmp_path / "r.jsonl", [json.dumps({"key": 'r"1\\', "child": child})])
+        sightings = write(tmp_path / "s.jsonl", [json.dumps({"key": "s\\1", "subject": subject})])
+        out = tmp_path / "out.jsonl"
+        link_files(reports, sightings, out, progress=False)
+        (line,) = out.read_text(encoding="utf-8").splitlines()
+        assert json.loads(line)["candidates"][0]["key"] == 'r"1\\'
+        assert line == json.dumps(json.loads(line), ensure_ascii=False)
+
     @pytest.mark.parametrize(
         ("bad", "reason"),
         [

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.core.pagination import page, split_page
 from app.core.security import Principal
+from app.matches import repository as matches
 from app.matches.duplicates.models import Duplicate, DuplicateEvent
 from app.matches.models import MatchStatus
 from app.reports.models import Report
@@ -67,9 +68,14 @@ def _by_other(session: Session, stmt: Select[Duplicate], report_id: str) -> dict
 
 
 def filed_at(session: Session, ids: Iterable[str]) -> dict[str, tuple[datetime, str]]:
-    """When each report was filed, with its id: the order that says which of a pair came first."""
-    rows = session.execute(select(Report.id, Report.created_at).where(Report.id.in_(set(ids))))
-    return {report_id: (created_at, report_id) for report_id, created_at in rows}
+    """When each report was filed, with its id: the order that says which of a pair came first.
+    Read in chunks: a rematch batch asks for every report it reaches (PostgreSQL takes at most
+    65,535 parameters in one statement)."""
+    filed = {}
+    for chunk in matches.chunks(list(set(ids)), 5000):
+        rows = session.execute(select(Report.id, Report.created_at).where(Report.id.in_(chunk)))
+        filed.update({report_id: (created_at, report_id) for report_id, created_at in rows})
+    return filed
 
 
 def case_of(session: Session, case_id: str) -> list[Report]:
