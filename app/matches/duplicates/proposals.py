@@ -70,6 +70,8 @@ def reports_changed(
         # Each pair is compared with the report filed later first, as filing it compared them,
         # so that its explanation reads the same ("Oliinyk = Олійник") whichever of the two a
         # rematch or an amendment reaches first, and its version moves only when it changes.
+        # The names are weighed by the changed report's shares either way: a name the two
+        # share weighs alike, one only the other holds weighs as unknown, as for one alone.
         later = {i for i in others if filed[i] > filed[report.id]}
         compared = matching.compare_reports_each(
             people[report.id],
