@@ -216,6 +216,12 @@ class TestAmendingSeenWith:
         assert status() == "withdrawn"
 
 
+def the_match(session: Session, report_id: str, sighting_id: str) -> Match:
+    return session.scalars(
+        select(Match).where(Match.report_id == report_id, Match.sighting_id == sighting_id)
+    ).one()
+
+
 class TestGroupEvidence:
     def file_group(self, client: TestClient, callers: Callers) -> tuple[str, str, str, str]:
         olena = file_report(client, callers.coordinator, OLENA).json()["id"]
@@ -229,9 +235,7 @@ class TestGroupEvidence:
         self, client: TestClient, callers: Callers, session: Session
     ):
         _, nazar, _, seen_nazar = self.file_group(client, callers)
-        match = session.scalars(
-            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
-        ).one()
+        match = the_match(session, nazar, seen_nazar)
         assert match.status == "proposed"
         group = [e for e in match.explanation if e["field"] == "group"]
         assert group and group[0]["verdict"] == "seen with a sibling"
@@ -241,9 +245,7 @@ class TestGroupEvidence:
         self, client: TestClient, callers: Callers, session: Session
     ):
         _, nazar, _, seen_nazar = self.file_group(client, callers)
-        match = session.scalars(
-            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
-        ).one()
+        match = the_match(session, nazar, seen_nazar)
         answer = client.get(
             f"/api/v1/sightings/{seen_nazar}/candidates", headers=callers.coordinator.headers
         )
@@ -264,9 +266,7 @@ class TestGroupEvidence:
         self, client: TestClient, callers: Callers, session: Session
     ):
         olena, nazar, _, seen_nazar = self.file_group(client, callers)
-        match = session.scalars(
-            select(Match).where(Match.report_id == nazar, Match.sighting_id == seen_nazar)
-        ).one()
+        match = the_match(session, nazar, seen_nazar)
         body = {"decision": "reject", "note": "not him", "version": match.version}
         decided = client.post(
             f"/api/v1/matches/{match.id}/decision", json=body, headers=callers.coordinator.headers
