@@ -34,12 +34,11 @@ def rescore_groups(
     for family in reports_repository.sibling_ids(session, reports).values():
         reports |= family
     touched = set(sighting_ids) | repository.sightings_matched_to(session, reports)
-    companions = sightings_repository.companion_ids(session, touched)
-    group = {sid for sid in touched if sid in companions}
-    group |= {c for sid in group for c in companions[sid]}
+    companions = connected(session, touched)
+    group = {sid for sid, others in companions.items() if others}
     if not group:
         return 0
-    rows, scores = _group_scores(session, group)
+    rows, scores = _group_scores(session, group, companions)
     proposals.store_sighting_scores(session, rows, scores, settings=settings)
     return len(rows)
 
@@ -47,19 +46,48 @@ def rescore_groups(
 def group_ranking(session: Session, sighting_id: str) -> list[Scored] | None:
     """The sighting's reports ranked with its group's evidence, scored as for its proposals
     (the live candidates read it); None when it was seen with no one."""
-    companions = sightings_repository.companion_ids(session, [sighting_id])
-    if not companions.get(sighting_id):
+    companions = connected(session, {sighting_id})
+    if not companions[sighting_id]:
         return None
-    _, scores = _group_scores(session, {sighting_id} | companions[sighting_id])
+    _, scores = _group_scores(session, set(companions), companions)
     return scores.ranked[sighting_id]
 
 
-def _group_scores(session: Session, group: set[str]) -> tuple[list[Row[Any]], SightingScores]:
+# A group read for one filing stops growing once it holds this many sightings (a camp's
+# children, not a registry): the members farther from the filed records are then left out.
+_GROUP_MOST = 1_000
+
+
+def connected(session: Session, sighting_ids: set[str]) -> dict[str, set[str]]:
+    """{sighting: its companions} for these sightings and every sighting seen with them,
+    directly or through others: a score reads its companions' matches as the group's evidence
+    raised them, and those read their own companions (`matching.link_groups` scores the whole
+    group alike)."""
+    companions: dict[str, set[str]] = {}
+    frontier = set(sighting_ids)
+    while frontier and len(companions) < _GROUP_MOST:
+        found = sightings_repository.companion_ids(session, frontier)
+        companions |= {sid: found.get(sid, set()) for sid in frontier}
+        frontier = {c for sid in frontier for c in companions[sid]} - companions.keys()
+    return companions
+
+
+def members_of(companions: dict[str, set[str]], sighting_id: str) -> set[str]:
+    """The sighting's group in a map that `connected` read: itself and every sighting linked
+    to it, directly or through others."""
+    group, frontier = {sighting_id}, [sighting_id]
+    while frontier:
+        for other in companions.get(frontier.pop(), set()) - group:
+            group.add(other)
+            frontier.append(other)
+    return group
+
+
+def _group_scores(
+    session: Session, group: set[str], companions: dict[str, set[str]]
+) -> tuple[list[Row[Any]], SightingScores]:
     """The group's sightings and their scores with the group's evidence: each compared with
     the reports its keys reach and the siblings its companions' matches add."""
-    # Every member's companions, read for the member itself: a read for one sighting also
-    # answers its companions, but with that one link only.
-    companions = sightings_repository.companion_ids(session, group)
     rows = repository.sighting_rows(session, group)
     people = {row.id: engine.person_from_sighting(row) for row in rows}
     keys = {sid: matching.blocking_keys(p, remember=False) for sid, p in people.items()}

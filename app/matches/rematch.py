@@ -185,13 +185,13 @@ class Round:
         return len(ids)
 
     def _groups_held(self, session: Session, ids: list[str]) -> list[str]:
-        """The claimed sightings whose companions this batch may lock too: a group another
-        process is scoring is left to it (it marks them all), so that two processes never
-        wait on each other's rows."""
-        companions = sightings_repository.companion_ids(session, ids)
-        others = {c for i in ids for c in companions.get(i, ())} - set(ids)
-        held = set(repository.lock_free(session, Sighting, others))
-        return [i for i in ids if companions.get(i, set()) - set(ids) <= held]
+        """The claimed sightings whose whole group (companions, and theirs) this batch may
+        lock too: a group another process is scoring is left to it (it marks them all), so
+        that two processes never wait on each other's rows."""
+        companions = groups.connected(session, set(ids))
+        claimed = set(ids)
+        held = set(repository.lock_free(session, Sighting, companions.keys() - claimed))
+        return [i for i in ids if groups.members_of(companions, i) - claimed <= held]
 
 
 def _run(

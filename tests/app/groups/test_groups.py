@@ -307,9 +307,7 @@ BELOV_SEEN = [
 ]  # fmt: skip
 
 
-def test_a_group_of_three_is_scored_as_ridni_link_scores_it(
-    client: TestClient, callers: Callers, session: Session
-):
+def test_a_group_of_three_is_scored_as_ridni_link_scores_it(client: TestClient, callers: Callers):
     reports: list[str] = []
     for child in TKACHENKO:
         filed = file_report(client, callers.coordinator, child, siblings=reports)
@@ -317,6 +315,36 @@ def test_a_group_of_three_is_scored_as_ridni_link_scores_it(
     seen: list[str] = []
     for subject in BELOV_SEEN:
         seen.append(file_sighting(client, callers.field, subject, seen_with=seen).json()["id"])
+    seen_with = {sid: [o for o in seen if o != sid] for sid in seen}
+    assert _scored_as_ridni_link_scores(client, callers, reports, seen, seen_with) == 3
+
+
+def test_a_chain_of_companions_is_scored_as_ridni_link_scores_it(
+    client: TestClient, callers: Callers
+):
+    """The last child names only the second, the second only the first: the first's score
+    still reads the last one's match, through the second's (the group's two rounds)."""
+    reports: list[str] = []
+    for child in TKACHENKO:
+        filed = file_report(client, callers.coordinator, child, siblings=reports)
+        reports.append(filed.json()["id"])
+    seen: list[str] = []
+    for subject in BELOV_SEEN:
+        seen.append(file_sighting(client, callers.field, subject, seen_with=seen[-1:]).json()["id"])
+    first, second, last = seen
+    seen_with = {first: [second], second: [first, last], last: [second]}
+    assert _scored_as_ridni_link_scores(client, callers, reports, seen, seen_with) >= 2
+
+
+def _scored_as_ridni_link_scores(
+    client: TestClient,
+    callers: Callers,
+    reports: list[str],
+    seen: list[str],
+    seen_with: dict[str, list[str]],
+) -> int:
+    """Assert that each sighting's live candidates and its proposals score as `ridni link`
+    scores the same records; how many of the sightings the group's evidence raised."""
     linker = matching.Linker()
     for rid, child in zip(reports, TKACHENKO, strict=True):
         linker.add(rid, matching.Person.from_api(child))
@@ -327,19 +355,23 @@ def test_a_group_of_three_is_scored_as_ridni_link_scores_it(
     linked = matching.link_groups(
         linker,
         people,
-        seen_with={sid: [o for o in seen if o != sid] for sid in seen},
+        seen_with=seen_with,
         siblings={rid: [o for o in reports if o != rid] for rid in reports},
     )
+    queue = client.get(
+        "/api/v1/matches", params={"limit": 200}, headers=callers.coordinator.headers
+    ).json()["items"]
     raised = 0
     for sid in seen:
         answer = client.get(
             f"/api/v1/sightings/{sid}/candidates", headers=callers.coordinator.headers
         ).json()["items"]
-        assert [(c["report_id"], c["score"]) for c in answer] == [
-            (str(c.key), round(c.score, 4)) for c in linked[sid]
-        ]
+        expected = [(str(c.key), round(c.score, 4)) for c in linked[sid]]
+        assert [(c["report_id"], c["score"]) for c in answer] == expected
+        proposed = {(m["report_id"], m["score"]) for m in queue if m["sighting_id"] == sid}
+        assert proposed == {(rid, score) for rid, score in expected if score >= 0.5}
         raised += any(e["field"] == "group" for c in answer for e in c["explanation"])
-    assert raised == 3
+    return raised
 
 
 def test_payload_helpers_still_file(client: TestClient, callers: Callers):
