@@ -95,7 +95,7 @@ _UK = {
     "field": "Поле",
     "verdict": "Висновок системи",
     "explanation": "Чому система так вирішила",
-    "weight": "Вага",
+    "weight": "Наскільки важить",
     "given_name": "Ім'я",
     "family_name": "Прізвище",
     "patronymic": "По батькові",
@@ -307,7 +307,7 @@ _EN = {
     "field": "Field",
     "verdict": "Engine's verdict",
     "explanation": "The engine's explanation",
-    "weight": "Weight",
+    "weight": "How much it counts",
     "given_name": "Given name",
     "family_name": "Family name",
     "patronymic": "Patronymic",
@@ -475,6 +475,32 @@ _VERDICTS_UK = {
     "companion matches": "збігається дитина, яку бачили разом",
     "shared new identity": "спільна нова особа",
 }
+
+
+# How much one verdict counts, in words. The engine's weight is a log2 likelihood ratio:
+# +8 says such agreement is about 250 times likelier for one child than for two children,
+# +2 four times, -6 that it is 64 times likelier for two children. Strongly from 6, plainly
+# from 2, slightly below.
+_STRENGTH_FLOORS: Final = (6.0, 2.0)
+_FOR: Final = {
+    "uk": ("сильно на користь", "на користь", "трохи на користь"),
+    "en": ("strongly for", "for", "slightly for"),
+}
+_AGAINST: Final = {
+    "uk": ("сильно проти", "проти", "трохи проти"),
+    "en": ("strongly against", "against", "slightly against"),
+}
+_NEUTRAL: Final = {"uk": "не важить", "en": "does not count"}
+
+
+def weight_words(weight: float, lang: str) -> str:
+    """A verdict's weight as a reviewer reads it: for or against the two being one child,
+    and how strongly (`strongly for`, `slightly against`, `does not count`)."""
+    lang = lang if lang in _NEUTRAL else "en"
+    if round(weight, 1) == 0:
+        return _NEUTRAL[lang]
+    strength = sum(abs(weight) < floor for floor in _STRENGTH_FLOORS)
+    return (_FOR if weight > 0 else _AGAINST)[lang][strength]
 
 
 def verdict_words(verdict: str, lang: str) -> str:

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app.console.labels import LABELS, LANGUAGES, detail_words, verdict_words
+from app.console.labels import LABELS, LANGUAGES, detail_words, verdict_words, weight_words
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -41,6 +41,7 @@ templates = Jinja2Templates(
 )
 templates.env.globals["verdict_words"] = verdict_words
 templates.env.globals["detail_words"] = detail_words
+templates.env.globals["weight_words"] = weight_words
 templates.env.globals["static_version"] = STATIC_VERSION
 
 SESSION_COOKIE = "ridni_session"

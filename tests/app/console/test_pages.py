@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.console.labels import LABELS, verdict_words
+from app.console.labels import LABELS, verdict_words, weight_words
 from tests.app import payloads
 from tests.app.console.helpers import Reviewer, csrf_of, signed_in
 from tests.app.matching_queue import drain_queue
@@ -120,6 +120,19 @@ class TestMatchPage:
         # point to it, where a dash would say the engine had nothing to compare.
         hint = LABELS["en"]["in_full_name"]
         assert page.text.count(hint) == 3
+        # Each weight is said in words a reviewer reads, the number beside it.
+        for item in match["explanation"]:
+            assert f"{weight_words(item['weight'], 'en')}</span>" in page.text
+            assert f"({item['weight']:+.1f})" in page.text
+
+    def test_weights_in_words(self):
+        assert weight_words(8.2, "en") == "strongly for"
+        assert weight_words(2.0, "en") == "for"
+        assert weight_words(1.9, "en") == "slightly for"
+        assert weight_words(0.04, "en") == "does not count"
+        assert weight_words(-1.0, "en") == "slightly against"
+        assert weight_words(-3.0, "en") == "against"
+        assert weight_words(-6.5, "uk") == "сильно проти"
 
     def test_the_source_is_shown_only_on_request_and_the_request_is_audited(
         self, console: TestClient, callers: Callers, session: Session, olena: Reviewer
