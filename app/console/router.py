@@ -504,6 +504,9 @@ def report_page(
         session, principal, [c.sighting_id for c, _ in ranked], audit_as=None
     )
     rows = review.of_record(session, principal, report_id=report.id)
+    matched = sightings.shown_sightings(
+        session, principal, [m.sighting_id for m in rows], audit_as=Action.sighting_list
+    )
     shown = reports.to_out(report, principal)
     side = _duplicate_side(session, principal, report, "report")
     pairs = _duplicates_of(session, principal, report.id)
@@ -532,6 +535,11 @@ def report_page(
                 if scored.sighting_id in others
             ],
             "matches": rows,
+            "matched": {
+                m.id: sightings.to_out(matched[m.sighting_id], principal, with_source=False).subject
+                for m in rows
+                if m.sighting_id in matched
+            },
             "people": _deciders(session, rows),
         },
     )
@@ -551,6 +559,9 @@ def sighting_page(
         session, principal, [c.report_id for c, _ in ranked], audit_as=None
     )
     rows = review.of_record(session, principal, sighting_id=sighting.id)
+    matched = reports.shown_reports(
+        session, principal, [m.report_id for m in rows], audit_as=Action.report_list
+    )
     shown = sightings.to_out(sighting, principal, with_source=False)
     return render(
         request,
@@ -573,6 +584,11 @@ def sighting_page(
                 if scored.report_id in others
             ],
             "matches": rows,
+            "matched": {
+                m.id: reports.to_out(matched[m.report_id], principal).child
+                for m in rows
+                if m.report_id in matched
+            },
             "people": _deciders(session, rows),
         },
     )

@@ -252,6 +252,22 @@ class TestRecords:
         assert f"/console/matches/{match['id']}" in page.text
         assert "Signal +000" not in page.text
 
+    def test_each_match_of_a_record_names_the_other_child(
+        self, console: TestClient, callers: Callers, session: Session, olena: Reviewer
+    ):
+        report_id, sighting_id = file_pair(console, callers)
+        [match] = proposed(console, callers)
+        for page, other in (
+            (console.get(f"/console/reports/{report_id}"), "ОЛЕЙНИК Николай Андреевич"),
+            (console.get(f"/console/sightings/{sighting_id}"), "Микола Олійник"),
+        ):
+            matches = page.text[page.text.index('id="matches-title"') :]
+            link = matches[matches.index(f"/console/matches/{match['id']}") :]
+            assert other in link[: link.index("</a>")]
+        # The other child's record on the page is read as listed, like every row shown.
+        assert ("sighting.list", sighting_id) in actions(session, olena.user_id)
+        assert ("report.list", report_id) in actions(session, olena.user_id)
+
 
 class TestLanguages:
     def test_ukrainian_by_default(self, client: TestClient, olena: Reviewer):
