@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+import matching
 from app.console.labels import LABELS, LANGUAGES, detail_words, verdict_words, weight_words
 
 HERE = Path(__file__).parent
@@ -42,6 +43,22 @@ templates = Jinja2Templates(
 templates.env.globals["verdict_words"] = verdict_words
 templates.env.globals["detail_words"] = detail_words
 templates.env.globals["weight_words"] = weight_words
+
+
+def read_from_full_name(field: str, person: Any) -> bool:
+    """Whether the engine reads this name part, left empty, from the person's full name: the
+    given and family names always, a patronymic when the full name holds one (the engine's
+    own reading, so that the page says what was compared)."""
+    if field not in ("given_name", "family_name", "patronymic") or getattr(person, field):
+        return False
+    if not person.full_name:
+        return False
+    if field != "patronymic":
+        return True
+    return matching.prepare(matching.Person(full_name=person.full_name)).patronymic_text is not None
+
+
+templates.env.globals["read_from_full_name"] = read_from_full_name
 templates.env.globals["static_version"] = STATIC_VERSION
 
 SESSION_COOKIE = "ridni_session"

@@ -125,6 +125,14 @@ class TestMatchPage:
             assert f"{weight_words(item['weight'], 'en')}</span>" in page.text
             assert f"({item['weight']:+.1f})" in page.text
 
+    def test_a_full_name_without_a_patronymic_leaves_the_patronymic_row_a_dash(
+        self, console: TestClient, callers: Callers
+    ):
+        file_pair(console, callers, full_name="ОЛЕЙНИК Николай")
+        [match] = proposed(console, callers)
+        page = console.get(f"/console/matches/{match['id']}")
+        assert page.text.count(LABELS["en"]["in_full_name"]) == 2  # given and family names
+
     def test_weights_in_words(self):
         assert weight_words(8.2, "en") == "strongly for"
         assert weight_words(2.0, "en") == "for"
