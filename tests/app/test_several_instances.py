@@ -125,8 +125,10 @@ def two_instances(
             instance.process.wait(30)
 
 
-def _eventually(check: Callable[[], Any], seconds: float = 20) -> Any:
-    """`check()` once it is truthy (matching may run behind the answer to a filing)."""
+def _eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
+    """`check()` once it is truthy (matching may run behind the answer to a filing). Patient:
+    on a machine loaded tenfold a fresh instance's first proposal took over 20 s; how soon it
+    comes is the benchmarks' figure, not this test's."""
     deadline = time.monotonic() + seconds
     while not (found := check()) and time.monotonic() < deadline:
         time.sleep(0.1)
