@@ -8,6 +8,7 @@ logistic curve with two parameters (see ``_CAL_A``).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -41,13 +42,29 @@ __all__ = [
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Comparison:
     """A calibrated probability in [0, 1] and the field verdicts behind it, largest first."""
 
     score: float
     explanation: tuple[FieldComparison, ...]
     total: float = 0.0
+
+    def __init__(
+        self, score: float, explanation: tuple[FieldComparison, ...], total: float = 0.0
+    ) -> None:
+        # One is made for every pair scored: the slots are set through their descriptors, as
+        # FieldComparison's are (``_ladder.py``).
+        set_score, set_explanation, set_total = _COMPARISON_SLOTS
+        set_score(self, score)
+        set_explanation(self, explanation)
+        set_total(self, total)
+
+
+# The setters of Comparison's slots, in the order of its fields.
+_COMPARISON_SLOTS = tuple(
+    getattr(Comparison, f.name).__set__ for f in dataclasses.fields(Comparison)
+)
 
 
 # The field ladders in the order they are compared. The date of birth and the age are one
