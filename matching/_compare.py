@@ -8,6 +8,7 @@ logistic curve with two parameters (see ``_CAL_A``).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -41,13 +42,29 @@ __all__ = [
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Comparison:
     """A calibrated probability in [0, 1] and the field verdicts behind it, largest first."""
 
     score: float
     explanation: tuple[FieldComparison, ...]
     total: float = 0.0
+
+    def __init__(
+        self, score: float, explanation: tuple[FieldComparison, ...], total: float = 0.0
+    ) -> None:
+        # One is made for every pair scored: the slots are set through their descriptors, as
+        # FieldComparison's are (``_ladder.py``).
+        set_score, set_explanation, set_total = _COMPARISON_SLOTS
+        set_score(self, score)
+        set_explanation(self, explanation)
+        set_total(self, total)
+
+
+# The setters of Comparison's slots, in the order of its fields.
+_COMPARISON_SLOTS = tuple(
+    getattr(Comparison, f.name).__set__ for f in dataclasses.fields(Comparison)
+)
 
 
 # The field ladders in the order they are compared. The date of birth and the age are one
@@ -137,6 +154,9 @@ REWRITTEN_DATE_WEIGHTS = {"same year": 1.3, "year off by one": 7.5}
 # listing's initial that begins none of the report's names (the family name was changed, the
 # listing shows the new one's initial).
 _CHANGED = ("different", "initial differs")
+# Those and a former name on record: the verdicts after which the given name and the birth
+# date may have been rewritten too.
+_CHANGED_OR_FORMER = (*_CHANGED, "former name")
 
 
 def _renamed_too(given: FieldComparison) -> FieldComparison:
@@ -189,9 +209,14 @@ def _combine(
     if renamed and dob is not None and _rewritable(dob):
         dob = _rewritten_date(dob)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
-    items.sort(key=lambda fc: (-abs(fc.weight), fc.field))
-    total = sum(fc.weight for fc in items)
+    items.sort(key=_rank)
+    total = sum([fc.weight for fc in items])
     return Comparison(to_probability(total), tuple(items), total)
+
+
+def _rank(fc: FieldComparison) -> tuple[float, str]:
+    """A comparison's verdicts, largest weight first (either sign), then by field."""
+    return -abs(fc.weight), fc.field
 
 
 def compare(
@@ -340,23 +365,21 @@ def _most_from_the_rest(
     too turns a differing family name into a new identity, which weighs more), and what a
     differing given name and a rewritten birth date regain when the family name differs too."""
     most = 0.0
-    for ladder in _REST:
-        if ladder.present(a, b):
-            most += ladder.most
-            if ladder is PATRONYMIC and family is not None and family.verdict in _CHANGED:
-                most += max(0.0, NEW_IDENTITY.weight - family.weight - ladder.most)
-    if (
-        given is not None
-        and given.verdict == "different"
-        and family is not None
-        and family.verdict in (*_CHANGED, "former name")
-    ):
+    changed = family is not None and family.verdict in _CHANGED
+    for present, ladder_most, is_patronymic in _REST_BOUNDS:
+        if present(a, b):
+            most += ladder_most
+            if is_patronymic and changed and family is not None:
+                most += max(0.0, NEW_IDENTITY.weight - family.weight - ladder_most)
+    if family is None or family.verdict not in _CHANGED_OR_FORMER:
+        return most
+    if given is not None and given.verdict == "different":
         most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
-    if (
-        dob is not None
-        and _rewritable(dob)
-        and family is not None
-        and family.verdict in (*_CHANGED, "former name")
-    ):
+    if dob is not None and _rewritable(dob):
         most += max(0.0, REWRITTEN_DATE_WEIGHTS[dob.verdict] - dob.weight)
     return most
+
+
+# ``_REST`` as ``_most_from_the_rest`` reads it for every pair: each ladder's test of presence,
+# its most, and whether it is the patronymic's.
+_REST_BOUNDS = tuple((ladder.present, ladder.most, ladder is PATRONYMIC) for ladder in _REST)

@@ -537,8 +537,12 @@ class _FamilyPair(_NamePair):
     def similarity(self) -> float:
         """The closest words, or surname keys (which undo Russian spellings), in spelling."""
         if self._similarity is None:
-            clerk_a, clerk_b = self.a.family_clerk, self.b.family_clerk
-            jwc = max((JaroWinkler.similarity(x, y) for x in clerk_a for y in clerk_b), default=0.0)
+            jwc = 0.0  # a loop, not max() over a generator: read for most pairs
+            for x in self.a.family_clerk:
+                for y in self.b.family_clerk:
+                    jw = JaroWinkler.similarity(x, y)
+                    if jw > jwc:
+                        jwc = jw
             self._similarity = max(self.closeness, jwc)
         return self._similarity
 

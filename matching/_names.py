@@ -168,6 +168,10 @@ def surname_codes(word: str) -> frozenset[str]:
 
 
 # --- Given names ------------------------------------------------------------------------------
+# The words whose groups a GivenNameIndex keeps (a few hundred bytes each).
+_WORDS_HELD = 100_000
+
+
 @dataclass(slots=True)
 class GivenNameIndex:
     groups: dict[str, NameGroup] = field(default_factory=dict)
@@ -180,10 +184,14 @@ class GivenNameIndex:
     # keeps the first (lookup_typo).
     _skeleton_keys: dict[str, list[str]] = field(default_factory=dict)
     _typed_keys: dict[str, list[str]] = field(default_factory=dict)
+    # Each word's answer from ``lookup``, as computed the first time (most records share their
+    # given names: a report's words are looked up again for every role they might play).
+    _found: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, group: NameGroup) -> None:
         self._skeleton_keys.clear()
         self._typed_keys.clear()
+        self._found.clear()
         self.groups[group.gid] = group
         for kind, forms in (
             ("uk", group.ukrainian),
@@ -212,6 +220,14 @@ class GivenNameIndex:
         the strongest kind among them, so the answer does not depend on the order a set of
         readings is walked in.
         """
+        found = self._found.get(word)
+        if found is None:
+            if len(self._found) >= _WORDS_HELD:
+                self._found.clear()
+            found = self._found[word] = self._lookup(word)
+        return dict(found)  # the caller's to change
+
+    def _lookup(self, word: str) -> dict[str, str]:
         n = normalize(word)
         exact = self.by_form.get(n, {})
         found = dict(exact)

@@ -1,5 +1,7 @@
 """Dates, ages, scoring, explanations, and the properties every score must have."""
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -386,3 +388,20 @@ class TestLadders:
             "weight": 6.754887502163468,
         }
         assert fc.as_dict(digits=2)["weight"] == 6.75
+
+    def test_verdicts_and_comparisons_are_frozen_values(self) -> None:
+        """Their own __init__ (slots set directly, for speed) keeps what a frozen dataclass
+        gives: the fields by position or by name, equality, hashing, replace, no assignment."""
+        fc = FieldComparison("sex", "same", "male", 0.3)
+        assert fc == FieldComparison(field="sex", verdict="same", detail="male", weight=0.3)
+        assert hash(fc) == hash(FieldComparison("sex", "same", "male", 0.3))
+        assert dataclasses.replace(fc, weight=1.0).weight == 1.0
+        assert fc != FieldComparison("sex", "same", "male", 0.4)
+        comparison = Comparison(0.5, (fc,))
+        assert comparison.total == 0.0
+        assert comparison == Comparison(score=0.5, explanation=(fc,), total=0.0)
+        assert dataclasses.astuple(comparison) == (0.5, (("sex", "same", "male", 0.3),), 0.0)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fc.weight = 1.0  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            comparison.score = 1.0  # type: ignore[misc]
