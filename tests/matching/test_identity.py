@@ -3,6 +3,7 @@
 import pytest
 
 from matching import Comparison, Person, blocking_keys, compare
+from matching._compare import NEW_IDENTITY_EXACT_DATE
 
 
 def verdict(c: Comparison, name: str) -> tuple[str, float, str]:
@@ -199,6 +200,29 @@ class TestNewIdentity:
             date_of_birth="2012-09-02",
         )
         assert compare(REPORT, renamed).total > compare(REPORT, namesake).total
+
+    def test_the_same_date_with_a_new_given_name_outranks_the_name_with_a_new_date(self) -> None:
+        # New documents changed the given name, or the day and month of birth: the same full
+        # date is rarer among other children (1 in 6,500) than the same name with the same
+        # year, and the family names differ, so no twin explains the date.
+        renamed = Person(
+            given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2011-03-14"
+        )
+        redated = Person(
+            given_name="Микола", family_name="Кравець", sex="male", date_of_birth="2011-09-20"
+        )
+        same_date = compare(REPORT, renamed)
+        assert same_date.total > compare(redated, renamed).total
+        name, weight, detail = verdict(same_date, "date_of_birth")
+        assert (name, weight) == ("exact", NEW_IDENTITY_EXACT_DATE) and weight > 9.5
+        assert detail == "born 2011-03-14; the family names differ: no twin explains it"
+
+    def test_a_twin_still_shares_the_date(self) -> None:
+        # The same family name, the same date and another given name: a twin, as before.
+        twin = Person(
+            given_name="Артём", family_name="Олійник", sex="male", date_of_birth="2011-03-14"
+        )
+        assert verdict(compare(REPORT, twin), "date_of_birth")[:2] == ("exact", 9.5)
 
     def test_a_listing_with_a_new_name_and_initial_reaches_the_report(self) -> None:
         listing = Person(
