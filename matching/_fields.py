@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
-from ._names import KIND_LABEL, best_jw, clerk_keys, given_index, place_index
+from ._names import KIND_LABEL, best_jw, clerk_keys, given_index, place_index, russian_starts
 from ._person import LETTER_READINGS, DateParts, NameToken, Prepared
 from ._text import is_cyrillic, normalize, skeletons, tokens
 
@@ -189,17 +189,25 @@ def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
 
 class _InitialPair:
     """Where one side gives a name as initials only: the initial, the reading of it that
-    begins the other side's name (None: it begins none), and the share of names it begins."""
+    begins the other side's name (None: it begins none), the share of names it begins, and
+    the share of the other name's spellings that begin so (``kept``: 1, or a Russian clerk's
+    first letter, ``russian_starts``)."""
 
-    __slots__ = ("initial", "matched", "share", "word")
+    __slots__ = ("initial", "kept", "matched", "share", "word")
 
     def __init__(
-        self, initial: NameToken, matched: str | None, word: NameToken, share: float = 1.0
+        self,
+        initial: NameToken,
+        matched: str | None,
+        word: NameToken,
+        share: float = 1.0,
+        kept: float = 1.0,
     ) -> None:
         self.initial = initial
         self.matched = matched
         self.word = word
         self.share = share
+        self.kept = kept
 
 
 def _share(t: NameToken, shares: Mapping[str, float], default: float) -> float:
@@ -214,9 +222,12 @@ def _initial_pair(
     default: float,
     groups_a: Iterable[str] = (),
     groups_b: Iterable[str] = (),
+    respelt: Callable[[NameToken], Mapping[str, float]] | None = None,
 ) -> _InitialPair | None:
     """The initials of one side against the other side's words (and the readings of its
-    given-name ``groups``), or None when neither side gives initials."""
+    given-name ``groups``), or None when neither side gives initials. ``respelt`` gives a
+    word's readings in another spelling that may begin otherwise, each with the share of
+    records written so (a family name's Russian start: Олексієнко, Алексеенко)."""
     init_a, init_b = _initials(words_a), _initials(words_b)
     if not (init_a or init_b) or not (words_a and words_b):
         return None
@@ -230,9 +241,13 @@ def _initial_pair(
         if not initials:
             continue
         for t in initials:
-            found = [(w, _initial_of(t, w.skels)) for w in other]
-            found.append((other[0], _initial_of(t, extra)))
-            for w, matched in found:
+            found = [(w, _initial_of(t, w.skels), 1.0) for w in other]
+            if respelt is not None:
+                found = [
+                    _respelt_initial(t, w, respelt) if m is None else (w, m, k) for w, m, k in found
+                ]
+            found.append((other[0], _initial_of(t, extra), 1.0))
+            for w, matched, kept in found:
                 if matched is None:
                     continue
                 # Two initials (Y. and И.) are as weak as the one that stands for more letters,
@@ -244,11 +259,23 @@ def _initial_pair(
                     else (t, w)
                 )
                 share = _share(weak, shares, default)
-                key = (share, min(t.norm, w.norm), max(t.norm, w.norm))
+                key = (share / kept, min(t.norm, w.norm), max(t.norm, w.norm))
                 if best is None or key < best:
-                    best, agreeing = key, _InitialPair(weak, matched, word, share)
+                    best, agreeing = key, _InitialPair(weak, matched, word, share, kept)
             first = first or _InitialPair(t, None, other[0])
     return agreeing or first
+
+
+def _respelt_initial(
+    t: NameToken, w: NameToken, respelt: Callable[[NameToken], Mapping[str, float]]
+) -> tuple[NameToken, str | None, float]:
+    """The reading of the initial ``t`` that begins ``w`` as another spelling begins it, and
+    the share of records written so (``w``, None, 1 when it begins none)."""
+    other = respelt(w)
+    matched = _initial_of(t, other) if other else None
+    if matched is None:
+        return w, None, 1.0
+    return w, matched, max(k for sk, k in other.items() if sk.startswith(matched))
 
 
 def _initial_agrees(p: _InitialPair | None) -> bool:
@@ -256,10 +283,11 @@ def _initial_agrees(p: _InitialPair | None) -> bool:
 
 
 def _initial_weight(p: _InitialPair | None) -> float:
-    """log2(m / share): an initial is copied right (m = 0.9) and begins that share of names,
-    the shares of all the letters it may stand for (S.: С, Ш, Щ)."""
+    """log2(m / share): an initial is copied right (m = 0.9; times the share of records that
+    spell the name so, when it agrees only with a Russian clerk's spelling) and begins that
+    share of names, the shares of all the letters it may stand for (S.: С, Ш, Щ)."""
     assert p is not None and p.matched is not None  # noqa: S101 - read only once it agrees
-    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / p.share)))
+    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 * p.kept / p.share)))
 
 
 @cache
@@ -296,7 +324,8 @@ def _group_readings(gids: frozenset[str]) -> frozenset[str]:
 
 def _initial_detail(p: _InitialPair | None, sign: str) -> str:
     assert p is not None  # noqa: S101 - read only by the initials' levels
-    return f"{p.initial.text}. {sign} {p.word.text} (initial)"
+    spelt = ", as a Russian spelling begins it" if p.kept < 1.0 else ""
+    return f"{p.initial.text}. {sign} {p.word.text} (initial{spelt})"
 
 
 # --- given name -------------------------------------------------------------------------------
@@ -514,6 +543,13 @@ def _former_meets(a: Prepared, b: Prepared) -> Words | None:
     return None
 
 
+@lru_cache(maxsize=10_000)
+def _russian_start(t: NameToken) -> Mapping[str, float]:
+    """A family name's readings as a Russian clerk may begin it otherwise (Олексієнко:
+    Алексеенко, so a listing's А. agrees with it), with the share of records written so."""
+    return russian_starts(t.skels)
+
+
 class _FamilyPair(_NamePair):
     __slots__ = ("_similarity", "a", "b", "former", "initials", "respelled", "top")
 
@@ -522,7 +558,11 @@ class _FamilyPair(_NamePair):
         self.a = a
         self.b = b
         self.initials = _initial_pair(
-            a.family, b.family, _FAMILY_INITIAL_SHARE, _DEFAULT_INITIAL_SHARE
+            a.family,
+            b.family,
+            _FAMILY_INITIAL_SHARE,
+            _DEFAULT_INITIAL_SHARE,
+            respelt=_russian_start,
         )
         self.former = _former_meets(a, b)
         shared = a.family_clerk & b.family_clerk

@@ -59,6 +59,34 @@ class TestFamilyInitial:
         c = compare(Person(given_name="Іван", family_name=family), Person(family_name=initial))
         assert verdict(c, "family_name")[0] == "initial agrees"
 
+    @pytest.mark.parametrize(
+        ("initial", "family", "own"),
+        [
+            ("А.", "Олексієнко", "О."),
+            ("A.", "Oleksiienko", "O."),
+            ("А.", "Олексюк", "О."),
+            ("Н.", "Миколаєв", "М."),
+            ("N.", "Mykolaiev", "M."),
+        ],
+    )
+    def test_an_initial_may_begin_the_russian_spelling(
+        self, initial: str, family: str, own: str
+    ) -> None:
+        # Russian clerks write some Олекс- family names Алекс- (Олексієнко = Алексеенко) and
+        # some Микол- ones Никол- (Миколаєв = Николаев): a listing's А. or Н. agrees with them,
+        # though less than the name's own first letter does, since most keep it.
+        c = compare(Person(family_name=family), Person(family_name=initial))
+        name, weight, detail = verdict(c, "family_name")
+        assert name == "initial agrees" and weight >= 1.0
+        assert detail == f"{initial} = {family} (initial, as a Russian spelling begins it)"
+        first = compare(Person(family_name=family), Person(family_name=own))
+        assert verdict(first, "family_name")[1] > weight
+
+    @pytest.mark.parametrize(("initial", "family"), [("А.", "Олійник"), ("Н.", "Мельник")])
+    def test_only_those_names_begin_otherwise_in_russian(self, initial: str, family: str) -> None:
+        c = compare(Person(family_name=family), Person(family_name=initial))
+        assert verdict(c, "family_name")[0] == "initial differs"
+
     def test_a_rare_initial_says_more_than_a_common_one(self) -> None:
         def weight(initial: str, family: str) -> float:
             c = compare(Person(family_name=family), Person(family_name=initial))
