@@ -21,10 +21,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
-from ._names import KIND_LABEL, best_jw, clerk_keys, given_index, place_index, russian_starts
+from ._names import (
+    KIND_LABEL,
+    best_jw,
+    clerk_keys,
+    given_index,
+    kindred_surnames,
+    place_index,
+    russian_starts,
+)
 from ._person import LETTER_READINGS, DateParts, NameToken, Prepared
 from ._text import is_cyrillic, normalize, skeletons, tokens
 
@@ -574,6 +582,21 @@ class _FamilyPair(_NamePair):
         self._similarity: float | None = None
 
     @property
+    def kindred(self) -> bool:
+        """Two families of one stem (Коваль, Ковальчук): alike in spelling, yet other names;
+        not when a word is one letter from the other's (Гребенююк: a slip)."""
+        slip = any(
+            OSA.distance(x, y, score_cutoff=1) <= 1
+            for t in self.words_a
+            for s in self.words_b
+            for x in t.skels
+            for y in s.skels
+        )
+        return not slip and any(
+            kindred_surnames(x, y) for x in self.a.family_clerk for y in self.b.family_clerk
+        )
+
+    @property
     def similarity(self) -> float:
         """The closest words, or surname keys (which undo Russian spellings), in spelling."""
         if self._similarity is None:
@@ -645,6 +668,16 @@ FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
                 f"{p.words_a[0].text} = {p.words_b[0].text} (Russian spelling or gender form)"
             ),
             ceiling=_FAMILY_HI - 0.6,
+        ),
+        # One stem with suffixes of another kind (Коваль, Коваленко, Ковальчук): spelt alike,
+        # but two families, and a common pair among other children (the stems of trades,
+        # Коваль-, Бондар-, Ткач-, begin many names): m, a true pair written so (a slip, or a
+        # new name that shares the stem), about 0.002, against u about 0.005: log2(0.4).
+        Level(
+            "different",
+            lambda p: p.kindred,
+            -1.5,
+            lambda p: _words(p.closest, "≠") + " (another family name of the same stem)",
         ),
         Level(
             "close",
