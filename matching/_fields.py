@@ -794,6 +794,19 @@ def _born_vs(p: _Dates) -> str:
     return f"born {p.a.text} vs {p.b.text}"
 
 
+# Dates of birth years apart. A date that is wrong altogether (another child's, a parent's)
+# falls anywhere, but most errors fall near the truth (a year off, two years misremembered),
+# so a date three years or more from the other is rarer still among true pairs: m about 0.004
+# against u, the share of random pairs of children born that far apart, about 0.68:
+# log2(0.004 / 0.68) = -7.4. (The levels above it weigh what falls nearer.)
+_YEARS_APART = 3
+_YEARS_APART_WEIGHT = -7.5
+
+
+def _apart(p: _Dates) -> str:
+    return f"born {p.a.text} vs {p.b.text} ({p.years_apart} years apart)"
+
+
 # Two dates of one year whose months differ (see the level "same year" below).
 _SAME_YEAR_WEIGHT = -1.5
 
@@ -834,6 +847,7 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
         # born in one year, about 0.065.
         Level("same year", lambda p: p.a.year == p.b.year, _SAME_YEAR_WEIGHT, _born_vs),
         Level("year off by one, day differs", lambda p: p.years_apart == 1, -2.5, _born_vs),
+        Level("different", lambda p: p.years_apart >= _YEARS_APART, _YEARS_APART_WEIGHT, _apart),
         Level("different", always, -6.0, _born_vs),
     ),
 )
@@ -875,6 +889,7 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             -1.0,
             _born_vs,
         ),
+        Level("different", lambda p: p.years_apart >= _YEARS_APART, _YEARS_APART_WEIGHT, _apart),
         Level("different", always, -5.0, _born_vs),
     ),
 )
@@ -990,6 +1005,10 @@ AGE_AT_SIGHTING: Ladder[_AgeAtSighting] = Ladder(
         ),
         Level("one year outside the estimate", lambda p: p.years_outside == 1, -0.7, _aged),
         Level("two years outside the estimate", lambda p: p.years_outside == 2, -2.5, _aged),
+        # A child who looks four years older or younger than they are is rare (m about 0.004,
+        # with a report's date that is wrong altogether) among random pairs that far apart
+        # (u about 0.5): log2(0.008) = -7.
+        Level("far outside the estimate", lambda p: p.years_outside >= 4, -7.0, _aged),
         Level("outside the estimate", always, -5.0, _aged),
     ),
 )
