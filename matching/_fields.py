@@ -167,8 +167,8 @@ def _initial_readings(token: NameToken) -> frozenset[str]:
     if is_cyrillic(token.norm):
         return token.skels
     followers = ("", "h", "s", "hch", "a", "u", "e")
-    readings = {r for f in followers for r in skeletons(token.norm + f) if r in LETTER_READINGS}
-    return frozenset(readings | token.skels)
+    readings = {r for f in followers for r in skeletons(token.norm + f)} | token.skels
+    return frozenset(r for r in readings if r in LETTER_READINGS)
 
 
 def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:

@@ -53,6 +53,11 @@ class TestFamilyInitial:
             ("K.", "Хоменко"),  # of Khomenko
             ("T.", "Цибульський"),  # of Tsybulskyi
             ("Y.", "Яременко"),  # of Yaremenko
+            ("Ju.", "Юрченко"),  # German, Czech and scholarly Jurčenko
+            ("Ja.", "Яременко"),
+            ("Je.", "Євтушенко"),
+            ("Tch.", "Чорновол"),  # French Tchornovol
+            ("X.", "Хоменко"),  # ISO 9 Xomenko
         ],
     )
     def test_initials_follow_transliteration(self, initial: str, family: str) -> None:
@@ -85,6 +90,11 @@ class TestFamilyInitial:
     @pytest.mark.parametrize(("initial", "family"), [("А.", "Олійник"), ("Н.", "Мельник")])
     def test_only_those_names_begin_otherwise_in_russian(self, initial: str, family: str) -> None:
         c = compare(Person(family_name=family), Person(family_name=initial))
+        assert verdict(c, "family_name")[0] == "initial differs"
+
+    @pytest.mark.parametrize(("initial", "family"), [("Ju.", "Жук"), ("Ja.", "Коваль")])
+    def test_a_latin_letter_group_is_one_letter(self, initial: str, family: str) -> None:
+        c = compare(Person(given_name="Іван", family_name=family), Person(family_name=initial))
         assert verdict(c, "family_name")[0] == "initial differs"
 
     def test_a_rare_initial_says_more_than_a_common_one(self) -> None:
