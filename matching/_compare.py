@@ -149,6 +149,17 @@ RENAMED_TOO_WEIGHT = -2.0
 # 0.0004), the latter kept below an exact date's.
 REWRITTEN_DATE_WEIGHTS = {"same year": 1.3, "year off by one": 7.5}
 
+# The very same full birth date weighs 9.5, kept below what it tells (one random pair in about
+# 6,500 shares one, ``_fields.DATE_OF_BIRTH``) because twins share it, and twins share their
+# family name too. Between two records that write two different family names (not a
+# listing's initial, not a former name kept on record), no twin explains a shared date: it
+# weighs what it tells, m = 0.68 (a true pair with new documents keeps the date unless the day
+# and month or the year was rewritten, 0.16 each) against u = 1/6500: log2(0.68 * 6500) =
+# 12.1. So the same date with another given name (new documents gave both) outweighs the same
+# given name with a rewritten date, as the two m values say it should (0.25 * 0.68 against
+# 0.75 * 0.16).
+NEW_IDENTITY_EXACT_DATE = 12.1
+
 
 # The family name's verdicts that a new identity explains: a name that differs, and a
 # listing's initial that begins none of the report's names (the family name was changed, the
@@ -165,6 +176,15 @@ def _renamed_too(given: FieldComparison) -> FieldComparison:
         "changed with the family name",
         given.detail + "; new identity documents may give a new given name too",
         max(given.weight, RENAMED_TOO_WEIGHT),
+    )
+
+
+def _exact_unexplained(dob: FieldComparison) -> FieldComparison:
+    return FieldComparison(
+        dob.field,
+        dob.verdict,
+        dob.detail + "; the family names differ: no twin explains it",
+        max(dob.weight, NEW_IDENTITY_EXACT_DATE),
     )
 
 
@@ -191,6 +211,7 @@ def _combine(
     dob: FieldComparison | None,
     *fields: FieldComparison | None,
 ) -> Comparison:
+    unlike = family is not None and family.verdict == "different"  # two family names
     renamed = (
         family is not None
         and family.verdict in _CHANGED
@@ -208,6 +229,8 @@ def _combine(
         given = _renamed_too(given)
     if renamed and dob is not None and _rewritable(dob):
         dob = _rewritten_date(dob)
+    elif unlike and dob is not None and dob.verdict == "exact" and dob.field == "date_of_birth":
+        dob = _exact_unexplained(dob)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=_rank)
     total = sum([fc.weight for fc in items])
@@ -377,6 +400,13 @@ def _most_from_the_rest(
         most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
     if dob is not None and _rewritable(dob):
         most += max(0.0, REWRITTEN_DATE_WEIGHTS[dob.verdict] - dob.weight)
+    if (
+        dob is not None
+        and dob.verdict == "exact"
+        and family is not None
+        and family.verdict in _CHANGED
+    ):
+        most += max(0.0, NEW_IDENTITY_EXACT_DATE - dob.weight)
     return most
 
 

@@ -17,14 +17,22 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from ._ladder import Frequencies, Ladder, Level, always
-from ._names import KIND_LABEL, best_jw, clerk_keys, given_index, place_index
+from ._names import (
+    KIND_LABEL,
+    best_jw,
+    clerk_keys,
+    given_index,
+    kindred_surnames,
+    place_index,
+    russian_starts,
+)
 from ._person import LETTER_READINGS, DateParts, NameToken, Prepared
 from ._text import is_cyrillic, normalize, skeletons, tokens
 
@@ -159,8 +167,8 @@ def _initial_readings(token: NameToken) -> frozenset[str]:
     if is_cyrillic(token.norm):
         return token.skels
     followers = ("", "h", "s", "hch", "a", "u", "e")
-    readings = {r for f in followers for r in skeletons(token.norm + f) if r in LETTER_READINGS}
-    return frozenset(readings | token.skels)
+    readings = {r for f in followers for r in skeletons(token.norm + f)} | token.skels
+    return frozenset(r for r in readings if r in LETTER_READINGS)
 
 
 def _initials(words: tuple[NameToken, ...]) -> tuple[NameToken, ...]:
@@ -189,17 +197,25 @@ def _initial_of(initial: NameToken, skels: Iterable[str]) -> str | None:
 
 class _InitialPair:
     """Where one side gives a name as initials only: the initial, the reading of it that
-    begins the other side's name (None: it begins none), and the share of names it begins."""
+    begins the other side's name (None: it begins none), the share of names it begins, and
+    the share of the other name's spellings that begin so (``kept``: 1, or a Russian clerk's
+    first letter, ``russian_starts``)."""
 
-    __slots__ = ("initial", "matched", "share", "word")
+    __slots__ = ("initial", "kept", "matched", "share", "word")
 
     def __init__(
-        self, initial: NameToken, matched: str | None, word: NameToken, share: float = 1.0
+        self,
+        initial: NameToken,
+        matched: str | None,
+        word: NameToken,
+        share: float = 1.0,
+        kept: float = 1.0,
     ) -> None:
         self.initial = initial
         self.matched = matched
         self.word = word
         self.share = share
+        self.kept = kept
 
 
 def _share(t: NameToken, shares: Mapping[str, float], default: float) -> float:
@@ -214,9 +230,12 @@ def _initial_pair(
     default: float,
     groups_a: Iterable[str] = (),
     groups_b: Iterable[str] = (),
+    respelt: Callable[[NameToken], Mapping[str, float]] | None = None,
 ) -> _InitialPair | None:
     """The initials of one side against the other side's words (and the readings of its
-    given-name ``groups``), or None when neither side gives initials."""
+    given-name ``groups``), or None when neither side gives initials. ``respelt`` gives a
+    word's readings in another spelling that may begin otherwise, each with the share of
+    records written so (a family name's Russian start: Олексієнко, Алексеенко)."""
     init_a, init_b = _initials(words_a), _initials(words_b)
     if not (init_a or init_b) or not (words_a and words_b):
         return None
@@ -230,9 +249,13 @@ def _initial_pair(
         if not initials:
             continue
         for t in initials:
-            found = [(w, _initial_of(t, w.skels)) for w in other]
-            found.append((other[0], _initial_of(t, extra)))
-            for w, matched in found:
+            found = [(w, _initial_of(t, w.skels), 1.0) for w in other]
+            if respelt is not None:
+                found = [
+                    _respelt_initial(t, w, respelt) if m is None else (w, m, k) for w, m, k in found
+                ]
+            found.append((other[0], _initial_of(t, extra), 1.0))
+            for w, matched, kept in found:
                 if matched is None:
                     continue
                 # Two initials (Y. and И.) are as weak as the one that stands for more letters,
@@ -244,11 +267,23 @@ def _initial_pair(
                     else (t, w)
                 )
                 share = _share(weak, shares, default)
-                key = (share, min(t.norm, w.norm), max(t.norm, w.norm))
+                key = (share / kept, min(t.norm, w.norm), max(t.norm, w.norm))
                 if best is None or key < best:
-                    best, agreeing = key, _InitialPair(weak, matched, word, share)
+                    best, agreeing = key, _InitialPair(weak, matched, word, share, kept)
             first = first or _InitialPair(t, None, other[0])
     return agreeing or first
+
+
+def _respelt_initial(
+    t: NameToken, w: NameToken, respelt: Callable[[NameToken], Mapping[str, float]]
+) -> tuple[NameToken, str | None, float]:
+    """The reading of the initial ``t`` that begins ``w`` as another spelling begins it, and
+    the share of records written so (``w``, None, 1 when it begins none)."""
+    other = respelt(w)
+    matched = _initial_of(t, other) if other else None
+    if matched is None:
+        return w, None, 1.0
+    return w, matched, max(k for sk, k in other.items() if sk.startswith(matched))
 
 
 def _initial_agrees(p: _InitialPair | None) -> bool:
@@ -256,10 +291,11 @@ def _initial_agrees(p: _InitialPair | None) -> bool:
 
 
 def _initial_weight(p: _InitialPair | None) -> float:
-    """log2(m / share): an initial is copied right (m = 0.9) and begins that share of names,
-    the shares of all the letters it may stand for (S.: С, Ш, Щ)."""
+    """log2(m / share): an initial is copied right (m = 0.9; times the share of records that
+    spell the name so, when it agrees only with a Russian clerk's spelling) and begins that
+    share of names, the shares of all the letters it may stand for (S.: С, Ш, Щ)."""
     assert p is not None and p.matched is not None  # noqa: S101 - read only once it agrees
-    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 / p.share)))
+    return max(1.0, min(_INITIAL_MOST, math.log2(0.9 * p.kept / p.share)))
 
 
 @cache
@@ -296,7 +332,8 @@ def _group_readings(gids: frozenset[str]) -> frozenset[str]:
 
 def _initial_detail(p: _InitialPair | None, sign: str) -> str:
     assert p is not None  # noqa: S101 - read only by the initials' levels
-    return f"{p.initial.text}. {sign} {p.word.text} (initial)"
+    spelt = ", as a Russian spelling begins it" if p.kept < 1.0 else ""
+    return f"{p.initial.text}. {sign} {p.word.text} (initial{spelt})"
 
 
 # --- given name -------------------------------------------------------------------------------
@@ -514,6 +551,13 @@ def _former_meets(a: Prepared, b: Prepared) -> Words | None:
     return None
 
 
+@lru_cache(maxsize=10_000)
+def _russian_start(t: NameToken) -> Mapping[str, float]:
+    """A family name's readings as a Russian clerk may begin it otherwise (Олексієнко:
+    Алексеенко, so a listing's А. agrees with it), with the share of records written so."""
+    return russian_starts(t.skels)
+
+
 class _FamilyPair(_NamePair):
     __slots__ = ("_similarity", "a", "b", "former", "initials", "respelled", "top")
 
@@ -522,7 +566,11 @@ class _FamilyPair(_NamePair):
         self.a = a
         self.b = b
         self.initials = _initial_pair(
-            a.family, b.family, _FAMILY_INITIAL_SHARE, _DEFAULT_INITIAL_SHARE
+            a.family,
+            b.family,
+            _FAMILY_INITIAL_SHARE,
+            _DEFAULT_INITIAL_SHARE,
+            respelt=_russian_start,
         )
         self.former = _former_meets(a, b)
         shared = a.family_clerk & b.family_clerk
@@ -532,6 +580,21 @@ class _FamilyPair(_NamePair):
         self.respelled = bool(shared)  # a Russian spelling or the other gender's form
         self.top = _tf_weight(0.9, f, _FAMILY_LO, _FAMILY_HI)
         self._similarity: float | None = None
+
+    @property
+    def kindred(self) -> bool:
+        """Two families of one stem (Коваль, Ковальчук): alike in spelling, yet other names;
+        not when a word is one letter from the other's (Гребенююк: a slip)."""
+        slip = any(
+            OSA.distance(x, y, score_cutoff=1) <= 1
+            for t in self.words_a
+            for s in self.words_b
+            for x in t.skels
+            for y in s.skels
+        )
+        return not slip and any(
+            kindred_surnames(x, y) for x in self.a.family_clerk for y in self.b.family_clerk
+        )
 
     @property
     def similarity(self) -> float:
@@ -609,6 +672,16 @@ FAMILY_NAME: Ladder[_FamilyPair] = Ladder(
                 f"{p.words_a[0].text} = {p.words_b[0].text} (Russian spelling or gender form)"
             ),
             ceiling=_FAMILY_HI - 0.6,
+        ),
+        # One stem with suffixes of another kind (Коваль, Коваленко, Ковальчук): spelt alike,
+        # but two families, and a common pair among other children (the stems of trades,
+        # Коваль-, Бондар-, Ткач-, begin many names): m, a true pair written so (a slip, or a
+        # new name that shares the stem), about 0.002, against u about 0.005: log2(0.4).
+        Level(
+            "different",
+            lambda p: p.kindred,
+            -1.5,
+            lambda p: _words(p.closest, "≠") + " (another family name of the same stem)",
         ),
         Level(
             "close",
@@ -725,6 +798,19 @@ def _born_vs(p: _Dates) -> str:
     return f"born {p.a.text} vs {p.b.text}"
 
 
+# Dates of birth years apart. A date that is wrong altogether (another child's, a parent's)
+# falls anywhere, but most errors fall near the truth (a year off, two years misremembered),
+# so a date three years or more from the other is rarer still among true pairs: m about 0.004
+# against u, the share of random pairs of children born that far apart, about 0.68:
+# log2(0.004 / 0.68) = -7.4. (The levels above it weigh what falls nearer.)
+_YEARS_APART = 3
+_YEARS_APART_WEIGHT = -7.5
+
+
+def _apart(p: _Dates) -> str:
+    return f"born {p.a.text} vs {p.b.text} ({p.years_apart} years apart)"
+
+
 # Two dates of one year whose months differ (see the level "same year" below).
 _SAME_YEAR_WEIGHT = -1.5
 
@@ -765,6 +851,7 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
         # born in one year, about 0.065.
         Level("same year", lambda p: p.a.year == p.b.year, _SAME_YEAR_WEIGHT, _born_vs),
         Level("year off by one, day differs", lambda p: p.years_apart == 1, -2.5, _born_vs),
+        Level("different", lambda p: p.years_apart >= _YEARS_APART, _YEARS_APART_WEIGHT, _apart),
         Level("different", always, -6.0, _born_vs),
     ),
 )
@@ -806,6 +893,7 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             -1.0,
             _born_vs,
         ),
+        Level("different", lambda p: p.years_apart >= _YEARS_APART, _YEARS_APART_WEIGHT, _apart),
         Level("different", always, -5.0, _born_vs),
     ),
 )
@@ -921,6 +1009,10 @@ AGE_AT_SIGHTING: Ladder[_AgeAtSighting] = Ladder(
         ),
         Level("one year outside the estimate", lambda p: p.years_outside == 1, -0.7, _aged),
         Level("two years outside the estimate", lambda p: p.years_outside == 2, -2.5, _aged),
+        # A child who looks four years older or younger than they are is rare (m about 0.004,
+        # with a report's date that is wrong altogether) among random pairs that far apart
+        # (u about 0.5): log2(0.008) = -7.
+        Level("far outside the estimate", lambda p: p.years_outside >= 4, -7.0, _aged),
         Level("outside the estimate", always, -5.0, _aged),
     ),
 )

@@ -44,8 +44,10 @@ __all__ = [
     "given_index",
     "index_document",
     "index_sources_digest",
+    "kindred_surnames",
     "patronymic_stems",
     "place_index",
+    "russian_starts",
     "shipped_index",
     "surname_codes",
 ]
@@ -119,6 +121,26 @@ def best_jw(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 # --- Surnames ---------------------------------------------------------------------------------
+# A family name built on a given name that Russian spells otherwise may be Russified with it:
+# Олексієнко = Алексеенко, Олексюк = Алексюк, Миколаєв = Николаев (in skeleton letters), with
+# the share of such names given the Russian first letter. Measured on names-translator's
+# uk->ru surname dictionary (118,127 surnames): 16 of the 58 beginning Олек- (0.28) and 4 of
+# the 35 beginning Мико- (0.11); no other first letter changes in more than two names (Вусач =
+# Усач, Йолкін = Елкин).
+_RUSSIAN_STARTS = (("oleks", "aleks", 0.28), ("mikol", "nikol", 0.11))
+
+
+def russian_starts(skels: Iterable[str]) -> dict[str, float]:
+    """The readings of a family name as a Russian clerk may begin it (Олексієнко: Алексеенко),
+    each with the share of such names written so; empty when it begins otherwise."""
+    return {
+        alt + sk[len(uk) :]: share
+        for sk in skels
+        for uk, alt, share in _RUSSIAN_STARTS
+        if sk.startswith(uk)
+    }
+
+
 _GENDER_ENDINGS = re.compile(r"(?<=[a-zSCc])(?:aia|ia|a|i)$")
 
 
@@ -142,6 +164,39 @@ def clerk_keys(word: str) -> frozenset[str]:
             k = _GENDER_ENDINGS.sub("", k)
         out.add(k)
     return frozenset(out)
+
+
+# Ukrainian family names are built from one stem with suffixes that make other families, not
+# other spellings: Коваль, Коваленко, Ковальчук, Ковальський; Шевченко, Шевчук; Ткач,
+# Ткаченко, Ткачишин; Мороз, Морозов. The suffixes in clerk-key letters (``clerk_keys``
+# merges е/и/і/о and cuts the gender ending) and the kind of name each makes.
+_SURNAME_SUFFIXES = {
+    "ink": "-енко", "Cuk": "-чук", "iuk": "-юк", "uk": "-ук", "sk": "-ський", "ck": "-цький",
+    "iSin": "-ишин", "iv": "-ів/-ов", "in": "-ин", "": "",
+}  # fmt: skip
+_SUFFIX_KIND = {"Cuk": "-ук", "iuk": "-ук", "uk": "-ук", "ck": "-ський"} | {
+    sfx: kind for sfx, kind in _SURNAME_SUFFIXES.items() if sfx not in ("Cuk", "iuk", "ck")
+}
+
+
+@cache
+def _surname_stems(key: str) -> frozenset[tuple[str, str]]:
+    """The ways a clerk key reads as a stem (three letters at least) and a suffix's kind."""
+    return frozenset(
+        (key[: len(key) - len(sfx)], _SUFFIX_KIND[sfx])
+        for sfx in _SURNAME_SUFFIXES
+        if key.endswith(sfx) and len(key) - len(sfx) >= 3
+    )
+
+
+def kindred_surnames(x: str, y: str) -> bool:
+    """Whether two clerk keys are two families of one stem (Коваль, Ковальчук): one stem with
+    suffixes of different kinds, two letters apart at least (Петрик and Петрук, one letter
+    apart, may be a slip; the caller rules out a slip of one written letter, Гребенююк)."""
+    if OSA.distance(x, y, score_cutoff=1) <= 1:
+        return False
+    stems = dict(_surname_stems(x))
+    return any(stems.get(stem, kind) != kind for stem, kind in _surname_stems(y))
 
 
 _CODE_MAP = str.maketrans(

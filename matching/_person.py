@@ -19,7 +19,7 @@ from ._names import (
     place_index,
     surname_codes,
 )
-from ._text import normalize, skeleton, skeletons, tokens
+from ._text import is_cyrillic, normalize, skeleton, skeletons, tokens
 
 __all__ = ["DateParts", "NameToken", "Person", "Prepared", "prepare"]
 
@@ -94,7 +94,19 @@ class NameToken:
     initial: bool = dataclasses.field(init=False)  # a letter standing for a name (О., Shch.)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "initial", bool(self.skels) and self.skels <= LETTER_READINGS)
+        object.__setattr__(self, "initial", _is_initial(self.norm, self.skels))
+
+
+def _is_initial(norm: str, skels: frozenset[str]) -> bool:
+    """Whether a word is an initial: every reading is one letter's (О, O, Shch, Yu, Kh), or it
+    is a short Latin group that one system writes for one letter while its other readings are
+    longer (Ju, Ja and Je of the German, Czech and scholarly tables: Ю, Я, Є; French Tch: Ч;
+    ISO 9 X: Х)."""
+    if not skels:
+        return False
+    if skels <= LETTER_READINGS:
+        return True
+    return len(norm) <= 3 and not is_cyrillic(norm) and bool(skels & LETTER_READINGS)
 
 
 _CODES = itertools.count()

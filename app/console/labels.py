@@ -451,6 +451,7 @@ _VERDICTS_UK = {
     "one year outside the estimate": "на рік поза оцінкою",
     "two years outside the estimate": "на два роки поза оцінкою",
     "outside the estimate": "поза оцінкою",
+    "far outside the estimate": "далеко поза оцінкою",
     "same estimate": "та сама оцінка",
     "estimates overlap": "оцінки перетинаються",
     "estimates disagree": "оцінки розходяться",
@@ -546,6 +547,13 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
             ),
         ),
         (r" \(initial\)", " (ініціал)"),
+        (
+            r" \(initial, as a Russian spelling begins it\)",
+            " (ініціал, з якого починається російське написання)",
+        ),
+        (r" \(another family name of the same stem\)", " (інше прізвище того самого кореня)"),
+        (r" \((\d+) years apart\)$", r" (різниця \1 р.)"),
+        (r"; the family names differ: no twin explains it$", "; прізвища різні: це не близнюк"),
         (
             r": consistent with a changed family name \(new identity\)$",
             ": так буває, коли прізвище змінили (нові документи)",

@@ -48,6 +48,20 @@ class TestDates:
         assert dob("2009-05", "2008-06-04")[0] == "year off by one, month differs"
         assert dob("2009-05", "2008-06-04")[1] < dob("2009-05", "2008-05-04")[1] < 0
 
+    def test_dates_years_apart_weigh_more_against_than_near_ones(self) -> None:
+        # Most errors fall near the truth: 2014 for 2022 is another child (Єгор Кравчук born
+        # 2022-10-08 is no Кравчук Егор born 2014-04-04).
+        near = dob("2014-04-04", "2016-10-08")
+        far = dob("2014-04-04", "2022-10-08")
+        assert near == ("different", -6.0)
+        assert far[0] == "different" and far[1] < near[1]
+        words = compare(
+            Person(given_name="Єгор", date_of_birth="2014-04-04"),
+            Person(given_name="Егор", date_of_birth="2022-10-08"),
+        ).explanation
+        assert "born 2014-04-04 vs 2022-10-08 (8 years apart)" in {f.detail for f in words}
+        assert dob("2011", "2016-03-12")[1] < dob("2011", "2013-03-12")[1] < 0
+
     def test_a_day_and_month_that_both_differ_count_against(self) -> None:
         # A clerk's slip changes one part of a date; 2021-01-08 against 2021-10-01 is another
         # Анатолій Ткач born that year, not a typing error.
@@ -123,6 +137,10 @@ class TestDates:
         far = self.age("2011-03-12", 3, 5)
         assert inside[1] > near[1] > far[1]
         assert far[1] < 0
+        # Three years outside is against; a child of 13 seen as a toddler is far more so.
+        three = self.age("2011-03-12", 16, 17)
+        assert three[0] == "outside the estimate"
+        assert far[0] == "far outside the estimate" and far[1] < three[1] < near[1]
 
     def test_an_age_near_the_middle_of_the_estimate_weighs_more(self) -> None:
         # A witness who saw a girl "about 10-13" on 2024-05-01: a Людмила of 12 (born

@@ -3,6 +3,7 @@
 import pytest
 
 from matching import Comparison, Person, blocking_keys, compare
+from matching._compare import NEW_IDENTITY_EXACT_DATE
 
 
 def verdict(c: Comparison, name: str) -> tuple[str, float, str]:
@@ -52,11 +53,49 @@ class TestFamilyInitial:
             ("K.", "Хоменко"),  # of Khomenko
             ("T.", "Цибульський"),  # of Tsybulskyi
             ("Y.", "Яременко"),  # of Yaremenko
+            ("Ju.", "Юрченко"),  # German, Czech and scholarly Jurčenko
+            ("Ja.", "Яременко"),
+            ("Je.", "Євтушенко"),
+            ("Tch.", "Чорновол"),  # French Tchornovol
+            ("X.", "Хоменко"),  # ISO 9 Xomenko
         ],
     )
     def test_initials_follow_transliteration(self, initial: str, family: str) -> None:
         c = compare(Person(given_name="Іван", family_name=family), Person(family_name=initial))
         assert verdict(c, "family_name")[0] == "initial agrees"
+
+    @pytest.mark.parametrize(
+        ("initial", "family", "own"),
+        [
+            ("А.", "Олексієнко", "О."),
+            ("A.", "Oleksiienko", "O."),
+            ("А.", "Олексюк", "О."),
+            ("Н.", "Миколаєв", "М."),
+            ("N.", "Mykolaiev", "M."),
+        ],
+    )
+    def test_an_initial_may_begin_the_russian_spelling(
+        self, initial: str, family: str, own: str
+    ) -> None:
+        # Russian clerks write some Олекс- family names Алекс- (Олексієнко = Алексеенко) and
+        # some Микол- ones Никол- (Миколаєв = Николаев): a listing's А. or Н. agrees with them,
+        # though less than the name's own first letter does, since most keep it.
+        c = compare(Person(family_name=family), Person(family_name=initial))
+        name, weight, detail = verdict(c, "family_name")
+        assert name == "initial agrees" and weight >= 1.0
+        assert detail == f"{initial} = {family} (initial, as a Russian spelling begins it)"
+        first = compare(Person(family_name=family), Person(family_name=own))
+        assert verdict(first, "family_name")[1] > weight
+
+    @pytest.mark.parametrize(("initial", "family"), [("А.", "Олійник"), ("Н.", "Мельник")])
+    def test_only_those_names_begin_otherwise_in_russian(self, initial: str, family: str) -> None:
+        c = compare(Person(family_name=family), Person(family_name=initial))
+        assert verdict(c, "family_name")[0] == "initial differs"
+
+    @pytest.mark.parametrize(("initial", "family"), [("Ju.", "Жук"), ("Ja.", "Коваль")])
+    def test_a_latin_letter_group_is_one_letter(self, initial: str, family: str) -> None:
+        c = compare(Person(given_name="Іван", family_name=family), Person(family_name=initial))
+        assert verdict(c, "family_name")[0] == "initial differs"
 
     def test_a_rare_initial_says_more_than_a_common_one(self) -> None:
         def weight(initial: str, family: str) -> float:
@@ -199,6 +238,29 @@ class TestNewIdentity:
             date_of_birth="2012-09-02",
         )
         assert compare(REPORT, renamed).total > compare(REPORT, namesake).total
+
+    def test_the_same_date_with_a_new_given_name_outranks_the_name_with_a_new_date(self) -> None:
+        # New documents changed the given name, or the day and month of birth: the same full
+        # date is rarer among other children (1 in 6,500) than the same name with the same
+        # year, and the family names differ, so no twin explains the date.
+        renamed = Person(
+            given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2011-03-14"
+        )
+        redated = Person(
+            given_name="Микола", family_name="Кравець", sex="male", date_of_birth="2011-09-20"
+        )
+        same_date = compare(REPORT, renamed)
+        assert same_date.total > compare(redated, renamed).total
+        name, weight, detail = verdict(same_date, "date_of_birth")
+        assert (name, weight) == ("exact", NEW_IDENTITY_EXACT_DATE) and weight > 9.5
+        assert detail == "born 2011-03-14; the family names differ: no twin explains it"
+
+    def test_a_twin_still_shares_the_date(self) -> None:
+        # The same family name, the same date and another given name: a twin, as before.
+        twin = Person(
+            given_name="Артём", family_name="Олійник", sex="male", date_of_birth="2011-03-14"
+        )
+        assert verdict(compare(REPORT, twin), "date_of_birth")[:2] == ("exact", 9.5)
 
     def test_a_listing_with_a_new_name_and_initial_reaches_the_report(self) -> None:
         listing = Person(

@@ -141,6 +141,34 @@ class TestSurnames:
         fam = next(f for f in c.explanation if f.field == "family_name")
         assert -4 < fam.weight < 0
 
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [
+            ("Коваль", "Ковальчук"),
+            ("Коваленко", "Ковальчук"),
+            ("Kovalchuk", "Коваль"),
+            ("Шевченко", "Шевчук"),
+            ("Кравченко", "Kravchuk"),
+            ("Бондар", "Бондаренко"),
+            ("Ткач", "Ткачишин"),
+            ("Мороз", "Морозов"),
+        ],
+    )
+    def test_two_families_of_one_stem_are_not_a_spelling(self, a: str, b: str) -> None:
+        # Alike in spelling (Коваль, Ковальчук), yet other families: no typo, no similarity.
+        c = compare(Person(family_name=a), Person(family_name=b))
+        fam = next(f for f in c.explanation if f.field == "family_name")
+        assert fam.verdict == "different" and fam.weight < 0
+        assert fam.detail.endswith("(another family name of the same stem)")
+
+    @pytest.mark.parametrize(
+        ("a", "b"), [("Гребенюк", "Гребенююк"), ("Kononenko", "Коноеннко"), ("Петрик", "Петрук")]
+    )
+    def test_a_slip_in_the_suffix_is_still_a_typo(self, a: str, b: str) -> None:
+        c = compare(Person(family_name=a), Person(family_name=b))
+        fam = next(f for f in c.explanation if f.field == "family_name")
+        assert fam.weight > 0
+
 
 class TestPlacesAndSex:
     @pytest.mark.parametrize(

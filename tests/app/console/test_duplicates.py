@@ -237,6 +237,7 @@ ENGLISH = {
     "consistent", "identity", "adoption", "documents", "may", "give", "given", "too", "male",
     "female", "unknown", "inferred", "names", "russian", "spelling", "gender", "form",
     "estimates", "diminutive", "western", "misspelt", "uk", "ru", "typo", "former", "changed",
+    "twin", "explains", "another", "stem", "begins", "years", "apart",
 }  # fmt: skip
 
 
@@ -265,10 +266,19 @@ def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_word
         dict(given_name="Николай", family_name="Вовк", other_names=("Олейник",)),
         dict(full_name="В. Николай", date_of_birth="2011-03-12"),
         dict(full_name="Вовк Николай Петрович", date_of_birth="2011-08-25", sex="male"),
+        dict(given_name="Артём", family_name="Смирнов", date_of_birth="2011-03-12"),
+        dict(given_name="Николай", date_of_birth="2019-05-01"),
+        dict(given_name="Коля", age_min=2, age_max=4),
     ]
     details = set()
     for subject in seen:
         compared = matching.compare(report, matching.Person(observed_on="2024-05-01", **subject))
+        details |= {(item.field, item.detail) for item in compared.explanation}
+    # Family names of one stem, and an initial that begins only the Russian spelling.
+    for family, other in (("Коваль", "Ковальчук"), ("Олексієнко", "А.")):
+        compared = matching.compare(
+            matching.Person(family_name=family), matching.Person(family_name=other)
+        )
         details |= {(item.field, item.detail) for item in compared.explanation}
     # The group's evidence (matching/_groups.py), as written for two sightings seen together.
     details |= {
