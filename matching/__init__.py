@@ -32,7 +32,7 @@ from ._duplicates import (
     find_duplicates,
     write_duplicates,
 )
-from ._groups import group_candidates, link_groups, with_group_evidence
+from ._groups import GROUP_REACH, group_candidates, link_groups, with_group_evidence
 from ._ladder import FieldComparison
 from ._linker import (
     DEFAULT_THRESHOLD,
@@ -50,6 +50,7 @@ from ._text import normalize, skeleton, skeletons
 __all__ = [
     "DEFAULT_THRESHOLD",
     "DUPLICATE_THRESHOLD",
+    "GROUP_REACH",
     "Candidate",
     "Comparison",
     "DuplicatePair",

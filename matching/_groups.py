@@ -37,7 +37,7 @@ from ._ladder import FieldComparison
 from ._linker import Candidate, Linker
 from ._person import Person, Prepared, prepare
 
-__all__ = ["GROUP_FLOOR", "group_candidates", "link_groups", "with_group_evidence"]
+__all__ = ["GROUP_FLOOR", "GROUP_REACH", "group_candidates", "link_groups", "with_group_evidence"]
 
 S = TypeVar("S", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
@@ -64,6 +64,10 @@ _COMPANION_LR = 2**8.2
 # sibling it is. Each round adds the evidence to the fields' scores afresh, and a companion's
 # match raised by this very sighting is read as its fields scored it (no evidence counts twice).
 _ROUNDS = 2
+# How many links of `seen_with` a sighting's score reads: its companions' matches as the group
+# raised them (a round a link), and the sibling reports their companions' matches add to
+# theirs (one more). Sightings farther apart do not change each other's scores.
+GROUP_REACH = _ROUNDS + 1
 
 # A companion who is this report's child: s is then another child; at most this much against.
 _EXCLUSION_MOST = -5.0

@@ -498,10 +498,11 @@ def weight_words(weight: float, lang: str) -> str:
     """A verdict's weight as a reviewer reads it: for or against the two being one child,
     and how strongly (`strongly for`, `slightly against`, `does not count`)."""
     lang = lang if lang in _NEUTRAL else "en"
-    if round(weight, 1) == 0:
+    shown = round(weight, 1)  # as the number beside the words, so that the two agree
+    if shown == 0:
         return _NEUTRAL[lang]
-    strength = sum(abs(weight) < floor for floor in _STRENGTH_FLOORS)
-    return (_FOR if weight > 0 else _AGAINST)[lang][strength]
+    strength = sum(abs(shown) < floor for floor in _STRENGTH_FLOORS)
+    return (_FOR if shown > 0 else _AGAINST)[lang][strength]
 
 
 def verdict_words(verdict: str, lang: str) -> str:

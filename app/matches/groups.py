@@ -4,6 +4,8 @@ other children is filed, amended or decided, the sightings of its group are scor
 decision; a rejected pair is never proposed again: `proposals.store_sighting_scores`)."""
 
 import dataclasses
+import logging
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +21,8 @@ from app.matches.scoring import KnownReports, Scored
 from app.reports import repository as reports_repository
 from app.sightings import repository as sightings_repository
 
+log = logging.getLogger("ridni.matching")
+
 
 def rescore_groups(
     session: Session,
@@ -26,69 +30,101 @@ def rescore_groups(
     report_ids: Iterable[str] = (),
     sighting_ids: Iterable[str] = (),
     settings: MatchingSettings,
+    only_touched: bool = False,
 ) -> int:
     """Score again, with the group's evidence, the sightings seen with others that these
-    records reach: the sightings themselves, and those matched with the reports or their
-    siblings (whatever the match's status); how many were scored."""
+    records reach: the sightings themselves, those matched with the reports or their siblings
+    (whatever the match's status), and every sighting within `matching.GROUP_REACH` links of
+    them; `only_touched` writes the touched sightings alone (a rematch batch writes only the
+    records it claimed). How many were scored."""
     reports = set(report_ids)
     for family in reports_repository.sibling_ids(session, reports).values():
         reports |= family
     touched = set(sighting_ids) | repository.sightings_matched_to(session, reports)
-    companions = connected(session, touched)
-    group = {sid for sid, others in companions.items() if others}
-    if not group:
+    # A touched sighting changes the scores of those within reach; theirs read as far again.
+    area = neighbourhood(session, touched, 2 * matching.GROUP_REACH)
+    stored = area.scorable(within=matching.GROUP_REACH)
+    if only_touched:
+        stored &= touched
+    if touched - stored - area.alone():
+        log.warning(
+            "a group too large to read whole: some of its sightings were not scored with it",
+            extra={"fields": {"sightings": len(area.distance), "most": GROUP_MOST}},
+        )
+    if not stored:
         return 0
-    rows, scores = _group_scores(session, group, companions)
-    proposals.store_sighting_scores(session, rows, scores, settings=settings)
-    return len(rows)
+    rows, scores = _group_scores(session, area)
+    proposals.store_sighting_scores(
+        session, [row for row in rows if row.id in stored], scores, settings=settings
+    )
+    return len(stored)
 
 
 def group_ranking(session: Session, sighting_id: str) -> list[Scored] | None:
     """The sighting's reports ranked with its group's evidence, scored as for its proposals
     (the live candidates read it); None when it was seen with no one."""
-    companions = connected(session, {sighting_id})
-    if not companions[sighting_id]:
+    area = neighbourhood(session, {sighting_id}, matching.GROUP_REACH)
+    if not area.companions.get(sighting_id):
         return None
-    _, scores = _group_scores(session, set(companions), companions)
+    _, scores = _group_scores(session, area)
     return scores.ranked[sighting_id]
 
 
-# A group read for one filing stops growing once it holds this many sightings (a camp's
-# children, not a registry): the members farther from the filed records are then left out.
-_GROUP_MOST = 1_000
+# A group's neighbourhood read for one filing holds at most this many sightings (a camp's
+# children, not a registry): a ring of companions that would pass it is not read.
+GROUP_MOST = 1_000
 
 
-def connected(session: Session, sighting_ids: set[str]) -> dict[str, set[str]]:
-    """{sighting: its companions} for these sightings and every sighting seen with them,
-    directly or through others: a score reads its companions' matches as the group's evidence
-    raised them, and those read their own companions (`matching.link_groups` scores the whole
-    group alike)."""
+@dataclasses.dataclass(frozen=True)
+class Neighbourhood:
+    """The sightings around some, read link by link: each one's distance in links from them
+    and, for those nearer than `read` links, its companions (`read` is infinite when the whole
+    group was read)."""
+
+    distance: dict[str, int]
+    companions: dict[str, set[str]]
+    read: float
+
+    def scorable(self, *, within: int) -> set[str]:
+        """The sightings seen with someone, at most `within` links from the centre, whose
+        score this neighbourhood decides: it holds everything within reach of them."""
+        return {
+            sid
+            for sid, links in self.distance.items()
+            if links <= within
+            and links + matching.GROUP_REACH <= self.read
+            and self.companions.get(sid)
+        }
+
+    def alone(self) -> set[str]:
+        """The sightings read and seen with no one."""
+        return {sid for sid, others in self.companions.items() if not others}
+
+
+def neighbourhood(session: Session, centre: set[str], links: int) -> Neighbourhood:
+    """The sightings within `links` links of `centre` by `seen_with`, ring by ring, until a
+    ring would pass GROUP_MOST sightings."""
+    distance = dict.fromkeys(centre, 0)
     companions: dict[str, set[str]] = {}
-    frontier = set(sighting_ids)
-    while frontier and len(companions) < _GROUP_MOST:
+    frontier = set(centre)
+    for ring in range(links):
+        if not frontier:
+            return Neighbourhood(distance, companions, math.inf)
         found = sightings_repository.companion_ids(session, frontier)
+        new = {c for sid in frontier for c in found.get(sid, set())} - distance.keys()
+        if len(distance) + len(new) > GROUP_MOST:
+            return Neighbourhood(distance, companions, ring)
         companions |= {sid: found.get(sid, set()) for sid in frontier}
-        frontier = {c for sid in frontier for c in companions[sid]} - companions.keys()
-    return companions
+        distance |= dict.fromkeys(new, ring + 1)
+        frontier = new
+    return Neighbourhood(distance, companions, links if frontier else math.inf)
 
 
-def members_of(companions: dict[str, set[str]], sighting_id: str) -> set[str]:
-    """The sighting's group in a map that `connected` read: itself and every sighting linked
-    to it, directly or through others."""
-    group, frontier = {sighting_id}, [sighting_id]
-    while frontier:
-        for other in companions.get(frontier.pop(), set()) - group:
-            group.add(other)
-            frontier.append(other)
-    return group
-
-
-def _group_scores(
-    session: Session, group: set[str], companions: dict[str, set[str]]
-) -> tuple[list[Row[Any]], SightingScores]:
-    """The group's sightings and their scores with the group's evidence: each compared with
-    the reports its keys reach and the siblings its companions' matches add."""
-    rows = repository.sighting_rows(session, group)
+def _group_scores(session: Session, area: Neighbourhood) -> tuple[list[Row[Any]], SightingScores]:
+    """The neighbourhood's sightings and their scores with the group's evidence: each compared
+    with the reports its keys reach and the siblings its companions' matches add."""
+    companions = area.companions
+    rows = repository.sighting_rows(session, area.distance.keys())
     people = {row.id: engine.person_from_sighting(row) for row in rows}
     keys = {sid: matching.blocking_keys(p, remember=False) for sid, p in people.items()}
     known = KnownReports()

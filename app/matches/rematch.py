@@ -150,8 +150,7 @@ class Round:
                 time.sleep(CLAIMED_ELSEWHERE_POLL)
 
     def _do(self, session: Session, ids: list[str], reports_seen: KnownReports) -> int:
-        """Do one claimed batch; how many records it did (a group's scoring marks its members
-        done, claimed or not; 0 when every group claimed is another process's)."""
+        """Do one claimed batch; how many records it did."""
         signature = self.settings.signature
         if self.kind == "reports":
             mark = step_mark(signature, self.kind)
@@ -171,11 +170,13 @@ class Round:
             grouped = [i for i in ids if i in companions]
             repository.mark_matched(session, Sighting, grouped, step_mark(signature, self.kind))
         elif self.kind == "groups":
-            ids = self._groups_held(session, ids)
-            scored = groups.rescore_groups(session, sighting_ids=ids, settings=self.settings)
+            # Only the claimed sightings are written, each scored with everything within
+            # reach of it read: no other process's rows are touched, and none waited for.
+            groups.rescore_groups(
+                session, sighting_ids=ids, settings=self.settings, only_touched=True
+            )
             # Marked here too: one whose companions were taken away meanwhile has no group.
             repository.mark_matched(session, Sighting, ids, signature)
-            return max(scored, len(ids))
         else:
             reports_seen.drop_amended(session)
             duplicates.reports_changed(
@@ -183,15 +184,6 @@ class Round:
             )
             repository.mark_matched(session, Report, ids, signature)
         return len(ids)
-
-    def _groups_held(self, session: Session, ids: list[str]) -> list[str]:
-        """The claimed sightings whose whole group (companions, and theirs) this batch may
-        lock too: a group another process is scoring is left to it (it marks them all), so
-        that two processes never wait on each other's rows."""
-        companions = groups.connected(session, set(ids))
-        claimed = set(ids)
-        held = set(repository.lock_free(session, Sighting, companions.keys() - claimed))
-        return [i for i in ids if groups.members_of(companions, i) - claimed <= held]
 
 
 def _run(

@@ -137,6 +137,8 @@ class TestMatchPage:
         assert weight_words(8.2, "en") == "strongly for"
         assert weight_words(2.0, "en") == "for"
         assert weight_words(1.9, "en") == "slightly for"
+        assert weight_words(1.96, "en") == "for"  # shown as +2.0
+        assert weight_words(5.96, "en") == "strongly for"  # shown as +6.0
         assert weight_words(0.04, "en") == "does not count"
         assert weight_words(-1.0, "en") == "slightly against"
         assert weight_words(-3.0, "en") == "against"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 import matching
 from app.audit.models import AuditEvent
+from app.matches import groups
 from app.matches.models import Match
 from app.reports.models import Report, ReportSibling
 from app.sightings.models import SeenTogether
@@ -334,6 +335,23 @@ def test_a_chain_of_companions_is_scored_as_ridni_link_scores_it(
     first, second, last = seen
     seen_with = {first: [second], second: [first, last], last: [second]}
     assert _scored_as_ridni_link_scores(client, callers, reports, seen, seen_with) >= 2
+
+
+def test_a_filing_reads_its_group_as_far_as_the_evidence_reaches(
+    client: TestClient, callers: Callers, session: Session
+):
+    """A chain of eight: a sighting's score reads three links (matching.GROUP_REACH), so a
+    filing at one end scores the four nearest, read from seven."""
+    seen: list[str] = []
+    for _ in range(8):
+        body = {**payloads.sighting(), "seen_with": seen[-1:]}
+        answer = client.post("/api/v1/sightings", json=body, headers=callers.field.headers)
+        seen.append(answer.json()["id"])
+    area = groups.neighbourhood(session, {seen[0]}, 2 * matching.GROUP_REACH)
+    assert area.distance == {sid: links for links, sid in enumerate(seen[:7])}
+    assert area.scorable(within=matching.GROUP_REACH) == set(seen[:4])
+    around_one = groups.neighbourhood(session, {seen[3]}, matching.GROUP_REACH)
+    assert set(around_one.distance) == set(seen[:7]) and around_one.scorable(within=0) == {seen[3]}
 
 
 def _scored_as_ridni_link_scores(

@@ -1,5 +1,6 @@
 """`ridni rematch`: everything re-indexed and re-proposed, decisions untouched, resumable."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -7,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import matching
 from app.crypto.keyring import Keyring
 from app.crypto.orm import session_info
-from app.matches import engine
+from app.matches import engine, groups
 from app.matches.duplicates.models import Duplicate, DuplicateEvent
 from app.matches.engine import MatchingSettings
 from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
@@ -187,6 +188,33 @@ def test_scores_groups_with_their_evidence_and_proposes_duplicates(
     # Nothing is left: a second run does nothing.
     again = rematch(factory(connection, keyring), settings=MATCHING, progress=False)
     assert (again.reports, again.sightings, again.grouped, again.compared) == (0, 0, 0, 0)
+
+
+def test_a_group_too_large_to_read_whole_is_still_finished(
+    client: TestClient,
+    callers: Callers,
+    session: Session,
+    connection: Connection,
+    keyring: Keyring,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A chain of companions longer than a neighbourhood may hold: every sighting is still
+    done and marked (such a sighting was once claimed again and again, never finished)."""
+    monkeypatch.setattr(groups, "GROUP_MOST", 3)
+    seen: list[str] = []
+    for _ in range(6):
+        body = {**payloads.sighting(), "seen_with": seen[-1:]}
+        seen.append(
+            client.post("/api/v1/sightings", json=body, headers=callers.field.headers).json()["id"]
+        )
+    drain_queue(client)
+    session.execute(update(Sighting).values(matched_with="old-engine"))
+    session.commit()
+
+    summary = rematch(factory(connection, keyring), settings=MATCHING, batch_size=1, progress=False)
+
+    assert summary.grouped == 6
+    assert set(session.scalars(select(Sighting.matched_with))) == {MATCHING.signature}
 
 
 def test_a_batch_holding_both_reports_of_a_pair_proposes_it_once_as_filing_did(
