@@ -37,13 +37,7 @@ def rescore_groups(
     (whatever the match's status), and every sighting within `matching.GROUP_REACH` links of
     them; `only_touched` writes the touched sightings alone (a rematch batch writes only the
     records it claimed). How many were scored."""
-    reports = set(report_ids)
-    for family in reports_repository.sibling_ids(session, reports).values():
-        reports |= family
-    touched = set(sighting_ids) | repository.sightings_matched_to(session, reports)
-    # A touched sighting changes the scores of those within reach; theirs read as far again.
-    area = neighbourhood(session, touched, 2 * matching.GROUP_REACH)
-    stored = area.scorable(within=matching.GROUP_REACH)
+    touched, area, stored = _to_score(session, report_ids, sighting_ids)
     if only_touched:
         stored &= touched
     if touched - stored - area.alone():
@@ -53,11 +47,36 @@ def rescore_groups(
         )
     if not stored:
         return 0
+    repository.lock_sightings(session, stored)
     rows, scores = _group_scores(session, area)
     proposals.store_sighting_scores(
         session, [row for row in rows if row.id in stored], scores, settings=settings
     )
     return len(stored)
+
+
+def lock_group(
+    session: Session, *, report_ids: Iterable[str] = (), sighting_ids: Iterable[str] = ()
+) -> None:
+    """Lock, in the order of their ids, the sightings `rescore_groups` of these records would
+    write, before anything of theirs is written: a rematch batch holds its sightings first and
+    then writes their keys and matches, so a transaction writing a match first and then
+    waiting for its sighting could wait for the batch while the batch waits for it."""
+    _, _, stored = _to_score(session, report_ids, sighting_ids)
+    repository.lock_sightings(session, stored | set(sighting_ids))
+
+
+def _to_score(
+    session: Session, report_ids: Iterable[str], sighting_ids: Iterable[str]
+) -> tuple[set[str], "Neighbourhood", set[str]]:
+    """The sightings these records touch, their neighbourhood, and the sightings in it whose
+    scores the touched ones change (within reach of them, their own reach read)."""
+    reports = set(report_ids)
+    for family in reports_repository.sibling_ids(session, reports).values():
+        reports |= family
+    touched = set(sighting_ids) | repository.sightings_matched_to(session, reports)
+    area = neighbourhood(session, touched, 2 * matching.GROUP_REACH)
+    return touched, area, area.scorable(within=matching.GROUP_REACH)
 
 
 def group_ranking(session: Session, sighting_id: str) -> list[Scored] | None:

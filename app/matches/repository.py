@@ -482,16 +482,13 @@ def count_stale(
     return session.scalar(stmt.where(_stale(model, marked, first_digits))) or 0
 
 
-def lock_free(
-    session: Session, model: type[Report] | type[Sighting], ids: Iterable[str]
-) -> list[str]:
-    """Lock these records as `claim_stale` does, skipping those another transaction holds;
-    the ids locked (on SQLite, which has no row locks: all of them)."""
-    wanted = list(set(ids))
-    if not wanted:
-        return []
-    stmt = select(model.id).where(model.id.in_(wanted))
-    return list(session.scalars(stmt.with_for_update(skip_locked=True, key_share=True)))
+def lock_sightings(session: Session, ids: Iterable[str]) -> None:
+    """Lock these sightings (SELECT ... FOR NO KEY UPDATE, in the order of their ids, waiting
+    for any other transaction holding one), as a rematch batch claims them."""
+    wanted = sorted(set(ids))
+    if wanted:
+        stmt = select(Sighting.id).where(Sighting.id.in_(wanted)).order_by(Sighting.id)
+        session.execute(stmt.with_for_update(key_share=True))
 
 
 def _stale(

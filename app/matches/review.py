@@ -143,6 +143,8 @@ def decide(
     # The reports of the case locked before the match, as a duplicate decision does: the
     # matching worker writes a report and then its matches.
     case = list(duplicates.lock_cases(session, [match.report_id]).values())
+    # Then the sightings its group's scoring will write, before the match (groups.lock_group).
+    groups.lock_group(session, report_ids=[match.report_id], sighting_ids=[match.sighting_id])
     before = match.status
     if decision == Decision.confirm:
         _refuse_second_confirmation(session, match)

@@ -117,6 +117,8 @@ def _match(session: Session, kind: QueuedKind, record_id: str, settings: Matchin
         proposals.stored_report_changed(session, record_id, settings=settings)
         groups.rescore_groups(session, report_ids=[record_id], settings=settings)
     else:
+        # Its group's sightings locked before its keys and matches are written (lock_group).
+        groups.lock_group(session, sighting_ids=[record_id])
         proposals.match_sightings(
             session, repository.sighting_rows(session, [record_id]), settings=settings
         )
