@@ -185,6 +185,10 @@ class Candidate:
 # The reports a Linker compares with one sighting at most. Below it every report the keys
 # reach is compared; above it (a common name at a million reports: thousands share its given
 # name and year) a first pass over integer arrays ranks them and the best are compared.
+# Measured (bench.speed): at 1,000,000 synthetic reports the keys reach 3,020 a query
+# (median; max 24,740), and the first pass costs 0.7 ms of the query's CPU; with 100,000
+# reports beside a bench world (bench.quality --padding 100000) the cut loses no true pair
+# of the document, list and witness strata.
 CANDIDATES_MOST = 400
 
 # The first pass's weights for what a report shares with the sighting beside its keys: an
