@@ -233,7 +233,8 @@ class Linker:
     """An in-memory index of reports; ``candidates`` scores only what the blocking keys reach,
     at most `CANDIDATES_MOST` reports a sighting (the best of a first pass when they reach
     more). A sighting none of whose candidates scores ``widen_below`` or more also meets the
-    best of the fallback tier (`_wide_keys`: birth year and sex), up to the same number.
+    best of the fallback tier (`_wide_keys`: birth year and sex), up to the same number; with
+    ``widen_below=None`` none does (the tier about doubles the pairs compared on dev_hard).
 
     Term frequencies are computed from the reports held unless ``frequencies`` is given.
     """
@@ -242,7 +243,7 @@ class Linker:
         self,
         *,
         frequencies: Mapping[str, float] | None = None,
-        widen_below: float = DEFAULT_THRESHOLD,
+        widen_below: float | None = DEFAULT_THRESHOLD,
     ) -> None:
         self._people: dict[Hashable, Prepared] = {}
         # Reports by number (the order they were added): blocks hold numbers, and the first
@@ -367,7 +368,8 @@ class Linker:
         keys, held = self._keys_at, self._held_at
         reached = self._narrow(p)
         compared = self._compare(p, {keys[n]: held[n] for n in reached}, limit)
-        if widen and not any(c.score >= self._widen_below for c in compared.values()):
+        below = self._widen_below
+        if widen and below is not None and not any(c.score >= below for c in compared.values()):
             wider = self._wider(p, CANDIDATES_MOST - len(reached), reached)
             if wider:
                 # Those that cannot enter the ``limit`` best found already are not completed.

@@ -150,6 +150,13 @@ class TestFallbackTier:
         assert "r1" not in lk.reachable(sighting, widen=False)
         assert "r1" in {c.key for c in lk.candidates(sighting, limit=50)}
 
+    def test_the_fallback_can_be_left_out(self) -> None:
+        lk = Linker(widen_below=None)
+        for key, person in {**crowd(30), "r1": REPORTS["r1"]}.items():
+            lk.add(key, person)
+        assert "r1" not in lk.reachable(self.LISTING)
+        assert "r1" not in {c.key for c in lk.candidates(self.LISTING, limit=50)}
+
     def test_an_undated_report_is_reached_by_its_sex(self) -> None:
         undated = Person(given_name="Назар", family_name="Кучер", sex="male")
         lk = held(crowd(30), {"r-undated": undated})
