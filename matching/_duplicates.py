@@ -190,7 +190,7 @@ def find_duplicates(
     linker = Linker(frequencies=person_frequencies(person for _, person in people))
     held: dict[Hashable, Prepared] = {}
     for key, person in people:
-        reached = {k: held[k] for k in linker.reachable(person)}
+        reached = {k: held[k] for k in linker.reachable(person, widen=False)}
         compared = compare_reports_each(
             person, reached, frequencies=linker.frequencies, at_least=threshold
         )

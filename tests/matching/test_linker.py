@@ -13,6 +13,7 @@ from matching import (
     blocking_keys,
     link_files,
 )
+from matching._linker import CANDIDATES_MOST
 
 REPORTS = {
     "r1": Person(given_name="Микола", family_name="Олійник", sex="male",
@@ -96,6 +97,122 @@ class TestLinker:
         assert after == held(second).candidates(sighting)[0]
         assert after.key == before.key == "r1"
         assert after.score < before.score
+
+
+# Reports of children who are not the one a test looks for: given names and family names
+# other than Микола Олійник's, born in 2011 like him, of both sexes.
+_OTHER_GIVEN = ("Олег", "Петро", "Василь", "Андрій", "Тарас", "Богдан", "Ігор", "Юрій")
+_OTHER_GIVEN_F = ("Ганна", "Оксана", "Ірина", "Марія", "Софія", "Дарина", "Олена", "Вікторія")
+_OTHER_FAMILY = ("Коваль", "Бондар", "Ткачук", "Мельник", "Шевчук", "Гончар", "Лисенко", "Кравець")
+
+
+def crowd(n: int, *, given: str | None = None, year: int = 2011) -> dict[str, Person]:
+    """``n`` other children born in ``year`` (all named ``given`` when it is given)."""
+    out = {}
+    for i in range(n):
+        male = given is not None or i % 2 == 0
+        name = given or (_OTHER_GIVEN if male else _OTHER_GIVEN_F)[i // 2 % 8]
+        family = _OTHER_FAMILY[i % 8] + ("" if male else "а") * (i % 8 == 2)
+        out[f"o{i}"] = Person(
+            given_name=name,
+            family_name=family,
+            sex="male" if male else "female",
+            date_of_birth=f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        )
+    return out
+
+
+def held(*reports: dict[str, Person]) -> Linker:
+    lk = Linker()
+    for batch in reports:
+        for key, person in batch.items():
+            lk.add(key, person)
+    return lk
+
+
+class TestFallbackTier:
+    """A listing or document whose names were all rewritten still gives the birth year and
+    sex: the fallback tier reaches the report when the narrower keys find no likely match."""
+
+    # Тимофей К., 2011: a listing with another given name and the new family's initial.
+    LISTING = Person(given_name="Тимофей", family_name="К.", sex="male", date_of_birth="2011")
+    # New documents after adoption: every name changed, only an age range.
+    ADOPTED = Person(
+        full_name="Смирнов Артём Сергеевич", sex="male", age_min=12, age_max=13,
+        observed_on="2024-05-01",
+    )  # fmt: skip
+
+    @pytest.mark.parametrize("sighting", [LISTING, ADOPTED], ids=["listing", "adopted"])
+    def test_a_rewritten_identity_reaches_the_report(self, sighting: Person) -> None:
+        lk = held(crowd(30), {"r1": REPORTS["r1"]})
+        assert not blocking_keys(sighting) & blocking_keys(REPORTS["r1"], indexed=True)
+        assert "r1" in lk.reachable(sighting)
+        assert "r1" not in lk.reachable(sighting, widen=False)
+        assert "r1" in {c.key for c in lk.candidates(sighting, limit=50)}
+
+    def test_the_fallback_can_be_left_out(self) -> None:
+        lk = Linker(widen_below=None)
+        for key, person in {**crowd(30), "r1": REPORTS["r1"]}.items():
+            lk.add(key, person)
+        assert "r1" not in lk.reachable(self.LISTING)
+        assert "r1" not in {c.key for c in lk.candidates(self.LISTING, limit=50)}
+
+    def test_an_undated_report_is_reached_by_its_sex(self) -> None:
+        undated = Person(given_name="Назар", family_name="Кучер", sex="male")
+        lk = held(crowd(30), {"r-undated": undated})
+        assert "r-undated" in lk.reachable(self.LISTING)
+        girl = Person(given_name="Дарья", family_name="З.", sex="female", date_of_birth="2011")
+        assert "r-undated" not in lk.reachable(girl)
+
+    def test_a_likely_match_leaves_the_fallback_unread(self) -> None:
+        lk = held(crowd(30), {"r1": REPORTS["r1"]})
+        listing = Person(given_name="Николай", family_name="О.", sex="male",
+                         date_of_birth="2011-03")  # fmt: skip
+        assert lk.candidates(listing)[0].key == "r1"
+        assert lk.candidates(listing)[0].score >= DEFAULT_THRESHOLD
+        assert lk.reachable(listing) == lk.reachable(listing, widen=False)
+
+    def test_a_witness_repeating_a_name_does_not_widen(self) -> None:
+        lk = held(crowd(30), {"r1": REPORTS["r1"]})
+        witness = Person(given_name="Тёма", sex="male", age_min=12, age_max=13,
+                         observed_on="2024-05-01")  # fmt: skip
+        assert lk.reachable(witness) == lk.reachable(witness, widen=False)
+        assert "r1" not in lk.reachable(witness)
+
+    def test_the_fallback_keeps_those_sharing_day_and_month_and_is_cut(self) -> None:
+        # 600 boys born in 2011, and the child: his documents kept the day and month of birth
+        # and changed the year (2012), the names, and gave no place.
+        boys = crowd(600, given="Олег")
+        adopted = Person(full_name="Смирнов Артём Сергеевич", sex="male",
+                         date_of_birth="2011-03-14")  # fmt: skip
+        child = Person(given_name="Микола", family_name="Олійник", sex="male",
+                       date_of_birth="2011-03-14")  # fmt: skip
+        lk = held(boys, {"r-child": child})
+        reached = lk.reachable(adopted)
+        assert "r-child" in reached
+        assert len(reached) <= CANDIDATES_MOST
+
+
+class TestFirstPass:
+    def test_candidates_stay_bounded_and_keep_the_child(self) -> None:
+        # 1,000 other boys named Микола born in 2011: a sighting's keys reach them all.
+        mykolas = crowd(1000, given="Микола")
+        lk = held(mykolas, {"r1": REPORTS["r1"]})
+        sighting = Person(full_name="ОЛЕЙНИК Николай Андреевич", sex="male",
+                          date_of_birth="2011-03-12")  # fmt: skip
+        reached = lk.reachable(sighting)
+        assert len(reached) == CANDIDATES_MOST
+        assert "r1" in reached
+        assert lk.candidates(sighting)[0].key == "r1"
+
+    def test_a_witness_with_a_nickname_keeps_the_child_sharing_the_family_name(self) -> None:
+        lk = held(crowd(1000, given="Микола"), {"r1": REPORTS["r1"]})
+        witness = Person(given_name="Коля", family_name="Олейник", sex="male", age_min=12,
+                         age_max=13, observed_on="2024-05-01")  # fmt: skip
+        reached = lk.reachable(witness)
+        assert len(reached) == CANDIDATES_MOST and "r1" in reached
+        assert lk.reachable(witness) == reached  # ties are cut the same way each time
+        assert lk.candidates(witness)[0].key == "r1"
 
 
 def write(path: Path, lines: list[str]) -> Path:
