@@ -29,8 +29,25 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, CheckFunction
 from schemathesis.checks import load_all_checks, not_a_server_error
+from schemathesis.core.errors import InvalidHeadersExample
+from schemathesis.core.failures import FailureGroup, as_reported_failure
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.transport import Response
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.generation.hypothesis.builder import (
+    InvalidHeadersExampleMark,
+    MissingPathParameters,
+    UnserializablePayloadMark,
+)
+from schemathesis.generation.hypothesis.reporting import ignore_hypothesis_output
+from schemathesis.pytest._test_builder import build_operation_test
+from schemathesis.pytest.warnings import (
+    emit_constants_warnings,
+    emit_openapi_auth_warnings,
+    emit_unserializable_payload_warning,
+)
+from schemathesis.python._constants.orchestrator import make_constants_value_source
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
     content_type_conformance,
@@ -105,6 +122,9 @@ def _load_schema() -> schemathesis.BaseSchema:
     schema_app = create_app(Settings(database_url="sqlite://", docs_enabled=True))
     schema = schemathesis.openapi.from_asgi("/openapi.json", schema_app, config=CONFIG)
     schema_app.state.engine.dispose()
+    # What the plugin warns of while collecting (an error here: the suite's warnings are errors).
+    emit_openapi_auth_warnings(schema)
+    emit_constants_warnings(schema)
     assert schema.raw_schema["components"]["securitySchemes"], "ignored_auth needs the scheme"
     return schema
 
@@ -272,11 +292,53 @@ def _call_and_validate(
 shared_fixtures = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+# One test per operation, as `@schema.parametrize()` makes, but each operation's Hypothesis test
+# (its examples and coverage cases drawn with it) is built when the test runs: the plugin builds
+# every operation's while collecting, about 7 s of CPU in each pytest-xdist worker, although a
+# worker runs only some of them. The same builder, seed, settings and phases, so the same cases;
+# failures are reported as the plugin reports them.
+OPERATIONS = {result.ok().label: result.ok() for result in schema.get_all_operations()}
+
+
+def _run_operation(operation: APIOperation, **fixtures: object) -> None:
+    __tracebackhide__ = True
+    load_all_checks()
+    test = build_operation_test(
+        config=schema.config,
+        operation=operation,
+        test_func=_send_as_coordinator_and_family,
+        given_kwargs={},
+        feedback=FeedbackSources(constants_value_source=make_constants_value_source(schema)),
+    )
+    try:
+        with ignore_hypothesis_output():
+            test(**fixtures)
+    except FailureGroup as failures:
+        raise as_reported_failure(failures) from None
+    # What the plugin checks after a run: cases it could not send or build (the warning is an
+    # error here, as every warning of the suite).
+    unserializable_payload = UnserializablePayloadMark.get(test)
+    if unserializable_payload is not None:
+        emit_unserializable_payload_warning(unserializable_payload)
+    invalid_headers = InvalidHeadersExampleMark.get(test)
+    if invalid_headers is not None:
+        raise InvalidHeadersExample.from_headers(invalid_headers)
+    missing_path_parameters = MissingPathParameters.get(test)
+    if missing_path_parameters:
+        raise missing_path_parameters
+
+
 # `client` points the app's sessions at the test's savepoint.
-@schema.parametrize()
-@shared_fixtures
+@pytest.mark.parametrize("label", OPERATIONS)
 @pytest.mark.usefixtures("client")
 def test_api_as_coordinator_and_family(
+    label: str, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
+) -> None:
+    _run_operation(OPERATIONS[label], app=app, callers=callers, existing=existing, tally=tally)
+
+
+@shared_fixtures
+def _send_as_coordinator_and_family(
     case: Case, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
 ) -> None:
     tally.cases[case.operation.label] += 1
