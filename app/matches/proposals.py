@@ -14,7 +14,7 @@ from app.matches import engine, repository, scoring
 from app.matches.duplicates import proposals as duplicates
 from app.matches.duplicates.models import Duplicate
 from app.matches.engine import MatchingSettings
-from app.matches.models import Match, MatchEvent, MatchStatus
+from app.matches.models import Match, MatchEvent, MatchStatus, QueuedKind
 from app.matches.scoring import KnownReports, Scored
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -39,6 +39,25 @@ def reindex_stored_reports(
     repository.replace_report_indexes(session, _report_indexes(rows))
     repository.mark_matched(session, Report, [row.id for row in rows], mark or settings.signature)
     return rows
+
+
+def index_filed(session: Session, kind: QueuedKind, ids: Sequence[str]) -> None:
+    """Write the candidate keys of records just filed or amended, in the filing's transaction
+    (their proposals come from the matching worker). The workers of two instances matching a
+    report and a sighting filed at the same moment each read the other's keys: were each
+    record's keys written only by its own worker, both could read before the other committed
+    and miss the pair for good."""
+    if kind == QueuedKind.report:
+        rows = repository.report_rows(session, ids)
+        repository.replace_report_indexes(session, _report_indexes(rows))
+    else:
+        repository.replace_sighting_indexes(
+            session,
+            {
+                row.id: matching.blocking_keys(engine.person_from_sighting(row), remember=False)
+                for row in repository.sighting_rows(session, ids)
+            },
+        )
 
 
 def _report_indexes(

@@ -35,9 +35,11 @@ log = logging.getLogger("ridni.matching")
 
 
 def enqueue(session: Session, kind: QueuedKind, ids: list[str]) -> None:
-    """Queue records for matching, in the caller's transaction."""
+    """Queue records for matching, in the caller's transaction, with their candidate keys
+    written now (`proposals.index_filed`)."""
     session.add_all(MatchingQueueItem(kind=kind.value, record_id=i) for i in ids)
     session.flush()
+    proposals.index_filed(session, kind, ids)
 
 
 def drain(

@@ -19,7 +19,7 @@ from app.core.models import utcnow
 from app.core.settings import Settings
 from app.main import create_app
 from app.matches import worker
-from app.matches.models import Match, MatchingQueueItem
+from app.matches.models import Match, MatchingQueueItem, ReportKey, SightingKey
 from app.models import Base
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -68,6 +68,26 @@ class TestFiling:
         assert queued(session) == []
         [match] = session.scalars(select(Match))
         assert (match.report_id, match.sighting_id) == (report.json()["id"], sighting.json()["id"])
+
+    def test_a_filing_writes_its_candidate_keys_before_it_answers(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        """Two instances' workers, matching a report and a sighting filed at the same moment,
+        each read the other's keys: both must be there, committed with the filings."""
+        report = client.post(
+            "/api/v1/reports", json=payloads.report(), headers=callers.family.headers
+        ).json()["id"]
+        sighting = client.post(
+            "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+        ).json()["id"]
+        assert count(session, Match) == 0 and len(queued(session)) == 2
+        report_keys = set(
+            session.scalars(select(ReportKey.key).where(ReportKey.report_id == report))
+        )
+        sighting_keys = set(
+            session.scalars(select(SightingKey.key).where(SightingKey.sighting_id == sighting))
+        )
+        assert report_keys & sighting_keys  # the pair is reachable from either side
 
     def test_an_amendment_that_leaves_the_child_alone_queues_nothing(
         self, client: TestClient, callers: Callers, session: Session
@@ -147,8 +167,13 @@ class TestFailures:
         assert {r.fields["error"] for r in failures} == {"TypeError"}  # type: ignore[attr-defined]
         assert not any(value in caplog.text for value in FILED)
 
-        # Failed for good: later rounds leave it alone, and other records are matched.
-        client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
+        # Failed for good: later rounds leave it alone, and other records are matched (another
+        # child's: the broken sighting's keys, written when it was filed, reach the first report).
+        other_child = payloads.report(
+            given_name="Олена", family_name="Ткач", other_names=[], sex="female",
+            date_of_birth="2014-06-01",
+        )  # fmt: skip
+        client.post("/api/v1/reports", json=other_child, headers=callers.family.headers)
         assert drain_queue(client) == 1
         assert [i.id for i in queued(session)] == [item.id]
         assert queued(session)[0].attempts == worker.MAX_ATTEMPTS
