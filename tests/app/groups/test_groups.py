@@ -309,13 +309,7 @@ BELOV_SEEN = [
 
 
 def test_a_group_of_three_is_scored_as_ridni_link_scores_it(client: TestClient, callers: Callers):
-    reports: list[str] = []
-    for child in TKACHENKO:
-        filed = file_report(client, callers.coordinator, child, siblings=reports)
-        reports.append(filed.json()["id"])
-    seen: list[str] = []
-    for subject in BELOV_SEEN:
-        seen.append(file_sighting(client, callers.field, subject, seen_with=seen).json()["id"])
+    reports, seen = _file_the_renamed_family(client, callers, chain=False)
     seen_with = {sid: [o for o in seen if o != sid] for sid in seen}
     assert _scored_as_ridni_link_scores(client, callers, reports, seen, seen_with) == 3
 
@@ -325,16 +319,27 @@ def test_a_chain_of_companions_is_scored_as_ridni_link_scores_it(
 ):
     """The last child names only the second, the second only the first: the first's score
     still reads the last one's match, through the second's (the group's two rounds)."""
+    reports, seen = _file_the_renamed_family(client, callers, chain=True)
+    first, second, last = seen
+    seen_with = {first: [second], second: [first, last], last: [second]}
+    assert _scored_as_ridni_link_scores(client, callers, reports, seen, seen_with) >= 2
+
+
+def _file_the_renamed_family(
+    client: TestClient, callers: Callers, *, chain: bool
+) -> tuple[list[str], list[str]]:
+    """TKACHENKO's reports, siblings, and BELOV_SEEN's sightings, each seen with those filed
+    before it (`chain`: with the one just before only); the ids of both."""
     reports: list[str] = []
     for child in TKACHENKO:
         filed = file_report(client, callers.coordinator, child, siblings=reports)
         reports.append(filed.json()["id"])
     seen: list[str] = []
     for subject in BELOV_SEEN:
-        seen.append(file_sighting(client, callers.field, subject, seen_with=seen[-1:]).json()["id"])
-    first, second, last = seen
-    seen_with = {first: [second], second: [first, last], last: [second]}
-    assert _scored_as_ridni_link_scores(client, callers, reports, seen, seen_with) >= 2
+        companions = seen[-1:] if chain else seen
+        filed = file_sighting(client, callers.field, subject, seen_with=companions)
+        seen.append(filed.json()["id"])
+    return reports, seen
 
 
 def test_a_filing_reads_its_group_as_far_as_the_evidence_reaches(
