@@ -118,12 +118,19 @@ def is_postgres(database_url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    if engine.dialect.name == "sqlite":
-        _let_sqlite_nest_savepoints(engine)
+    engine = open_test_database(database_url)
     yield engine
     engine.dispose()
+
+
+def open_test_database(url: str) -> Engine:
+    """The migrated database at `url`, through an engine whose connections hold a test's
+    transaction (savepoints nest on SQLite too)."""
+    upgrade(url)
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        _let_sqlite_nest_savepoints(engine)
+    return engine
 
 
 def _let_sqlite_nest_savepoints(engine: Engine) -> None:

@@ -8,18 +8,20 @@ and that an operation requiring a bearer token refuses a request without one or 
 
 Every case of every operation is sent twice, as a coordinator and as a family: the fixed seed
 drew the same cases for both when each had a test of its own, and generating them is a good
-part of the cost. Rate limits cannot fail a case: the suite's `app` (tests/conftest.py) has
+part of the cost. For the same reason a run on PostgreSQL sends every case to a SQLite file as
+well, and ./run-tests leaves this fuzzing out of its SQLite half: each case is drawn once and
+meets both databases. Rate limits cannot fail a case: the suite's `app` (tests/conftest.py) has
 limits no test reaches, and 429 is documented on every write anyway; the limits themselves are
 proven in test_rate_limits.py. The user routes are an admin's, so here they answer 403:
 `test_user_answers_conform` checks their admin answers against the schema. The module's records
-(`existing`) and users are made once; each test runs in a savepoint of the module's transaction
-through the shared `client` fixture, so it finds them as they were made and every write is
-rolled back. Generation is derandomized with a fixed seed, so CI sees the same cases on every
-run.
+(`existing`) and users are made once in each database; each test runs in a savepoint of each
+module transaction, so it finds them as they were made and every write is rolled back.
+Generation is derandomized with a fixed seed, so CI sees the same cases on every run.
 """
 
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
@@ -70,6 +72,10 @@ from tests.conftest import (
     SCHEMATHESIS_CASES,
     Callers,
     client_in,
+    make_callers,
+    open_test_database,
+    savepoint,
+    session_in,
     shared_by_module,
 )
 
@@ -216,8 +222,63 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
 connection, callers = shared_by_module()
 
 
+@dataclass(frozen=True)
+class Target:
+    """An app over one database, with the module's users and records in it."""
+
+    database: str
+    app: FastAPI
+    connection: Connection  # the module's transaction in that database
+    callers: Callers
+    existing: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def existing(app: FastAPI, module_connection: Connection, callers: Callers) -> dict[str, str]:
+def targets(
+    app: FastAPI,
+    module_connection: Connection,
+    callers: Callers,
+    settings: Settings,
+    is_postgres: bool,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[list[Target]]:
+    """The suite's database, and on PostgreSQL a SQLite file beside it."""
+    suite = Target(
+        "PostgreSQL" if is_postgres else "SQLite",
+        app,
+        module_connection,
+        callers,
+        _file_existing(app, module_connection, callers),
+    )
+    if not is_postgres:
+        yield [suite]
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzzed') / 'ridni-test.db'}"
+    engine = open_test_database(url)
+    sqlite_app = create_app(settings.model_copy(update={"database_url": url}))
+    try:
+        with engine.connect() as connection, connection.begin():
+            with session_in(connection, sqlite_app.state.keyring) as session:
+                sqlite_callers = make_callers(session)
+            existing = _file_existing(sqlite_app, connection, sqlite_callers)
+            yield [suite, Target("SQLite", sqlite_app, connection, sqlite_callers, existing)]
+            connection.rollback()
+    finally:
+        sqlite_app.state.engine.dispose()
+        engine.dispose()
+
+
+@pytest.fixture
+def in_savepoints(targets: list[Target]) -> Iterator[None]:
+    """Every target's app pointed at a savepoint of its module transaction, for one test."""
+    with ExitStack() as stack:
+        for target in targets:
+            stack.enter_context(savepoint(target.connection))
+            stack.enter_context(client_in(target.app, target.connection))
+        yield
+
+
+def _file_existing(app: FastAPI, module_connection: Connection, callers: Callers) -> dict[str, str]:
     """A report of callers.family, a sighting that matches it, the match proposed for them, and
     an import of a file of reports.
 
@@ -257,13 +318,13 @@ def existing(app: FastAPI, module_connection: Connection, callers: Callers) -> d
     }
 
 
-def _use_existing_ids(case: Case, existing: dict[str, str], tally: Tally) -> None:
-    label = case.operation.label
+def _asks_for_existing(case: Case, tally: Tally) -> bool:
     negative_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
-    if case.path_parameters and not negative_path and tally.cases[label] % 2 == 0:
-        for name in case.path_parameters:
-            if name in existing:
-                case.path_parameters[name] = existing[name]
+    return (
+        bool(case.path_parameters)
+        and not negative_path
+        and tally.cases[case.operation.label] % 2 == 0
+    )
 
 
 def _call_and_validate(
@@ -328,26 +389,32 @@ def _run_operation(operation: APIOperation, **fixtures: object) -> None:
         raise missing_path_parameters
 
 
-# `client` points the app's sessions at the test's savepoint.
 @pytest.mark.parametrize("label", OPERATIONS)
-@pytest.mark.usefixtures("client")
-def test_api_as_coordinator_and_family(
-    label: str, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
-) -> None:
-    _run_operation(OPERATIONS[label], app=app, callers=callers, existing=existing, tally=tally)
+@pytest.mark.usefixtures("in_savepoints")
+def test_api_as_coordinator_and_family(label: str, targets: list[Target], tally: Tally) -> None:
+    _run_operation(OPERATIONS[label], targets=targets, tally=tally)
 
 
 @shared_fixtures
-def _send_as_coordinator_and_family(
-    case: Case, app: FastAPI, callers: Callers, existing: dict[str, str], tally: Tally
-) -> None:
+def _send_as_coordinator_and_family(case: Case, targets: list[Target], tally: Tally) -> None:
     tally.cases[case.operation.label] += 1
     load_all_checks()
-    _use_existing_ids(case, existing, tally)
-    probed = False
-    for role in ROLES:
-        accepted = _call_and_validate(case, app, getattr(callers, role).headers, tally, probed)
-        probed = probed or accepted
+    drawn = dict(case.path_parameters or {})
+    asks_for_existing = _asks_for_existing(case, tally)
+    for target in targets:
+        if asks_for_existing:
+            case.path_parameters = drawn | {
+                name: target.existing[name] for name in drawn if name in target.existing
+            }
+        probed = False
+        for role in ROLES:
+            headers = getattr(target.callers, role).headers
+            try:
+                accepted = _call_and_validate(case, target.app, headers, tally, probed)
+            except BaseException as failure:
+                failure.add_note(f"on {target.database}, as {role}")
+                raise
+            probed = probed or accepted
 
 
 def test_user_answers_conform(client: TestClient, callers: Callers) -> None:
