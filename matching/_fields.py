@@ -44,6 +44,8 @@ __all__ = [
     "GIVEN_NAME",
     "INSTITUTION",
     "PARTIAL_DATE_OF_BIRTH",
+    "PARTIAL_MONTH_WEIGHT",
+    "PARTIAL_YEAR_WEIGHT",
     "PATRONYMIC",
     "SETTLEMENT",
     "SEX",
@@ -856,6 +858,13 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
     ),
 )
 
+# Two dates that agree as far as both go, in the year and the month, or in the year alone:
+# kept lower than what they tell (one random pair in about 216 shares a month of birth, one in
+# 18 a year) for the same reason as the exact date (twins, one register copied); ``_compare``
+# weighs what they tell between two records of two families.
+PARTIAL_MONTH_WEIGHT = 5.0
+PARTIAL_YEAR_WEIGHT = 3.0
+
 # A date without its day or month on one side at least: agree as far as both go.
 PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
     "date_of_birth",
@@ -867,7 +876,7 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             lambda p: (
                 p.a.year == p.b.year and bool(p.a.month and p.b.month) and p.a.month == p.b.month
             ),
-            5.0,
+            PARTIAL_MONTH_WEIGHT,
             _born_vs,
         ),
         Level(
@@ -876,7 +885,9 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             _SAME_YEAR_WEIGHT,
             _born_vs,
         ),
-        Level("agrees as far as given", lambda p: p.a.year == p.b.year, 3.0, _born_vs),
+        Level(
+            "agrees as far as given", lambda p: p.a.year == p.b.year, PARTIAL_YEAR_WEIGHT, _born_vs
+        ),
         # A year off by one is a slip when the rest agrees as far as given; with the months
         # given and different too, two parts of the date disagree, as between two children.
         Level(
