@@ -816,6 +816,15 @@ def _apart(p: _Dates) -> str:
 # Two dates of one year whose months differ (see the level "same year" below).
 _SAME_YEAR_WEIGHT = -1.5
 
+# Two dates a year apart that differ in the month or the day too: two parts of the date
+# disagree, as between two children. A true pair shows it when two slips meet (0.03 each), a
+# month slipped across the new year (December for January), or a relative misremembers both:
+# m about 0.007, against u, the share of random pairs born a year apart, about 0.11 (2 in 18
+# birth years; 11 in 12 of them in other months): log2(0.007 / 0.11) = -4.0. New documents
+# rewrite either the year or the day and month (``_compare``), not both, so they do not
+# explain it either.
+_TWO_PARTS_WEIGHT = -4.0
+
 # Two complete dates: the levels know the field's usual errors. The very same date is shared
 # by about one random pair of children in 6,500 (18 birth years of 365 days) and kept by most
 # true pairs, log2(0.85 * 6500) = 12.4; it weighs 9.5, kept lower since twins, and children
@@ -852,7 +861,12 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
         # (``_compare`` weighs that case): m about 0.01 against u, the share of random pairs
         # born in one year, about 0.065.
         Level("same year", lambda p: p.a.year == p.b.year, _SAME_YEAR_WEIGHT, _born_vs),
-        Level("year off by one, day differs", lambda p: p.years_apart == 1, -2.5, _born_vs),
+        Level(
+            "year off by one, day differs",
+            lambda p: p.years_apart == 1,
+            _TWO_PARTS_WEIGHT,
+            _born_vs,
+        ),
         Level("different", lambda p: p.years_apart >= _YEARS_APART, _YEARS_APART_WEIGHT, _apart),
         Level("different", always, -6.0, _born_vs),
     ),
@@ -889,13 +903,13 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             "agrees as far as given", lambda p: p.a.year == p.b.year, PARTIAL_YEAR_WEIGHT, _born_vs
         ),
         # A year off by one is a slip when the rest agrees as far as given; with the months
-        # given and different too, two parts of the date disagree, as between two children.
+        # given and different too, two parts of the date disagree (``_TWO_PARTS_WEIGHT``).
         Level(
             "year off by one, month differs",
             lambda p: (
                 p.years_apart == 1 and bool(p.a.month and p.b.month) and p.a.month != p.b.month
             ),
-            -3.0,
+            _TWO_PARTS_WEIGHT,
             _born_vs,
         ),
         Level(

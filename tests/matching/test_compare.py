@@ -68,6 +68,24 @@ class TestDates:
         assert dob("2021-01-08", "2021-10-01") == ("same year", -1.5)
         assert dob("2021-01", "2021-10-01")[1] < 0
 
+    def test_two_parts_a_year_apart_are_another_child(self) -> None:
+        # A year off and another month (or day) too: two parts of the date disagree, as
+        # between two children born a year apart, and no more likely a slip than a day and a
+        # month that both differ in one year.
+        partial = dob("2009-05", "2008-06-04")
+        complete = dob("2011-03-14", "2012-05-20")
+        assert partial == ("year off by one, month differs", -4.0)
+        assert complete == ("year off by one, day differs", -4.0)
+        assert complete[1] < dob("2011-03-14", "2011-05-20")[1]  # same year, another day
+        assert partial[1] < dob("2009-05", "2008-05-04")[1]  # the month kept: one slip
+        # New documents rewrite the year or the day and month, not both: no new identity
+        # explains it.
+        adopted = compare(
+            Person(given_name="Іван", family_name="Олійник", date_of_birth="2011-03-14"),
+            Person(given_name="Иван", family_name="Смирнов", date_of_birth="2012-05-20"),
+        )
+        assert field(adopted, "date_of_birth") == complete
+
     def test_new_documents_may_rewrite_the_day_and_month(self) -> None:
         # Адоптовану дитину записали Остапенко Людмила Михайловна, born 2016-03-18: the
         # family name and patronymic are new, and so may be the day and month of birth.
