@@ -68,6 +68,15 @@ class TestDates:
         assert dob("2021-01-08", "2021-10-01") == ("same year", -1.5)
         assert dob("2021-01", "2021-10-01")[1] < 0
 
+    def test_one_wrong_digit_is_a_slip_among_many_neighbours(self) -> None:
+        # 2018-10-24 against 2018-10-20: one digit, as a slip writes it, but some 20 dates lie
+        # one digit from any date, and a slip befalls only a few records in a hundred: the
+        # weight implies under one true pair in ten written so.
+        verdict, weight = dob("2018-10-24", "2018-10-20")
+        assert verdict == "one digit wrong"
+        assert 2**weight * 20 / 6500 < 0.1
+        assert weight < dob("2018-10-24", "2019-10-24")[1]  # the year's slip keeps the rest
+
     def test_two_parts_a_year_apart_are_another_child(self) -> None:
         # A year off and another month (or day) too: two parts of the date disagree, as
         # between two children born a year apart, and no more likely a slip than a day and a
