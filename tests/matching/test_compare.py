@@ -450,3 +450,31 @@ class TestLadders:
             fc.weight = 1.0  # type: ignore[misc]
         with pytest.raises(dataclasses.FrozenInstanceError):
             comparison.score = 1.0  # type: ignore[misc]
+
+
+# Registry listings (a given name, a family initial, a month or a year, sex) against reports:
+# the listing's own weights (a rewritten initial, the month under it) must keep the bounds
+# compare_each prunes by.
+listings = st.builds(
+    Person,
+    given_name=st.sampled_from(["Николай", "Тимофей", "Елена", "Nikolai", "Н."]),
+    family_name=st.sampled_from(["О.", "К.", "O.", "Ш."]),
+    sex=st.sampled_from(["male", "female"]),
+    date_of_birth=st.sampled_from(["2011-03", "2011", "2012-03", "2010-05", "2011-12"]),
+)
+
+
+@given(listings, st.lists(people, min_size=1, max_size=40), st.floats(0.001, 0.99))
+@settings(max_examples=300)
+def test_a_listing_keeps_exactly_what_reaches_at_least(
+    listing: Person, reports: list[Person], at_least: float
+) -> None:
+    by_key = {str(i): report for i, report in enumerate(reports)}
+    each = compare_each(listing, by_key)
+    assert each == {key: compare(report, listing) for key, report in by_key.items()}
+    reaching = compare_each(listing, by_key, at_least=at_least)
+    assert reaching == {key: c for key, c in each.items() if c.score >= at_least}
+    prepared = prepare.__wrapped__(listing)
+    first = sorted(each.items(), key=lambda kv: (-kv[1].total, kv[0]))[:3]
+    best = compare_prepared_each(prepared, by_key, best=3)
+    assert sorted(best.items(), key=lambda kv: (-kv[1].total, kv[0]))[:3] == first
