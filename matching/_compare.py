@@ -22,6 +22,8 @@ from ._fields import (
     GIVEN_NAME,
     INSTITUTION,
     PARTIAL_DATE_OF_BIRTH,
+    PARTIAL_MONTH_WEIGHT,
+    PARTIAL_YEAR_WEIGHT,
     PATRONYMIC,
     SETTLEMENT,
     SEX,
@@ -160,6 +162,37 @@ REWRITTEN_DATE_WEIGHTS = {"same year": 1.3, "year off by one": 7.5}
 # 0.75 * 0.16).
 NEW_IDENTITY_EXACT_DATE = 12.1
 
+# The same holds for two dates that agree as far as both go (a listing's month and year, a
+# report's year alone), between two records of two families (two family names, or a listing's
+# initial that begins none of the report's names): no twin explains the agreement, and it
+# weighs what it tells. In the month and the year: m = 0.66 (kept unless new documents moved
+# the year, 0.16, or the day and month, 0.16 of which 11 in 12 move the month, or a slip
+# moved either, 0.03) against u = 1/216 (18 birth years of 12 months): log2(0.66 * 216) =
+# 7.2. In the year alone: m = 0.81 against u = 1/18: log2(0.81 * 18) = 3.9.
+NEW_IDENTITY_PARTIAL_DATE = {PARTIAL_MONTH_WEIGHT: 7.2, PARTIAL_YEAR_WEIGHT: 3.9}
+
+
+# A listed child is one awaiting a family: a family initial in a listing that begins none of
+# the report's names is not an adoptive family's but an identity rewritten without one (as
+# for the children of the Kherson baby home registered anew in Russia), and such a rewrite
+# gives a new given name too more often than an adoption does: about 0.6 of them. So with a
+# listing's initial that differs, a given name that differs too weighs log2(0.6 / 0.97) =
+# -0.7 (not ``RENAMED_TOO_WEIGHT``), and one that agrees is kept by 0.4 of those rewrites
+# instead of the 0.9 of a record of one identity: log2(0.4 / 0.9) = -1.2 off its weight.
+LISTING_RENAMED_TOO_WEIGHT = -0.7
+LISTING_NAME_KEPT = -1.2
+# The given name's verdicts that say it was kept.
+_KEPT = ("exact", "same under transliteration", "equivalent")
+
+
+def _kept_with_new_initial(given: FieldComparison) -> FieldComparison:
+    return FieldComparison(
+        given.field,
+        given.verdict,
+        given.detail + "; a listing's rewritten family initial seldom keeps the given name",
+        given.weight + LISTING_NAME_KEPT,
+    )
+
 
 # The family name's verdicts that a new identity explains: a name that differs, and a
 # listing's initial that begins none of the report's names (the family name was changed, the
@@ -170,12 +203,12 @@ _CHANGED = ("different", "initial differs")
 _CHANGED_OR_FORMER = (*_CHANGED, "former name")
 
 
-def _renamed_too(given: FieldComparison) -> FieldComparison:
+def _renamed_too(given: FieldComparison, weight: float = RENAMED_TOO_WEIGHT) -> FieldComparison:
     return FieldComparison(
         "given_name",
         "changed with the family name",
         given.detail + "; new identity documents may give a new given name too",
-        max(given.weight, RENAMED_TOO_WEIGHT),
+        max(given.weight, weight),
     )
 
 
@@ -185,6 +218,24 @@ def _exact_unexplained(dob: FieldComparison) -> FieldComparison:
         dob.verdict,
         dob.detail + "; the family names differ: no twin explains it",
         max(dob.weight, NEW_IDENTITY_EXACT_DATE),
+    )
+
+
+def _partial_unexplained(dob: FieldComparison) -> FieldComparison:
+    return FieldComparison(
+        dob.field,
+        dob.verdict,
+        dob.detail + "; the family names differ: no twin explains it",
+        NEW_IDENTITY_PARTIAL_DATE[dob.weight],
+    )
+
+
+def _partly_agrees(dob: FieldComparison | None) -> bool:
+    """Two dates that agree as far as both go (``_fields.PARTIAL_DATE_OF_BIRTH``)."""
+    return (
+        dob is not None
+        and dob.verdict == "agrees as far as given"
+        and dob.weight in NEW_IDENTITY_PARTIAL_DATE
     )
 
 
@@ -212,11 +263,8 @@ def _combine(
     *fields: FieldComparison | None,
 ) -> Comparison:
     unlike = family is not None and family.verdict == "different"  # two family names
-    renamed = (
-        family is not None
-        and family.verdict in _CHANGED
-        and (patronymic is None or patronymic.verdict == "different")
-    )
+    changed = family is not None and family.verdict in _CHANGED
+    renamed = changed and (patronymic is None or patronymic.verdict == "different")
     if renamed and patronymic is not None:
         family, patronymic = NEW_IDENTITY, None
     # A former name on record says the child was given new documents: the patronymic is the
@@ -225,12 +273,17 @@ def _combine(
     if former and patronymic is not None and patronymic.verdict == "different":
         patronymic = None
     renamed = renamed or former
+    listed = family is not None and family.verdict == "initial differs"
     if renamed and given is not None and given.verdict == "different":
-        given = _renamed_too(given)
+        given = _renamed_too(given, LISTING_RENAMED_TOO_WEIGHT) if listed else _renamed_too(given)
+    elif listed and given is not None and given.verdict in _KEPT:
+        given = _kept_with_new_initial(given)
     if renamed and dob is not None and _rewritable(dob):
         dob = _rewritten_date(dob)
     elif unlike and dob is not None and dob.verdict == "exact" and dob.field == "date_of_birth":
         dob = _exact_unexplained(dob)
+    elif changed and dob is not None and _partly_agrees(dob):
+        dob = _partial_unexplained(dob)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=_rank)
     total = sum([fc.weight for fc in items])
@@ -397,7 +450,12 @@ def _most_from_the_rest(
     if family is None or family.verdict not in _CHANGED_OR_FORMER:
         return most
     if given is not None and given.verdict == "different":
-        most += max(0.0, RENAMED_TOO_WEIGHT - given.weight)
+        regained = (
+            LISTING_RENAMED_TOO_WEIGHT
+            if family.verdict == "initial differs"
+            else RENAMED_TOO_WEIGHT
+        )
+        most += max(0.0, regained - given.weight)
     if dob is not None and _rewritable(dob):
         most += max(0.0, REWRITTEN_DATE_WEIGHTS[dob.verdict] - dob.weight)
     if (
@@ -407,6 +465,9 @@ def _most_from_the_rest(
         and family.verdict in _CHANGED
     ):
         most += max(0.0, NEW_IDENTITY_EXACT_DATE - dob.weight)
+    if family.verdict in _CHANGED and _partly_agrees(dob):
+        assert dob is not None  # noqa: S101 - _partly_agrees
+        most += max(0.0, NEW_IDENTITY_PARTIAL_DATE[dob.weight] - dob.weight)
     return most
 
 

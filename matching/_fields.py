@@ -44,6 +44,8 @@ __all__ = [
     "GIVEN_NAME",
     "INSTITUTION",
     "PARTIAL_DATE_OF_BIRTH",
+    "PARTIAL_MONTH_WEIGHT",
+    "PARTIAL_YEAR_WEIGHT",
     "PATRONYMIC",
     "SETTLEMENT",
     "SEX",
@@ -814,6 +816,15 @@ def _apart(p: _Dates) -> str:
 # Two dates of one year whose months differ (see the level "same year" below).
 _SAME_YEAR_WEIGHT = -1.5
 
+# Two dates a year apart that differ in the month or the day too: two parts of the date
+# disagree, as between two children. A true pair shows it when two slips meet (0.03 each), a
+# month slipped across the new year (December for January), or a relative misremembers both:
+# m about 0.007, against u, the share of random pairs born a year apart, about 0.11 (2 in 18
+# birth years; 11 in 12 of them in other months): log2(0.007 / 0.11) = -4.0. New documents
+# rewrite either the year or the day and month (``_compare``), not both, so they do not
+# explain it either.
+_TWO_PARTS_WEIGHT = -4.0
+
 # Two complete dates: the levels know the field's usual errors. The very same date is shared
 # by about one random pair of children in 6,500 (18 birth years of 365 days) and kept by most
 # true pairs, log2(0.85 * 6500) = 12.4; it weighs 9.5, kept lower since twins, and children
@@ -841,7 +852,10 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             6.0,
             _born_vs,
         ),
-        Level("one digit wrong", lambda p: p.one_digit, 5.5, _born_vs),
+        # One digit typed or copied wrong in the day or the month (the year's is caught
+        # above): m about 0.07 against u about 1/300 (some 20 of the 6,500 dates of 18 years
+        # lie one digit from a date): log2(0.07 * 300) = 4.4.
+        Level("one digit wrong", lambda p: p.one_digit, 4.5, _born_vs),
         Level(
             "same month", lambda p: (p.a.year, p.a.month) == (p.b.year, p.b.month), 2.5, _born_vs
         ),
@@ -850,11 +864,23 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
         # (``_compare`` weighs that case): m about 0.01 against u, the share of random pairs
         # born in one year, about 0.065.
         Level("same year", lambda p: p.a.year == p.b.year, _SAME_YEAR_WEIGHT, _born_vs),
-        Level("year off by one, day differs", lambda p: p.years_apart == 1, -2.5, _born_vs),
+        Level(
+            "year off by one, day differs",
+            lambda p: p.years_apart == 1,
+            _TWO_PARTS_WEIGHT,
+            _born_vs,
+        ),
         Level("different", lambda p: p.years_apart >= _YEARS_APART, _YEARS_APART_WEIGHT, _apart),
         Level("different", always, -6.0, _born_vs),
     ),
 )
+
+# Two dates that agree as far as both go, in the year and the month, or in the year alone:
+# kept lower than what they tell (one random pair in about 216 shares a month of birth, one in
+# 18 a year) for the same reason as the exact date (twins, one register copied); ``_compare``
+# weighs what they tell between two records of two families.
+PARTIAL_MONTH_WEIGHT = 5.0
+PARTIAL_YEAR_WEIGHT = 3.0
 
 # A date without its day or month on one side at least: agree as far as both go.
 PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
@@ -867,7 +893,7 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             lambda p: (
                 p.a.year == p.b.year and bool(p.a.month and p.b.month) and p.a.month == p.b.month
             ),
-            5.0,
+            PARTIAL_MONTH_WEIGHT,
             _born_vs,
         ),
         Level(
@@ -876,15 +902,17 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             _SAME_YEAR_WEIGHT,
             _born_vs,
         ),
-        Level("agrees as far as given", lambda p: p.a.year == p.b.year, 3.0, _born_vs),
+        Level(
+            "agrees as far as given", lambda p: p.a.year == p.b.year, PARTIAL_YEAR_WEIGHT, _born_vs
+        ),
         # A year off by one is a slip when the rest agrees as far as given; with the months
-        # given and different too, two parts of the date disagree, as between two children.
+        # given and different too, two parts of the date disagree (``_TWO_PARTS_WEIGHT``).
         Level(
             "year off by one, month differs",
             lambda p: (
                 p.years_apart == 1 and bool(p.a.month and p.b.month) and p.a.month != p.b.month
             ),
-            -3.0,
+            _TWO_PARTS_WEIGHT,
             _born_vs,
         ),
         Level(

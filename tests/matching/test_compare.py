@@ -68,6 +68,33 @@ class TestDates:
         assert dob("2021-01-08", "2021-10-01") == ("same year", -1.5)
         assert dob("2021-01", "2021-10-01")[1] < 0
 
+    def test_one_wrong_digit_is_a_slip_among_many_neighbours(self) -> None:
+        # 2018-10-24 against 2018-10-20: one digit, as a slip writes it, but some 20 dates lie
+        # one digit from any date, and a slip befalls only a few records in a hundred: the
+        # weight implies under one true pair in ten written so.
+        verdict, weight = dob("2018-10-24", "2018-10-20")
+        assert verdict == "one digit wrong"
+        assert 2**weight * 20 / 6500 < 0.1
+        assert weight < dob("2018-10-24", "2019-10-24")[1]  # the year's slip keeps the rest
+
+    def test_two_parts_a_year_apart_are_another_child(self) -> None:
+        # A year off and another month (or day) too: two parts of the date disagree, as
+        # between two children born a year apart, and no more likely a slip than a day and a
+        # month that both differ in one year.
+        partial = dob("2009-05", "2008-06-04")
+        complete = dob("2011-03-14", "2012-05-20")
+        assert partial == ("year off by one, month differs", -4.0)
+        assert complete == ("year off by one, day differs", -4.0)
+        assert complete[1] < dob("2011-03-14", "2011-05-20")[1]  # same year, another day
+        assert partial[1] < dob("2009-05", "2008-05-04")[1]  # the month kept: one slip
+        # New documents rewrite the year or the day and month, not both: no new identity
+        # explains it.
+        adopted = compare(
+            Person(given_name="Іван", family_name="Олійник", date_of_birth="2011-03-14"),
+            Person(given_name="Иван", family_name="Смирнов", date_of_birth="2012-05-20"),
+        )
+        assert field(adopted, "date_of_birth") == complete
+
     def test_new_documents_may_rewrite_the_day_and_month(self) -> None:
         # Адоптовану дитину записали Остапенко Людмила Михайловна, born 2016-03-18: the
         # family name and patronymic are new, and so may be the day and month of birth.
@@ -423,3 +450,31 @@ class TestLadders:
             fc.weight = 1.0  # type: ignore[misc]
         with pytest.raises(dataclasses.FrozenInstanceError):
             comparison.score = 1.0  # type: ignore[misc]
+
+
+# Registry listings (a given name, a family initial, a month or a year, sex) against reports:
+# the listing's own weights (a rewritten initial, the month under it) must keep the bounds
+# compare_each prunes by.
+listings = st.builds(
+    Person,
+    given_name=st.sampled_from(["Николай", "Тимофей", "Елена", "Nikolai", "Н."]),
+    family_name=st.sampled_from(["О.", "К.", "O.", "Ш."]),
+    sex=st.sampled_from(["male", "female"]),
+    date_of_birth=st.sampled_from(["2011-03", "2011", "2012-03", "2010-05", "2011-12"]),
+)
+
+
+@given(listings, st.lists(people, min_size=1, max_size=40), st.floats(0.001, 0.99))
+@settings(max_examples=300)
+def test_a_listing_keeps_exactly_what_reaches_at_least(
+    listing: Person, reports: list[Person], at_least: float
+) -> None:
+    by_key = {str(i): report for i, report in enumerate(reports)}
+    each = compare_each(listing, by_key)
+    assert each == {key: compare(report, listing) for key, report in by_key.items()}
+    reaching = compare_each(listing, by_key, at_least=at_least)
+    assert reaching == {key: c for key, c in each.items() if c.score >= at_least}
+    prepared = prepare.__wrapped__(listing)
+    first = sorted(each.items(), key=lambda kv: (-kv[1].total, kv[0]))[:3]
+    best = compare_prepared_each(prepared, by_key, best=3)
+    assert sorted(best.items(), key=lambda kv: (-kv[1].total, kv[0]))[:3] == first

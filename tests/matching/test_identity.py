@@ -3,7 +3,14 @@
 import pytest
 
 from matching import Comparison, Person, blocking_keys, compare
-from matching._compare import NEW_IDENTITY_EXACT_DATE
+from matching._compare import (
+    LISTING_NAME_KEPT,
+    LISTING_RENAMED_TOO_WEIGHT,
+    NEW_IDENTITY_EXACT_DATE,
+    NEW_IDENTITY_PARTIAL_DATE,
+    RENAMED_TOO_WEIGHT,
+)
+from matching._fields import PARTIAL_MONTH_WEIGHT, PARTIAL_YEAR_WEIGHT, PATRONYMIC
 
 
 def verdict(c: Comparison, name: str) -> tuple[str, float, str]:
@@ -139,6 +146,63 @@ class TestFamilyInitial:
         assert blocking_keys(REPORT) & blocking_keys(listing)
 
 
+class TestRewrittenListing:
+    """A listed child awaits a family: a family initial that begins none of the report's
+    names is an identity rewritten without adoption, which mostly rewrites the given name."""
+
+    # The report of the child and the listing of the same child under a rewritten identity:
+    # another given name, the new family's initial, the month and year of birth kept.
+    RENAMED = Person(given_name="Тимофей", family_name="К.", sex="male", date_of_birth="2011-03")
+
+    def test_the_month_and_year_under_another_initial_weigh_what_they_tell(self) -> None:
+        name, weight, detail = verdict(compare(REPORT, self.RENAMED), "date_of_birth")
+        assert name == "agrees as far as given"
+        assert weight == NEW_IDENTITY_PARTIAL_DATE[PARTIAL_MONTH_WEIGHT] > PARTIAL_MONTH_WEIGHT
+        assert detail == "born 2011-03-14 vs 2011-03; the family names differ: no twin explains it"
+        # Under the family's own initial a twin may share them: they weigh as before.
+        own = Person(given_name="Николай", family_name="О.", sex="male", date_of_birth="2011-03")
+        assert verdict(compare(REPORT, own), "date_of_birth")[:2] == (
+            "agrees as far as given",
+            PARTIAL_MONTH_WEIGHT,
+        )
+
+    def test_the_year_alone_under_another_initial(self) -> None:
+        listing = Person(given_name="Тимофей", family_name="К.", date_of_birth="2011")
+        _, weight, _ = verdict(compare(REPORT, listing), "date_of_birth")
+        assert weight == NEW_IDENTITY_PARTIAL_DATE[PARTIAL_YEAR_WEIGHT] > PARTIAL_YEAR_WEIGHT
+
+    def test_a_new_given_name_with_a_new_initial_is_no_surprise(self) -> None:
+        name, weight, _ = verdict(compare(REPORT, self.RENAMED), "given_name")
+        assert (name, weight) == ("changed with the family name", LISTING_RENAMED_TOO_WEIGHT)
+        assert RENAMED_TOO_WEIGHT < weight < 0  # more expected than at an adoption
+
+    def test_the_given_name_kept_under_a_new_initial_says_less(self) -> None:
+        namesake = Person(given_name="Тимофій", family_name="Ткачук", date_of_birth="2011-09-28")
+        own = Person(given_name="Тимофій", family_name="Кравець", date_of_birth="2011-09-28")
+        listing = Person(given_name="Тимофей", family_name="О.", date_of_birth="2011-03")
+        name, weight, detail = verdict(compare(namesake, listing), "given_name")
+        kept = verdict(compare(own, listing), "given_name")[1]  # О. begins neither: same as
+        assert name == "equivalent"
+        assert detail.endswith("; a listing's rewritten family initial seldom keeps the given name")
+        assert weight == kept
+        agreeing = Person(given_name="Тимофей", family_name="Т.", date_of_birth="2011-03")
+        assert verdict(compare(namesake, agreeing), "given_name")[1] == weight - LISTING_NAME_KEPT
+
+    def test_the_renamed_child_outranks_a_namesake_of_unknown_birth(self) -> None:
+        # Тимофей К., born March 2011: the reported Микола Олійник born that month, renamed
+        # with the new family's initial, against a Тимофій of another family (not К.) whose
+        # report gives no date.
+        undated = Person(given_name="Тимофій", family_name="Ткачук", sex="male")
+        renamed = compare(REPORT, self.RENAMED)
+        assert renamed.total > compare(undated, self.RENAMED).total
+        # A Тимофій whose family name begins with К. and who was born that year still comes
+        # first: the listing kept all it shows of him but the month.
+        own = Person(
+            given_name="Тимофій", family_name="Кравець", sex="male", date_of_birth="2011-09-28"
+        )
+        assert compare(own, self.RENAMED).total > renamed.total
+
+
 class TestGivenInitial:
     def test_initials_of_both_names(self) -> None:
         listing = Person(full_name="Н. О.", sex="male", date_of_birth="2011-03")
@@ -188,10 +252,16 @@ class TestNewIdentity:
         )
         adopted = compare(REPORT, self.ADOPTED)
         kept = compare(REPORT, only_family)
-        assert (
-            verdict(adopted, "family_name")[1]
-            > verdict(kept, "family_name")[1] + verdict(kept, "patronymic")[1] - 4.0
-        )  # the father agrees in `kept`: +4 at most
+        apart = verdict(kept, "family_name")[1] + PATRONYMIC.levels[-1].weight
+        assert verdict(kept, "patronymic")[0] == "equivalent"  # the father agrees in `kept`
+        assert verdict(adopted, "family_name")[1] > apart  # the patronymic's "different"
+
+    def test_a_partial_date_between_two_families(self) -> None:
+        # A document gives the month only; the family names differ: no twin explains it.
+        adopted = Person(given_name="Николай", family_name="Смирнов", date_of_birth="2011-03")
+        name, weight, detail = verdict(compare(REPORT, adopted), "date_of_birth")
+        assert (name, weight) == ("agrees as far as given", 7.2)
+        assert detail.endswith("no twin explains it")
 
     def test_a_russian_birthplace_says_little(self) -> None:
         c = compare(REPORT, self.ADOPTED)
