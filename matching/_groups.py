@@ -11,6 +11,9 @@ same pairs with the group's evidence added to their weight, each reason in the e
   reach. The weight is the log2 likelihood ratio of that observation, given how sure the
   companion's own match is (its likelihood ratio *L*, shared among the report's *J* siblings):
   ``log2((m L/J + 1 - m) / (u L/J + 1 - u))``.
+* **a companion of another family.** When no companion matches a sibling of *r*, and one is
+  placed by its own fields, more likely than not, with a report of another family, *s* is
+  less likely *r* (its companions would most likely be its siblings): ``log2((1 - m) / (1 - u))``.
 * **a companion is this child.** Children seen together are different children: a companion
   that matches *r* itself makes *s* less likely *r* (``log2(1 - q)``, bounded).
 * **the same new identity.** Siblings adopted together are given one new family name and the
@@ -67,6 +70,15 @@ GROUP_FLOOR = 0.001
 # hypothesis gives it m: a weak match of a renamed sibling then counted for almost nothing.)
 _COMPANION_M = 0.6
 _COMPANION_U = 0.002
+
+# A companion whose own match places it with another family (a report of someone else, at
+# even odds or better: _PLACED) and that matches none of this report's siblings: given the
+# sighting is this report's child, its companions are most likely its siblings (m), so a
+# companion who is surely not one of them weighs log2((1 - m) / (1 - u)) = -1.3 against the
+# pair. (Companions who match no one say less: a sibling adopted under a new name matches its
+# report weakly, so only a companion placed elsewhere counts.)
+_PLACED = 0.5
+_OTHER_FAMILY = math.log2((1 - _COMPANION_M) / (1 - _COMPANION_U))
 
 # Companions' matches are read as scored by their fields in the first round, then as the group
 # raised them: a companion matched only through the group (a new name) then still tells which
@@ -126,12 +138,17 @@ def with_group_evidence(
     current: Mapping[S, Mapping[R, Comparison]] = scored
     raised: dict[S, dict[R, Comparison]] = {}
     supported_by: dict[tuple[S, R], S] = {}
+    # Each sighting's matches by its fields alone at even odds or better (_PLACED).
+    placed = {
+        s: [(c.score, r) for r, c in pairs.items() if c.score >= _PLACED]
+        for s, pairs in scored.items()
+    }
     for _ in range(_ROUNDS):
         raised, supporters = {}, {}
         for sighting, companions in seen_with.items():
             others = [c for c in companions if c != sighting and c in scored]
             for report, comparison in scored.get(sighting, {}).items() if others else ():
-                group = _Group(sighting, others, scored, current, supported_by)
+                group = _Group(sighting, others, scored, current, supported_by, placed)
                 reasons, supporter = group.reasons(report, comparison, siblings, sightings)
                 if reasons:
                     raised.setdefault(sighting, {})[report] = _with(comparison, reasons)
@@ -152,8 +169,10 @@ class _Group(Generic[S, R]):
         fields: Mapping[S, Mapping[R, Comparison]],
         current: Mapping[S, Mapping[R, Comparison]],
         supported_by: Mapping[tuple[S, R], S],
+        placed: Mapping[S, list[tuple[float, R]]],
     ) -> None:
         self.sighting = sighting
+        self.placed = placed
         self.companions = companions
         self.fields = fields
         self.current = current
@@ -226,6 +245,18 @@ def _reasons(
                 )
             )
             break
+    placed = _placed_elsewhere(group, report, family) if family and support is None else None
+    if placed is not None:
+        companion, p = placed
+        reasons.append(
+            FieldComparison(
+                "group",
+                "companion of another family",
+                f"seen with {_name(sightings.get(companion))}, who matches another family's"
+                f" report at {_score(p)} and none of this report's siblings",
+                _OTHER_FAMILY,
+            )
+        )
     same_child = max(
         ((found.score, c) for c in companions if (found := group.pair(c, report)) is not None),
         default=None,
@@ -243,6 +274,21 @@ def _reasons(
             )
         )
     return reasons, support[4] if support else None
+
+
+def _placed_elsewhere(group: _Group[S, R], report: R, family: list[R]) -> tuple[S, float] | None:
+    """A companion whose own fields match it, more likely than not, with a report that is
+    neither this one nor of its family: the surest such companion and its score."""
+    found = [
+        (p, str(companion), companion)
+        for companion in group.companions
+        for p, other in group.placed.get(companion, ())
+        if other != report and other not in family
+    ]
+    if not found:
+        return None
+    p, _, companion = max(found)
+    return companion, p
 
 
 def _likelihood_ratio(pair: Comparison) -> float:

@@ -18,6 +18,7 @@ from matching import (
     prepare,
     with_group_evidence,
 )
+from matching._compare import to_probability
 
 OLENA = Person.from_api(
     {"given_name": "Олена", "family_name": "Мартинюк", "sex": "female",
@@ -274,3 +275,44 @@ def test_two_weak_matches_of_siblings_seen_together_raise_each_other_to_even_odd
         assert weak < 0.03
         assert found[sighting][0].key == report
         assert 0.3 < found[sighting][0].score < 0.7
+
+
+IVAN = Person.from_api(
+    {"given_name": "Іван", "family_name": "Коваль", "sex": "male", "date_of_birth": "2014-02-11",
+     "home_settlement": "Бахмут"}
+)  # fmt: skip
+IVAN_SEEN = Person.from_api(
+    {"full_name": "Коваль Иван Петрович", "sex": "male", "date_of_birth": "2014-02-11"},
+    observed_on="2024-05-01",
+)
+
+
+def with_ivan(siblings: dict) -> dict:
+    """Олена seen with Іван, whose own match places him surely with another family's report."""
+    linker = a_linker()
+    linker.add("r-ivan", IVAN)
+    return link_groups(
+        linker, {"s-olena": OLENA_SEEN, "s-ivan": IVAN_SEEN},
+        seen_with={"s-olena": ["s-ivan"], "s-ivan": ["s-olena"]}, siblings=siblings,
+    )  # fmt: skip
+
+
+def test_a_companion_of_another_family_counts_against_a_report_with_siblings():
+    alone = compare(OLENA, OLENA_SEEN)
+    [best, *_] = with_ivan(FAMILY)["s-olena"]
+    assert best.key == "r-olena"
+    [reason] = [fc for fc in best.explanation if fc.verdict == "companion of another family"]
+    assert reason.weight == pytest.approx(math.log2(0.4 / 0.998))
+    assert reason.detail.startswith("seen with Коваль Иван Петрович, who matches another family")
+    assert best.score == pytest.approx(to_probability(alone.total + reason.weight))
+
+
+def test_a_companion_elsewhere_says_nothing_of_a_report_without_siblings_or_with_its_own():
+    # Олена's report names no siblings: a companion of another family is what it would be.
+    [best, *_] = with_ivan({})["s-olena"]
+    assert not any(fc.field == "group" for fc in best.explanation)
+    # Іван is the sibling: his match is support, not another family.
+    family = {"r-olena": ["r-ivan"], "r-ivan": ["r-olena"]}
+    [best, *_] = with_ivan(family)["s-olena"]
+    verdicts = {fc.verdict for fc in best.explanation if fc.field == "group"}
+    assert verdicts == {"seen with a sibling"}
