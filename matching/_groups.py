@@ -8,8 +8,12 @@ same pairs with the group's evidence added to their weight, each reason in the e
 
 * **a companion matches a sibling.** Sighting *s* is seen with *c*, and *c* matches *r2*, a
   sibling of report *r*: *s* is then much more likely *r* than any other report its names
-  reach. The weight is the log2 likelihood ratio of that observation, mixed by how sure the
-  companion's own match is (its calibrated score *p*): ``log2(1 + p (LR - 1))``.
+  reach. The weight is the log2 likelihood ratio of that observation, given how sure the
+  companion's own match is (its likelihood ratio *L*, shared among the report's *J* siblings):
+  ``log2((m L/J + 1 - m) / (u L/J + 1 - u))``.
+* **a companion of another family.** When no companion matches a sibling of *r*, and one is
+  placed by its own fields, more likely than not, with a report of another family, *s* is
+  less likely *r* (its companions would most likely be its siblings): ``log2((1 - m) / (1 - u))``.
 * **a companion is this child.** Children seen together are different children: a companion
   that matches *r* itself makes *s* less likely *r* (``log2(1 - q)``, bounded).
 * **the same new identity.** Siblings adopted together are given one new family name and the
@@ -42,22 +46,39 @@ __all__ = ["GROUP_FLOOR", "GROUP_REACH", "group_candidates", "link_groups", "wit
 S = TypeVar("S", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
 
-# A companion's match counts as group evidence from this calibrated score on. The evidence is
-# already mixed by that score (``log2(1 + p (LR - 1))`` below), so the floor is no weight: it
-# only bounds the work (the siblings of every report a companion reaches at all). Whole groups
-# adopted together and renamed match their reports weakly one by one; their weak matches
-# still tell which family they are.
+# A companion's match counts as group evidence from this calibrated score on (a likelihood
+# ratio of about 8: see _COMPANION_M). It bounds the work (the siblings of every report a
+# companion reaches at all) and keeps out the weakest matches, which the blocking keys chose
+# for their likeness: read as likelihood ratios they would overstate (on dev_groups, the
+# floor at a ratio of 1 took F1 from 0.864 to 0.850, precision from 0.933 to 0.898). Whole
+# groups adopted together and renamed match their reports weakly one by one; their weak
+# matches still tell which family they are.
 GROUP_FLOOR = 0.001
 
-# The likelihood ratio of "a child seen with this sighting matches a sibling of this report".
-# m: given the sighting is the report's child, the share of its companions who are its reported
-# siblings; children were moved with their brothers and sisters, and a companion is filed with
-# a sighting because the source saw them together: most of them (0.6). u: given the sighting
-# is another child, the chance that a child seen with it is one of that report's two or three
-# siblings, among some 1,500 reports: 3 / 1,500 = 0.002 (the companion's names are independent
-# of the sighting's, so blocking on the sighting's names does not raise it).
-# log2(0.6 / 0.002) = 8.2.
-_COMPANION_LR = 2**8.2
+# "A child seen with this sighting is a sibling of this report's child." m: given the sighting
+# is the report's child, the share of its companions who are its reported siblings; children
+# were moved with their brothers and sisters, and a companion is filed with a sighting because
+# the source saw them together: most of them (0.6). u: given the sighting is another child, the
+# chance that a child seen with it is one of that report's two or three siblings, among some
+# 1,500 reports: 3 / 1,500 = 0.002 (the companion's names are independent of the sighting's, so
+# blocking on the sighting's names does not raise it). What the companion's own match says is
+# its likelihood ratio L (its fields' odds against the odds of a pair they say nothing of);
+# m and u are shared among the J siblings it could be, and the observation weighs
+# log2((m L/J + 1 - m) / (u L/J + 1 - u)): up to log2(m / u) = 8.2 for a companion surely that
+# sibling, about log2(m L / J) for a weak one. (Mixing by the companion's calibrated score
+# instead reads its match with the prior of any pair, 1 in some 8,000, where the group's
+# hypothesis gives it m: a weak match of a renamed sibling then counted for almost nothing.)
+_COMPANION_M = 0.6
+_COMPANION_U = 0.002
+
+# A companion whose own match places it with another family (a report of someone else, at
+# even odds or better: _PLACED) and that matches none of this report's siblings: given the
+# sighting is this report's child, its companions are most likely its siblings (m), so a
+# companion who is surely not one of them weighs log2((1 - m) / (1 - u)) = -1.3 against the
+# pair. (Companions who match no one say less: a sibling adopted under a new name matches its
+# report weakly, so only a companion placed elsewhere counts.)
+_PLACED = 0.5
+_OTHER_FAMILY = math.log2((1 - _COMPANION_M) / (1 - _COMPANION_U))
 
 # Companions' matches are read as scored by their fields in the first round, then as the group
 # raised them: a companion matched only through the group (a new name) then still tells which
@@ -117,12 +138,17 @@ def with_group_evidence(
     current: Mapping[S, Mapping[R, Comparison]] = scored
     raised: dict[S, dict[R, Comparison]] = {}
     supported_by: dict[tuple[S, R], S] = {}
+    # Each sighting's matches by its fields alone at even odds or better (_PLACED).
+    placed = {
+        s: [(c.score, r) for r, c in pairs.items() if c.score >= _PLACED]
+        for s, pairs in scored.items()
+    }
     for _ in range(_ROUNDS):
         raised, supporters = {}, {}
         for sighting, companions in seen_with.items():
             others = [c for c in companions if c != sighting and c in scored]
             for report, comparison in scored.get(sighting, {}).items() if others else ():
-                group = _Group(sighting, others, scored, current, supported_by)
+                group = _Group(sighting, others, scored, current, supported_by, placed)
                 reasons, supporter = group.reasons(report, comparison, siblings, sightings)
                 if reasons:
                     raised.setdefault(sighting, {})[report] = _with(comparison, reasons)
@@ -143,8 +169,10 @@ class _Group(Generic[S, R]):
         fields: Mapping[S, Mapping[R, Comparison]],
         current: Mapping[S, Mapping[R, Comparison]],
         supported_by: Mapping[tuple[S, R], S],
+        placed: Mapping[S, list[tuple[float, R]]],
     ) -> None:
         self.sighting = sighting
+        self.placed = placed
         self.companions = companions
         self.fields = fields
         self.current = current
@@ -176,29 +204,30 @@ def _reasons(
     reasons = []
     sighting, companions = group.sighting, group.companions
     family = [sibling for sibling in siblings.get(report, ()) if sibling != report]
-    # Every companion's match to a sibling that counts, the best first.
+    # Every companion's match to a sibling that counts, the surest first.
     seen = sorted(
         (
-            (pair.score, str(companion), str(sibling), companion, sibling)
+            (_likelihood_ratio(pair), pair.score, str(companion), str(sibling), companion, sibling)
             for companion in companions
             for sibling in family
             if (pair := group.pair(companion, sibling)) is not None and pair.score >= GROUP_FLOOR
         ),
         reverse=True,
     )
-    support = (seen[0][0], seen[0][3]) if seen else None
+    # A companion's match no surer than a pair its fields say nothing of is no support.
+    support = seen[0] if seen and seen[0][0] > len(family) else None
     if support is not None:
-        p, companion = support
+        ratio, p, _, _, companion, _ = support
         reasons.append(
             FieldComparison(
                 "group",
                 "seen with a sibling",
                 f"seen with {_name(sightings.get(companion))}, whose match to a sibling's"
                 f" report scores {_score(p)}",
-                math.log2(1 + p * (_COMPANION_LR - 1)),
+                _companion_weight(ratio, len(family)),
             )
         )
-    for _, _, _, companion, sibling in seen:
+    for *_, companion, sibling in seen:
         shared = _shared_rewrite(
             comparison,
             group.fields[companion][sibling],
@@ -216,6 +245,18 @@ def _reasons(
                 )
             )
             break
+    placed = _placed_elsewhere(group, report, family) if family and support is None else None
+    if placed is not None:
+        companion, p = placed
+        reasons.append(
+            FieldComparison(
+                "group",
+                "companion of another family",
+                f"seen with {_name(sightings.get(companion))}, who matches another family's"
+                f" report at {_score(p)} and none of this report's siblings",
+                _OTHER_FAMILY,
+            )
+        )
     same_child = max(
         ((found.score, c) for c in companions if (found := group.pair(c, report)) is not None),
         default=None,
@@ -232,7 +273,42 @@ def _reasons(
                 max(_EXCLUSION_MOST, math.log2(1 - q) if q < 1 else _EXCLUSION_MOST),
             )
         )
-    return reasons, support[1] if support else None
+    return reasons, support[4] if support else None
+
+
+def _placed_elsewhere(group: _Group[S, R], report: R, family: list[R]) -> tuple[S, float] | None:
+    """A companion whose own fields match it, more likely than not, with a report that is
+    neither this one nor of its family: the surest such companion and its score."""
+    found = [
+        (p, str(companion), companion)
+        for companion in group.companions
+        for p, other in group.placed.get(companion, ())
+        if other != report and other not in family
+    ]
+    if not found:
+        return None
+    p, _, companion = max(found)
+    return companion, p
+
+
+def _likelihood_ratio(pair: Comparison) -> float:
+    """The companion's match as a likelihood ratio: its odds against the odds of a pair its
+    fields say nothing of (total 0); a confirmed pair (score 1) is certain: infinite."""
+    return _odds(pair.score) / _odds(to_probability(0.0))
+
+
+def _odds(p: float) -> float:
+    return p / (1.0 - p) if p < 1.0 else math.inf
+
+
+def _companion_weight(ratio: float, siblings: int) -> float:
+    """log2 of the likelihood ratio of a companion matching one of the report's ``siblings``
+    siblings, given how sure the companion's own match is (its likelihood ratio; see
+    _COMPANION_M): m and u are shared among the siblings it could be."""
+    if math.isinf(ratio):
+        return math.log2(_COMPANION_M / _COMPANION_U)
+    m, u = _COMPANION_M, _COMPANION_U
+    return math.log2((m * ratio / siblings + 1 - m) / (u * ratio / siblings + 1 - u))
 
 
 def _score(p: float) -> str:

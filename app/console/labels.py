@@ -474,6 +474,7 @@ _VERDICTS_UK = {
     "year off by one, month differs": "рік відрізняється на один, місяць інший",
     "seen with a sibling": "бачили з братом чи сестрою",
     "companion matches": "збігається дитина, яку бачили разом",
+    "companion of another family": "дитина, яку бачили разом, з іншої родини",
     "shared new identity": "спільна нова особа",
 }
 
@@ -605,6 +606,14 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
             lambda m: (
                 f"бачили разом із {m[1]}, а ця дитина збігається з цією заявою на "
                 f"{_percent(m[2])}: діти, яких бачили разом, — різні діти"
+            ),
+        ),
+        (
+            r"^seen with (.+), who matches another family's report at (\d+(?:\.\d+)?) "
+            r"and none of this report's siblings$",
+            lambda m: (
+                f"бачили разом із {m[1]}, а ця дитина збігається із заявою іншої родини на "
+                f"{_percent(m[2])} і не збігається з жодною заявою про братів чи сестер цієї дитини"
             ),
         ),
     )

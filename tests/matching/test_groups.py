@@ -2,11 +2,13 @@
 and `link_files` reading the two relations."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from matching import (
+    Comparison,
     Linker,
     LinkInputError,
     Person,
@@ -16,6 +18,7 @@ from matching import (
     prepare,
     with_group_evidence,
 )
+from matching._compare import to_probability
 
 OLENA = Person.from_api(
     {"given_name": "Олена", "family_name": "Мартинюк", "sex": "female",
@@ -204,3 +207,112 @@ def test_link_files_refuses_bad_relations(tmp_path: Path, related: object, reaso
     with pytest.raises(LinkInputError) as raised:
         link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
     assert raised.value.line_number == 1 and raised.value.reason == reason
+
+
+def weighed(companion_match: float, family: dict) -> float:
+    """The weight "seen with a sibling" gives Олена's match when Назар, seen with her, matches
+    her sibling's report at ``companion_match`` (and nothing else)."""
+    olena = compare(OLENA, OLENA_SEEN)
+    nazar = compare(NAZAR, NAZAR_SEEN)
+    scored = {
+        "s-olena": {"r-olena": olena},
+        "s-nazar": {"r-nazar": Comparison(companion_match, nazar.explanation, nazar.total)},
+    }
+    sightings = {"s-olena": prepare(OLENA_SEEN), "s-nazar": prepare(NAZAR_SEEN)}
+    raised = with_group_evidence(scored, seen_with=GROUP, siblings=family, sightings=sightings)
+    [reason] = [fc for fc in raised["s-olena"]["r-olena"].explanation if fc.field == "group"]
+    return reason.weight
+
+
+def test_a_weak_companion_match_weighs_as_the_group_reads_it():
+    # Given that the sighting is the report's child, its companion is most likely a sibling:
+    # a companion's match at 0.003 (a likelihood ratio of about 24) is then fair evidence,
+    # not the tenth of a bit its score would give mixed with the prior of any pair.
+    assert 3.5 < weighed(0.003, FAMILY) < 4.5
+    surely = math.log2(0.6 / 0.002)
+    assert weighed(0.003, FAMILY) < weighed(0.05, FAMILY) < weighed(0.9, FAMILY) < surely
+
+
+def test_a_confirmed_companion_counts_in_full_however_many_siblings():
+    many = {"r-olena": ["r-nazar", "r-x", "r-y"], "r-nazar": ["r-olena", "r-x", "r-y"]}
+    assert weighed(1.0, FAMILY) == pytest.approx(math.log2(0.6 / 0.002))
+    assert weighed(1.0, many) == pytest.approx(weighed(1.0, FAMILY))
+
+
+def test_a_weak_companion_match_is_shared_among_the_reports_siblings():
+    # The companion could be any of three siblings: its match to one of them says a third as
+    # much for this report.
+    many = {"r-olena": ["r-nazar", "r-x", "r-y"], "r-nazar": ["r-olena", "r-x", "r-y"]}
+    assert 1.0 < weighed(0.003, FAMILY) - weighed(0.003, many) < math.log2(3) + 0.01
+
+
+def test_two_weak_matches_of_siblings_seen_together_raise_each_other_to_even_odds():
+    # Two witnesses' sightings, a given name and an age each (Лена, Назар), both matching the
+    # siblings' reports weakly (an age a year off): alone each is a few in a thousand, and a
+    # namesake as likely. Seen together, each is the other's evidence: about even odds (not
+    # the 0.05 that mixing the companion's score with the prior of any pair gave).
+    linker = a_linker()
+    linker.add("r-olena-2", Person.from_api(
+        {"given_name": "Олена", "family_name": "Бондар", "sex": "female",
+         "date_of_birth": "2011-09-10", "home_settlement": "Суми"}))  # fmt: skip
+    linker.add("r-nazar-2", Person.from_api(
+        {"given_name": "Назар", "family_name": "Ткачук", "sex": "male",
+         "date_of_birth": "2014-05-20", "home_settlement": "Суми"}))  # fmt: skip
+    sightings = {
+        "s-olena": Person.from_api(
+            {"given_name": "Лена", "sex": "female", "age_estimate": {"min": 13, "max": 15}},
+            observed_on="2024-05-01",
+        ),
+        "s-nazar": Person.from_api(
+            {"given_name": "Назар", "sex": "male", "age_estimate": {"min": 10, "max": 12}},
+            observed_on="2024-05-01",
+        ),
+    }
+    alone = link_groups(linker, sightings, seen_with={}, siblings=FAMILY)
+    found = link_groups(linker, sightings, seen_with=GROUP, siblings=FAMILY)
+    for sighting, report in (("s-olena", "r-olena"), ("s-nazar", "r-nazar")):
+        [weak] = [c.score for c in alone[sighting] if c.key == report]
+        assert weak < 0.03
+        assert found[sighting][0].key == report
+        assert 0.3 < found[sighting][0].score < 0.7
+
+
+IVAN = Person.from_api(
+    {"given_name": "Іван", "family_name": "Коваль", "sex": "male", "date_of_birth": "2014-02-11",
+     "home_settlement": "Бахмут"}
+)  # fmt: skip
+IVAN_SEEN = Person.from_api(
+    {"full_name": "Коваль Иван Петрович", "sex": "male", "date_of_birth": "2014-02-11"},
+    observed_on="2024-05-01",
+)
+
+
+def with_ivan(siblings: dict) -> dict:
+    """Олена seen with Іван, whose own match places him surely with another family's report."""
+    linker = a_linker()
+    linker.add("r-ivan", IVAN)
+    return link_groups(
+        linker, {"s-olena": OLENA_SEEN, "s-ivan": IVAN_SEEN},
+        seen_with={"s-olena": ["s-ivan"], "s-ivan": ["s-olena"]}, siblings=siblings,
+    )  # fmt: skip
+
+
+def test_a_companion_of_another_family_counts_against_a_report_with_siblings():
+    alone = compare(OLENA, OLENA_SEEN)
+    [best, *_] = with_ivan(FAMILY)["s-olena"]
+    assert best.key == "r-olena"
+    [reason] = [fc for fc in best.explanation if fc.verdict == "companion of another family"]
+    assert reason.weight == pytest.approx(math.log2(0.4 / 0.998))
+    assert reason.detail.startswith("seen with Коваль Иван Петрович, who matches another family")
+    assert best.score == pytest.approx(to_probability(alone.total + reason.weight))
+
+
+def test_a_companion_elsewhere_says_nothing_of_a_report_without_siblings_or_with_its_own():
+    # Олена's report names no siblings: a companion of another family is what it would be.
+    [best, *_] = with_ivan({})["s-olena"]
+    assert not any(fc.field == "group" for fc in best.explanation)
+    # Іван is the sibling: his match is support, not another family.
+    family = {"r-olena": ["r-ivan"], "r-ivan": ["r-olena"]}
+    [best, *_] = with_ivan(family)["s-olena"]
+    verdicts = {fc.verdict for fc in best.explanation if fc.field == "group"}
+    assert verdicts == {"seen with a sibling"}

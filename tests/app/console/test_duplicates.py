@@ -293,6 +293,11 @@ def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_word
             "children seen together are different children",
         ),
         ("group", "seen with Назар, whose match to a sibling's report scores 0.003"),
+        (
+            "group",
+            "seen with Коваль Иван, who matches another family's report at 0.98 "
+            "and none of this report's siblings",
+        ),
         ("sex", "male vs female (inferred from the names)"),
     }
     assert len(details) > 20  # the engine really explained

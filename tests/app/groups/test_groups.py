@@ -39,6 +39,18 @@ OLENA_SEEN = {
     "date_of_birth": "2012-04-03",
     "origin_settlement": "Изюм",
 }
+IVAN = {
+    "given_name": "Іван",
+    "family_name": "Коваль",
+    "sex": "male",
+    "date_of_birth": "2014-02-11",
+    "home_settlement": "Бахмут",
+}
+IVAN_SEEN = {
+    "full_name": "Коваль Иван Петрович",
+    "sex": "male",
+    "date_of_birth": "2014-02-11",
+}
 NAZAR_SEEN = {
     "given_name": "Назар",
     "family_name": "Вовк",
@@ -262,6 +274,27 @@ class TestGroupEvidence:
         nazar = file_report(client, callers.coordinator, NAZAR).json()["id"]
         file_sighting(client, callers.field, NAZAR_SEEN)
         assert session.scalars(select(Match).where(Match.report_id == nazar)).all() == []
+
+    def test_a_companion_of_another_family_counts_against_a_report_with_siblings(
+        self, client: TestClient, callers: Callers, session: Session
+    ):
+        # Олена seen with Іван, whose own document places him surely with another family's
+        # report: her report names a sibling (Назар) whom no one seen with her matches.
+        olena = file_report(client, callers.coordinator, OLENA).json()["id"]
+        file_report(client, callers.coordinator, NAZAR, siblings=[olena])
+        file_report(client, callers.coordinator, IVAN)
+        seen_ivan = file_sighting(client, callers.field, IVAN_SEEN).json()["id"]
+        seen_olena = file_sighting(client, callers.field, OLENA_SEEN, seen_with=[seen_ivan])
+        match = the_match(session, olena, seen_olena.json()["id"])
+        [reason] = [e for e in match.explanation if e["verdict"] == "companion of another family"]
+        assert reason["weight"] < 0
+        assert reason["detail"].startswith("seen with Коваль Иван Петрович, who matches another")
+        fields = matching.compare(
+            matching.Person.from_api(OLENA),
+            matching.Person.from_api(OLENA_SEEN, observed_on="2024-05-01"),
+        )
+        assert match.score < fields.score
+        assert match.status == "proposed"  # her own document still names her
 
     def test_a_rejected_pair_stays_rejected_when_the_group_is_scored_again(
         self, client: TestClient, callers: Callers, session: Session
