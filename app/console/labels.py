@@ -585,6 +585,10 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
             "; у нових документах могли змінити й дату народження",
         ),
         (
+            r"; a listing's rewritten family initial seldom keeps the given name$",
+            "; коли в анкеті змінили ініціал прізвища, ім'я рідко лишається те саме",
+        ),
+        (
             r"^seen with (.+), whose match to a sibling's report scores (\d+(?:\.\d+)?)$",
             lambda m: (
                 f"бачили разом із {m[1]}; {m[1]} збігається із заявою про брата чи сестру "
