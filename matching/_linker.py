@@ -12,15 +12,16 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, cast
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, cast
 
 from ._compare import Comparison, Verdicts, compare_prepared_each
 from ._fields import _initial_readings, family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -219,11 +220,30 @@ def _initial_bits(p: Prepared, *, readings: bool = False) -> int:
 def _best(members: npt.NDArray[np.int32], score: npt.NDArray[np.float64], k: int) -> list[int]:
     """The ``k`` members of highest score; among equal scores the lowest (the first held),
     so that a query's candidates do not depend on the order numpy partitions in."""
+    import numpy as np  # only a large block needs it (`_VECTORISED_FROM`)
+
     if len(members) <= k:
         return cast(list[int], members.tolist())
     kth = np.partition(score, len(score) - k)[len(score) - k]
     above = members[score > kth]
     return [*above.tolist(), *members[score == kth][: k - len(above)].tolist()]
+
+
+def _best_of(members: list[int], score: list[float], k: int) -> list[int]:
+    """`_best` for members in a list (ascending), member for member the same choice."""
+    if len(members) <= k:
+        return members
+    kth = sorted(score)[len(score) - k]
+    above = [n for n, s in zip(members, score, strict=True) if s > kth]
+    tied = [n for n, s in zip(members, score, strict=True) if s == kth]
+    return [*above, *tied[: k - len(above)]]
+
+
+# From this many members on, a block is ranked over numpy arrays (numpy is imported then:
+# `ridni link` on a world of a few thousand reports never pays for loading it); below it, in
+# plain Python, which costs less than numpy's calls on a few hundred. The two rank alike:
+# the same weights added in the same order.
+_VECTORISED_FROM = 2_000
 
 
 # The pairs whose field verdicts a Linker keeps at most (a few per pair, some tens of bytes
@@ -318,6 +338,8 @@ class Linker:
 
     def _shared(self, p: Prepared, members: npt.NDArray[np.int32]) -> npt.NDArray[np.float64]:
         """The first pass's weight of what each member shares with ``p`` beside its keys."""
+        import numpy as np  # only a large block needs it (`_VECTORISED_FROM`)
+
         score = np.zeros(len(members))
         dob = p.dob
         if dob is not None:
@@ -335,6 +357,34 @@ class Linker:
             score += _FIRST_PASS["initial"] * ((got & bits) != 0)
         return score
 
+    def _shared_of(self, p: Prepared, members: list[int]) -> list[float]:
+        """`_shared` for members in a list: the same weights, added in the same order."""
+        score = [0.0] * len(members)
+        dob = p.dob
+        if dob is not None:
+            fields = (("year", self._year, dob.year), ("month", self._month, dob.month))
+            for name, values, wanted in (*fields, ("day", self._day, dob.day)):
+                if wanted:
+                    weight = _FIRST_PASS[name]
+                    score = [
+                        s + (weight if values[n] == wanted else 0.0)
+                        for s, n in zip(score, members, strict=True)
+                    ]
+        if p.place_ids:
+            weight, places, held = _FIRST_PASS["place"], p.place_ids, self._place
+            score = [
+                s + (weight if held[n] in places else 0.0)
+                for s, n in zip(score, members, strict=True)
+            ]
+        bits = _initial_bits(p, readings=True)
+        if bits:
+            weight, initials = _FIRST_PASS["initial"], self._initial
+            score = [
+                s + (weight if initials[n] & bits else 0.0)
+                for s, n in zip(score, members, strict=True)
+            ]
+        return score
+
     def _narrow(self, p: Prepared) -> list[int]:
         """The reports the keys reach, by number: all of them, or the `CANDIDATES_MOST` best
         by the first pass (the keys shared, each weighing log(reports / its block's size),
@@ -342,6 +392,8 @@ class Linker:
         blocks = [b for k in _keys(p) if (b := self._index.get(k)) is not None]
         if sum(len(b) for b in blocks) <= CANDIDATES_MOST:
             return sorted({n for b in blocks for n in b})
+        import numpy as np  # only a large block needs it (`_VECTORISED_FROM`)
+
         sizes = np.array([len(b) for b in blocks])
         numbers = np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks])
         members, at = np.unique(numbers, return_inverse=True)
@@ -356,9 +408,15 @@ class Linker:
         blocks = [b for k in _wide_keys(p) if (b := self._wide.get(k)) is not None]
         if not blocks or room <= 0:
             return []
-        members = np.unique(np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks]))
-        members = members[np.isin(members, reached, invert=True)]
-        return _best(members, self._shared(p, members), room)
+        if sum(len(b) for b in blocks) < _VECTORISED_FROM:
+            known = set(reached)
+            members = sorted({n for b in blocks for n in b if n not in known})
+            return _best_of(members, self._shared_of(p, members), room)
+        import numpy as np  # only a large block needs it (`_VECTORISED_FROM`)
+
+        every = np.unique(np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks]))
+        every = every[np.isin(every, reached, invert=True)]
+        return _best(every, self._shared(p, every), room)
 
     def _compared(
         self, p: Prepared, limit: int, *, widen: bool = True

@@ -1,5 +1,6 @@
 """Blocking keys, the Linker and link_files."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from matching import (
     Linker,
     LinkInputError,
     Person,
+    _linker,
     blocking_keys,
     link_files,
 )
@@ -191,6 +193,26 @@ class TestFallbackTier:
         reached = lk.reachable(adopted)
         assert "r-child" in reached
         assert len(reached) <= CANDIDATES_MOST
+
+    @pytest.mark.parametrize("sighting", [LISTING, ADOPTED], ids=["listing", "adopted"])
+    def test_numpy_and_plain_python_cut_the_block_alike(
+        self, sighting: Person, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # 900 children of 2011 with dates and places of their own, ties among them: a block
+        # larger than the room left, ranked over lists below `_VECTORISED_FROM`, over numpy
+        # arrays from it on.
+        places = ("Мелітополь", "Маріуполь", None)
+        others = {
+            key: dataclasses.replace(person, settlement=places[i % 3])
+            for i, (key, person) in enumerate(crowd(900).items())
+        }
+        lk = held(others, {"r1": REPORTS["r1"]})
+        monkeypatch.setattr(_linker, "_VECTORISED_FROM", 10**9)
+        in_lists = lk.reachable(sighting), [c.key for c in lk.candidates(sighting, limit=50)]
+        monkeypatch.setattr(_linker, "_VECTORISED_FROM", 0)
+        in_arrays = lk.reachable(sighting), [c.key for c in lk.candidates(sighting, limit=50)]
+        assert len(in_lists[0]) == CANDIDATES_MOST
+        assert in_lists == in_arrays
 
 
 class TestFirstPass:
