@@ -468,6 +468,24 @@ class Linker:
         reached, _ = self._compared(p, 1)
         return {self._keys_at[n] for n in reached}
 
+    def compared(
+        self, sighting: Prepared, keys: Iterable[Hashable] | None = None
+    ) -> dict[Hashable, Comparison]:
+        """A prepared sighting compared with each held report of ``keys`` (by default those
+        `reachable` gives), every comparison complete. The field verdicts are shared with the
+        other comparisons of this Linker: a sighting's names met in `reachable` are not
+        compared again."""
+        if keys is None:
+            reached, _ = self._compared(sighting, 1)
+            reports = {self._keys_at[n]: self._held_at[n] for n in reached}
+        else:
+            held = self._people
+            reports = {k: held[k] for k in keys if k in held}
+        self._pairs_held += len(reports)
+        return compare_prepared_each(
+            sighting, reports, frequencies=self.frequencies, verdicts=self._verdicts
+        )
+
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
         _, compared = self._compared(prepare(person), limit)
         ranked = sorted(compared.items(), key=lambda kv: (-kv[1].total, str(kv[0])))

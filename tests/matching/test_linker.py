@@ -15,7 +15,9 @@ from matching import (
     blocking_keys,
     link_files,
 )
+from matching._compare import compare_prepared_each
 from matching._linker import CANDIDATES_MOST
+from matching._person import prepare
 
 REPORTS = {
     "r1": Person(given_name="Микола", family_name="Олійник", sex="male",
@@ -68,6 +70,16 @@ class TestLinker:
         lk = linker()
         with pytest.raises(ValueError):
             lk.add("r1", REPORTS["r2"])
+
+    def test_compared_completes_what_the_keys_reach_as_comparing_each_alone(self) -> None:
+        lk = linker()
+        sighting = prepare(Person(full_name="ОЛЕЙНИК Николай", date_of_birth="2011-03-12"))
+        lk.candidates(sighting.person)  # its name verdicts are held by the Linker now
+        alone = compare_prepared_each(sighting, lk.prepared, frequencies=lk.frequencies)
+        reached = lk.reachable(sighting.person)
+        assert "r1" in reached and "r3" not in reached
+        assert lk.compared(sighting) == {k: alone[k] for k in reached}
+        assert lk.compared(sighting, ["r3", "absent"]) == {"r3": alone["r3"]}
 
     def test_frequencies_from_held_reports(self) -> None:
         freqs = linker().frequencies
