@@ -308,6 +308,10 @@ def compare_prepared_each(
     # Each verdict held is read with one lookup (``_UNSEEN`` when it is not held: a verdict
     # may be None), the ladders' methods looked up once.
     unseen, given_name, family_name = _UNSEEN, GIVEN_NAME.compare, FAMILY_NAME.compare
+    # The most a report can reach is read only to leave some out (``at_least``) or to complete
+    # the ``best`` first: comparing all, nothing reads it.
+    bounded = at_least is not None or (best is not None and len(reports) > best)
+    most = 0.0
     started = []
     for key, report in reports.items():
         a = report if isinstance(report, Prepared) else prepare(report)
@@ -320,12 +324,13 @@ def compare_prepared_each(
         dob = date_by_part.get(a.date_part, unseen)
         if dob is unseen:
             dob = date_by_part[a.date_part] = _date_or_age(a, b)
-        known = (
-            (given.weight if given else 0.0)
-            + (family.weight if family else 0.0)
-            + (dob.weight if dob else 0.0)
-        )
-        most = known + _most_from_the_rest(a, b, given, family, dob)
+        if bounded:
+            known = (
+                (given.weight if given else 0.0)
+                + (family.weight if family else 0.0)
+                + (dob.weight if dob else 0.0)
+            )
+            most = known + _most_from_the_rest(a, b, given, family, dob)
         if most >= needed:
             started.append((most, key, a, given, family, dob))
     if best is not None and len(started) > best:
