@@ -620,6 +620,17 @@ def _relation(
     return related
 
 
+def _written_name(line: tuple[str, Person]) -> tuple[str, str, str, str]:
+    """A sighting's names as written, the family name first (its verdicts cost the most)."""
+    person = line[1]
+    return (
+        person.family_name or "",
+        person.full_name or "",
+        person.given_name or "",
+        person.patronymic or "",
+    )
+
+
 def link_files(
     reports_path: str | Path,
     sightings_path: str | Path,
@@ -649,9 +660,13 @@ def link_files(
             raise LinkInputError(n, str(e), str(reports_path)) from None
     sighting_lines = list(_read(Path(sightings_path), "subject", "seen_with"))
     sightings = [(key, person) for _, key, person, _ in sighting_lines]
+    # Sightings that write one name reach the same reports: compared one after another, they
+    # find that name's field verdicts still held (the Linker lets them go every `_PAIRS_HELD`
+    # pairs). Each sighting's candidates are its own, whatever the order; the file's order is
+    # the one written.
     ranked = link_groups(
         linker,
-        dict(sightings),
+        dict(sorted(sightings, key=_written_name)),
         seen_with=_relation(sighting_lines, "seen_with", Path(sightings_path)),
         siblings=_relation(report_lines, "siblings", Path(reports_path)),
         limit=limit,

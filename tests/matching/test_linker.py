@@ -249,6 +249,18 @@ class TestFirstPass:
         assert lk.candidates(witness)[0].key == "r1"
 
 
+def as_api(person: Person) -> dict[str, str]:
+    """A report's child as an input line gives it (the fields `REPORTS` write)."""
+    fields = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "sex": person.sex,
+        "date_of_birth": person.date_of_birth,
+        "home_settlement": person.settlement,
+    }
+    return {k: str(v) for k, v in fields.items() if v is not None}
+
+
 def write(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -302,6 +314,35 @@ class TestLinkFiles:
         }
         assert lines[1]["candidates"][0]["key"] == "r2"
         assert summary.sightings == 2 and summary.reports == 2
+
+    def test_lines_follow_the_file_and_each_sightings_candidates_are_its_own(
+        self, tmp_path: Path
+    ) -> None:
+        # Sightings are compared in the order of their names (Шевченко after Олійник, Коваль
+        # first): each line is still the file's, with what Linker.candidates gives it alone.
+        names = [("Ганна", "Шевченко"), ("Микола", "Олійник"), ("Дарина", "Коваль")]
+        subjects = {
+            f"s{i}": {"given_name": given, "family_name": family, "date_of_birth": "2011"}
+            for i, (given, family) in enumerate(names * 2)
+        }
+        reports = write(
+            tmp_path / "r.jsonl",
+            [json.dumps({"key": k, "child": as_api(p)}) for k, p in REPORTS.items()],
+        )
+        sightings = write(
+            tmp_path / "s.jsonl",
+            [json.dumps({"key": k, "subject": v}) for k, v in subjects.items()],
+        )
+        out = tmp_path / "out.jsonl"
+        link_files(reports, sightings, out, progress=False)
+        lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+        assert [x["key"] for x in lines] == list(subjects)
+        lk = linker()
+        for line in lines:
+            alone = lk.candidates(Person.from_api(subjects[line["key"]]))
+            assert [(c["key"], c["score"]) for c in line["candidates"]] == [
+                (c.key, round(c.score, 4)) for c in alone
+            ]
 
     def test_lines_are_what_json_dumps_writes(self, tmp_path: Path) -> None:
         """The lines are put together by hand from each verdict's JSON: byte for byte what
