@@ -211,8 +211,7 @@ class TestFallbackTier:
         self, sighting: Person, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # 900 children of 2011 with dates and places of their own, ties among them: a block
-        # larger than the room left, ranked over lists below `_VECTORISED_FROM`, over numpy
-        # arrays from it on.
+        # larger than the room left, ranked over lists, then over numpy arrays.
         places = ("Мелітополь", "Маріуполь", None)
         others = {
             key: dataclasses.replace(person, settlement=places[i % 3])
@@ -220,8 +219,10 @@ class TestFallbackTier:
         }
         lk = held(others, {"r1": REPORTS["r1"]})
         monkeypatch.setattr(_linker, "_VECTORISED_FROM", 10**9)
+        monkeypatch.setattr(_linker, "_NUMPY_PAYS_FROM", 10**9)
         in_lists = lk.reachable(sighting), [c.key for c in lk.candidates(sighting, limit=50)]
         monkeypatch.setattr(_linker, "_VECTORISED_FROM", 0)
+        monkeypatch.setattr(_linker, "_NUMPY_PAYS_FROM", 0)
         in_arrays = lk.reachable(sighting), [c.key for c in lk.candidates(sighting, limit=50)]
         assert len(in_lists[0]) == CANDIDATES_MOST
         assert in_lists == in_arrays
