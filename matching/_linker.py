@@ -253,9 +253,12 @@ def _vectorised(size: int) -> bool:
     return size >= _VECTORISED_FROM or (size >= _NUMPY_PAYS_FROM and "numpy" in sys.modules)
 
 
-# The pairs whose field verdicts a Linker keeps at most (a few per pair, some tens of bytes
-# each: a few tens of MiB; dev's sightings reach 31,405 pairs in all).
-_PAIRS_HELD = 50_000
+# The field verdicts a Linker keeps at most: about 250 bytes each (measured: 116,498 verdicts,
+# 29.5 MiB with the rest of a run), so some 50 MiB. They are counted every `_PAIRS_COUNTED`
+# pairs compared (each adds at most a few: a few tens of thousands more may be held between
+# two counts), and let go all at once when there are more.
+_VERDICTS_HELD = 200_000
+_PAIRS_COUNTED = 50_000
 
 
 class Linker:
@@ -293,7 +296,7 @@ class Linker:
         # The field verdicts of the sightings compared since the last report was added (which
         # changes the frequencies the names were weighed with).
         self._verdicts: Verdicts = {}
-        self._pairs_held = 0  # the reports reached by the sightings whose verdicts are kept
+        self._pairs_held = 0  # the pairs compared since the verdicts were last counted
 
     def __len__(self) -> int:
         return len(self._people)
@@ -430,8 +433,12 @@ class Linker:
     ) -> tuple[list[int], dict[Hashable, Comparison]]:
         """The reports reached (by number) and the comparisons among them that hold their
         ``limit`` best."""
-        if self._pairs_held > _PAIRS_HELD:
-            self._forget_verdicts()
+        if self._pairs_held > _PAIRS_COUNTED:
+            self._pairs_held = 0
+            if sum(len(v) for by_part in self._verdicts.values() for v in by_part.values()) > (
+                _VERDICTS_HELD
+            ):
+                self._forget_verdicts()
         keys, held = self._keys_at, self._held_at
         reached = self._narrow(p)
         compared = self._compare(p, {keys[n]: held[n] for n in reached}, limit)
@@ -668,9 +675,9 @@ def link_files(
     sighting_lines = list(_read(Path(sightings_path), "subject", "seen_with"))
     sightings = [(key, person) for _, key, person, _ in sighting_lines]
     # Sightings that write one name reach the same reports: compared one after another, they
-    # find that name's field verdicts still held (the Linker lets them go every `_PAIRS_HELD`
-    # pairs). Each sighting's candidates are its own, whatever the order; the file's order is
-    # the one written.
+    # find that name's field verdicts still held (the Linker lets them go when it holds
+    # `_VERDICTS_HELD`). Each sighting's candidates are its own, whatever the order; the
+    # file's order is the one written.
     ranked = link_groups(
         linker,
         dict(sorted(sightings, key=_written_name)),

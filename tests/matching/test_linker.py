@@ -81,6 +81,32 @@ class TestLinker:
         assert lk.compared(sighting) == {k: alone[k] for k in reached}
         assert lk.compared(sighting, ["r3", "absent"]) == {"r3": alone["r3"]}
 
+    def test_verdicts_held_are_bounded_and_change_no_candidate(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sightings = [
+            Person(given_name=given, family_name=family, date_of_birth=f"{year}")
+            for given in ("Николай", "Олег", "Анна", "Дарья")
+            for family in ("Олейник", "Шевченко", "Коваль")
+            for year in (2011, 2014)
+        ]
+        reports = {**crowd(60), **REPORTS}
+        unbounded = held(reports)
+        expected = [unbounded.candidates(s) for s in sightings]
+        monkeypatch.setattr(_linker, "_PAIRS_COUNTED", 0)
+        monkeypatch.setattr(_linker, "_VERDICTS_HELD", 20)
+        bounded = held(reports)
+        most = 0
+        for sighting, candidates in zip(sightings, expected, strict=True):
+            assert bounded.candidates(sighting) == candidates
+            kept = sum(len(v) for by_part in bounded._verdicts.values() for v in by_part.values())
+            most = max(most, kept)
+        # Counted before each sighting: at most one sighting's verdicts beyond the bound.
+        assert 0 < most <= 20 + 6 * len(reports)
+        assert most < sum(
+            len(v) for by_part in unbounded._verdicts.values() for v in by_part.values()
+        )
+
     def test_frequencies_from_held_reports(self) -> None:
         freqs = linker().frequencies
         assert freqs["given:m:микола"] == pytest.approx(1 / 4)
