@@ -402,7 +402,7 @@ class Linker:
         blocks = [b for k in _keys(p) if (b := self._index.get(k)) is not None]
         if sum(len(b) for b in blocks) <= CANDIDATES_MOST:
             return sorted({n for b in blocks for n in b})
-        import numpy as np  # only a large block needs it (`_vectorised`)
+        import numpy as np  # only a block beyond `CANDIDATES_MOST` needs it
 
         sizes = np.array([len(b) for b in blocks])
         numbers = np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks])
