@@ -253,11 +253,15 @@ def _vectorised(size: int) -> bool:
     return size >= _VECTORISED_FROM or (size >= _NUMPY_PAYS_FROM and "numpy" in sys.modules)
 
 
-# The field verdicts a Linker keeps at most: about 250 bytes each (measured: 116,498 verdicts,
-# 29.5 MiB with the rest of a run), so some 50 MiB. They are counted every `_PAIRS_COUNTED`
-# pairs compared (each adds at most a few: a few tens of thousands more may be held between
-# two counts), and let go all at once when there are more.
-_VERDICTS_HELD = 200_000
+# The field verdicts a Linker keeps at most (``verdicts_held``), about 250 bytes each
+# (measured: 116,498 verdicts, 29.5 MiB with the rest of a run): some 20 MiB. They are counted
+# every `_PAIRS_COUNTED` pairs compared (each adds at most a few: a few tens of thousands more
+# may be held between two counts), and let go all at once when there are more. A service's
+# sightings come one by one and seldom meet one name's verdicts again (bench.speed: the same
+# CPU a query with four times as many); a file of sightings does (`link_files`, which
+# orders them by name), and keeps `LINK_VERDICTS_HELD` (some 50 MiB).
+VERDICTS_HELD = 75_000
+LINK_VERDICTS_HELD = 200_000
 _PAIRS_COUNTED = 50_000
 
 
@@ -268,7 +272,9 @@ class Linker:
     best of the fallback tier (`_wide_keys`: birth year and sex), up to the same number; with
     ``widen_below=None`` none does (the tier about doubles the pairs compared on dev_hard).
 
-    Term frequencies are computed from the reports held unless ``frequencies`` is given.
+    Term frequencies are computed from the reports held unless ``frequencies`` is given. The
+    field verdicts of the sightings compared are kept for the next (one name meets the same
+    reports), up to about ``verdicts_held`` of them (`VERDICTS_HELD`).
     """
 
     def __init__(
@@ -276,6 +282,7 @@ class Linker:
         *,
         frequencies: Mapping[str, float] | None = None,
         widen_below: float | None = DEFAULT_THRESHOLD,
+        verdicts_held: int = VERDICTS_HELD,
     ) -> None:
         self._people: dict[Hashable, Prepared] = {}
         # Reports by number (the order they were added): blocks hold numbers, and the first
@@ -290,6 +297,7 @@ class Linker:
         self._place = array("i")  # the smallest known place id, -1: none
         self._initial = array("q")  # `_initial_bits`
         self._widen_below = widen_below
+        self._verdicts_held = verdicts_held
         self._fixed_freqs = frequencies
         self._counts: Counter[str] = Counter()
         self._shares = _Shares(self._counts, self.__len__)
@@ -435,9 +443,8 @@ class Linker:
         ``limit`` best."""
         if self._pairs_held > _PAIRS_COUNTED:
             self._pairs_held = 0
-            if sum(len(v) for by_part in self._verdicts.values() for v in by_part.values()) > (
-                _VERDICTS_HELD
-            ):
+            kept = sum(len(v) for by_part in self._verdicts.values() for v in by_part.values())
+            if kept > self._verdicts_held:
                 self._forget_verdicts()
         keys, held = self._keys_at, self._held_at
         reached = self._narrow(p)
@@ -665,7 +672,7 @@ def link_files(
     from ._groups import link_groups  # builds on Linker, defined here
 
     t0 = time.perf_counter()
-    linker = Linker()
+    linker = Linker(verdicts_held=LINK_VERDICTS_HELD)
     report_lines = list(_read(Path(reports_path), "child", "siblings"))
     for n, key, person, _ in report_lines:
         try:
@@ -676,7 +683,7 @@ def link_files(
     sightings = [(key, person) for _, key, person, _ in sighting_lines]
     # Sightings that write one name reach the same reports: compared one after another, they
     # find that name's field verdicts still held (the Linker lets them go when it holds
-    # `_VERDICTS_HELD`). Each sighting's candidates are its own, whatever the order; the
+    # `LINK_VERDICTS_HELD`). Each sighting's candidates are its own, whatever the order; the
     # file's order is the one written.
     ranked = link_groups(
         linker,

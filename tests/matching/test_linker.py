@@ -94,8 +94,9 @@ class TestLinker:
         unbounded = held(reports)
         expected = [unbounded.candidates(s) for s in sightings]
         monkeypatch.setattr(_linker, "_PAIRS_COUNTED", 0)
-        monkeypatch.setattr(_linker, "_VERDICTS_HELD", 20)
-        bounded = held(reports)
+        bounded = Linker(verdicts_held=20)
+        for key, person in reports.items():
+            bounded.add(key, person)
         most = 0
         for sighting, candidates in zip(sightings, expected, strict=True):
             assert bounded.candidates(sighting) == candidates
