@@ -12,7 +12,7 @@ import dataclasses
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ._fields import (
     AGE_AT_SIGHTING,
@@ -327,6 +327,10 @@ def compare_each(
     )
 
 
+# What a cache of verdicts answers for a verdict it does not hold (None is a verdict: the
+# field is not there to compare). Typed as one, so that the loop reads it with one lookup.
+_UNSEEN = cast(FieldComparison, object())
+
 # Field verdicts kept across comparisons: by field, then the sighting's part of the person
 # that field reads (``Prepared.given_part``, ``date_part``...), then the report's.
 Verdicts = dict[str, dict[Hashable, dict[Hashable, FieldComparison | None]]]
@@ -354,27 +358,32 @@ def compare_prepared_each(
     given_by_part = held.setdefault("given", {}).setdefault(b.given_part, {})
     family_by_part = held.setdefault("family", {}).setdefault(b.family_part, {})
     date_by_part = held.setdefault("date", {}).setdefault(b.date_part, {})
+    # Each verdict held is read with one lookup (``_UNSEEN`` when it is not held: a verdict
+    # may be None), the ladders' methods looked up once.
+    unseen, given_name, family_name = _UNSEEN, GIVEN_NAME.compare, FAMILY_NAME.compare
+    # The most a report can reach is read only to leave some out (``at_least``) or to complete
+    # the ``best`` first: comparing all, nothing reads it.
+    bounded = at_least is not None or (best is not None and len(reports) > best)
+    most = 0.0
     started = []
     for key, report in reports.items():
         a = report if isinstance(report, Prepared) else prepare(report)
-        if a.given_part in given_by_part:
-            given = given_by_part[a.given_part]
-        else:
-            given = given_by_part[a.given_part] = GIVEN_NAME.compare(a, b, frequencies)
-        if a.family_part in family_by_part:
-            family = family_by_part[a.family_part]
-        else:
-            family = family_by_part[a.family_part] = FAMILY_NAME.compare(a, b, frequencies)
-        if a.date_part in date_by_part:
-            dob = date_by_part[a.date_part]
-        else:
+        given = given_by_part.get(a.given_part, unseen)
+        if given is unseen:
+            given = given_by_part[a.given_part] = given_name(a, b, frequencies)
+        family = family_by_part.get(a.family_part, unseen)
+        if family is unseen:
+            family = family_by_part[a.family_part] = family_name(a, b, frequencies)
+        dob = date_by_part.get(a.date_part, unseen)
+        if dob is unseen:
             dob = date_by_part[a.date_part] = _date_or_age(a, b)
-        known = (
-            (given.weight if given else 0.0)
-            + (family.weight if family else 0.0)
-            + (dob.weight if dob else 0.0)
-        )
-        most = known + _most_from_the_rest(a, b, given, family, dob)
+        if bounded:
+            known = (
+                (given.weight if given else 0.0)
+                + (family.weight if family else 0.0)
+                + (dob.weight if dob else 0.0)
+            )
+            most = known + _most_from_the_rest(a, b, given, family, dob)
         if most >= needed:
             started.append((most, key, a, given, family, dob))
     if best is not None and len(started) > best:
@@ -389,19 +398,17 @@ def compare_prepared_each(
         # each with at most its own ``most``, can enter them.
         if best is not None and len(ranked) == best and most < -ranked[-1][0] - 1e-9:
             break
-        if a.patronymic_part in patronymic_by_part:
-            patronymic = patronymic_by_part[a.patronymic_part]
-        else:
+        patronymic = patronymic_by_part.get(a.patronymic_part, unseen)
+        if patronymic is unseen:
             patronymic = patronymic_by_part[a.patronymic_part] = PATRONYMIC.compare(a, b)
-        if a.sex_part in sex_by_part:
-            sex = sex_by_part[a.sex_part]
-        else:
+        sex = sex_by_part.get(a.sex_part, unseen)
+        if sex is unseen:
             sex = sex_by_part[a.sex_part] = SEX.compare(a, b)
         # The settlement's and the institution's verdicts read only what the person wrote.
-        place = a.person.settlement
-        if place in place_by_text:
-            settlement = place_by_text[place]
-        else:
+        person = a.person
+        place = person.settlement
+        settlement = place_by_text.get(place, unseen)
+        if settlement is unseen:
             settlement = place_by_text[place] = SETTLEMENT.compare(a, b)
         comparison = _combine(
             given,
@@ -410,7 +417,7 @@ def compare_prepared_each(
             dob,
             sex,
             settlement,
-            INSTITUTION.compare(a, b) if a.person.institution else None,
+            INSTITUTION.compare(a, b) if person.institution else None,
         )
         if at_least is None or comparison.score >= at_least:
             compared[key] = comparison

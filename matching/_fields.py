@@ -26,6 +26,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from ._ladder import Frequencies, Ladder, Level, always
 from ._names import (
     KIND_LABEL,
+    _surname_stems,
     best_jw,
     clerk_keys,
     given_index,
@@ -560,6 +561,14 @@ def _russian_start(t: NameToken) -> Mapping[str, float]:
     return russian_starts(t.skels)
 
 
+@lru_cache(maxsize=100_000)
+def _clerk_stems(keys: frozenset[str]) -> frozenset[str]:
+    """The stems a person's surname keys read as (`_surname_stems`): most pairs compared
+    share none, and need no closer look at their kinship (one set per person: the keys'
+    set is shared among the records that write one family name)."""
+    return frozenset(stem for key in keys for stem, _ in _surname_stems(key))
+
+
 class _FamilyPair(_NamePair):
     __slots__ = ("_similarity", "a", "b", "former", "initials", "respelled", "top")
 
@@ -587,6 +596,8 @@ class _FamilyPair(_NamePair):
     def kindred(self) -> bool:
         """Two families of one stem (Коваль, Ковальчук): alike in spelling, yet other names;
         not when a word is one letter from the other's (Гребенююк: a slip)."""
+        if not _clerk_stems(self.a.family_clerk) & _clerk_stems(self.b.family_clerk):
+            return False  # `kindred_surnames` holds only for keys of one stem
         slip = any(
             OSA.distance(x, y, score_cutoff=1) <= 1
             for t in self.words_a

@@ -36,7 +36,7 @@ import math
 from collections.abc import Collection, Hashable, Mapping
 from typing import Generic, TypeVar, cast
 
-from ._compare import NEW_IDENTITY, Comparison, compare_prepared_each, to_probability
+from ._compare import NEW_IDENTITY, Comparison, to_probability
 from ._ladder import FieldComparison
 from ._linker import Candidate, Linker
 from ._person import Person, Prepared, prepare
@@ -377,19 +377,11 @@ def link_groups(
     with others (compared also with the siblings of the reports their companions match)."""
     grouped = {s for s, companions in seen_with.items() if companions and s in sightings}
     prepared = {s: prepare.__wrapped__(sightings[s]) for s in grouped}
-    held = linker.prepared
-    freqs = linker.frequencies
-
-    def compared(s: S, reports: Collection[R]) -> dict[R, Comparison]:
-        return compare_prepared_each(
-            prepared[s], {r: held[r] for r in reports if r in held}, frequencies=freqs
-        )
-
     # The linker's keys are the reports' keys, the ones `siblings` names.
-    scored = {s: compared(s, cast(set[R], linker.reachable(sightings[s]))) for s in grouped}
+    scored = {s: cast(dict[R, Comparison], linker.compared(prepared[s])) for s in grouped}
     relations = {s: [c for c in seen_with[s] if c in grouped] for s in grouped}
     for s, more in group_candidates(scored, seen_with=relations, siblings=siblings).items():
-        scored[s].update(compared(s, more))
+        scored[s].update(cast(dict[R, Comparison], linker.compared(prepared[s], more)))
     raised = with_group_evidence(scored, seen_with=relations, siblings=siblings, sightings=prepared)
     out: dict[S, list[Candidate]] = {}
     for s, person in sightings.items():

@@ -12,15 +12,16 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, cast
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, cast
 
 from ._compare import Comparison, Verdicts, compare_prepared_each
 from ._fields import _initial_readings, family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -219,6 +220,8 @@ def _initial_bits(p: Prepared, *, readings: bool = False) -> int:
 def _best(members: npt.NDArray[np.int32], score: npt.NDArray[np.float64], k: int) -> list[int]:
     """The ``k`` members of highest score; among equal scores the lowest (the first held),
     so that a query's candidates do not depend on the order numpy partitions in."""
+    import numpy as np  # only a large block needs it (`_vectorised`)
+
     if len(members) <= k:
         return cast(list[int], members.tolist())
     kth = np.partition(score, len(score) - k)[len(score) - k]
@@ -226,9 +229,40 @@ def _best(members: npt.NDArray[np.int32], score: npt.NDArray[np.float64], k: int
     return [*above.tolist(), *members[score == kth][: k - len(above)].tolist()]
 
 
-# The pairs whose field verdicts a Linker keeps at most (a few per pair, some tens of bytes
-# each: a few tens of MiB; dev's sightings reach 31,405 pairs in all).
-_PAIRS_HELD = 50_000
+def _best_of(members: list[int], score: list[float], k: int) -> list[int]:
+    """`_best` for members in a list (ascending), member for member the same choice."""
+    if len(members) <= k:
+        return members
+    kth = sorted(score)[len(score) - k]
+    above = [n for n, s in zip(members, score, strict=True) if s > kth]
+    tied = [n for n, s in zip(members, score, strict=True) if s == kth]
+    return [*above, *tied[: k - len(above)]]
+
+
+# From this many members on, a block is ranked over numpy arrays (numpy is imported then:
+# `ridni link` on a world of a few thousand reports never pays for loading it, about 0.1 s of
+# CPU); below it, in plain Python. Once numpy is loaded (a large block met already: a service
+# holding many reports), from `_NUMPY_PAYS_FROM` on: measured, plain Python ranks 100 members
+# in 0.045 ms and numpy in 0.050, 400 in 0.16 and 0.05 ms. The two rank alike: the same
+# weights added in the same order.
+_VECTORISED_FROM = 2_000
+_NUMPY_PAYS_FROM = 200
+
+
+def _vectorised(size: int) -> bool:
+    return size >= _VECTORISED_FROM or (size >= _NUMPY_PAYS_FROM and "numpy" in sys.modules)
+
+
+# The field verdicts a Linker keeps at most (``verdicts_held``), about 250 bytes each
+# (measured: 116,498 verdicts, 29.5 MiB with the rest of a run): some 20 MiB. They are counted
+# every `_PAIRS_COUNTED` pairs compared (each adds at most a few: a few tens of thousands more
+# may be held between two counts), and let go all at once when there are more. A service's
+# sightings come one by one and seldom meet one name's verdicts again (bench.speed: the same
+# CPU a query with four times as many); a file of sightings does (`link_files`, which
+# orders them by name), and keeps `LINK_VERDICTS_HELD` (some 50 MiB).
+VERDICTS_HELD = 75_000
+LINK_VERDICTS_HELD = 200_000
+_PAIRS_COUNTED = 50_000
 
 
 class Linker:
@@ -238,7 +272,9 @@ class Linker:
     best of the fallback tier (`_wide_keys`: birth year and sex), up to the same number; with
     ``widen_below=None`` none does (the tier about doubles the pairs compared on dev_hard).
 
-    Term frequencies are computed from the reports held unless ``frequencies`` is given.
+    Term frequencies are computed from the reports held unless ``frequencies`` is given. The
+    field verdicts of the sightings compared are kept for the next (one name meets the same
+    reports), up to about ``verdicts_held`` of them (`VERDICTS_HELD`).
     """
 
     def __init__(
@@ -246,6 +282,7 @@ class Linker:
         *,
         frequencies: Mapping[str, float] | None = None,
         widen_below: float | None = DEFAULT_THRESHOLD,
+        verdicts_held: int = VERDICTS_HELD,
     ) -> None:
         self._people: dict[Hashable, Prepared] = {}
         # Reports by number (the order they were added): blocks hold numbers, and the first
@@ -260,13 +297,14 @@ class Linker:
         self._place = array("i")  # the smallest known place id, -1: none
         self._initial = array("q")  # `_initial_bits`
         self._widen_below = widen_below
+        self._verdicts_held = verdicts_held
         self._fixed_freqs = frequencies
         self._counts: Counter[str] = Counter()
         self._shares = _Shares(self._counts, self.__len__)
         # The field verdicts of the sightings compared since the last report was added (which
         # changes the frequencies the names were weighed with).
         self._verdicts: Verdicts = {}
-        self._pairs_held = 0  # the reports reached by the sightings whose verdicts are kept
+        self._pairs_held = 0  # the pairs compared since the verdicts were last counted
 
     def __len__(self) -> int:
         return len(self._people)
@@ -318,6 +356,8 @@ class Linker:
 
     def _shared(self, p: Prepared, members: npt.NDArray[np.int32]) -> npt.NDArray[np.float64]:
         """The first pass's weight of what each member shares with ``p`` beside its keys."""
+        import numpy as np  # only a large block needs it (`_vectorised`)
+
         score = np.zeros(len(members))
         dob = p.dob
         if dob is not None:
@@ -335,6 +375,34 @@ class Linker:
             score += _FIRST_PASS["initial"] * ((got & bits) != 0)
         return score
 
+    def _shared_of(self, p: Prepared, members: list[int]) -> list[float]:
+        """`_shared` for members in a list: the same weights, added in the same order."""
+        score = [0.0] * len(members)
+        dob = p.dob
+        if dob is not None:
+            fields = (("year", self._year, dob.year), ("month", self._month, dob.month))
+            for name, values, wanted in (*fields, ("day", self._day, dob.day)):
+                if wanted:
+                    weight = _FIRST_PASS[name]
+                    score = [
+                        s + (weight if values[n] == wanted else 0.0)
+                        for s, n in zip(score, members, strict=True)
+                    ]
+        if p.place_ids:
+            weight, places, held = _FIRST_PASS["place"], p.place_ids, self._place
+            score = [
+                s + (weight if held[n] in places else 0.0)
+                for s, n in zip(score, members, strict=True)
+            ]
+        bits = _initial_bits(p, readings=True)
+        if bits:
+            weight, initials = _FIRST_PASS["initial"], self._initial
+            score = [
+                s + (weight if initials[n] & bits else 0.0)
+                for s, n in zip(score, members, strict=True)
+            ]
+        return score
+
     def _narrow(self, p: Prepared) -> list[int]:
         """The reports the keys reach, by number: all of them, or the `CANDIDATES_MOST` best
         by the first pass (the keys shared, each weighing log(reports / its block's size),
@@ -342,6 +410,8 @@ class Linker:
         blocks = [b for k in _keys(p) if (b := self._index.get(k)) is not None]
         if sum(len(b) for b in blocks) <= CANDIDATES_MOST:
             return sorted({n for b in blocks for n in b})
+        import numpy as np  # only a block beyond `CANDIDATES_MOST` needs it
+
         sizes = np.array([len(b) for b in blocks])
         numbers = np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks])
         members, at = np.unique(numbers, return_inverse=True)
@@ -356,17 +426,26 @@ class Linker:
         blocks = [b for k in _wide_keys(p) if (b := self._wide.get(k)) is not None]
         if not blocks or room <= 0:
             return []
-        members = np.unique(np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks]))
-        members = members[np.isin(members, reached, invert=True)]
-        return _best(members, self._shared(p, members), room)
+        if not _vectorised(sum(len(b) for b in blocks)):
+            known = set(reached)
+            members = sorted({n for b in blocks for n in b if n not in known})
+            return _best_of(members, self._shared_of(p, members), room)
+        import numpy as np  # only a large block needs it (`_vectorised`)
+
+        every = np.unique(np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks]))
+        every = every[np.isin(every, reached, invert=True)]
+        return _best(every, self._shared(p, every), room)
 
     def _compared(
         self, p: Prepared, limit: int, *, widen: bool = True
     ) -> tuple[list[int], dict[Hashable, Comparison]]:
         """The reports reached (by number) and the comparisons among them that hold their
         ``limit`` best."""
-        if self._pairs_held > _PAIRS_HELD:
-            self._forget_verdicts()
+        if self._pairs_held > _PAIRS_COUNTED:
+            self._pairs_held = 0
+            kept = sum(len(v) for by_part in self._verdicts.values() for v in by_part.values())
+            if kept > self._verdicts_held:
+                self._forget_verdicts()
         keys, held = self._keys_at, self._held_at
         reached = self._narrow(p)
         compared = self._compare(p, {keys[n]: held[n] for n in reached}, limit)
@@ -409,6 +488,24 @@ class Linker:
             return {self._keys_at[n] for n in self._narrow(p)}
         reached, _ = self._compared(p, 1)
         return {self._keys_at[n] for n in reached}
+
+    def compared(
+        self, sighting: Prepared, keys: Iterable[Hashable] | None = None
+    ) -> dict[Hashable, Comparison]:
+        """A prepared sighting compared with each held report of ``keys`` (by default those
+        `reachable` gives), every comparison complete. The field verdicts are shared with the
+        other comparisons of this Linker: a sighting's names met in `reachable` are not
+        compared again."""
+        if keys is None:
+            reached, _ = self._compared(sighting, 1)
+            reports = {self._keys_at[n]: self._held_at[n] for n in reached}
+        else:
+            held = self._people
+            reports = {k: held[k] for k in keys if k in held}
+        self._pairs_held += len(reports)
+        return compare_prepared_each(
+            sighting, reports, frequencies=self.frequencies, verdicts=self._verdicts
+        )
 
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
         _, compared = self._compared(prepare(person), limit)
@@ -544,6 +641,17 @@ def _relation(
     return related
 
 
+def _written_name(line: tuple[str, Person]) -> tuple[str, str, str, str]:
+    """A sighting's names as written, the family name first (its verdicts cost the most)."""
+    person = line[1]
+    return (
+        person.family_name or "",
+        person.full_name or "",
+        person.given_name or "",
+        person.patronymic or "",
+    )
+
+
 def link_files(
     reports_path: str | Path,
     sightings_path: str | Path,
@@ -564,7 +672,7 @@ def link_files(
     from ._groups import link_groups  # builds on Linker, defined here
 
     t0 = time.perf_counter()
-    linker = Linker()
+    linker = Linker(verdicts_held=LINK_VERDICTS_HELD)
     report_lines = list(_read(Path(reports_path), "child", "siblings"))
     for n, key, person, _ in report_lines:
         try:
@@ -573,9 +681,13 @@ def link_files(
             raise LinkInputError(n, str(e), str(reports_path)) from None
     sighting_lines = list(_read(Path(sightings_path), "subject", "seen_with"))
     sightings = [(key, person) for _, key, person, _ in sighting_lines]
+    # Sightings that write one name reach the same reports: compared one after another, they
+    # find that name's field verdicts still held (the Linker lets them go when it holds
+    # `LINK_VERDICTS_HELD`). Each sighting's candidates are its own, whatever the order; the
+    # file's order is the one written.
     ranked = link_groups(
         linker,
-        dict(sightings),
+        dict(sorted(sightings, key=_written_name)),
         seen_with=_relation(sighting_lines, "seen_with", Path(sightings_path)),
         siblings=_relation(report_lines, "siblings", Path(reports_path)),
         limit=limit,

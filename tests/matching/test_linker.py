@@ -1,5 +1,6 @@
 """Blocking keys, the Linker and link_files."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,10 +11,13 @@ from matching import (
     Linker,
     LinkInputError,
     Person,
+    _linker,
     blocking_keys,
     link_files,
 )
+from matching._compare import compare_prepared_each
 from matching._linker import CANDIDATES_MOST
+from matching._person import prepare
 
 REPORTS = {
     "r1": Person(given_name="Микола", family_name="Олійник", sex="male",
@@ -66,6 +70,43 @@ class TestLinker:
         lk = linker()
         with pytest.raises(ValueError):
             lk.add("r1", REPORTS["r2"])
+
+    def test_compared_completes_what_the_keys_reach_as_comparing_each_alone(self) -> None:
+        lk = linker()
+        sighting = prepare(Person(full_name="ОЛЕЙНИК Николай", date_of_birth="2011-03-12"))
+        lk.candidates(sighting.person)  # its name verdicts are held by the Linker now
+        alone = compare_prepared_each(sighting, lk.prepared, frequencies=lk.frequencies)
+        reached = lk.reachable(sighting.person)
+        assert "r1" in reached and "r3" not in reached
+        assert lk.compared(sighting) == {k: alone[k] for k in reached}
+        assert lk.compared(sighting, ["r3", "absent"]) == {"r3": alone["r3"]}
+
+    def test_verdicts_held_are_bounded_and_change_no_candidate(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sightings = [
+            Person(given_name=given, family_name=family, date_of_birth=f"{year}")
+            for given in ("Николай", "Олег", "Анна", "Дарья")
+            for family in ("Олейник", "Шевченко", "Коваль")
+            for year in (2011, 2014)
+        ]
+        reports = {**crowd(60), **REPORTS}
+        unbounded = held(reports)
+        expected = [unbounded.candidates(s) for s in sightings]
+        monkeypatch.setattr(_linker, "_PAIRS_COUNTED", 0)
+        bounded = Linker(verdicts_held=20)
+        for key, person in reports.items():
+            bounded.add(key, person)
+        most = 0
+        for sighting, candidates in zip(sightings, expected, strict=True):
+            assert bounded.candidates(sighting) == candidates
+            kept = sum(len(v) for by_part in bounded._verdicts.values() for v in by_part.values())
+            most = max(most, kept)
+        # Counted before each sighting: at most one sighting's verdicts beyond the bound.
+        assert 0 < most <= 20 + 6 * len(reports)
+        assert most < sum(
+            len(v) for by_part in unbounded._verdicts.values() for v in by_part.values()
+        )
 
     def test_frequencies_from_held_reports(self) -> None:
         freqs = linker().frequencies
@@ -192,6 +233,27 @@ class TestFallbackTier:
         assert "r-child" in reached
         assert len(reached) <= CANDIDATES_MOST
 
+    @pytest.mark.parametrize("sighting", [LISTING, ADOPTED], ids=["listing", "adopted"])
+    def test_numpy_and_plain_python_cut_the_block_alike(
+        self, sighting: Person, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # 900 children of 2011 with dates and places of their own, ties among them: a block
+        # larger than the room left, ranked over lists, then over numpy arrays.
+        places = ("Мелітополь", "Маріуполь", None)
+        others = {
+            key: dataclasses.replace(person, settlement=places[i % 3])
+            for i, (key, person) in enumerate(crowd(900).items())
+        }
+        lk = held(others, {"r1": REPORTS["r1"]})
+        monkeypatch.setattr(_linker, "_VECTORISED_FROM", 10**9)
+        monkeypatch.setattr(_linker, "_NUMPY_PAYS_FROM", 10**9)
+        in_lists = lk.reachable(sighting), [c.key for c in lk.candidates(sighting, limit=50)]
+        monkeypatch.setattr(_linker, "_VECTORISED_FROM", 0)
+        monkeypatch.setattr(_linker, "_NUMPY_PAYS_FROM", 0)
+        in_arrays = lk.reachable(sighting), [c.key for c in lk.candidates(sighting, limit=50)]
+        assert len(in_lists[0]) == CANDIDATES_MOST
+        assert in_lists == in_arrays
+
 
 class TestFirstPass:
     def test_candidates_stay_bounded_and_keep_the_child(self) -> None:
@@ -213,6 +275,18 @@ class TestFirstPass:
         assert len(reached) == CANDIDATES_MOST and "r1" in reached
         assert lk.reachable(witness) == reached  # ties are cut the same way each time
         assert lk.candidates(witness)[0].key == "r1"
+
+
+def as_api(person: Person) -> dict[str, str]:
+    """A report's child as an input line gives it (the fields `REPORTS` write)."""
+    fields = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "sex": person.sex,
+        "date_of_birth": person.date_of_birth,
+        "home_settlement": person.settlement,
+    }
+    return {k: str(v) for k, v in fields.items() if v is not None}
 
 
 def write(path: Path, lines: list[str]) -> Path:
@@ -268,6 +342,35 @@ class TestLinkFiles:
         }
         assert lines[1]["candidates"][0]["key"] == "r2"
         assert summary.sightings == 2 and summary.reports == 2
+
+    def test_lines_follow_the_file_and_each_sightings_candidates_are_its_own(
+        self, tmp_path: Path
+    ) -> None:
+        # Sightings are compared in the order of their names (Шевченко after Олійник, Коваль
+        # first): each line is still the file's, with what Linker.candidates gives it alone.
+        names = [("Ганна", "Шевченко"), ("Микола", "Олійник"), ("Дарина", "Коваль")]
+        subjects = {
+            f"s{i}": {"given_name": given, "family_name": family, "date_of_birth": "2011"}
+            for i, (given, family) in enumerate(names * 2)
+        }
+        reports = write(
+            tmp_path / "r.jsonl",
+            [json.dumps({"key": k, "child": as_api(p)}) for k, p in REPORTS.items()],
+        )
+        sightings = write(
+            tmp_path / "s.jsonl",
+            [json.dumps({"key": k, "subject": v}) for k, v in subjects.items()],
+        )
+        out = tmp_path / "out.jsonl"
+        link_files(reports, sightings, out, progress=False)
+        lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+        assert [x["key"] for x in lines] == list(subjects)
+        lk = linker()
+        for line in lines:
+            alone = lk.candidates(Person.from_api(subjects[line["key"]]))
+            assert [(c["key"], c["score"]) for c in line["candidates"]] == [
+                (c.key, round(c.score, 4)) for c in alone
+            ]
 
     def test_lines_are_what_json_dumps_writes(self, tmp_path: Path) -> None:
         """The lines are put together by hand from each verdict's JSON: byte for byte what
