@@ -265,6 +265,9 @@ def _combine(
     unlike = family is not None and family.verdict == "different"  # two family names
     changed = family is not None and family.verdict in _CHANGED
     renamed = changed and (patronymic is None or patronymic.verdict == "different")
+    # Read before a new identity takes the family's place: a listing with a patronymic that
+    # differs is a listing still.
+    listed = family is not None and family.verdict == "initial differs"
     if renamed and patronymic is not None:
         family, patronymic = NEW_IDENTITY, None
     # A former name on record says the child was given new documents: the patronymic is the
@@ -273,7 +276,6 @@ def _combine(
     if former and patronymic is not None and patronymic.verdict == "different":
         patronymic = None
     renamed = renamed or former
-    listed = family is not None and family.verdict == "initial differs"
     if renamed and given is not None and given.verdict == "different":
         given = _renamed_too(given, LISTING_RENAMED_TOO_WEIGHT) if listed else _renamed_too(given)
     elif listed and given is not None and given.verdict in _KEPT:

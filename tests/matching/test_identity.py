@@ -188,6 +188,28 @@ class TestRewrittenListing:
         agreeing = Person(given_name="Тимофей", family_name="Т.", date_of_birth="2011-03")
         assert verdict(compare(namesake, agreeing), "given_name")[1] == weight - LISTING_NAME_KEPT
 
+    def test_a_patronymic_that_differs_too_does_not_raise_the_score(self) -> None:
+        # Listings that give a patronymic are listings still: the adoptive-looking patronymic
+        # is one more field against, never a reason to weigh the given name as at an adoption.
+        kept = Person(given_name="Николай", family_name="К.", sex="male", date_of_birth="2011-03")
+        with_patronymic = Person(
+            given_name="Николай",
+            family_name="К.",
+            patronymic="Сергеевич",
+            sex="male",
+            date_of_birth="2011-03",
+        )
+        assert compare(REPORT, with_patronymic).total <= compare(REPORT, kept).total
+        renamed = Person(
+            given_name="Тимофей",
+            family_name="К.",
+            patronymic="Сергеевич",
+            sex="male",
+            date_of_birth="2011-03",
+        )
+        name, weight, _ = verdict(compare(REPORT, renamed), "given_name")
+        assert (name, weight) == ("changed with the family name", LISTING_RENAMED_TOO_WEIGHT)
+
     def test_the_renamed_child_outranks_a_namesake_of_unknown_birth(self) -> None:
         # Тимофей К., born March 2011: the reported Микола Олійник born that month, renamed
         # with the new family's initial, against a Тимофій of another family (not К.) whose
