@@ -863,9 +863,10 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             6.0,
             _born_vs,
         ),
-        # One digit typed or copied wrong in the day or the month (the year's is caught
-        # above): m about 0.07 against u about 1/300 (some 20 of the 6,500 dates of 18 years
-        # lie one digit from a date): log2(0.07 * 300) = 4.4.
+        # One digit typed or copied wrong (a year one apart is caught above; another year
+        # one digit away, 2011 for 2017, lands here too): m about 0.07 against u about
+        # 1/300 (some 20 of the 6,500 dates of 18 years lie one digit from a date):
+        # log2(0.07 * 300) = 4.4.
         Level("one digit wrong", lambda p: p.one_digit, 4.5, _born_vs),
         Level(
             "same month", lambda p: (p.a.year, p.a.month) == (p.b.year, p.b.month), 2.5, _born_vs

@@ -616,8 +616,9 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
             r"^seen with (.+), who matches another family's report at (\d+(?:\.\d+)?) "
             r"and none of this report's siblings$",
             lambda m: (
-                f"бачили разом із {m[1]}, а ця дитина збігається із заявою іншої родини на "
-                f"{_percent(m[2])} і не збігається з жодною заявою про братів чи сестер цієї дитини"
+                f"бачили разом із {m[1]}; {m[1]} збігається із заявою іншої родини на "
+                f"{_percent(m[2])} і не збігається з жодною заявою про братів чи сестер дитини "
+                "з цієї заяви"
             ),
         ),
     )

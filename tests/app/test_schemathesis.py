@@ -126,8 +126,8 @@ CHECKS: list[CheckFunction] = [
 
 def _load_schema() -> schemathesis.BaseSchema:
     # Only the schema is read from this app (over an in-memory database nothing touches);
-    # the requests go to the session's `app` fixture, which the `client` fixture points at the
-    # test's transaction.
+    # the requests go to the apps of `targets`, which `in_savepoints` points at the test's
+    # savepoints.
     schema_app = create_app(Settings(database_url="sqlite://", docs_enabled=True))
     schema = schemathesis.openapi.from_asgi("/openapi.json", schema_app, config=CONFIG)
     schema_app.state.engine.dispose()
@@ -391,8 +391,8 @@ def _call_and_validate(
     return 200 <= response.status_code < 300
 
 
-# The `client` fixture is deliberately shared by all of one test's cases: they run inside one
-# transaction that is rolled back after the last, and no case relies on an empty database.
+# The savepoints of `in_savepoints` are deliberately shared by all of one test's cases: they run
+# inside them, rolled back after the last, and no case relies on an empty database.
 shared_fixtures = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
