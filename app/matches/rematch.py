@@ -89,13 +89,17 @@ def rematch(
             shares = repository.all_term_shares(session) if kind == "sightings" else None
             job = Round(kind, settings, batch_size, shares)
             stale = repository.count_stale(session, job.model, job.marked)
+        if not stale:
+            continue  # claimed batches count as stale too: none is left anywhere
+        # A process starts for each batch at most: a small round needs no other.
+        processes = min(workers, -(-stale // batch_size))
         with tqdm(total=stale, desc=kind, unit="record", disable=not progress) as bar:
 
             def count(batch: int, kind: str = kind) -> None:
                 done[kind] += batch
                 bar.update(batch)
 
-            peaks = max(peaks, _run(factory, database_url, workers, count, job))
+            peaks = max(peaks, _run(factory, database_url, processes, count, job))
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return RematchSummary(
         done["reports"],
