@@ -153,8 +153,9 @@ REWRITTEN_DATE_WEIGHTS = {"same year": 1.3, "year off by one": 7.5}
 
 # The very same full birth date weighs 9.5, kept below what it tells (one random pair in about
 # 6,500 shares one, ``_fields.DATE_OF_BIRTH``) because twins share it, and twins share their
-# family name too. Between two records that write two different family names (not a
-# listing's initial, not a former name kept on record), no twin explains a shared date: it
+# family name too. Between two records of two families (two different family names, or a
+# listing's initial that begins none of the report's names: a twin's would begin it; not a
+# former name kept on record), no twin explains a shared date: it
 # weighs what it tells, m = 0.68 (a true pair with new documents keeps the date unless the day
 # and month or the year was rewritten, 0.16 each) against u = 1/6500: log2(0.68 * 6500) =
 # 12.1. So the same date with another given name (new documents gave both) outweighs the same
@@ -179,18 +180,38 @@ NEW_IDENTITY_PARTIAL_DATE = {PARTIAL_MONTH_WEIGHT: 7.2, PARTIAL_YEAR_WEIGHT: 3.9
 # listing's initial that differs, a given name that differs too weighs log2(0.6 / 0.97) =
 # -0.7 (not ``RENAMED_TOO_WEIGHT``), and one that agrees is kept by 0.4 of those rewrites
 # instead of the 0.9 of a record of one identity: log2(0.4 / 0.9) = -1.2 off its weight.
+# That holds for every verdict a kept name gives, written as it was (exact, transliterated, a
+# diminutive) or misspelt, and for a listing's given initial that agrees. Such a level, of
+# likelihood ratio r = 2^weight, is also reached by a new name with the chance of a random
+# pair (u): given the rewrite, m = 0.4 m_kept + 0.6 u; given one identity, 0.9 m_kept + 0.1 u.
+# So it loses log2((0.4 r + 0.6) / (0.9 r + 0.1)): the -1.2 for a strong level, less for a
+# weak one that a new name reaches too (a close spelling at 3.0 loses 0.9, a possible
+# diminutive at 1.5 0.6, a similar name at 0.5 0.2; an initial by how many names it begins).
 LISTING_RENAMED_TOO_WEIGHT = -0.7
 LISTING_NAME_KEPT = -1.2
-# The given name's verdicts that say it was kept.
-_KEPT = ("exact", "same under transliteration", "equivalent")
+_REWRITE_KEEPS, _IDENTITY_KEEPS = 0.4, 0.9
+# The given name's verdicts that say it was kept (possibly misspelt).
+_KEPT = (
+    "exact",
+    "same under transliteration",
+    "equivalent",
+    "close",
+    "possible diminutive",
+    "similar",
+    "initial agrees",
+)
 
 
 def _kept_with_new_initial(given: FieldComparison) -> FieldComparison:
+    r = 2.0**given.weight
+    lost = math.log2(
+        (_REWRITE_KEEPS * r + 1 - _REWRITE_KEEPS) / (_IDENTITY_KEEPS * r + 1 - _IDENTITY_KEEPS)
+    )
     return FieldComparison(
         given.field,
         given.verdict,
         given.detail + "; a listing's rewritten family initial seldom keeps the given name",
-        given.weight + LISTING_NAME_KEPT,
+        given.weight + max(LISTING_NAME_KEPT, lost),
     )
 
 
@@ -262,7 +283,6 @@ def _combine(
     dob: FieldComparison | None,
     *fields: FieldComparison | None,
 ) -> Comparison:
-    unlike = family is not None and family.verdict == "different"  # two family names
     changed = family is not None and family.verdict in _CHANGED
     renamed = changed and (patronymic is None or patronymic.verdict == "different")
     # Read before a new identity takes the family's place: a listing with a patronymic that
@@ -282,7 +302,7 @@ def _combine(
         given = _kept_with_new_initial(given)
     if renamed and dob is not None and _rewritable(dob):
         dob = _rewritten_date(dob)
-    elif unlike and dob is not None and dob.verdict == "exact" and dob.field == "date_of_birth":
+    elif changed and dob is not None and dob.verdict == "exact" and dob.field == "date_of_birth":
         dob = _exact_unexplained(dob)
     elif changed and dob is not None and _partly_agrees(dob):
         dob = _partial_unexplained(dob)

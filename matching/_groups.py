@@ -75,10 +75,19 @@ _COMPANION_U = 0.002
 # even odds or better: _PLACED) and that matches none of this report's siblings: given the
 # sighting is this report's child, its companions are most likely its siblings (m), so a
 # companion who is surely not one of them weighs log2((1 - m) / (1 - u)) = -1.3 against the
-# pair. (Companions who match no one say less: a sibling adopted under a new name matches its
+# pair. A placement at p leaves the chance 1 - p that the companion is not that child, and
+# only then may it be a sibling: the observation weighs log2((m (1 - p) + 1 - m) / (u (1 - p)
+# + 1 - u)) = log2((1 - m p) / (1 - u p)), the -1.3 for a confirmed placement, -0.5 at even
+# odds (the same mixture as _companion_weight's, with 1 - p for the companion's ratio).
+# (Companions who match no one say less: a sibling adopted under a new name matches its
 # report weakly, so only a companion placed elsewhere counts.)
 _PLACED = 0.5
-_OTHER_FAMILY = math.log2((1 - _COMPANION_M) / (1 - _COMPANION_U))
+
+
+def _other_family_weight(p: float) -> float:
+    """log2 of the likelihood ratio of a companion placed with another family at ``p``."""
+    return math.log2((1 - _COMPANION_M * p) / (1 - _COMPANION_U * p))
+
 
 # Companions' matches are read as scored by their fields in the first round, then as the group
 # raised them: a companion matched only through the group (a new name) then still tells which
@@ -214,7 +223,9 @@ def _reasons(
         ),
         reverse=True,
     )
-    # A companion's match no surer than a pair its fields say nothing of is no support.
+    # A companion's match counts as support only when its likelihood ratio exceeds the number
+    # of siblings it could be (L/J > 1): shared among them, a weaker one says less of each
+    # than nothing would.
     support = seen[0] if seen and seen[0][0] > len(family) else None
     if support is not None:
         ratio, p, _, _, companion, _ = support
@@ -254,7 +265,7 @@ def _reasons(
                 "companion of another family",
                 f"seen with {_name(sightings.get(companion))}, who matches another family's"
                 f" report at {_score(p)} and none of this report's siblings",
-                _OTHER_FAMILY,
+                _other_family_weight(p),
             )
         )
     same_child = max(

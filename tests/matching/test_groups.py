@@ -19,6 +19,7 @@ from matching import (
     with_group_evidence,
 )
 from matching._compare import to_probability
+from matching._groups import _PLACED, _other_family_weight
 
 OLENA = Person.from_api(
     {"given_name": "Олена", "family_name": "Мартинюк", "sex": "female",
@@ -302,7 +303,9 @@ def test_a_companion_of_another_family_counts_against_a_report_with_siblings():
     [best, *_] = with_ivan(FAMILY)["s-olena"]
     assert best.key == "r-olena"
     [reason] = [fc for fc in best.explanation if fc.verdict == "companion of another family"]
-    assert reason.weight == pytest.approx(math.log2(0.4 / 0.998))
+    p = compare(IVAN, IVAN_SEEN).score
+    assert 0.9 < p < 1.0
+    assert reason.weight == pytest.approx(math.log2((1 - 0.6 * p) / (1 - 0.002 * p)))
     assert reason.detail.startswith("seen with Коваль Иван Петрович, who matches another family")
     assert best.score == pytest.approx(to_probability(alone.total + reason.weight))
 
@@ -316,3 +319,11 @@ def test_a_companion_elsewhere_says_nothing_of_a_report_without_siblings_or_with
     [best, *_] = with_ivan(family)["s-olena"]
     verdicts = {fc.verdict for fc in best.explanation if fc.field == "group"}
     assert verdicts == {"seen with a sibling"}
+
+
+def test_a_companion_placed_elsewhere_weighs_by_how_sure_the_placement_is():
+    sure = _other_family_weight(1.0)
+    assert sure == pytest.approx(math.log2(0.4 / 0.998))  # surely not a sibling: -1.3
+    at_even_odds = _other_family_weight(_PLACED)
+    assert at_even_odds == pytest.approx(math.log2(0.7 / 0.999))
+    assert sure < _other_family_weight(0.9) < at_even_odds < 0
