@@ -4,7 +4,8 @@ A plain library (no web, no database): build :class:`Person` values, then
 
 * :func:`compare` two of them for a calibrated score and an explanation (:func:`compare_each`
   for one sighting against many reports),
-* :func:`blocking_keys` to find candidates without scanning everything,
+* :func:`blocking_keys` to find candidates without scanning everything (:func:`first_pass` to
+  keep the best of many when the keys are indexed elsewhere),
 * :func:`prepare` a person's derived forms once, to hand to :func:`compare_each` many times,
 * :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files,
 * :func:`link_groups` (or :func:`group_candidates` and :func:`with_group_evidence` on pairs
@@ -35,12 +36,14 @@ from ._duplicates import (
 from ._groups import GROUP_REACH, group_candidates, link_groups, with_group_evidence
 from ._ladder import FieldComparison
 from ._linker import (
+    CANDIDATES_MOST,
     DEFAULT_THRESHOLD,
     Candidate,
     Linker,
     LinkInputError,
     LinkSummary,
     blocking_keys,
+    first_pass,
     link_files,
     person_frequencies,
 )
@@ -48,6 +51,7 @@ from ._person import Person, Prepared, prepare
 from ._text import normalize, skeleton, skeletons
 
 __all__ = [
+    "CANDIDATES_MOST",
     "DEFAULT_THRESHOLD",
     "DUPLICATE_THRESHOLD",
     "GROUP_REACH",
@@ -67,6 +71,7 @@ __all__ = [
     "compare_reports",
     "compare_reports_each",
     "find_duplicates",
+    "first_pass",
     "group_candidates",
     "link_files",
     "link_groups",

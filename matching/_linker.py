@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ._compare import Comparison, Verdicts, compare_prepared_each
 from ._fields import _initial_readings, family_initials
@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "CANDIDATES_MOST",
     "DEFAULT_THRESHOLD",
     "Candidate",
     "LinkInputError",
     "LinkSummary",
     "Linker",
     "blocking_keys",
+    "first_pass",
     "link_files",
     "person_frequencies",
 ]
@@ -253,6 +255,48 @@ def _vectorised(size: int) -> bool:
     return size >= _VECTORISED_FROM or (size >= _NUMPY_PAYS_FROM and "numpy" in sys.modules)
 
 
+_K = TypeVar("_K", bound=Hashable)
+
+
+def _first_pass(
+    blocks: list[array[int]],
+    held: int,
+    shared: Callable[[npt.NDArray[np.int32]], npt.NDArray[np.float64]] | None = None,
+    most: int = CANDIDATES_MOST,
+) -> list[int]:
+    """The members (numbers, ascending when all are kept) of ``blocks`` to compare: all of
+    them, or the ``most`` best by the first pass: the keys each shares, each weighing
+    log(``held`` / its block's size), and what ``shared`` adds beside them."""
+    if sum(len(b) for b in blocks) <= most:
+        return sorted({n for b in blocks for n in b})
+    import numpy as np  # only a block beyond `CANDIDATES_MOST` needs it
+
+    sizes = np.array([len(b) for b in blocks])
+    numbers = np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks])
+    members, at = np.unique(numbers, return_inverse=True)
+    if len(members) <= most:
+        return cast(list[int], members.tolist())
+    weights = np.repeat(np.log((held + 1) / sizes), sizes)
+    score = np.bincount(at, weights=weights, minlength=len(members))
+    beside = np.zeros(len(members)) if shared is None else shared(members)
+    return _best(members, score + beside, most)
+
+
+def first_pass(blocks: Iterable[Iterable[_K]], held: int, most: int = CANDIDATES_MOST) -> list[_K]:
+    """The records of ``blocks`` (each the records indexed under one of a sighting's blocking
+    keys, of ``held`` records in all) worth comparing: every one when they are at most
+    ``most``, else the ``most`` that the `Linker`'s first pass ranks best by the keys they
+    share (a key weighs log(``held`` / its block's size)). For an index kept elsewhere (a
+    database's table of keys), which holds no birth dates or places beside the keys: the
+    Linker adds those to the same ranking. Among equal ranks the record met first wins."""
+    numbers: dict[_K, int] = {}
+    arrays = []
+    for block in blocks:
+        arrays.append(array("i", (numbers.setdefault(k, len(numbers)) for k in block)))
+    records = list(numbers)
+    return [records[n] for n in _first_pass(arrays, held, most=most)]
+
+
 # The field verdicts a Linker keeps at most (``verdicts_held``), about 250 bytes each
 # (measured: 116,498 verdicts, 29.5 MiB with the rest of a run): some 20 MiB. They are counted
 # every `_PAIRS_COUNTED` pairs compared (each adds at most a few: a few tens of thousands more
@@ -405,21 +449,9 @@ class Linker:
 
     def _narrow(self, p: Prepared) -> list[int]:
         """The reports the keys reach, by number: all of them, or the `CANDIDATES_MOST` best
-        by the first pass (the keys shared, each weighing log(reports / its block's size),
-        and `_shared`)."""
+        by the first pass (`_first_pass`, with `_shared`)."""
         blocks = [b for k in _keys(p) if (b := self._index.get(k)) is not None]
-        if sum(len(b) for b in blocks) <= CANDIDATES_MOST:
-            return sorted({n for b in blocks for n in b})
-        import numpy as np  # only a block beyond `CANDIDATES_MOST` needs it
-
-        sizes = np.array([len(b) for b in blocks])
-        numbers = np.concatenate([np.frombuffer(b, dtype=np.int32) for b in blocks])
-        members, at = np.unique(numbers, return_inverse=True)
-        if len(members) <= CANDIDATES_MOST:
-            return cast(list[int], members.tolist())
-        weights = np.repeat(np.log((len(self._keys_at) + 1) / sizes), sizes)
-        score = np.bincount(at, weights=weights, minlength=len(members))
-        return _best(members, score + self._shared(p, members), CANDIDATES_MOST)
+        return _first_pass(blocks, len(self._keys_at), lambda members: self._shared(p, members))
 
     def _wider(self, p: Prepared, room: int, reached: list[int]) -> list[int]:
         """Up to ``room`` reports of the fallback tier not in ``reached``, best first pass."""

@@ -373,6 +373,10 @@ def replace_sighting_indexes(session: Session, indexes: Mapping[str, Iterable[st
         session.execute(insert(SightingKey), rows)
 
 
+def report_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Report)) or 0
+
+
 def report_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     wanted = list(set(keys))

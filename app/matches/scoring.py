@@ -93,11 +93,24 @@ def reports_reached(
     session: Session, keys: Mapping[str, frozenset[str]], known: KnownReports
 ) -> dict[str, dict[str, matching.Prepared]]:
     """The reports sharing a blocking key with each sighting: {sighting id: {report id: person}}.
+    A sighting whose keys reach more than the engine compares (`matching.first_pass`: a
+    common name among a million reports) gets the best of its first pass over the keys each
+    report shares, from the index alone; only those are read.
 
     Reports already `known` are not read again; the others are read and added to it.
     """
     by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
-    ids = {sid: set().union(*(by_key.get(k, ()) for k in ks)) for sid, ks in keys.items()}
+    held: int | None = None
+    ids: dict[str, list[str]] = {}
+    for sid, ks in keys.items():
+        blocks = [by_key[k] for k in ks if k in by_key]
+        if sum(len(b) for b in blocks) > matching.CANDIDATES_MOST:
+            if held is None:
+                held = repository.report_count(session)
+            # The first pass keeps the first met among equals: keys and ids in order, not in
+            # the order a set or the database gave them.
+            blocks = [sorted(by_key[k]) for k in sorted(ks) if k in by_key]
+        ids[sid] = matching.first_pass(blocks, held or 0)
     people = known.reach(session, {rid for rids in ids.values() for rid in rids})
     return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
 

@@ -1,0 +1,82 @@
+"""A sighting whose keys reach more reports than the engine compares: only the best of its
+first pass are read and compared, and its true match is among them."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+import matching
+from app.core.settings import Settings
+from app.matches import engine, proposals, repository, scoring
+from app.matches.engine import MatchingSettings
+from app.matches.scoring import KnownReports
+from app.reports.models import Report
+from app.sightings.models import Sighting
+from tests.app import payloads
+from tests.app.matches.test_matches import queue
+from tests.app.matching_queue import drain_queue
+from tests.conftest import Callers
+
+OTHER_FAMILIES = ("Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Шевченко", "Мельник")
+
+
+def report(owner_id: str, family_name: str, month: int, day: int) -> Report:
+    return Report(
+        owner_id=owner_id,
+        given_name="Микола",
+        family_name=family_name,
+        sex="male",
+        birth_year=2011,
+        birth_month=month,
+        birth_day=day,
+    )
+
+
+def test_a_sighting_reaching_more_than_the_cut_compares_the_best_and_proposes_its_match(
+    settings: Settings, client: TestClient, callers: Callers, session: Session
+):
+    owner = callers.family.user_id
+    # Every one is a Микола born in 2011: the sighting's given-name key reaches them all.
+    # 30 were born on the sighting's day too (they share its date keys), 420 on other days.
+    same_day = [report(owner, OTHER_FAMILIES[n % 6], 3, 12) for n in range(30)]
+    other_days = [
+        report(owner, OTHER_FAMILIES[n % 6], 1 + n % 12 if n % 12 != 2 else 5, 1 + n % 28)
+        for n in range(420)
+    ]
+    child = payloads.report()["child"]
+    true = Report(
+        owner_id=owner,
+        **{k: child[k] for k in ("given_name", "family_name", "sex", "home_settlement")},
+        other_names=child["other_names"],
+        birth_year=2011,
+        birth_month=3,
+        birth_day=12,
+    )
+    reports = [*other_days, true, *same_day]
+    session.add_all(reports)
+    session.flush()
+    matching_settings = MatchingSettings.from_settings(settings)
+    proposals.index_reports(session, reports, settings=matching_settings)
+    session.commit()
+
+    filed = client.post(
+        "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+    )
+    assert filed.status_code == 201
+    sighting_id = filed.json()["id"]
+    drain_queue(client)
+
+    person = engine.person_from_sighting(session.get_one(Sighting, sighting_id))
+    keys = matching.blocking_keys(person, remember=False)
+    by_key = repository.report_ids_by_key(session, keys)
+    assert len(set().union(*by_key.values())) == len(reports) > matching.CANDIDATES_MOST
+    reached = scoring.reports_reached(session, {sighting_id: keys}, KnownReports())[sighting_id]
+    assert len(reached) == matching.CANDIDATES_MOST
+    assert {true.id, *(r.id for r in same_day)} <= set(reached)
+
+    proposed = [m["report_id"] for m in queue(client, callers) if m["sighting_id"] == sighting_id]
+    assert true.id in proposed
+    candidates = client.get(
+        f"/api/v1/sightings/{sighting_id}/candidates", headers=callers.coordinator.headers
+    )
+    assert candidates.status_code == 200
+    assert candidates.json()["items"][0]["report_id"] == true.id
