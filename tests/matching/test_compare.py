@@ -376,12 +376,20 @@ def test_compare_each_agrees_with_compare() -> None:
 def test_compare_each_keeps_exactly_what_reaches_at_least(
     sighting: Person, reports: list[Person], at_least: float
 ) -> None:
-    # Reports repeat names, so compare_each reuses name comparisons: they must be the same.
+    _assert_keeps_exactly_what_reaches(sighting, reports, at_least)
+
+
+def _assert_keeps_exactly_what_reaches(
+    sighting: Person, reports: list[Person], at_least: float
+) -> dict[str, Comparison]:
+    """compare_each as compare one by one (reports repeat names, so it reuses their
+    comparisons), and with `at_least` exactly those that reach it; every comparison, by key."""
     by_key = {str(i): report for i, report in enumerate(reports)}
     each = compare_each(sighting, by_key)
     assert each == {key: compare(report, sighting) for key, report in by_key.items()}
     reaching = compare_each(sighting, by_key, at_least=at_least)
     assert reaching == {key: c for key, c in each.items() if c.score >= at_least}
+    return each
 
 
 @given(people, st.lists(people, min_size=1, max_size=40), st.integers(1, 12))
@@ -469,11 +477,8 @@ listings = st.builds(
 def test_a_listing_keeps_exactly_what_reaches_at_least(
     listing: Person, reports: list[Person], at_least: float
 ) -> None:
+    each = _assert_keeps_exactly_what_reaches(listing, reports, at_least)
     by_key = {str(i): report for i, report in enumerate(reports)}
-    each = compare_each(listing, by_key)
-    assert each == {key: compare(report, listing) for key, report in by_key.items()}
-    reaching = compare_each(listing, by_key, at_least=at_least)
-    assert reaching == {key: c for key, c in each.items() if c.score >= at_least}
     prepared = prepare.__wrapped__(listing)
     first = sorted(each.items(), key=lambda kv: (-kv[1].total, kv[0]))[:3]
     best = compare_prepared_each(prepared, by_key, best=3)
