@@ -25,6 +25,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any
 
 import pytest
 import schemathesis
@@ -40,6 +42,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.transport import Response
 from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.generation.hypothesis.builder import (
+    SETTINGS_ATTRIBUTE_NAME,
     InvalidHeadersExampleMark,
     MissingPathParameters,
     UnserializablePayloadMark,
@@ -52,6 +55,7 @@ from schemathesis.pytest.warnings import (
     emit_unserializable_payload_warning,
 )
 from schemathesis.python._constants.orchestrator import make_constants_value_source
+from schemathesis.python.asgi import ASGIClient
 from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
@@ -83,12 +87,14 @@ from tests.conftest import (
 )
 
 SEED = 20240501
-# Hypothesis examples in the fuzzing phase; the examples and coverage phases add their own cases
-# (boundary values and one schema violation at a time for every parameter and property).
-MAX_EXAMPLES = 100
-# Each operation must really have been exercised this often, so that a generation problem
-# cannot pass unnoticed; GET /healthz takes no input, so it has exactly one possible request.
+# Each operation is exercised at least this often (as each caller), and `tally` fails a test whose
+# generation silently produced fewer; GET /healthz takes no input, so it has exactly one possible
+# request. The examples and coverage phases come first (boundary values, and one schema violation
+# at a time for every parameter and property); the fuzzing phase draws what they leave to reach
+# MIN_CASES, and never fewer than FUZZED_AT_LEAST, so that every operation also meets random
+# combinations of its inputs.
 MIN_CASES = 100
+FUZZED_AT_LEAST = 30
 NO_INPUT = {"GET /healthz"}
 
 CONFIG = schemathesis.Config.from_dict(
@@ -96,7 +102,7 @@ CONFIG = schemathesis.Config.from_dict(
         "seed": SEED,
         "generation": {
             "mode": "all",  # positive and negative (schema-violating) data
-            "max-examples": MAX_EXAMPLES,
+            "max-examples": MIN_CASES,  # per operation: see `_fuzzing_budget`
             "deterministic": True,  # Hypothesis `derandomize`
             "database": "none",  # no replay of examples saved by earlier runs
             # The test sends the caller's real token; generated tokens would only be refused.
@@ -274,6 +280,16 @@ class Target:
     connection: Connection  # the module's transaction in that database
     callers: Callers
     existing: dict[str, str]
+    session: ASGIClient = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One session for all of the target's cases, where the transport would build one a case.
+        # It reaches the app in-process: no proxies to look up in the environment, and no
+        # cookies, so that every case is sent with the caller's token alone.
+        session = ASGIClient(self.app)
+        session.trust_env = False
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        object.__setattr__(self, "session", session)
 
 
 @pytest.fixture(scope="module")
@@ -371,19 +387,19 @@ def _asks_for_existing(case: Case, tally: Tally) -> bool:
 
 
 def _call_and_validate(
-    case: Case, app: FastAPI, token: dict[str, str], tally: Tally, probed: bool
+    case: Case, target: Target, token: dict[str, str], tally: Tally, probed: bool
 ) -> bool:
     """Send `case` with `token` and check the answer; True when it was accepted (2xx), which is
     when `ignored_auth` resends the case without a token and with a bad one. Those resends carry
     no caller's token, so once one caller's answer made them, another's would repeat the same
     two requests (`probed`)."""
     try:
-        response = case.call(app=app, headers=token)
+        response = case.call(app=target.app, headers=token, session=target.session)
         case.validate_response(
             response,
             checks=_checks_for(case, response, probed),
             headers=token,
-            transport_kwargs={"app": app, "headers": token},
+            transport_kwargs={"app": target.app, "headers": token},
         )
     except BaseException:
         tally.failed = True
@@ -414,6 +430,7 @@ def _run_operation(operation: APIOperation, **fixtures: object) -> None:
         given_kwargs={},
         feedback=FeedbackSources(constants_value_source=make_constants_value_source(schema)),
     )
+    _fuzzing_budget(test)
     try:
         with ignore_hypothesis_output():
             test(**fixtures)
@@ -430,6 +447,16 @@ def _run_operation(operation: APIOperation, **fixtures: object) -> None:
     missing_path_parameters = MissingPathParameters.get(test)
     if missing_path_parameters:
         raise missing_path_parameters
+
+
+def _fuzzing_budget(test: Any) -> None:
+    """Sets how many cases the fuzzing phase of an operation's built test draws: what its
+    examples and coverage cases (Hypothesis explicit examples, made when the test is built)
+    leave to reach MIN_CASES, and at least FUZZED_AT_LEAST."""
+    explicit = len(getattr(test, "hypothesis_explicit_examples", ()))
+    built: settings = getattr(test, SETTINGS_ATTRIBUTE_NAME)
+    budget = max(MIN_CASES - explicit, FUZZED_AT_LEAST)
+    setattr(test, SETTINGS_ATTRIBUTE_NAME, settings(built, max_examples=budget))
 
 
 @pytest.mark.parametrize("label", OPERATIONS)
@@ -453,7 +480,7 @@ def _send_as_coordinator_and_family(case: Case, targets: list[Target], tally: Ta
         for role in ROLES:
             headers = getattr(target.callers, role).headers
             try:
-                accepted = _call_and_validate(case, target.app, headers, tally, probed)
+                accepted = _call_and_validate(case, target, headers, tally, probed)
             except BaseException as failure:
                 failure.add_note(f"on {target.database}, as {role}")
                 raise
