@@ -21,12 +21,13 @@ from ._fields import (
     FAMILY_NAME,
     GIVEN_NAME,
     INSTITUTION,
+    MONTH_AND_YEAR_AGREE,
     PARTIAL_DATE_OF_BIRTH,
-    PARTIAL_MONTH_WEIGHT,
-    PARTIAL_YEAR_WEIGHT,
     PATRONYMIC,
     SETTLEMENT,
     SEX,
+    YEAR_AGREES,
+    YEAR_OFF_BY_ONE,
 )
 from ._ladder import FieldComparison, Ladder
 from ._person import Person, Prepared, prepare
@@ -170,7 +171,8 @@ NEW_IDENTITY_EXACT_DATE = 12.1
 # the year, 0.16, or the day and month, 0.16 of which 11 in 12 move the month, or a slip
 # moved either, 0.03) against u = 1/216 (18 birth years of 12 months): log2(0.66 * 216) =
 # 7.2. In the year alone: m = 0.81 against u = 1/18: log2(0.81 * 18) = 3.9.
-NEW_IDENTITY_PARTIAL_DATE = {PARTIAL_MONTH_WEIGHT: 7.2, PARTIAL_YEAR_WEIGHT: 3.9}
+# Keyed by the level that found the agreement (``_fields``).
+NEW_IDENTITY_PARTIAL_DATE = {MONTH_AND_YEAR_AGREE: 7.2, YEAR_AGREES: 3.9}
 
 
 # A listed child is one awaiting a family: a family initial in a listing that begins none of
@@ -242,29 +244,28 @@ def _exact_unexplained(dob: FieldComparison) -> FieldComparison:
     )
 
 
-def _partial_unexplained(dob: FieldComparison) -> FieldComparison:
+def _partial_unexplained(dob: FieldComparison, weight: float) -> FieldComparison:
     return FieldComparison(
         dob.field,
         dob.verdict,
         dob.detail + "; the family names differ: no twin explains it",
-        NEW_IDENTITY_PARTIAL_DATE[dob.weight],
+        weight,
     )
 
 
-def _partly_agrees(dob: FieldComparison | None) -> bool:
-    """Two dates that agree as far as both go (``_fields.PARTIAL_DATE_OF_BIRTH``)."""
-    return (
-        dob is not None
-        and dob.verdict == "agrees as far as given"
-        and dob.weight in NEW_IDENTITY_PARTIAL_DATE
-    )
+def _partly_agreeing(dob: FieldComparison | None) -> float | None:
+    """What two dates that agree as far as both go (``_fields.PARTIAL_DATE_OF_BIRTH``) weigh
+    between two families; None for any other verdict. Read by the level that gave it."""
+    if dob is None or dob.level is None:
+        return None
+    return NEW_IDENTITY_PARTIAL_DATE.get(dob.level)
 
 
 def _rewritable(dob: FieldComparison) -> bool:
     """A date new documents may have rewritten: the same year, or a year off by one whose day
     and month agree (two complete dates; between a partial date and another, "year off by
     one" agrees in nothing else and weighs against)."""
-    return dob.verdict == "same year" or (dob.verdict == "year off by one" and dob.weight > 0)
+    return dob.verdict == "same year" or dob.level is YEAR_OFF_BY_ONE
 
 
 def _rewritten_date(dob: FieldComparison) -> FieldComparison:
@@ -304,8 +305,8 @@ def _combine(
         dob = _rewritten_date(dob)
     elif changed and dob is not None and dob.verdict == "exact" and dob.field == "date_of_birth":
         dob = _exact_unexplained(dob)
-    elif changed and dob is not None and _partly_agrees(dob):
-        dob = _partial_unexplained(dob)
+    elif changed and dob is not None and (partial := _partly_agreeing(dob)) is not None:
+        dob = _partial_unexplained(dob, partial)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=_rank)
     total = sum([fc.weight for fc in items])
@@ -494,9 +495,9 @@ def _most_from_the_rest(
         and family.verdict in _CHANGED
     ):
         most += max(0.0, NEW_IDENTITY_EXACT_DATE - dob.weight)
-    if family.verdict in _CHANGED and _partly_agrees(dob):
-        assert dob is not None  # noqa: S101 - _partly_agrees
-        most += max(0.0, NEW_IDENTITY_PARTIAL_DATE[dob.weight] - dob.weight)
+    if family.verdict in _CHANGED and (partial := _partly_agreeing(dob)) is not None:
+        assert dob is not None  # noqa: S101 - _partly_agreeing
+        most += max(0.0, partial - dob.weight)
     return most
 
 

@@ -44,12 +44,15 @@ __all__ = [
     "FAMILY_NAME",
     "GIVEN_NAME",
     "INSTITUTION",
+    "MONTH_AND_YEAR_AGREE",
     "PARTIAL_DATE_OF_BIRTH",
     "PARTIAL_MONTH_WEIGHT",
     "PARTIAL_YEAR_WEIGHT",
     "PATRONYMIC",
     "SETTLEMENT",
     "SEX",
+    "YEAR_AGREES",
+    "YEAR_OFF_BY_ONE",
 ]
 
 # Frequencies default to the shares one sees among Ukrainian children's names when nothing is
@@ -836,6 +839,15 @@ _SAME_YEAR_WEIGHT = -1.5
 # explain it either.
 _TWO_PARTS_WEIGHT = -4.0
 
+# Two complete dates a year apart whose day and month agree: a slip in the year, or a year
+# rewritten on new documents (``_compare``).
+YEAR_OFF_BY_ONE: Level[_Dates] = Level(
+    "year off by one",
+    lambda p: (p.a.month, p.a.day) == (p.b.month, p.b.day) and p.years_apart == 1,
+    6.0,
+    _born_vs,
+)
+
 # Two complete dates: the levels know the field's usual errors. The very same date is shared
 # by about one random pair of children in 6,500 (18 birth years of 365 days) and kept by most
 # true pairs, log2(0.85 * 6500) = 12.4; it weighs 9.5, kept lower since twins, and children
@@ -857,12 +869,7 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
             6.5,
             _born_vs,
         ),
-        Level(
-            "year off by one",
-            lambda p: (p.a.month, p.a.day) == (p.b.month, p.b.day) and p.years_apart == 1,
-            6.0,
-            _born_vs,
-        ),
+        YEAR_OFF_BY_ONE,
         # One digit typed or copied wrong (a year one apart is caught above; another year
         # one digit away, 2011 for 2017, lands here too): m about 0.07 against u about
         # 1/300 (some 20 of the 6,500 dates of 18 years lie one digit from a date):
@@ -893,6 +900,15 @@ DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
 # weighs what they tell between two records of two families.
 PARTIAL_MONTH_WEIGHT = 5.0
 PARTIAL_YEAR_WEIGHT = 3.0
+MONTH_AND_YEAR_AGREE: Level[_Dates] = Level(
+    "agrees as far as given",
+    lambda p: p.a.year == p.b.year and bool(p.a.month and p.b.month) and p.a.month == p.b.month,
+    PARTIAL_MONTH_WEIGHT,
+    _born_vs,
+)
+YEAR_AGREES: Level[_Dates] = Level(
+    "agrees as far as given", lambda p: p.a.year == p.b.year, PARTIAL_YEAR_WEIGHT, _born_vs
+)
 
 # A date without its day or month on one side at least: agree as far as both go.
 PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
@@ -900,23 +916,14 @@ PARTIAL_DATE_OF_BIRTH: Ladder[_Dates] = Ladder(
     _both_dated_one_partly,
     _Dates,
     (
-        Level(
-            "agrees as far as given",
-            lambda p: (
-                p.a.year == p.b.year and bool(p.a.month and p.b.month) and p.a.month == p.b.month
-            ),
-            PARTIAL_MONTH_WEIGHT,
-            _born_vs,
-        ),
+        MONTH_AND_YEAR_AGREE,
         Level(
             "same year",
             lambda p: p.a.year == p.b.year and bool(p.a.month and p.b.month),
             _SAME_YEAR_WEIGHT,
             _born_vs,
         ),
-        Level(
-            "agrees as far as given", lambda p: p.a.year == p.b.year, PARTIAL_YEAR_WEIGHT, _born_vs
-        ),
+        YEAR_AGREES,
         # A year off by one is a slip when the rest agrees as far as given; with the months
         # given and different too, two parts of the date disagree (``_TWO_PARTS_WEIGHT``).
         Level(

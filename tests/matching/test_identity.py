@@ -4,15 +4,22 @@ import math
 
 import pytest
 
-from matching import Comparison, Person, blocking_keys, compare
+from matching import Comparison, FieldComparison, Person, blocking_keys, compare
 from matching._compare import (
     LISTING_NAME_KEPT,
     LISTING_RENAMED_TOO_WEIGHT,
     NEW_IDENTITY_EXACT_DATE,
     NEW_IDENTITY_PARTIAL_DATE,
     RENAMED_TOO_WEIGHT,
+    _partly_agreeing,
 )
-from matching._fields import PARTIAL_MONTH_WEIGHT, PARTIAL_YEAR_WEIGHT, PATRONYMIC
+from matching._fields import (
+    MONTH_AND_YEAR_AGREE,
+    PARTIAL_MONTH_WEIGHT,
+    PARTIAL_YEAR_WEIGHT,
+    PATRONYMIC,
+    YEAR_AGREES,
+)
 
 
 def kept_loss(weight: float) -> float:
@@ -166,7 +173,7 @@ class TestRewrittenListing:
     def test_the_month_and_year_under_another_initial_weigh_what_they_tell(self) -> None:
         name, weight, detail = verdict(compare(REPORT, self.RENAMED), "date_of_birth")
         assert name == "agrees as far as given"
-        assert weight == NEW_IDENTITY_PARTIAL_DATE[PARTIAL_MONTH_WEIGHT] > PARTIAL_MONTH_WEIGHT
+        assert weight == NEW_IDENTITY_PARTIAL_DATE[MONTH_AND_YEAR_AGREE] > PARTIAL_MONTH_WEIGHT
         assert detail == "born 2011-03-14 vs 2011-03; the family names differ: no twin explains it"
         # Under the family's own initial a twin may share them: they weigh as before.
         own = Person(given_name="Николай", family_name="О.", sex="male", date_of_birth="2011-03")
@@ -175,10 +182,21 @@ class TestRewrittenListing:
             PARTIAL_MONTH_WEIGHT,
         )
 
+    def test_the_agreement_is_read_by_its_level_not_its_weight(self) -> None:
+        # The same words and weight composed by hand are not the ladder's level: nothing
+        # but the level that found the agreement earns the weight between two families.
+        dated = Person(date_of_birth="2011-03")
+        found = next(f for f in compare(REPORT, dated).explanation if f.field == "date_of_birth")
+        assert (found.verdict, found.weight) == ("agrees as far as given", PARTIAL_MONTH_WEIGHT)
+        assert found.level is MONTH_AND_YEAR_AGREE
+        composed = FieldComparison("date_of_birth", found.verdict, "", PARTIAL_MONTH_WEIGHT)
+        assert _partly_agreeing(found) == NEW_IDENTITY_PARTIAL_DATE[MONTH_AND_YEAR_AGREE]
+        assert _partly_agreeing(composed) is None
+
     def test_the_year_alone_under_another_initial(self) -> None:
         listing = Person(given_name="Тимофей", family_name="К.", date_of_birth="2011")
         _, weight, _ = verdict(compare(REPORT, listing), "date_of_birth")
-        assert weight == NEW_IDENTITY_PARTIAL_DATE[PARTIAL_YEAR_WEIGHT] > PARTIAL_YEAR_WEIGHT
+        assert weight == NEW_IDENTITY_PARTIAL_DATE[YEAR_AGREES] > PARTIAL_YEAR_WEIGHT
 
     def test_a_new_given_name_with_a_new_initial_is_no_surprise(self) -> None:
         name, weight, _ = verdict(compare(REPORT, self.RENAMED), "given_name")
