@@ -143,6 +143,12 @@ NEW_IDENTITY = FieldComparison(
 # true pairs whose given name was changed too (about one in four), against u, the share of
 # random pairs whose given names differ (0.97): log2(0.25 / 0.97).
 RENAMED_TOO_WEIGHT = -2.0
+# The given name's verdicts that a new given name explains: another name, and a listing's
+# given initial that begins none of the report's names (Т. for Микола). An initial says the
+# same as the name it begins: a new name begins with another letter about as often as two
+# random names do (0.93), so its weight is the name's, log2(m * 0.93 / 0.93), not the -3.0
+# against a copying error of one identity.
+_NEW_GIVEN = ("different", "initial differs")
 
 
 # New documents may give a new birth date too: the day and month rewritten (the year stays),
@@ -297,7 +303,7 @@ def _combine(
     if former and patronymic is not None and patronymic.verdict == "different":
         patronymic = None
     renamed = renamed or former
-    if renamed and given is not None and given.verdict == "different":
+    if renamed and given is not None and given.verdict in _NEW_GIVEN:
         given = _renamed_too(given, LISTING_RENAMED_TOO_WEIGHT) if listed else _renamed_too(given)
     elif listed and given is not None and given.verdict in _KEPT:
         given = _kept_with_new_initial(given)
@@ -479,7 +485,7 @@ def _most_from_the_rest(
                 most += max(0.0, NEW_IDENTITY.weight - family.weight - ladder_most)
     if family is None or family.verdict not in _CHANGED_OR_FORMER:
         return most
-    if given is not None and given.verdict == "different":
+    if given is not None and given.verdict in _NEW_GIVEN:
         regained = (
             LISTING_RENAMED_TOO_WEIGHT
             if family.verdict == "initial differs"

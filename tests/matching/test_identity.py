@@ -293,6 +293,23 @@ class TestGivenInitial:
         name, weight, _ = verdict(c, "given_name")
         assert name == "initial differs" and weight < 0
 
+    def test_another_given_initial_under_another_family_initial_is_a_new_name(self) -> None:
+        # Т. К.: both initials rewritten. The given initial says what a new given name would
+        # (it begins with another letter as often as two random names do), never more.
+        listing = Person(given_name="Т.", family_name="К.", sex="male", date_of_birth="2011-03")
+        name, weight, detail = verdict(compare(REPORT, listing), "given_name")
+        assert (name, weight) == ("changed with the family name", LISTING_RENAMED_TOO_WEIGHT)
+        assert detail.startswith("Т. ≠ ")
+        spelt = Person(given_name="Тимофей", family_name="К.", sex="male", date_of_birth="2011-03")
+        assert compare(REPORT, listing).total == compare(REPORT, spelt).total
+
+    def test_another_given_initial_on_new_documents_is_a_new_name(self) -> None:
+        adopted = Person(
+            given_name="Т.", family_name="Смирнов", patronymic="Сергеевич", date_of_birth="2011-03"
+        )
+        name, weight, _ = verdict(compare(REPORT, adopted), "given_name")
+        assert (name, weight) == ("changed with the family name", RENAMED_TOO_WEIGHT)
+
 
 class TestNewIdentity:
     ADOPTED = Person(
