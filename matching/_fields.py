@@ -325,13 +325,15 @@ def _given_initial_shares() -> dict[str, float]:
 
 @lru_cache(maxsize=10_000)
 def _group_readings(gids: frozenset[str]) -> frozenset[str]:
-    """Readings of every Ukrainian, Russian and Western form of the groups (Микола reaches
-    Николай: an initial Н. agrees)."""
+    """Readings of every Ukrainian and Russian form of the groups (Микола reaches Николай: an
+    initial Н. agrees). Not the Western forms: a listing initials the name its register
+    holds, the Russian passport form, and a Latin copy transliterates that (N. for Nikolai);
+    Klaus or John would let К. agree with Микола and J. with Іван."""
     idx = given_index()
     return frozenset(
         sk
         for g in gids
-        for f in (*idx.groups[g].ukrainian, *idx.groups[g].russian, *idx.groups[g].other)
+        for f in (*idx.groups[g].ukrainian, *idx.groups[g].russian)
         for sk in skeletons(f)
     )
 

@@ -288,6 +288,21 @@ class TestGivenInitial:
             > compare(REPORT, Person(full_name="В. О.", sex="male", date_of_birth="2011-03")).score
         )
 
+    @pytest.mark.parametrize(
+        ("initial", "report_name", "own"), [("К.", "Микола", "Н."), ("G.", "Юрій", "Y.")]
+    )
+    def test_a_western_form_does_not_make_an_initial_agree(
+        self, initial: str, report_name: str, own: str
+    ) -> None:
+        # Klaus and George are Western forms of Микола and Юрій: a listing initials the
+        # Russian passport form (Николай, Юрий; Yurii in a Latin copy), which К. and G. begin
+        # no more than they begin Микола.
+        report = Person(given_name=report_name, family_name="Олійник")
+        c = compare(report, Person(given_name=initial, family_name="О."))
+        assert verdict(c, "given_name")[0] == "initial differs"
+        c = compare(report, Person(given_name=own, family_name="О."))
+        assert verdict(c, "given_name")[0] == "initial agrees"
+
     def test_another_given_initial_is_against(self) -> None:
         c = compare(REPORT, Person(given_name="В.", family_name="Олейник"))
         name, weight, _ = verdict(c, "given_name")
