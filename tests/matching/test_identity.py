@@ -374,6 +374,16 @@ class TestNewIdentity:
         town = compare(REPORT, Person(settlement="Харків", given_name="Николай"))
         assert verdict(town, "settlement")[1] < verdict(c, "settlement")[1] < 0
 
+    def test_two_known_places_that_differ_are_against(self) -> None:
+        # Харків and Херсон are both known Ukrainian places: the sighting's place is no
+        # Russian town on new documents but another home, against the pair more than a place
+        # outside the list and less than the same place is for it.
+        town = verdict(compare(REPORT, Person(settlement="Харків")), "settlement")
+        abroad = verdict(compare(REPORT, Person(settlement="Таганрог")), "settlement")
+        same = verdict(compare(REPORT, Person(settlement="Херсон")), "settlement")
+        assert town[0] == "different" and abroad[0] == "different, one place not in Ukraine's list"
+        assert -same[1] < town[1] < abroad[1] < 0
+
     def test_altered_birth_year_stays_reachable(self) -> None:
         moved = Person(
             given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2012-03-14"
