@@ -1139,6 +1139,42 @@ def _place_present(a: Prepared, b: Prepared) -> bool:
     return bool(a.place_text) and bool(b.place_text)
 
 
+# Russian towns whose Russian name is also the Russian (or Soviet) name of a Ukrainian place
+# in the list: Подольск (Moscow oblast; Подільськ, Odesa oblast), Дзержинск (Nizhny Novgorod
+# oblast; Торецьк), Новомосковск (Tula oblast; Самар), Зеленодольск (Tatarstan), Владимир
+# (Володимир, Volyn), Кировск (Murmansk and Leningrad oblasts; Голубівка), Красноармейск
+# (Saratov and Moscow oblasts; Покровськ), Первомайск (Nizhny Novgorod oblast), Комсомольск
+# (Ivanovo oblast; Горішні Плавні), Советский (Khanty-Mansi; Ічкі). On a Russian document
+# the name is as likely the Russian town, often the likelier (Подольск, a birthplace on new
+# documents): written so, it agrees with the Ukrainian place but differs from another only
+# as a place that may lie outside Ukraine's list does. Russian spellings and their Latin
+# transliterations; not the Ukrainian ones (Дзержинськ, Dzerzhynsk), which name Ukraine's.
+_RUSSIAN_HOMONYMS = frozenset(
+    normalize(w)
+    for w in (
+        "Подольск", "Podolsk", "Podol'sk", "Дзержинск", "Dzerzhinsk", "Новомосковск",
+        "Novomoskovsk", "Зеленодольск", "Zelenodolsk", "Владимир", "Vladimir", "Кировск",
+        "Kirovsk", "Красноармейск", "Krasnoarmeysk", "Krasnoarmeisk", "Первомайск",
+        "Pervomaysk", "Комсомольск", "Komsomolsk", "Советский", "Sovetskiy", "Sovetsky",
+        "Sovetskii",
+    )
+)  # fmt: skip
+
+
+@lru_cache(maxsize=10_000)
+def _also_in_russia(text: str) -> bool:
+    """Whether a place as written is also the name of a town in Russia (``_RUSSIAN_HOMONYMS``)."""
+    return normalize(text) in _RUSSIAN_HOMONYMS
+
+
+def _maybe_abroad(p: Sides) -> bool:
+    """One place is not in Ukraine's list, or is written as a Russian town's name too."""
+    a, b = p.a, p.b
+    if not (a.place_ids and b.place_ids):
+        return True
+    return _also_in_russia(a.place_text or "") or _also_in_russia(b.place_text or "")
+
+
 SETTLEMENT: Ladder[Sides] = Ladder(
     "settlement",
     _place_present,
@@ -1156,11 +1192,12 @@ SETTLEMENT: Ladder[Sides] = Ladder(
             1.5,
             lambda p: f"{p.a.place_text} ≈ {p.b.place_text}",
         ),
-        # A place outside the list of Ukrainian settlements (Подольск on a new document)
-        # says little against a child deported from Ukraine.
+        # A place outside the list of Ukrainian settlements (Таганрог on a new document), or
+        # written as a Russian town's name too (Подольск), says little against a child
+        # deported from Ukraine.
         Level(
             "different, one place not in Ukraine's list",
-            lambda p: not (p.a.place_ids and p.b.place_ids),
+            _maybe_abroad,
             -0.3,
             lambda p: f"{p.a.place_text} ≠ {p.b.place_text}",
         ),

@@ -384,6 +384,28 @@ class TestNewIdentity:
         assert town[0] == "different" and abroad[0] == "different, one place not in Ukraine's list"
         assert -same[1] < town[1] < abroad[1] < 0
 
+    @pytest.mark.parametrize("written", ["Подольск", "Podolsk", "Дзержинск", "Владимир"])
+    def test_a_russian_town_of_a_ukrainian_places_name_says_little(self, written: str) -> None:
+        # Подольск (Moscow oblast) is also the Russian name of Подільськ (Odesa oblast),
+        # Дзержинск of Торецьк, Владимир of Володимир: on a Russian document the Russian
+        # town is as likely. Against another home it weighs as a place outside the list;
+        # beside the Ukrainian place it names, it still agrees.
+        report = Person(given_name="Микола", settlement="Скадовськ")
+        name, weight, _ = verdict(compare(report, Person(settlement=written)), "settlement")
+        assert (name, weight) == verdict(
+            compare(report, Person(settlement="Таганрог")), "settlement"
+        )[:2]
+        assert name == "different, one place not in Ukraine's list"
+        ukrainian = {"Подольск": "Подільськ", "Podolsk": "Подільськ", "Дзержинск": "Торецьк"}
+        if written in ukrainian:
+            home = Person(given_name="Микола", settlement=ukrainian[written])
+            assert (
+                verdict(compare(home, Person(settlement=written)), "settlement")[0] == "same place"
+            )
+        # Written as the Ukrainian place is written, it is the Ukrainian place.
+        name = verdict(compare(report, Person(settlement="Дзержинськ")), "settlement")[0]
+        assert name == "different"
+
     def test_altered_birth_year_stays_reachable(self) -> None:
         moved = Person(
             given_name="Артём", family_name="Смирнов", sex="male", date_of_birth="2012-03-14"
