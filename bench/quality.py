@@ -1,5 +1,5 @@
 """Quality benchmark: ``python -m bench.quality [--world DIR] [--threshold T] [--fit]``
-``[--padding N]``.
+``[--padding N]`` ``[--misses]``.
 
 Runs the engine on a world in the format of ``shared/bench/README.md`` and prints its metrics
 (R@1, R@10, precision, recall and F1 of proposals, R@1 per stratum of the world's ``kind``),
@@ -9,6 +9,10 @@ plus blocking recall, time, calibration tables (all pairs, then per stratum) and
 sweep. ``--fit`` also fits the two parameters of the logistic score map on the world's scored
 pairs (maximum likelihood) and prints them. ``--padding N`` also prints blocking recall per
 stratum with N synthetic reports held beside the world's (a block as large as at that size).
+``--misses`` also prints how each stratum's R@1 misses stand (tied at the top, outranked, not
+among the ten, not reached), what the ties at the top would give by chance, and the commonest
+kinds of outranked miss (the child's report's verdicts against the first's): categories to
+reason about, never cases to fit.
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def fit_logistic(xs: list[float], ys: list[int]) -> tuple[float, float]:
     return a, b
 
 
-def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
+def run(world: Path, threshold: float, fit: bool, misses: bool = False) -> dict[str, float]:
     reports, sightings, truth = load_world(world)
     report_child: dict[str, str] = truth["report_child"]
     sighting_child: dict[str, str] = truth["sighting_child"]
@@ -194,6 +198,8 @@ def run(world: Path, threshold: float, fit: bool) -> dict[str, float]:
         r_ = len(rec) / matchable
         f_ = 2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0
         print(f"| {t:.1f} | {p_:.3f} | {r_:.3f} | {f_:.3f} |")
+    if misses:
+        _misses(results, people, truth)
     if fit:
         a, b = fit_logistic([t for _, t, _, _, _ in pairs], [y for _, _, y, _, _ in pairs])
         print(f"\nfitted logistic map: A = {a:.4f}, B = {b:.4f}")
@@ -230,6 +236,64 @@ def padded_recall(world: Path, padding: int, seed: int = 2024) -> None:
     for stratum in sorted(counts, key=lambda k: (k == "all", k)):
         got, of = counts[stratum]
         print(f"| {stratum} | {got} | {of} | {got / of:.3f} |")
+
+
+def _total(c: Any) -> float:
+    return sum(fc.weight for fc in c.explanation)
+
+
+def _misses(
+    results: dict[str, Any], people: list[tuple[str, Person]], truth: dict[str, Any]
+) -> None:
+    """How the R@1 misses of each stratum stand, and the commonest kinds of outranked miss."""
+    report_child: dict[str, str] = truth["report_child"]
+    sighting_child: dict[str, str] = truth["sighting_child"]
+    kinds: dict[str, str] = truth.get("kind", {})
+    reported = set(report_child.values())
+    columns = ("first", "first in a tie", "lost in a tie", "outranked", "not in ten")
+    counts: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(columns, 0))
+    chance: dict[str, float] = defaultdict(float)
+    patterns: dict[tuple[str, str, str], int] = defaultdict(int)
+
+    def verdicts(c: Any) -> str:
+        return ", ".join(f"{fc.field} {fc.verdict}" for fc in sorted(c.explanation, key=_field))
+
+    for key, _ in people:
+        child = sighting_child.get(key)
+        if child not in reported:
+            continue
+        ranked = results[key]
+        stratum = kinds.get(key, "all")
+        right = [c for c in ranked if report_child.get(str(c.key)) == child]
+        if not right:
+            counts[stratum]["not in ten"] += 1
+            continue
+        top = _total(ranked[0])
+        tied = [c for c in ranked if abs(_total(c) - top) < 1e-9]
+        true_tied = [c for c in tied if report_child.get(str(c.key)) == child]
+        if len(tied) > 1 and true_tied:
+            chance[stratum] += len(true_tied) / len(tied)
+            first = report_child.get(str(ranked[0].key)) == child
+            counts[stratum]["first in a tie" if first else "lost in a tie"] += 1
+        elif right[0] is ranked[0]:
+            counts[stratum]["first"] += 1
+        else:
+            counts[stratum]["outranked"] += 1
+            patterns[(stratum, verdicts(right[0]), verdicts(ranked[0]))] += 1
+    print("\nR@1 misses by stratum (ten best; a tie: the same weight total as the first)")
+    print(f"| stratum | {' | '.join(columns)} | ties found by chance |")
+    print("|" + " --- |" * (len(columns) + 2))
+    for stratum in sorted(counts):
+        row = counts[stratum]
+        cells = " | ".join(f"{row[c]:.0f}" for c in columns)
+        print(f"| {stratum} | {cells} | {chance[stratum]:.1f} |")
+    print("\ncommonest outranked misses: the child's report's verdicts, the first's")
+    for (stratum, mine, first), n in sorted(patterns.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"- {n} {stratum}: [{mine}] below [{first}]")
+
+
+def _field(fc: Any) -> str:
+    return str(fc.field)
 
 
 def _calibration(pairs: list[tuple[float, float, int, str, str]]) -> None:
@@ -269,8 +333,13 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="also print blocking recall with this many synthetic reports held beside the world's",
     )
+    ap.add_argument(
+        "--misses",
+        action="store_true",
+        help="also print how each stratum's R@1 misses stand, and their commonest kinds",
+    )
     args = ap.parse_args(argv)
-    run(args.world.resolve(), args.threshold, args.fit)
+    run(args.world.resolve(), args.threshold, args.fit, args.misses)
     if args.padding:
         padded_recall(args.world.resolve(), args.padding)
 

@@ -21,12 +21,13 @@ from ._fields import (
     FAMILY_NAME,
     GIVEN_NAME,
     INSTITUTION,
+    MONTH_AND_YEAR_AGREE,
     PARTIAL_DATE_OF_BIRTH,
-    PARTIAL_MONTH_WEIGHT,
-    PARTIAL_YEAR_WEIGHT,
     PATRONYMIC,
     SETTLEMENT,
     SEX,
+    YEAR_AGREES,
+    YEAR_OFF_BY_ONE,
 )
 from ._ladder import FieldComparison, Ladder
 from ._person import Person, Prepared, prepare
@@ -142,6 +143,12 @@ NEW_IDENTITY = FieldComparison(
 # true pairs whose given name was changed too (about one in four), against u, the share of
 # random pairs whose given names differ (0.97): log2(0.25 / 0.97).
 RENAMED_TOO_WEIGHT = -2.0
+# The given name's verdicts that a new given name explains: another name, and a listing's
+# given initial that begins none of the report's names (Т. for Микола). An initial says the
+# same as the name it begins: a new name begins with another letter about as often as two
+# random names do (0.93), so its weight is the name's, log2(m * 0.93 / 0.93), not the -3.0
+# against a copying error of one identity.
+_NEW_GIVEN = ("different", "initial differs")
 
 
 # New documents may give a new birth date too: the day and month rewritten (the year stays),
@@ -170,7 +177,8 @@ NEW_IDENTITY_EXACT_DATE = 12.1
 # the year, 0.16, or the day and month, 0.16 of which 11 in 12 move the month, or a slip
 # moved either, 0.03) against u = 1/216 (18 birth years of 12 months): log2(0.66 * 216) =
 # 7.2. In the year alone: m = 0.81 against u = 1/18: log2(0.81 * 18) = 3.9.
-NEW_IDENTITY_PARTIAL_DATE = {PARTIAL_MONTH_WEIGHT: 7.2, PARTIAL_YEAR_WEIGHT: 3.9}
+# Keyed by the level that found the agreement (``_fields``).
+NEW_IDENTITY_PARTIAL_DATE = {MONTH_AND_YEAR_AGREE: 7.2, YEAR_AGREES: 3.9}
 
 
 # A listed child is one awaiting a family: a family initial in a listing that begins none of
@@ -242,29 +250,28 @@ def _exact_unexplained(dob: FieldComparison) -> FieldComparison:
     )
 
 
-def _partial_unexplained(dob: FieldComparison) -> FieldComparison:
+def _partial_unexplained(dob: FieldComparison, weight: float) -> FieldComparison:
     return FieldComparison(
         dob.field,
         dob.verdict,
         dob.detail + "; the family names differ: no twin explains it",
-        NEW_IDENTITY_PARTIAL_DATE[dob.weight],
+        weight,
     )
 
 
-def _partly_agrees(dob: FieldComparison | None) -> bool:
-    """Two dates that agree as far as both go (``_fields.PARTIAL_DATE_OF_BIRTH``)."""
-    return (
-        dob is not None
-        and dob.verdict == "agrees as far as given"
-        and dob.weight in NEW_IDENTITY_PARTIAL_DATE
-    )
+def _partly_agreeing(dob: FieldComparison | None) -> float | None:
+    """What two dates that agree as far as both go (``_fields.PARTIAL_DATE_OF_BIRTH``) weigh
+    between two families; None for any other verdict. Read by the level that gave it."""
+    if dob is None or dob.level is None:
+        return None
+    return NEW_IDENTITY_PARTIAL_DATE.get(dob.level)
 
 
 def _rewritable(dob: FieldComparison) -> bool:
     """A date new documents may have rewritten: the same year, or a year off by one whose day
     and month agree (two complete dates; between a partial date and another, "year off by
     one" agrees in nothing else and weighs against)."""
-    return dob.verdict == "same year" or (dob.verdict == "year off by one" and dob.weight > 0)
+    return dob.verdict == "same year" or dob.level is YEAR_OFF_BY_ONE
 
 
 def _rewritten_date(dob: FieldComparison) -> FieldComparison:
@@ -296,7 +303,7 @@ def _combine(
     if former and patronymic is not None and patronymic.verdict == "different":
         patronymic = None
     renamed = renamed or former
-    if renamed and given is not None and given.verdict == "different":
+    if renamed and given is not None and given.verdict in _NEW_GIVEN:
         given = _renamed_too(given, LISTING_RENAMED_TOO_WEIGHT) if listed else _renamed_too(given)
     elif listed and given is not None and given.verdict in _KEPT:
         given = _kept_with_new_initial(given)
@@ -304,8 +311,8 @@ def _combine(
         dob = _rewritten_date(dob)
     elif changed and dob is not None and dob.verdict == "exact" and dob.field == "date_of_birth":
         dob = _exact_unexplained(dob)
-    elif changed and dob is not None and _partly_agrees(dob):
-        dob = _partial_unexplained(dob)
+    elif changed and dob is not None and (partial := _partly_agreeing(dob)) is not None:
+        dob = _partial_unexplained(dob, partial)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=_rank)
     total = sum([fc.weight for fc in items])
@@ -478,7 +485,7 @@ def _most_from_the_rest(
                 most += max(0.0, NEW_IDENTITY.weight - family.weight - ladder_most)
     if family is None or family.verdict not in _CHANGED_OR_FORMER:
         return most
-    if given is not None and given.verdict == "different":
+    if given is not None and given.verdict in _NEW_GIVEN:
         regained = (
             LISTING_RENAMED_TOO_WEIGHT
             if family.verdict == "initial differs"
@@ -494,9 +501,9 @@ def _most_from_the_rest(
         and family.verdict in _CHANGED
     ):
         most += max(0.0, NEW_IDENTITY_EXACT_DATE - dob.weight)
-    if family.verdict in _CHANGED and _partly_agrees(dob):
-        assert dob is not None  # noqa: S101 - _partly_agrees
-        most += max(0.0, NEW_IDENTITY_PARTIAL_DATE[dob.weight] - dob.weight)
+    if family.verdict in _CHANGED and (partial := _partly_agreeing(dob)) is not None:
+        assert dob is not None  # noqa: S101 - _partly_agreeing
+        most += max(0.0, partial - dob.weight)
     return most
 
 

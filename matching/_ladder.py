@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ._person import Prepared
 
@@ -35,16 +35,28 @@ class FieldComparison:
     verdict: str
     detail: str
     weight: float
+    # The ladder's level that gave the verdict (None for one composed in ``_compare``): what
+    # the engine reads to tell two levels of one verdict apart, never their weights. Not part
+    # of the verdict as compared, hashed or answered.
+    level: Level[Any] | None = dataclasses.field(default=None, compare=False, repr=False)
 
-    def __init__(self, field: str, verdict: str, detail: str, weight: float) -> None:
+    def __init__(
+        self,
+        field: str,
+        verdict: str,
+        detail: str,
+        weight: float,
+        level: Level[Any] | None = None,
+    ) -> None:
         # One is made for every field of every pair compared: its slots are set through their
         # descriptors, not through object.__setattr__ (as a frozen class's own __init__ does),
         # which took twice as long.
-        set_field, set_verdict, set_detail, set_weight = _FIELD_COMPARISON_SLOTS
+        set_field, set_verdict, set_detail, set_weight, set_level = _FIELD_COMPARISON_SLOTS
         set_field(self, field)
         set_verdict(self, verdict)
         set_detail(self, detail)
         set_weight(self, weight)
+        set_level(self, level)
 
     def as_dict(self, *, digits: int | None = None) -> dict[str, str | float]:
         """The verdict as stored and answered; ``digits`` rounds the weight for a file people
@@ -68,11 +80,12 @@ def always(_pair: object) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Level(Generic[P]):
     """One rung: if ``test(pair)`` holds, the verdict is ``verdict`` with ``weight`` (a number,
     or a function of the pair bounded by ``ceiling``) and ``detail(pair)``, the words a
-    coordinator reads."""
+    coordinator reads. A level is itself (equal and hashed by identity): two levels of one
+    verdict are two rungs, and the verdicts they give say which (``FieldComparison.level``)."""
 
     verdict: str
     test: Callable[[P], bool]
@@ -93,7 +106,7 @@ class Level(Generic[P]):
 
 
 Frequencies = Mapping[str, float] | None
-_Row = tuple[Callable[[P], bool], str, float | Callable[[P], float], Callable[[P], str]]
+_Row = tuple[Callable[[P], bool], str, float | Callable[[P], float], Callable[[P], str], Level[P]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +126,7 @@ class Ladder(Generic[P]):
         if not self.levels or self.levels[-1].test is not always:
             raise ValueError(f"ladder {self.field!r}: the last level's test must be `always`")
         object.__setattr__(self, "most", max(level.most for level in self.levels))
-        rows = tuple((lv.test, lv.verdict, lv.weight, lv.detail) for lv in self.levels)
+        rows = tuple((lv.test, lv.verdict, lv.weight, lv.detail, lv) for lv in self.levels)
         object.__setattr__(self, "_rows", rows)
 
     def compare(
@@ -124,10 +137,10 @@ class Ladder(Generic[P]):
         pair = self.pair(a, b, frequencies)
         if pair is None:
             return None
-        for test, verdict, weight, detail in self._rows:
+        for test, verdict, weight, detail, level in self._rows:
             if test(pair):
                 w = weight(pair) if callable(weight) else weight
-                return FieldComparison(self.field, verdict, detail(pair), w)
+                return FieldComparison(self.field, verdict, detail(pair), w, level)
         raise AssertionError("unreachable: the last level is `always`")
 
     def reweighed(

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from matching import Comparison, FieldComparison, Person, compare, compare_each
 from matching._compare import compare_prepared_each
+from matching._fields import SEX
 from matching._ladder import Ladder, Level, always
 from matching._person import prepare
 
@@ -453,7 +454,11 @@ class TestLadders:
         comparison = Comparison(0.5, (fc,))
         assert comparison.total == 0.0
         assert comparison == Comparison(score=0.5, explanation=(fc,), total=0.0)
-        assert dataclasses.astuple(comparison) == (0.5, (("sex", "same", "male", 0.3),), 0.0)
+        # The level a ladder's verdict came from rides along, outside equality and hashing.
+        assert dataclasses.astuple(comparison) == (0.5, (("sex", "same", "male", 0.3, None),), 0.0)
+        from_ladder = SEX.compare(prepare(Person(sex="male")), prepare(Person(sex="male")))
+        assert from_ladder == fc and hash(from_ladder) == hash(fc)
+        assert from_ladder is not None and from_ladder.level is SEX.levels[0]
         with pytest.raises(dataclasses.FrozenInstanceError):
             fc.weight = 1.0  # type: ignore[misc]
         with pytest.raises(dataclasses.FrozenInstanceError):

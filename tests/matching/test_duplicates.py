@@ -84,6 +84,18 @@ def test_a_family_name_that_differs_is_evidence_against_not_a_new_identity():
     assert duplicate.score < DUPLICATE_THRESHOLD
 
 
+def test_two_relatives_homes_that_differ_weigh_less_than_a_sightings_place():
+    # Two relatives write the child's home as each knew it: two known places that differ
+    # are weaker evidence between two reports than between a report and a sighting.
+    moved = Person(given_name="Микола", family_name="Олійник", settlement="Херсон")
+    between_reports = next(
+        f for f in compare_reports(MYKOLA, moved).explanation if f.field == "settlement"
+    )
+    with_a_sighting = next(f for f in compare(MYKOLA, moved).explanation if f.field == "settlement")
+    assert between_reports.verdict == with_a_sighting.verdict == "different"
+    assert with_a_sighting.weight < between_reports.weight < 0
+
+
 def test_birth_dates_must_agree_closely():
     same_month = Person(
         given_name="Микола", family_name="Олійник", sex="male", date_of_birth="2011-03-25"

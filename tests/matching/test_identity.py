@@ -4,15 +4,22 @@ import math
 
 import pytest
 
-from matching import Comparison, Person, blocking_keys, compare
+from matching import Comparison, FieldComparison, Person, blocking_keys, compare
 from matching._compare import (
     LISTING_NAME_KEPT,
     LISTING_RENAMED_TOO_WEIGHT,
     NEW_IDENTITY_EXACT_DATE,
     NEW_IDENTITY_PARTIAL_DATE,
     RENAMED_TOO_WEIGHT,
+    _partly_agreeing,
 )
-from matching._fields import PARTIAL_MONTH_WEIGHT, PARTIAL_YEAR_WEIGHT, PATRONYMIC
+from matching._fields import (
+    MONTH_AND_YEAR_AGREE,
+    PARTIAL_MONTH_WEIGHT,
+    PARTIAL_YEAR_WEIGHT,
+    PATRONYMIC,
+    YEAR_AGREES,
+)
 
 
 def kept_loss(weight: float) -> float:
@@ -166,7 +173,7 @@ class TestRewrittenListing:
     def test_the_month_and_year_under_another_initial_weigh_what_they_tell(self) -> None:
         name, weight, detail = verdict(compare(REPORT, self.RENAMED), "date_of_birth")
         assert name == "agrees as far as given"
-        assert weight == NEW_IDENTITY_PARTIAL_DATE[PARTIAL_MONTH_WEIGHT] > PARTIAL_MONTH_WEIGHT
+        assert weight == NEW_IDENTITY_PARTIAL_DATE[MONTH_AND_YEAR_AGREE] > PARTIAL_MONTH_WEIGHT
         assert detail == "born 2011-03-14 vs 2011-03; the family names differ: no twin explains it"
         # Under the family's own initial a twin may share them: they weigh as before.
         own = Person(given_name="Николай", family_name="О.", sex="male", date_of_birth="2011-03")
@@ -175,10 +182,21 @@ class TestRewrittenListing:
             PARTIAL_MONTH_WEIGHT,
         )
 
+    def test_the_agreement_is_read_by_its_level_not_its_weight(self) -> None:
+        # The same words and weight composed by hand are not the ladder's level: nothing
+        # but the level that found the agreement earns the weight between two families.
+        dated = Person(date_of_birth="2011-03")
+        found = next(f for f in compare(REPORT, dated).explanation if f.field == "date_of_birth")
+        assert (found.verdict, found.weight) == ("agrees as far as given", PARTIAL_MONTH_WEIGHT)
+        assert found.level is MONTH_AND_YEAR_AGREE
+        composed = FieldComparison("date_of_birth", found.verdict, "", PARTIAL_MONTH_WEIGHT)
+        assert _partly_agreeing(found) == NEW_IDENTITY_PARTIAL_DATE[MONTH_AND_YEAR_AGREE]
+        assert _partly_agreeing(composed) is None
+
     def test_the_year_alone_under_another_initial(self) -> None:
         listing = Person(given_name="Тимофей", family_name="К.", date_of_birth="2011")
         _, weight, _ = verdict(compare(REPORT, listing), "date_of_birth")
-        assert weight == NEW_IDENTITY_PARTIAL_DATE[PARTIAL_YEAR_WEIGHT] > PARTIAL_YEAR_WEIGHT
+        assert weight == NEW_IDENTITY_PARTIAL_DATE[YEAR_AGREES] > PARTIAL_YEAR_WEIGHT
 
     def test_a_new_given_name_with_a_new_initial_is_no_surprise(self) -> None:
         name, weight, _ = verdict(compare(REPORT, self.RENAMED), "given_name")
@@ -270,10 +288,42 @@ class TestGivenInitial:
             > compare(REPORT, Person(full_name="В. О.", sex="male", date_of_birth="2011-03")).score
         )
 
+    @pytest.mark.parametrize(
+        ("initial", "report_name", "own"), [("К.", "Микола", "Н."), ("G.", "Юрій", "Y.")]
+    )
+    def test_a_western_form_does_not_make_an_initial_agree(
+        self, initial: str, report_name: str, own: str
+    ) -> None:
+        # Klaus and George are Western forms of Микола and Юрій: a listing initials the
+        # Russian passport form (Николай, Юрий; Yurii in a Latin copy), which К. and G. begin
+        # no more than they begin Микола.
+        report = Person(given_name=report_name, family_name="Олійник")
+        c = compare(report, Person(given_name=initial, family_name="О."))
+        assert verdict(c, "given_name")[0] == "initial differs"
+        c = compare(report, Person(given_name=own, family_name="О."))
+        assert verdict(c, "given_name")[0] == "initial agrees"
+
     def test_another_given_initial_is_against(self) -> None:
         c = compare(REPORT, Person(given_name="В.", family_name="Олейник"))
         name, weight, _ = verdict(c, "given_name")
         assert name == "initial differs" and weight < 0
+
+    def test_another_given_initial_under_another_family_initial_is_a_new_name(self) -> None:
+        # Т. К.: both initials rewritten. The given initial says what a new given name would
+        # (it begins with another letter as often as two random names do), never more.
+        listing = Person(given_name="Т.", family_name="К.", sex="male", date_of_birth="2011-03")
+        name, weight, detail = verdict(compare(REPORT, listing), "given_name")
+        assert (name, weight) == ("changed with the family name", LISTING_RENAMED_TOO_WEIGHT)
+        assert detail.startswith("Т. ≠ ")
+        spelt = Person(given_name="Тимофей", family_name="К.", sex="male", date_of_birth="2011-03")
+        assert compare(REPORT, listing).total == compare(REPORT, spelt).total
+
+    def test_another_given_initial_on_new_documents_is_a_new_name(self) -> None:
+        adopted = Person(
+            given_name="Т.", family_name="Смирнов", patronymic="Сергеевич", date_of_birth="2011-03"
+        )
+        name, weight, _ = verdict(compare(REPORT, adopted), "given_name")
+        assert (name, weight) == ("changed with the family name", RENAMED_TOO_WEIGHT)
 
 
 class TestNewIdentity:
@@ -323,6 +373,38 @@ class TestNewIdentity:
         c = compare(REPORT, self.ADOPTED)
         town = compare(REPORT, Person(settlement="Харків", given_name="Николай"))
         assert verdict(town, "settlement")[1] < verdict(c, "settlement")[1] < 0
+
+    def test_two_known_places_that_differ_are_against(self) -> None:
+        # Харків and Херсон are both known Ukrainian places: the sighting's place is no
+        # Russian town on new documents but another home, against the pair more than a place
+        # outside the list and less than the same place is for it.
+        town = verdict(compare(REPORT, Person(settlement="Харків")), "settlement")
+        abroad = verdict(compare(REPORT, Person(settlement="Таганрог")), "settlement")
+        same = verdict(compare(REPORT, Person(settlement="Херсон")), "settlement")
+        assert town[0] == "different" and abroad[0] == "different, one place not in Ukraine's list"
+        assert -same[1] < town[1] < abroad[1] < 0
+
+    @pytest.mark.parametrize("written", ["Подольск", "Podolsk", "Дзержинск", "Владимир"])
+    def test_a_russian_town_of_a_ukrainian_places_name_says_little(self, written: str) -> None:
+        # Подольск (Moscow oblast) is also the Russian name of Подільськ (Odesa oblast),
+        # Дзержинск of Торецьк, Владимир of Володимир: on a Russian document the Russian
+        # town is as likely. Against another home it weighs as a place outside the list;
+        # beside the Ukrainian place it names, it still agrees.
+        report = Person(given_name="Микола", settlement="Скадовськ")
+        name, weight, _ = verdict(compare(report, Person(settlement=written)), "settlement")
+        assert (name, weight) == verdict(
+            compare(report, Person(settlement="Таганрог")), "settlement"
+        )[:2]
+        assert name == "different, one place not in Ukraine's list"
+        ukrainian = {"Подольск": "Подільськ", "Podolsk": "Подільськ", "Дзержинск": "Торецьк"}
+        if written in ukrainian:
+            home = Person(given_name="Микола", settlement=ukrainian[written])
+            assert (
+                verdict(compare(home, Person(settlement=written)), "settlement")[0] == "same place"
+            )
+        # Written as the Ukrainian place is written, it is the Ukrainian place.
+        name = verdict(compare(report, Person(settlement="Дзержинськ")), "settlement")[0]
+        assert name == "different"
 
     def test_altered_birth_year_stays_reachable(self) -> None:
         moved = Person(
