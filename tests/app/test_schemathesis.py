@@ -48,6 +48,7 @@ from schemathesis.generation.hypothesis.builder import (
     UnserializablePayloadMark,
 )
 from schemathesis.generation.hypothesis.reporting import ignore_hypothesis_output
+from schemathesis.generation.meta import TestPhase
 from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.pytest.warnings import (
     emit_constants_warnings,
@@ -248,6 +249,7 @@ ROLES = ("coordinator", "family")
 @dataclass
 class Tally:
     cases: Counter[str] = field(default_factory=Counter)
+    fuzzed: Counter[str] = field(default_factory=Counter)  # of those, the fuzzing phase's
     failed: bool = False
 
 
@@ -265,6 +267,11 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
     for label, count in tally.cases.items():
         minimum = 1 if label in NO_INPUT else MIN_CASES
         assert count >= minimum, f"{label}: only {count} cases, expected at least {minimum}"
+        if label not in NO_INPUT:
+            fuzzed = tally.fuzzed[label]
+            assert fuzzed >= FUZZED_AT_LEAST, (
+                f"{label}: only {fuzzed} random cases, expected at least {FUZZED_AT_LEAST}"
+            )
 
 
 # Made once for the module: every test runs in a savepoint of the module's transaction.
@@ -468,6 +475,8 @@ def test_api_as_coordinator_and_family(label: str, targets: list[Target], tally:
 @shared_fixtures
 def _send_as_coordinator_and_family(case: Case, targets: list[Target], tally: Tally) -> None:
     tally.cases[case.operation.label] += 1
+    if case.meta is not None and case.meta.phase.name is TestPhase.FUZZING:
+        tally.fuzzed[case.operation.label] += 1
     load_all_checks()
     drawn = dict(case.path_parameters or {})
     asks_for_existing = _asks_for_existing(case, tally)
