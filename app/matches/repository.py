@@ -435,6 +435,17 @@ def matches_for_sightings(session: Session, ids: Iterable[str]) -> dict[str, dic
     return found
 
 
+def reports_matched_to(session: Session, sighting_ids: Iterable[str]) -> dict[str, set[str]]:
+    """{sighting id: the reports it has a match with, of any status}."""
+    found: dict[str, set[str]] = {}
+    rows = select(Match.sighting_id, Match.report_id).where(
+        Match.sighting_id.in_(list(set(sighting_ids)))
+    )
+    for sighting_id, report_id in session.execute(rows):
+        found.setdefault(sighting_id, set()).add(report_id)
+    return found
+
+
 def sightings_matched_to(session: Session, report_ids: Iterable[str]) -> set[str]:
     """The sightings with a match (of any status) to one of these reports."""
     wanted = list(set(report_ids))

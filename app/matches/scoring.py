@@ -102,6 +102,7 @@ def reports_reached(
     by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
     held: int | None = None
     ids: dict[str, list[str]] = {}
+    cut = []
     for sid, ks in keys.items():
         blocks = [by_key[k] for k in ks if k in by_key]
         if sum(len(b) for b in blocks) > matching.CANDIDATES_MOST:
@@ -110,7 +111,16 @@ def reports_reached(
             # The first pass keeps the first met among equals: keys and ids in order, not in
             # the order a set or the database gave them.
             blocks = [sorted(by_key[k]) for k in sorted(ks) if k in by_key]
+            cut.append(sid)
         ids[sid] = matching.first_pass(blocks, held or 0)
+    # A cut never drops a report the sighting has a match with: a proposal made from the
+    # report's side (which compares every sighting it reaches) would be withdrawn whenever the
+    # sighting is scored again, and a confirmed one would vanish from its candidates and its
+    # group's evidence. Those the keys no longer reach at all are left out, as without a cut.
+    for sid, matched in repository.reports_matched_to(session, cut).items():
+        reachable = {rid for k in keys[sid] for rid in by_key.get(k, ())}
+        kept = set(ids[sid])
+        ids[sid] += sorted(rid for rid in matched & reachable if rid not in kept)
     people = known.reach(session, {rid for rids in ids.values() for rid in rids})
     return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
 

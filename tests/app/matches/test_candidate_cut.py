@@ -8,6 +8,7 @@ import matching
 from app.core.settings import Settings
 from app.matches import engine, proposals, repository, scoring
 from app.matches.engine import MatchingSettings
+from app.matches.models import MatchStatus
 from app.matches.scoring import KnownReports
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -80,3 +81,49 @@ def test_a_sighting_reaching_more_than_the_cut_compares_the_best_and_proposes_it
     )
     assert candidates.status_code == 200
     assert candidates.json()["items"][0]["report_id"] == true.id
+
+
+def test_a_cut_never_drops_a_report_the_sighting_has_a_match_with(
+    settings: Settings, client: TestClient, callers: Callers, session: Session
+):
+    owner = callers.family.user_id
+    child = payloads.report()["child"]
+    # 420 reports of the sighting's child as written (every key it has), and one of another
+    # Микола born in 2011, which shares fewer keys than any of them: the first pass leaves it out.
+    namesakes = [
+        Report(
+            owner_id=owner,
+            **{k: child[k] for k in ("given_name", "family_name", "sex", "home_settlement")},
+            birth_year=2011,
+            birth_month=3,
+            birth_day=12,
+        )
+        for _ in range(420)
+    ]
+    other = report(owner, "Шевченко", 7, 20)
+    reports = [*namesakes, other]
+    session.add_all(reports)
+    session.flush()
+    # Every pair that is compared at all reaches so low a threshold.
+    everything = MatchingSettings(proposal_threshold=1e-9)
+    proposals.index_reports(session, reports, settings=everything)
+    session.commit()
+    filed = client.post(
+        "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+    )
+    assert filed.status_code == 201
+    sighting = session.get_one(Sighting, filed.json()["id"])
+    keys = {sighting.id: matching.blocking_keys(engine.person_from_sighting(sighting))}
+    assert other.id not in scoring.reports_reached(session, keys, KnownReports())[sighting.id]
+
+    # The report's side compares every sighting its keys reach, and proposes this one.
+    proposals.stored_report_changed(session, other.id, settings=everything)
+    [match] = repository.for_report(session, other.id).values()
+    assert match.sighting_id == sighting.id and match.status == MatchStatus.proposed
+
+    # Scored again from the sighting's side (a rematch, an amendment): still compared, still
+    # proposed, not withdrawn because the cut would have left it out.
+    proposals.match_sightings(session, [sighting], settings=everything)
+    session.refresh(match)
+    assert match.status == MatchStatus.proposed
+    assert other.id in scoring.reports_reached(session, keys, KnownReports())[sighting.id]
