@@ -196,8 +196,9 @@ NEW_IDENTITY_PARTIAL_DATE = {MONTH_AND_YEAR_AGREE: 7.2, YEAR_AGREES: 3.9}
 # weak one that a new name reaches too (a close spelling at 3.0 loses 0.9, a possible
 # diminutive at 1.5 0.6, a similar name at 0.5 0.2; an initial by how many names it begins).
 LISTING_RENAMED_TOO_WEIGHT = -0.7
-LISTING_NAME_KEPT = -1.2
 _REWRITE_KEEPS, _IDENTITY_KEEPS = 0.4, 0.9
+# What the strongest level loses (-1.2), and the bound of what any loses.
+LISTING_NAME_KEPT = math.log2(_REWRITE_KEEPS / _IDENTITY_KEEPS)
 # The given name's verdicts that say it was kept (possibly misspelt).
 _KEPT = (
     "exact",
@@ -219,7 +220,7 @@ def _kept_with_new_initial(given: FieldComparison) -> FieldComparison:
         given.field,
         given.verdict,
         given.detail + "; a listing's rewritten family initial seldom keeps the given name",
-        given.weight + max(LISTING_NAME_KEPT, lost),
+        given.weight + lost,
     )
 
 
