@@ -23,6 +23,11 @@ same pairs with the group's evidence added to their weight, each reason in the e
   matching a sibling of *r* carries one against its own report (a family name that differs,
   or the report's only as a former name on record) and shares that new family name (and
   patronymic), the rewrite is what the group predicts rather than evidence against the pair.
+  A companion whose match to a sibling is too weak to count by its fields (under
+  :data:`GROUP_FLOOR`, its new name counted against it) is read the other way round: given *s*
+  is *r*, a sibling adopted with it shares its new name, so the companion's rewrite is weighed
+  as shared and its match counts as support; *s*'s own rewrite then still counts against the
+  pair (the one renaming counted once, as in the first reading).
 
 Each pair's evidence is added to its own field scores, read from its companions' matches
 (first as their fields scored them, then as the group raised them: ``_ROUNDS``).
@@ -256,6 +261,7 @@ def _reasons(
                 _companion_weight(ratio, children),
             )
         )
+    shared = None
     for *_, companion, sibling in seen:
         shared = _shared_rewrite(
             comparison,
@@ -270,11 +276,26 @@ def _reasons(
                     "shared new identity",
                     f"the same new {shared} as {_name(sightings.get(companion))}:"
                     " siblings adopted together",
-                    SHARED_REWRITE_WEIGHT if "patronymic" in shared else SHARED_FAMILY_WEIGHT,
+                    _shared_weight(shared),
                 )
             )
             break
-    placed = _placed_elsewhere(group, child, family) if family and support is None else None
+    supporter = support[4] if support is not None else None
+    if support is None and shared is None:
+        weak = _weak_with_shared_rewrite(group, comparison, family, sightings)
+        if weak is not None and weak[0] > children:
+            ratio, p, _, _, supporter, shared = weak
+            companion = supporter
+            reasons.append(
+                FieldComparison(
+                    "group",
+                    "seen with a sibling",
+                    f"seen with {_name(sightings.get(companion))}, whose match to a sibling's"
+                    f" report scores {_score(p)} with the new {shared} they share",
+                    _companion_weight(ratio, children),
+                )
+            )
+    placed = _placed_elsewhere(group, child, family) if family and supporter is None else None
     if placed is not None:
         companion, p = placed
         reasons.append(
@@ -307,7 +328,7 @@ def _reasons(
                 max(_EXCLUSION_MOST, math.log2(1 - q) if q < 1 else _EXCLUSION_MOST),
             )
         )
-    return reasons, support[4] if support else None
+    return reasons, supporter
 
 
 def _families(
@@ -325,6 +346,44 @@ def _families(
         if family - child:
             families[report] = family - child
     return families
+
+
+def _shared_weight(shared: str) -> float:
+    return SHARED_REWRITE_WEIGHT if "patronymic" in shared else SHARED_FAMILY_WEIGHT
+
+
+def _weak_with_shared_rewrite(
+    group: _Group[S, R],
+    comparison: Comparison,
+    family: list[R],
+    sightings: Mapping[S, Prepared],
+) -> tuple[float, float, str, str, S, str] | None:
+    """A companion's match to a sibling too weak to count by its fields (under GROUP_FLOOR:
+    its new family name counted against it), read as the group's hypothesis reads it when it
+    shares this pair's new identity: given that this sighting is the report's child, renamed,
+    a sibling adopted with it carries the same new name (0.8 against 0.2 for a child seen with
+    it by chance: ``SHARED_FAMILY_WEIGHT``), so its rewrite is weighed as shared, not as
+    evidence against. This pair's own rewrite still counts against it: the one renaming is
+    counted once. The surest such match: its likelihood ratio, score, keys, companion and
+    what the two share."""
+    found = []
+    ours = sightings.get(group.sighting)
+    for companion in group.companions:
+        fields = group.fields.get(companion, {})
+        for sibling in family:
+            theirs = fields.get(sibling)
+            now = group.pair(companion, sibling)
+            if theirs is None or theirs.score >= GROUP_FLOOR or (now and now.score >= GROUP_FLOOR):
+                continue
+            shared = _shared_rewrite(comparison, theirs, ours, sightings.get(companion))
+            if shared is None:
+                continue
+            renamed = _renamed(theirs)
+            total = theirs.total - (renamed.weight if renamed else 0.0) + _shared_weight(shared)
+            p = to_probability(total)
+            ratio = _odds(p) / _odds(to_probability(0.0))
+            found.append((ratio, p, str(companion), str(sibling), companion, shared))
+    return max(found, default=None)
 
 
 def _children(family: list[R], same_child: Mapping[R, Collection[R]]) -> int:

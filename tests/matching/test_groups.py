@@ -20,7 +20,7 @@ from matching import (
     with_group_evidence,
 )
 from matching._compare import to_probability
-from matching._groups import _PLACED, _other_family_weight
+from matching._groups import _PLACED, GROUP_FLOOR, _other_family_weight
 
 OLENA = Person.from_api(
     {"given_name": "Олена", "family_name": "Мартинюк", "sex": "female",
@@ -311,6 +311,36 @@ def test_a_sibling_named_on_one_report_of_a_child_is_a_sibling_of_its_other_repo
         siblings=FAMILY,
         same_child=one_child,
     ) == {"s-nazar": {"r-nazar"}}
+
+
+def test_a_companion_too_weak_to_count_counts_with_the_new_identity_it_shares():
+    # Олена was given a new given name too (Кира) and only an age: by her fields her match is
+    # weaker than a random pair's, below GROUP_FLOOR. Назар, seen with her, carries the same
+    # new family name and patronymic: read as the group's hypothesis reads her (a sister
+    # adopted with him shares them), her match is evidence for his; his own new family name
+    # still counts against him (the one renaming is counted once).
+    def raised_with(family_name: str) -> dict:
+        kira = Person.from_api(
+            {"given_name": "Кира", "family_name": family_name, "patronymic": "Викторовна",
+             "sex": "female", "age_estimate": {"min": 11, "max": 13}},
+            observed_on="2024-05-01",
+        )  # fmt: skip
+        scored = {
+            "s-olena": {"r-olena": compare(OLENA, kira)},
+            "s-nazar": {"r-nazar": compare(NAZAR, NAZAR_SEEN)},
+        }
+        assert scored["s-olena"]["r-olena"].score < GROUP_FLOOR
+        sightings = {"s-olena": prepare(kira), "s-nazar": prepare(NAZAR_SEEN)}
+        return with_group_evidence(scored, seen_with=GROUP, siblings=FAMILY, sightings=sightings)
+
+    nazar = raised_with("Вовк")["s-nazar"]["r-nazar"]
+    [reason] = [fc for fc in nazar.explanation if fc.field == "group"]
+    assert reason.verdict == "seen with a sibling" and reason.weight > 2
+    assert reason.detail.endswith("with the new family name and patronymic they share")
+    assert {fc.verdict for fc in nazar.explanation if fc.field == "family_name"} == {"different"}
+    assert nazar.score > 0.5 > compare(NAZAR, NAZAR_SEEN).score
+    # Another new family name: nothing tells that she is his sister.
+    assert "s-nazar" not in raised_with("Белова")
 
 
 def test_two_weak_matches_of_siblings_seen_together_raise_each_other_to_even_odds():
