@@ -95,13 +95,16 @@ _PARTIAL_DATE = PARTIAL_DATE_OF_BIRTH.reweighed(
 )
 # Sex: a relative does not mistake it (an inferred one may be read wrong from a name).
 _SEX = SEX.reweighed({"different": (-4.0, -9.0)})
+# Place: both are places a family wrote (no new document's Russian birthplace): one the list
+# does not know weighs alike on either side.
+_SETTLEMENT = SETTLEMENT.reweighed({"different, one place not in Ukraine's list": -0.3})
 
 _LADDERS: tuple[Ladder[object], ...] = (  # type: ignore[assignment]
     _GIVEN,
     _FAMILY,
     _PATRONYMIC,
     _SEX,
-    SETTLEMENT,
+    _SETTLEMENT,
     INSTITUTION,
 )
 _DATE_LADDERS: tuple[Ladder[object], ...] = (_DATE, _PARTIAL_DATE, AGE_ESTIMATES)  # type: ignore[assignment]

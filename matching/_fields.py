@@ -1147,13 +1147,18 @@ SETTLEMENT: Ladder[Sides] = Ladder(
             1.5,
             lambda p: f"{p.a.place_text} ≈ {p.b.place_text}",
         ),
-        # A place outside the list of Ukrainian settlements (Подольск on a new document)
-        # says little against a child deported from Ukraine.
+        # A place outside the list of Ukrainian settlements says little against a child
+        # deported from Ukraine. On a sighting beside a report's listed Ukrainian town it is
+        # most often the birthplace new documents gave (Воронеж, Омск): every Ukrainian
+        # child's report disagrees with it alike, so it tells nothing of which child (0). A
+        # report's place the list does not know is a village of Ukraine's it lacks, which the
+        # sighting's town may or may not be: -0.3, as a mixture of "different" and nothing.
         Level(
             "different, one place not in Ukraine's list",
             lambda p: not (p.a.place_ids and p.b.place_ids),
-            -0.3,
+            lambda p: 0.0 if p.a.place_ids else -0.3,
             lambda p: f"{p.a.place_text} ≠ {p.b.place_text}",
+            ceiling=0.0,
         ),
         Level("different", always, -0.7, lambda p: f"{p.a.place_text} ≠ {p.b.place_text}"),
     ),
