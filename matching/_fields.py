@@ -1126,6 +1126,40 @@ SEX: Ladder[Sides] = Ladder(
 )
 
 
+# Cities of Russia and Belarus that Russian documents, lists and witnesses name as a deported
+# child's birthplace or whereabouts (regional capitals and the towns children's homes, camps
+# and adoptive families were reported in), in Russian; Latin spellings meet them through their
+# readings (skeletons). General knowledge of the geography, not a list of any data set's names.
+# A city whose name is also a Ukrainian place's (Подольск is Подільськ's Russian name) is in
+# Ukraine's list and weighs as a place of it.
+_FOREIGN_CITY_NAMES = (
+    "Москва", "Санкт-Петербург", "Ростов-на-Дону", "Таганрог", "Краснодар", "Анапа", "Сочи",
+    "Новороссийск", "Ейск", "Геленджик", "Воронеж", "Курск", "Белгород", "Брянск", "Орёл",
+    "Орел", "Тула", "Рязань", "Калуга", "Липецк", "Тамбов", "Смоленск", "Тверь", "Ярославль",
+    "Кострома", "Иваново", "Владимир", "Нижний Новгород", "Казань", "Самара", "Саратов",
+    "Волгоград", "Астрахань", "Элиста", "Ставрополь", "Пятигорск", "Кисловодск", "Махачкала",
+    "Грозный", "Нальчик", "Владикавказ", "Пенза", "Ульяновск", "Уфа", "Оренбург", "Пермь",
+    "Екатеринбург", "Челябинск", "Тюмень", "Курган", "Омск", "Новосибирск", "Томск",
+    "Кемерово", "Барнаул", "Красноярск", "Иркутск", "Чита", "Улан-Удэ", "Якутск", "Хабаровск",
+    "Владивосток", "Магадан", "Мурманск", "Архангельск", "Вологда", "Петрозаводск",
+    "Сыктывкар", "Киров", "Ижевск", "Чебоксары", "Йошкар-Ола", "Саранск", "Псков",
+    "Великий Новгород", "Калининград", "Минск", "Гомель", "Брест", "Гродно",
+    "Витебск", "Могилёв", "Могилев",
+)  # fmt: skip
+
+
+@cache
+def _foreign_readings() -> frozenset[str]:
+    return frozenset(
+        sk for name in _FOREIGN_CITY_NAMES for sk in skeletons(normalize(name).replace(" ", ""))
+    )
+
+
+def _foreign(p: Prepared) -> bool:
+    """Whether a person's place is a city of Russia or Belarus and not a place of Ukraine's."""
+    return not p.place_ids and bool(p.place_skels & _foreign_readings())
+
+
 def _place_present(a: Prepared, b: Prepared) -> bool:
     return bool(a.place_text) and bool(b.place_text)
 
@@ -1148,15 +1182,15 @@ SETTLEMENT: Ladder[Sides] = Ladder(
             lambda p: f"{p.a.place_text} ≈ {p.b.place_text}",
         ),
         # A place outside the list of Ukrainian settlements says little against a child
-        # deported from Ukraine. On a sighting beside a report's listed Ukrainian town it is
-        # most often the birthplace new documents gave (Воронеж, Омск): every Ukrainian
-        # child's report disagrees with it alike, so it tells nothing of which child (0). A
-        # report's place the list does not know is a village of Ukraine's it lacks, which the
-        # sighting's town may or may not be: -0.3, as a mixture of "different" and nothing.
+        # deported from Ukraine: a village the list lacks may or may not be the other's town
+        # (-0.3, a mixture of "different" and nothing). A city of Russia or Belarus
+        # (_FOREIGN_CITIES) is the birthplace new documents gave, or where the child was
+        # seen: every Ukrainian child's record disagrees with it alike, so it tells nothing
+        # of which child it is (0).
         Level(
             "different, one place not in Ukraine's list",
             lambda p: not (p.a.place_ids and p.b.place_ids),
-            lambda p: 0.0 if p.a.place_ids else -0.3,
+            lambda p: 0.0 if _foreign(p.a) or _foreign(p.b) else -0.3,
             lambda p: f"{p.a.place_text} ≠ {p.b.place_text}",
             ceiling=0.0,
         ),

@@ -320,14 +320,18 @@ class TestNewIdentity:
         assert detail.endswith("no twin explains it")
 
     def test_a_russian_birthplace_says_nothing_of_which_child(self) -> None:
-        # New documents' birthplace (not in Ukraine's list) disagrees with every Ukrainian
-        # child's report alike; another Ukrainian town counts against.
+        # New documents' birthplace (Таганрог, not in Ukraine's list) disagrees with every
+        # Ukrainian child's report alike; another Ukrainian town counts against.
         c = compare(REPORT, self.ADOPTED)
         town = compare(REPORT, Person(settlement="Харків", given_name="Николай"))
         assert verdict(c, "settlement")[:2] == ("different, one place not in Ukraine's list", 0.0)
         assert verdict(town, "settlement")[1] < 0
-        # A report's place the list does not know (a village it lacks) may be the sighting's
-        # town misread or not: a little against.
+        # Whichever side writes it, in Cyrillic or Latin.
+        for city in ("Воронеж", "Voronezh"):
+            there = Person(given_name="Микола", settlement=city)
+            assert verdict(compare(there, REPORT), "settlement")[1] == 0.0
+        # A place the list does not know and no city of Russia or Belarus (a village the list
+        # lacks) may be the other's town or not: a little against.
         village = compare(
             Person(given_name="Микола", settlement="Новопавлівка-Друга"),
             Person(given_name="Николай", settlement="Харків"),
