@@ -516,7 +516,16 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
             1.5,
             lambda p: _words(p.prefix, "~"),
         ),
-        Level("similar", lambda p: p.closeness >= 0.87, 0.5, lambda p: _words(p.closest, "~")),
+        # Spelt alike (Jaro-Winkler 0.87): a name the data does not know may be the other
+        # misspelt (a little for). Two names it knows, of groups that are not each other's
+        # (Олександра, Оксана), are as often two names as one misspelt: nothing either way.
+        Level(
+            "similar",
+            lambda p: p.closeness >= 0.87,
+            lambda p: 0.0 if p.both_known else 0.5,
+            lambda p: _words(p.closest, "~"),
+            ceiling=0.5,
+        ),
         Level(
             "different",
             lambda p: p.both_known,

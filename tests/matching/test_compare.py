@@ -238,6 +238,14 @@ class TestRanking:
         assert weights == sorted(weights, reverse=True)
         assert {f.field for f in c.explanation} >= {"given_name", "family_name", "date_of_birth"}
 
+    def test_two_known_names_spelt_alike_weigh_nothing(self) -> None:
+        # Олександра and Оксана are two names (neither is the other's form): their likeness
+        # in spelling is no sign of a misspelling, unlike two forms of one name.
+        alike = compare(Person(given_name="Олександра"), Person(given_name="Оксана"))
+        assert field(alike, "given_name") == ("similar", 0.0)
+        other = compare(Person(given_name="Олександра"), Person(given_name="Марина"))
+        assert field(other, "given_name")[1] < 0
+
     def test_term_frequency_common_names_weigh_less(self) -> None:
         a = Person(given_name="Олександр")
         b = Person(given_name="Александр")
