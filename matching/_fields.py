@@ -378,8 +378,8 @@ class _GivenPair(_NamePair):
             m = 0.1 if "typo" in (ka, kb) else 0.8 if "dim" in (ka, kb) else 0.9
             # An ambiguous form (Саша: Олександр or Олександра, sex unknown) says less.
             ambiguity = max(
-                len(a.given_groups) if ka == "dim" else 1,
-                len(b.given_groups) if kb == "dim" else 1,
+                len(a.given_groups) if ka == "dim" else _western(a, ka, g, shares),
+                len(b.given_groups) if kb == "dim" else _western(b, kb, g, shares),
             )
             return max(1.5, _given_tf(m, f) - math.log2(ambiguity))
 
@@ -422,6 +422,17 @@ class _GivenPair(_NamePair):
     @property
     def both_known(self) -> bool:
         return bool(self.a.given_groups) and bool(self.b.given_groups)
+
+
+def _western(p: Prepared, kind: str, group: str, shares: Mapping[str, float]) -> float:
+    """How ambiguous a Western form is as a name of ``group``: a form of several groups
+    (Alexander: Олександр and Олесь) stands for each as often as that group's children are
+    named so, so its reading as a rare group says less (the commonest shares against this
+    one's). 1 for any other kind of form, and for a form of one group."""
+    if kind != "other" or len(p.given_groups) < 2:
+        return 1.0
+    share = {h: shares.get("given:" + h, DEFAULT_GIVEN_FREQ) for h in p.given_groups}
+    return sum(share.values()) / share[group]
 
 
 @lru_cache(maxsize=10_000)
