@@ -383,8 +383,8 @@ class _GivenPair(_NamePair):
             m = 0.1 if "typo" in (ka, kb) else 0.8 if "dim" in (ka, kb) else 0.9
             # An ambiguous form (Саша: Олександр or Олександра, sex unknown) says less.
             ambiguity = max(
-                len(a.given_groups) if ka == "dim" else 1,
-                len(b.given_groups) if kb == "dim" else 1,
+                len(a.given_groups) if ka == "dim" else _western(a, ka, g, shares),
+                len(b.given_groups) if kb == "dim" else _western(b, kb, g, shares),
             )
             return max(1.5, _given_tf(m, f) - math.log2(ambiguity))
 
@@ -427,6 +427,17 @@ class _GivenPair(_NamePair):
     @property
     def both_known(self) -> bool:
         return bool(self.a.given_groups) and bool(self.b.given_groups)
+
+
+def _western(p: Prepared, kind: str, group: str, shares: Mapping[str, float]) -> float:
+    """How ambiguous a Western form is as a name of ``group``: a form of several groups
+    (Alexander: Олександр and Олесь) stands for each as often as that group's children are
+    named so, so its reading as a rare group says less (the commonest shares against this
+    one's). 1 for any other kind of form, and for a form of one group."""
+    if kind != "other" or len(p.given_groups) < 2:
+        return 1.0
+    share = {h: shares.get("given:" + h, DEFAULT_GIVEN_FREQ) for h in p.given_groups}
+    return sum(share.values()) / share[group]
 
 
 @lru_cache(maxsize=10_000)
@@ -521,7 +532,16 @@ GIVEN_NAME: Ladder[_GivenPair] = Ladder(
             1.5,
             lambda p: _words(p.prefix, "~"),
         ),
-        Level("similar", lambda p: p.closeness >= 0.87, 0.5, lambda p: _words(p.closest, "~")),
+        # Spelt alike (Jaro-Winkler 0.87): a name the data does not know may be the other
+        # misspelt (a little for). Two names it knows, of groups that are not each other's
+        # (Олександра, Оксана), are as often two names as one misspelt: nothing either way.
+        Level(
+            "similar",
+            lambda p: p.closeness >= 0.87,
+            lambda p: 0.0 if p.both_known else 0.5,
+            lambda p: _words(p.closest, "~"),
+            ceiling=0.5,
+        ),
         Level(
             "different",
             lambda p: p.both_known,
@@ -1135,6 +1155,41 @@ SEX: Ladder[Sides] = Ladder(
 )
 
 
+# Cities of Russia and Belarus that Russian documents, lists and witnesses name as a deported
+# child's birthplace or whereabouts (regional capitals and the towns children's homes, camps
+# and adoptive families were reported in), in Russian; Latin spellings meet them through their
+# readings (skeletons). General knowledge of the geography, not a list of any data set's names.
+# A city whose name is also a Ukrainian place's (Подольск is Подільськ's Russian name) is in
+# Ukraine's list: it agrees as that place, and differs as one that may lie abroad
+# (_RUSSIAN_HOMONYMS).
+_FOREIGN_CITY_NAMES = (
+    "Москва", "Санкт-Петербург", "Ростов-на-Дону", "Таганрог", "Краснодар", "Анапа", "Сочи",
+    "Новороссийск", "Ейск", "Геленджик", "Воронеж", "Курск", "Белгород", "Брянск", "Орёл",
+    "Орел", "Тула", "Рязань", "Калуга", "Липецк", "Тамбов", "Смоленск", "Тверь", "Ярославль",
+    "Кострома", "Иваново", "Владимир", "Нижний Новгород", "Казань", "Самара", "Саратов",
+    "Волгоград", "Астрахань", "Элиста", "Ставрополь", "Пятигорск", "Кисловодск", "Махачкала",
+    "Грозный", "Нальчик", "Владикавказ", "Пенза", "Ульяновск", "Уфа", "Оренбург", "Пермь",
+    "Екатеринбург", "Челябинск", "Тюмень", "Курган", "Омск", "Новосибирск", "Томск",
+    "Кемерово", "Барнаул", "Красноярск", "Иркутск", "Чита", "Улан-Удэ", "Якутск", "Хабаровск",
+    "Владивосток", "Магадан", "Мурманск", "Архангельск", "Вологда", "Петрозаводск",
+    "Сыктывкар", "Киров", "Ижевск", "Чебоксары", "Йошкар-Ола", "Саранск", "Псков",
+    "Великий Новгород", "Калининград", "Минск", "Гомель", "Брест", "Гродно",
+    "Витебск", "Могилёв", "Могилев",
+)  # fmt: skip
+
+
+@cache
+def _foreign_readings() -> frozenset[str]:
+    return frozenset(
+        sk for name in _FOREIGN_CITY_NAMES for sk in skeletons(normalize(name).replace(" ", ""))
+    )
+
+
+def _foreign(p: Prepared) -> bool:
+    """Whether a person's place is a city of Russia or Belarus and not a place of Ukraine's."""
+    return not p.place_ids and bool(p.place_skels & _foreign_readings())
+
+
 def _place_present(a: Prepared, b: Prepared) -> bool:
     return bool(a.place_text) and bool(b.place_text)
 
@@ -1192,14 +1247,18 @@ SETTLEMENT: Ladder[Sides] = Ladder(
             1.5,
             lambda p: f"{p.a.place_text} ≈ {p.b.place_text}",
         ),
-        # A place outside the list of Ukrainian settlements (Таганрог on a new document), or
-        # written as a Russian town's name too (Подольск), says little against a child
-        # deported from Ukraine.
+        # A place outside the list of Ukrainian settlements, or written as a Russian town's
+        # name too (Подольск), says little against a child deported from Ukraine: a village
+        # the list lacks may or may not be the other's town (-0.3, a mixture of "different"
+        # and nothing). A city of Russia or Belarus (_FOREIGN_CITY_NAMES) is the birthplace
+        # new documents gave, or where the child was seen: every Ukrainian child's record
+        # disagrees with it alike, so it tells nothing of which child it is (0).
         Level(
             "different, one place not in Ukraine's list",
             _maybe_abroad,
-            -0.3,
+            lambda p: 0.0 if _foreign(p.a) or _foreign(p.b) else -0.3,
             lambda p: f"{p.a.place_text} ≠ {p.b.place_text}",
+            ceiling=0.0,
         ),
         # Two known Ukrainian places that differ. A true pair shows it when the sighting's
         # place is not the home the family wrote: a birthplace (children of the villages are

@@ -9,18 +9,25 @@ same pairs with the group's evidence added to their weight, each reason in the e
 * **a companion matches a sibling.** Sighting *s* is seen with *c*, and *c* matches *r2*, a
   sibling of report *r*: *s* is then much more likely *r* than any other report its names
   reach. The weight is the log2 likelihood ratio of that observation, given how sure the
-  companion's own match is (its likelihood ratio *L*, shared among the report's *J* siblings):
+  companion's own match is (its likelihood ratio *L*, shared among the report's *J* siblings,
+  two families' reports of one child counting as one):
   ``log2((m L/J + 1 - m) / (u L/J + 1 - u))``.
 * **a companion of another family.** When no companion matches a sibling of *r*, and one is
   placed by its own fields, more likely than not, with a report of another family, *s* is
   less likely *r* (its companions would most likely be its siblings): ``log2((1 - m) / (1 - u))``.
 * **a companion is this child.** Children seen together are different children: a companion
-  that matches *r* itself makes *s* less likely *r* (``log2(1 - q)``, bounded).
+  that matches *r* itself (or another report of its child) makes *s* less likely *r*
+  (``log2(1 - q)``, bounded).
 * **the same new identity.** Siblings adopted together are given one new family name and the
   adoptive father's patronymic: when *s* carries a new identity against *r*, and a companion
   matching a sibling of *r* carries one against its own report (a family name that differs,
   or the report's only as a former name on record) and shares that new family name (and
   patronymic), the rewrite is what the group predicts rather than evidence against the pair.
+  A companion whose match to a sibling is too weak to count by its fields (under
+  :data:`GROUP_FLOOR`, its new name counted against it) is read the other way round: given *s*
+  is *r*, a sibling adopted with it shares its new name, so the companion's rewrite is weighed
+  as shared and its match counts as support; *s*'s own rewrite then still counts against the
+  pair (the one renaming counted once, as in the first reading).
 
 Each pair's evidence is added to its own field scores, read from its companions' matches
 (first as their fields scored them, then as the group raised them: ``_ROUNDS``).
@@ -118,9 +125,12 @@ def group_candidates(
     *,
     seen_with: Mapping[S, Collection[S]],
     siblings: Mapping[R, Collection[R]],
+    same_child: Mapping[R, Collection[R]] | None = None,
 ) -> dict[S, set[R]]:
     """The reports each sighting should also be compared with: the siblings of the reports its
-    companions match (score at least :data:`GROUP_FLOOR`), when it was not compared with them."""
+    companions match (score at least :data:`GROUP_FLOOR`), when it was not compared with them.
+    ``same_child`` as for :func:`with_group_evidence`."""
+    siblings = _families(siblings, same_child or {})
     wanted: dict[S, set[R]] = {}
     for sighting, companions in seen_with.items():
         own = scored.get(sighting, {})
@@ -140,10 +150,17 @@ def with_group_evidence(
     seen_with: Mapping[S, Collection[S]],
     siblings: Mapping[R, Collection[R]],
     sightings: Mapping[S, Prepared],
+    same_child: Mapping[R, Collection[R]] | None = None,
 ) -> dict[S, dict[R, Comparison]]:
     """The comparisons of the sightings seen with others, with the group's evidence added
     (only the pairs it changes; the others are as scored). ``sightings`` are the sightings'
-    prepared forms, for the companion's name and the shared new identity."""
+    prepared forms, for the companion's name and the shared new identity. ``same_child``
+    maps a report to every other report of its child (two families' reports of one child,
+    joined as one case): a sibling named on one of them is a sibling of all, every report of
+    a sibling is a sibling's report, a child's reports count as one sibling, a companion
+    matching any of them is this child, and none of them is another family's."""
+    same_child = same_child or {}
+    siblings = _families(siblings, same_child)
     current: Mapping[S, Mapping[R, Comparison]] = scored
     raised: dict[S, dict[R, Comparison]] = {}
     supported_by: dict[tuple[S, R], S] = {}
@@ -158,7 +175,9 @@ def with_group_evidence(
             others = [c for c in companions if c != sighting and c in scored]
             for report, comparison in scored.get(sighting, {}).items() if others else ():
                 group = _Group(sighting, others, scored, current, supported_by, placed)
-                reasons, supporter = group.reasons(report, comparison, siblings, sightings)
+                reasons, supporter = group.reasons(
+                    report, comparison, siblings, sightings, same_child
+                )
                 if reasons:
                     raised.setdefault(sighting, {})[report] = _with(comparison, reasons)
                 if supporter is not None:
@@ -199,8 +218,9 @@ class _Group(Generic[S, R]):
         comparison: Comparison,
         siblings: Mapping[R, Collection[R]],
         sightings: Mapping[S, Prepared],
+        same_child: Mapping[R, Collection[R]],
     ) -> tuple[list[FieldComparison], S | None]:
-        return _reasons(self, report, comparison, siblings, sightings)
+        return _reasons(self, report, comparison, siblings, sightings, same_child)
 
 
 def _reasons(
@@ -209,10 +229,13 @@ def _reasons(
     comparison: Comparison,
     siblings: Mapping[R, Collection[R]],
     sightings: Mapping[S, Prepared],
+    same_child: Mapping[R, Collection[R]],
 ) -> tuple[list[FieldComparison], S | None]:
     reasons = []
     sighting, companions = group.sighting, group.companions
-    family = [sibling for sibling in siblings.get(report, ()) if sibling != report]
+    child = {report, *same_child.get(report, ())}  # this child's reports
+    family = [sibling for sibling in siblings.get(report, ()) if sibling not in child]
+    children = _children(family, same_child)
     # Every companion's match to a sibling that counts, the surest first.
     seen = sorted(
         (
@@ -226,7 +249,7 @@ def _reasons(
     # A companion's match counts as support only when its likelihood ratio exceeds the number
     # of siblings it could be (L/J > 1): shared among them, a weaker one says less of each
     # than nothing would.
-    support = seen[0] if seen and seen[0][0] > len(family) else None
+    support = seen[0] if seen and seen[0][0] > children else None
     if support is not None:
         ratio, p, _, _, companion, _ = support
         reasons.append(
@@ -235,9 +258,10 @@ def _reasons(
                 "seen with a sibling",
                 f"seen with {_name(sightings.get(companion))}, whose match to a sibling's"
                 f" report scores {_score(p)}",
-                _companion_weight(ratio, len(family)),
+                _companion_weight(ratio, children),
             )
         )
+    shared = None
     for *_, companion, sibling in seen:
         shared = _shared_rewrite(
             comparison,
@@ -252,11 +276,26 @@ def _reasons(
                     "shared new identity",
                     f"the same new {shared} as {_name(sightings.get(companion))}:"
                     " siblings adopted together",
-                    SHARED_REWRITE_WEIGHT if "patronymic" in shared else SHARED_FAMILY_WEIGHT,
+                    _shared_weight(shared),
                 )
             )
             break
-    placed = _placed_elsewhere(group, report, family) if family and support is None else None
+    supporter = support[4] if support is not None else None
+    if support is None and shared is None:
+        weak = _weak_with_shared_rewrite(group, comparison, family, sightings)
+        if weak is not None and weak[0] > children:
+            ratio, p, _, _, supporter, shared = weak
+            companion = supporter
+            reasons.append(
+                FieldComparison(
+                    "group",
+                    "seen with a sibling",
+                    f"seen with {_name(sightings.get(companion))}, whose match to a sibling's"
+                    f" report scores {_score(p)} with the new {shared} they share",
+                    _companion_weight(ratio, children),
+                )
+            )
+    placed = _placed_elsewhere(group, child, family) if family and supporter is None else None
     if placed is not None:
         companion, p = placed
         reasons.append(
@@ -268,13 +307,18 @@ def _reasons(
                 _other_family_weight(p),
             )
         )
-    same_child = max(
-        ((found.score, c) for c in companions if (found := group.pair(c, report)) is not None),
+    this_child = max(
+        (
+            (found.score, c)
+            for c in companions
+            for own in sorted(child, key=str)
+            if (found := group.pair(c, own)) is not None
+        ),
         default=None,
         key=lambda t: t[0],
     )
-    if same_child is not None and same_child[0] >= GROUP_FLOOR:
-        q, companion = same_child
+    if this_child is not None and this_child[0] >= GROUP_FLOOR:
+        q, companion = this_child
         reasons.append(
             FieldComparison(
                 "group",
@@ -284,17 +328,85 @@ def _reasons(
                 max(_EXCLUSION_MOST, math.log2(1 - q) if q < 1 else _EXCLUSION_MOST),
             )
         )
-    return reasons, support[4] if support else None
+    return reasons, supporter
 
 
-def _placed_elsewhere(group: _Group[S, R], report: R, family: list[R]) -> tuple[S, float] | None:
+def _families(
+    siblings: Mapping[R, Collection[R]], same_child: Mapping[R, Collection[R]]
+) -> Mapping[R, Collection[R]]:
+    """The siblings' reports of each child's reports: the siblings named on any report of the
+    child, with every other report of theirs (none of the child's own)."""
+    if not same_child:
+        return siblings
+    families: dict[R, set[R]] = {}
+    for report in {*siblings, *same_child}:
+        child = {report, *same_child.get(report, ())}
+        named = {sibling for own in child for sibling in siblings.get(own, ())}
+        family = {r for sibling in named for r in (sibling, *same_child.get(sibling, ()))}
+        if family - child:
+            families[report] = family - child
+    return families
+
+
+def _shared_weight(shared: str) -> float:
+    return SHARED_REWRITE_WEIGHT if "patronymic" in shared else SHARED_FAMILY_WEIGHT
+
+
+def _weak_with_shared_rewrite(
+    group: _Group[S, R],
+    comparison: Comparison,
+    family: list[R],
+    sightings: Mapping[S, Prepared],
+) -> tuple[float, float, str, str, S, str] | None:
+    """A companion's match to a sibling too weak to count by its fields (under GROUP_FLOOR:
+    its new family name counted against it), read as the group's hypothesis reads it when it
+    shares this pair's new identity: given that this sighting is the report's child, renamed,
+    a sibling adopted with it carries the same new name (0.8 against 0.2 for a child seen with
+    it by chance: ``SHARED_FAMILY_WEIGHT``), so its rewrite is weighed as shared, not as
+    evidence against. This pair's own rewrite still counts against it: the one renaming is
+    counted once. The surest such match: its likelihood ratio, score, keys, companion and
+    what the two share."""
+    found = []
+    ours = sightings.get(group.sighting)
+    for companion in group.companions:
+        fields = group.fields.get(companion, {})
+        for sibling in family:
+            theirs = fields.get(sibling)
+            now = group.pair(companion, sibling)
+            if theirs is None or theirs.score >= GROUP_FLOOR or (now and now.score >= GROUP_FLOOR):
+                continue
+            shared = _shared_rewrite(comparison, theirs, ours, sightings.get(companion))
+            if shared is None:
+                continue
+            renamed = _renamed(theirs)
+            total = theirs.total - (renamed.weight if renamed else 0.0) + _shared_weight(shared)
+            p = to_probability(total)
+            ratio = _odds(p) / _odds(to_probability(0.0))
+            found.append((ratio, p, str(companion), str(sibling), companion, shared))
+    return max(found, default=None)
+
+
+def _children(family: list[R], same_child: Mapping[R, Collection[R]]) -> int:
+    """How many children the sibling reports are (two reports of one child count once)."""
+    counted: set[R] = set()
+    children = 0
+    for sibling in family:
+        if sibling not in counted:
+            children += 1
+            counted |= {sibling, *same_child.get(sibling, ())}
+    return children
+
+
+def _placed_elsewhere(
+    group: _Group[S, R], child: Collection[R], family: list[R]
+) -> tuple[S, float] | None:
     """A companion whose own fields match it, more likely than not, with a report that is
-    neither this one nor of its family: the surest such companion and its score."""
+    neither of this child nor of its family: the surest such companion and its score."""
     found = [
         (p, str(companion), companion)
         for companion in group.companions
         for p, other in group.placed.get(companion, ())
-        if other != report and other not in family
+        if other not in child and other not in family
     ]
     if not found:
         return None
@@ -382,18 +494,25 @@ def link_groups(
     *,
     seen_with: Mapping[S, Collection[S]],
     siblings: Mapping[R, Collection[R]],
+    same_child: Mapping[R, Collection[R]] | None = None,
     limit: int = 10,
 ) -> dict[S, list[Candidate]]:
     """:meth:`Linker.candidates` for every sighting, with the group's evidence for those seen
-    with others (compared also with the siblings of the reports their companions match)."""
+    with others (compared also with the siblings of the reports their companions match).
+    ``same_child`` as for :func:`with_group_evidence`."""
     grouped = {s for s, companions in seen_with.items() if companions and s in sightings}
     prepared = {s: prepare.__wrapped__(sightings[s]) for s in grouped}
     # The linker's keys are the reports' keys, the ones `siblings` names.
     scored = {s: cast(dict[R, Comparison], linker.compared(prepared[s])) for s in grouped}
     relations = {s: [c for c in seen_with[s] if c in grouped] for s in grouped}
-    for s, more in group_candidates(scored, seen_with=relations, siblings=siblings).items():
-        scored[s].update(cast(dict[R, Comparison], linker.compared(prepared[s], more)))
-    raised = with_group_evidence(scored, seen_with=relations, siblings=siblings, sightings=prepared)
+    more = group_candidates(
+        scored, seen_with=relations, siblings=siblings, same_child=same_child
+    ).items()
+    for s, extra in more:
+        scored[s].update(cast(dict[R, Comparison], linker.compared(prepared[s], extra)))
+    raised = with_group_evidence(
+        scored, seen_with=relations, siblings=siblings, sightings=prepared, same_child=same_child
+    )
     out: dict[S, list[Candidate]] = {}
     for s, person in sightings.items():
         if s not in grouped:

@@ -589,10 +589,17 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
             "; коли в анкеті змінили ініціал прізвища, ім'я рідко лишається те саме",
         ),
         (
-            r"^seen with (.+), whose match to a sibling's report scores (\d+(?:\.\d+)?)$",
+            r"^seen with (.+), whose match to a sibling's report scores (\d+(?:\.\d+)?)"
+            r"(?: with the new (family name and patronymic|family name) they share)?$",
             lambda m: (
                 f"бачили разом із {m[1]}; {m[1]} збігається із заявою про брата чи сестру "
                 f"цієї дитини на {_percent(m[2])}"
+                + (
+                    ""
+                    if m[3] is None
+                    else ", якщо зважити на спільне нове "
+                    + ("прізвище й по батькові" if "patronymic" in m[3] else "прізвище")
+                )
             ),
         ),
         (

@@ -72,8 +72,9 @@ def _to_score(
     """The sightings these records touch, their neighbourhood, and the sightings in it whose
     scores the touched ones change (within reach of them, their own reach read)."""
     reports = set(report_ids)
-    for family in reports_repository.sibling_ids(session, reports).values():
-        reports |= family
+    siblings, same_child = families(session, reports)
+    for related in (*siblings.values(), *same_child.values()):
+        reports |= related
     touched = set(sighting_ids) | repository.sightings_matched_to(session, reports)
     area = neighbourhood(session, touched, 2 * matching.GROUP_REACH)
     return touched, area, area.scorable(within=matching.GROUP_REACH)
@@ -154,19 +155,22 @@ def _group_scores(session: Session, area: Neighbourhood) -> tuple[list[Row[Any]]
         for sid in people
     }
     seen_with = {sid: companions.get(sid, set()) & set(people) for sid in people}
-    siblings = reports_repository.sibling_ids(session, {r for c in scored.values() for r in c})
-    more = matching.group_candidates(scored, seen_with=seen_with, siblings=siblings)
+    siblings, same_child = families(session, {r for c in scored.values() for r in c})
+    more = matching.group_candidates(
+        scored, seen_with=seen_with, siblings=siblings, same_child=same_child
+    )
     extra_reports = known.reach(session, {r for rs in more.values() for r in rs})
     for sid, extra in more.items():
         found = {r: extra_reports[r] for r in extra if r in extra_reports}
         scored[sid].update(matching.compare_each(people[sid], found, frequencies=shares[sid]))
-    siblings = reports_repository.sibling_ids(session, {r for c in scored.values() for r in c})
+    siblings, same_child = families(session, {r for c in scored.values() for r in c})
     existing = repository.matches_for_sightings(session, people)
     raised = matching.with_group_evidence(
         _as_decided(scored, existing),
         seen_with=seen_with,
         siblings=siblings,
         sightings={sid: matching.prepare(p) for sid, p in people.items()},
+        same_child=same_child,
     )
     ranked = {
         sid: sorted(
@@ -176,6 +180,30 @@ def _group_scores(session: Session, area: Neighbourhood) -> tuple[list[Row[Any]]
         for sid, pairs in scored.items()
     }
     return rows, SightingScores(keys, ranked, existing)
+
+
+def families(
+    session: Session, report_ids: Iterable[str]
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The relations the engine's group evidence reads for these reports: every report's
+    siblings as named (on it and on the other reports of its case) with every other report of
+    the siblings' cases, and each report's case mates, the same child's other reports
+    (`matching.with_group_evidence`'s `same_child`). A sibling named on one family's report
+    of a child is a sibling of the child, whichever family's report a sighting matches."""
+    reports = set(report_ids)
+    same_child = reports_repository.case_mates(session, reports)
+    child = reports | {r for mates in same_child.values() for r in mates}
+    named = reports_repository.sibling_ids(session, child)
+    named_ids = {r for related in named.values() for r in related}
+    same_child |= reports_repository.case_mates(session, named_ids - same_child.keys())
+    siblings: dict[str, set[str]] = {}
+    for report in child:
+        own = {report, *same_child.get(report, set())}
+        family = {s for r in own for s in named.get(r, set())}
+        family |= {m for s in family for m in same_child.get(s, set())}
+        if family - own:
+            siblings[report] = family - own
+    return siblings, same_child
 
 
 def _as_decided(

@@ -72,6 +72,28 @@ def sibling_ids(session: Session, report_ids: Iterable[str]) -> dict[str, set[st
     return related_ids(session, (ReportSibling.report_id, ReportSibling.sibling_id), report_ids)
 
 
+def case_mates(session: Session, report_ids: Iterable[str]) -> dict[str, set[str]]:
+    """{report id: the other reports of its case} for these reports that are in a case (two
+    families' reports of one child, joined by a confirmed duplicate pair), whoever may see
+    them (the engine's view)."""
+    wanted = set(report_ids)
+    if not wanted:
+        return {}
+    cases = select(Report.case_id).where(Report.id.in_(wanted), Report.case_id.is_not(None))
+    members: dict[str, set[str]] = {}
+    for report_id, case_id in session.execute(
+        select(Report.id, Report.case_id).where(Report.case_id.in_(cases))
+    ):
+        if case_id is not None:
+            members.setdefault(case_id, set()).add(report_id)
+    return {
+        report_id: case - {report_id}
+        for case in members.values()
+        for report_id in case
+        if report_id in wanted and len(case) > 1
+    }
+
+
 def link_siblings(
     session: Session, report_id: str, add: Iterable[str], drop: Iterable[str]
 ) -> None:

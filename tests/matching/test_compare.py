@@ -239,6 +239,30 @@ class TestRanking:
         assert weights == sorted(weights, reverse=True)
         assert {f.field for f in c.explanation} >= {"given_name", "family_name", "date_of_birth"}
 
+    def test_two_known_names_spelt_alike_weigh_nothing(self) -> None:
+        # Олександра and Оксана are two names (neither is the other's form): their likeness
+        # in spelling is no sign of a misspelling, unlike two forms of one name.
+        alike = compare(Person(given_name="Олександра"), Person(given_name="Оксана"))
+        assert field(alike, "given_name") == ("similar", 0.0)
+        other = compare(Person(given_name="Олександра"), Person(given_name="Марина"))
+        assert field(other, "given_name")[1] < 0
+
+    def test_a_western_form_of_two_groups_reads_as_the_common_one(self) -> None:
+        # Alexander is the Western form of Олександр and of Олесь (itself a short form of
+        # Олександр): among children it stands for Олександр thirty times as often, so a
+        # witness's Олесь agrees with it less than Олександр does.
+        shares = {"given:m:олександр": 0.03, "given:m:олесь": 0.001}
+
+        def weight(other: str) -> float:
+            c = compare(
+                Person(given_name="Alexander", sex="male"),
+                Person(given_name=other, sex="male"),
+                frequencies=shares,
+            )
+            return field(c, "given_name")[1]
+
+        assert weight("Олесь") < weight("Олександр") - 1
+
     def test_term_frequency_common_names_weigh_less(self) -> None:
         a = Person(given_name="Олександр")
         b = Person(given_name="Александр")
@@ -251,7 +275,7 @@ class TestRanking:
 GIVEN = ["Микола", "Николай", "Коля", "Mykola", "Олена", "Елена", "Саша", "Олег", "Yevhen", None]
 FAMILY = ["Олійник", "Олейник", "Oliinyk", "Шевченко", "Schewtschenko", "Іванов", None]
 DATES = ["2011-03-12", "2011-12-03", "2012-03-12", "2011", "2011-03", "2015-07-01", None]
-PLACES = ["Бахмут", "Артемовск", "Melitopol", "Мелітополь", None]
+PLACES = ["Бахмут", "Артемовск", "Melitopol", "Мелітополь", "Воронеж", "Новопавлівка-Друга", None]
 
 people = st.builds(
     Person,

@@ -13,13 +13,14 @@ from matching import (
     LinkInputError,
     Person,
     compare,
+    group_candidates,
     link_files,
     link_groups,
     prepare,
     with_group_evidence,
 )
 from matching._compare import to_probability
-from matching._groups import _PLACED, _other_family_weight
+from matching._groups import _PLACED, GROUP_FLOOR, _other_family_weight
 
 OLENA = Person.from_api(
     {"given_name": "Олена", "family_name": "Мартинюк", "sex": "female",
@@ -210,7 +211,7 @@ def test_link_files_refuses_bad_relations(tmp_path: Path, related: object, reaso
     assert raised.value.line_number == 1 and raised.value.reason == reason
 
 
-def weighed(companion_match: float, family: dict) -> float:
+def weighed(companion_match: float, family: dict, same_child: dict | None = None) -> float:
     """The weight "seen with a sibling" gives Олена's match when Назар, seen with her, matches
     her sibling's report at ``companion_match`` (and nothing else)."""
     olena = compare(OLENA, OLENA_SEEN)
@@ -220,7 +221,9 @@ def weighed(companion_match: float, family: dict) -> float:
         "s-nazar": {"r-nazar": Comparison(companion_match, nazar.explanation, nazar.total)},
     }
     sightings = {"s-olena": prepare(OLENA_SEEN), "s-nazar": prepare(NAZAR_SEEN)}
-    raised = with_group_evidence(scored, seen_with=GROUP, siblings=family, sightings=sightings)
+    raised = with_group_evidence(
+        scored, seen_with=GROUP, siblings=family, sightings=sightings, same_child=same_child
+    )
     [reason] = [fc for fc in raised["s-olena"]["r-olena"].explanation if fc.field == "group"]
     return reason.weight
 
@@ -245,6 +248,99 @@ def test_a_weak_companion_match_is_shared_among_the_reports_siblings():
     # much for this report.
     many = {"r-olena": ["r-nazar", "r-x", "r-y"], "r-nazar": ["r-olena", "r-x", "r-y"]}
     assert 1.0 < weighed(0.003, FAMILY) - weighed(0.003, many) < math.log2(3) + 0.01
+
+
+# Назар reported twice, by his mother and by his grandmother (one case): both reports are
+# Олена's sibling's, and they are one child.
+TWICE = {"r-olena": ["r-nazar", "r-nazar-2"], "r-nazar": ["r-olena"], "r-nazar-2": ["r-olena"]}
+ONE_CHILD = {"r-nazar": ["r-nazar-2"], "r-nazar-2": ["r-nazar"]}
+
+
+def test_a_siblings_two_reports_of_one_child_count_as_one_sibling():
+    assert weighed(0.003, TWICE, ONE_CHILD) == pytest.approx(weighed(0.003, FAMILY))
+    # Read as two children, the companion's weak match would be shared between them.
+    assert weighed(0.003, TWICE) < weighed(0.003, TWICE, ONE_CHILD) - 0.5
+
+
+def test_a_companion_who_matches_another_report_of_this_child_counts_against():
+    # Олена's companion Назар matches Олена's grandmother's report of her: he is not Олена,
+    # and the mother's report of her is less likely his too.
+    scored = {
+        "s-olena": {"r-olena-2": compare(OLENA, OLENA_SEEN)},
+        "s-nazar": {"r-olena": compare(OLENA, NAZAR_SEEN), "r-nazar": compare(NAZAR, NAZAR_SEEN)},
+    }
+    sightings = {"s-olena": prepare(OLENA_SEEN), "s-nazar": prepare(NAZAR_SEEN)}
+    one_child = {"r-olena": ["r-olena-2"], "r-olena-2": ["r-olena"]}
+
+    def reasons(same_child: dict | None) -> list:
+        raised = with_group_evidence(
+            scored, seen_with=GROUP, siblings=FAMILY, sightings=sightings, same_child=same_child
+        )
+        pair = raised.get("s-nazar", {}).get("r-olena")
+        return [] if pair is None else [fc.verdict for fc in pair.explanation]
+
+    assert "companion matches" not in reasons(None)
+    assert "companion matches" in reasons(one_child)
+
+
+def test_a_sibling_named_on_one_report_of_a_child_is_a_sibling_of_its_other_reports():
+    # The mother named Олена (r-olena) Назар's sibling; the grandmother's report of Олена
+    # (r-olena-2, one case with r-olena) is the one Олена's sighting matches. Назар, seen with
+    # her, is then seen with a sibling, not with a child of another family.
+    scored = {
+        "s-olena": {"r-olena-2": compare(OLENA, OLENA_SEEN)},
+        "s-nazar": {"r-nazar": compare(NAZAR, NAZAR_SEEN)},
+    }
+    sightings = {"s-olena": prepare(OLENA_SEEN), "s-nazar": prepare(NAZAR_SEEN)}
+    one_child = {"r-olena": ["r-olena-2"], "r-olena-2": ["r-olena"]}
+
+    def verdicts(same_child: dict | None) -> set[str]:
+        raised = with_group_evidence(
+            scored, seen_with=GROUP, siblings=FAMILY, sightings=sightings, same_child=same_child
+        )
+        return {fc.verdict for fc in raised["s-nazar"]["r-nazar"].explanation}
+
+    assert "companion of another family" in verdicts(None)
+    assert "seen with a sibling" not in verdicts(None)
+    assert "seen with a sibling" in verdicts(one_child)
+    assert "companion of another family" not in verdicts(one_child)
+    # And the sighting seen with her is compared with the sibling her match reaches.
+    assert group_candidates(
+        {"s-olena": scored["s-olena"], "s-nazar": {}},
+        seen_with=GROUP,
+        siblings=FAMILY,
+        same_child=one_child,
+    ) == {"s-nazar": {"r-nazar"}}
+
+
+def test_a_companion_too_weak_to_count_counts_with_the_new_identity_it_shares():
+    # Олена was given a new given name too (Кира) and only an age: by her fields her match is
+    # weaker than a random pair's, below GROUP_FLOOR. Назар, seen with her, carries the same
+    # new family name and patronymic: read as the group's hypothesis reads her (a sister
+    # adopted with him shares them), her match is evidence for his; his own new family name
+    # still counts against him (the one renaming is counted once).
+    def raised_with(family_name: str) -> dict:
+        kira = Person.from_api(
+            {"given_name": "Кира", "family_name": family_name, "patronymic": "Викторовна",
+             "sex": "female", "age_estimate": {"min": 11, "max": 13}},
+            observed_on="2024-05-01",
+        )  # fmt: skip
+        scored = {
+            "s-olena": {"r-olena": compare(OLENA, kira)},
+            "s-nazar": {"r-nazar": compare(NAZAR, NAZAR_SEEN)},
+        }
+        assert scored["s-olena"]["r-olena"].score < GROUP_FLOOR
+        sightings = {"s-olena": prepare(kira), "s-nazar": prepare(NAZAR_SEEN)}
+        return with_group_evidence(scored, seen_with=GROUP, siblings=FAMILY, sightings=sightings)
+
+    nazar = raised_with("Вовк")["s-nazar"]["r-nazar"]
+    [reason] = [fc for fc in nazar.explanation if fc.field == "group"]
+    assert reason.verdict == "seen with a sibling" and reason.weight > 2
+    assert reason.detail.endswith("with the new family name and patronymic they share")
+    assert {fc.verdict for fc in nazar.explanation if fc.field == "family_name"} == {"different"}
+    assert nazar.score > 0.5 > compare(NAZAR, NAZAR_SEEN).score
+    # Another new family name: nothing tells that she is his sister.
+    assert "s-nazar" not in raised_with("Белова")
 
 
 def test_two_weak_matches_of_siblings_seen_together_raise_each_other_to_even_odds():

@@ -369,17 +369,31 @@ class TestNewIdentity:
         assert (name, weight) == ("agrees as far as given", 7.2)
         assert detail.endswith("no twin explains it")
 
-    def test_a_russian_birthplace_says_little(self) -> None:
+    def test_a_russian_birthplace_says_nothing_of_which_child(self) -> None:
+        # New documents' birthplace (Таганрог, not in Ukraine's list) disagrees with every
+        # Ukrainian child's report alike; another Ukrainian town counts against.
         c = compare(REPORT, self.ADOPTED)
         town = compare(REPORT, Person(settlement="Харків", given_name="Николай"))
-        assert verdict(town, "settlement")[1] < verdict(c, "settlement")[1] < 0
+        assert verdict(c, "settlement")[:2] == ("different, one place not in Ukraine's list", 0.0)
+        assert verdict(town, "settlement")[1] < 0
+        # Whichever side writes it, in Cyrillic or Latin.
+        for city in ("Воронеж", "Voronezh"):
+            there = Person(given_name="Микола", settlement=city)
+            assert verdict(compare(there, REPORT), "settlement")[1] == 0.0
+        # A place the list does not know and no city of Russia or Belarus (a village the list
+        # lacks) may be the other's town or not: a little against.
+        village = compare(
+            Person(given_name="Микола", settlement="Новопавлівка-Друга"),
+            Person(given_name="Николай", settlement="Харків"),
+        )
+        assert verdict(town, "settlement")[1] < verdict(village, "settlement")[1] < 0
 
     def test_two_known_places_that_differ_are_against(self) -> None:
         # Харків and Херсон are both known Ukrainian places: the sighting's place is no
-        # Russian town on new documents but another home, against the pair more than a place
-        # outside the list and less than the same place is for it.
+        # Russian town on new documents but another home, against the pair more than a
+        # village outside the list and less than the same place is for it.
         town = verdict(compare(REPORT, Person(settlement="Харків")), "settlement")
-        abroad = verdict(compare(REPORT, Person(settlement="Таганрог")), "settlement")
+        abroad = verdict(compare(REPORT, Person(settlement="Новопавлівка-Друга")), "settlement")
         same = verdict(compare(REPORT, Person(settlement="Херсон")), "settlement")
         assert town[0] == "different" and abroad[0] == "different, one place not in Ukraine's list"
         assert -same[1] < town[1] < abroad[1] < 0
@@ -388,12 +402,13 @@ class TestNewIdentity:
     def test_a_russian_town_of_a_ukrainian_places_name_says_little(self, written: str) -> None:
         # Подольск (Moscow oblast) is also the Russian name of Подільськ (Odesa oblast),
         # Дзержинск of Торецьк, Владимир of Володимир: on a Russian document the Russian
-        # town is as likely. Against another home it weighs as a place outside the list;
-        # beside the Ukrainian place it names, it still agrees.
+        # town is as likely. Against another home it weighs as a village outside the list
+        # (which may or may not be that home); beside the Ukrainian place it names, it still
+        # agrees.
         report = Person(given_name="Микола", settlement="Скадовськ")
         name, weight, _ = verdict(compare(report, Person(settlement=written)), "settlement")
         assert (name, weight) == verdict(
-            compare(report, Person(settlement="Таганрог")), "settlement"
+            compare(report, Person(settlement="Новопавлівка-Друга")), "settlement"
         )[:2]
         assert name == "different, one place not in Ukraine's list"
         ukrainian = {"Подольск": "Подільськ", "Podolsk": "Подільськ", "Дзержинск": "Торецьк"}

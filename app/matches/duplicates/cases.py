@@ -11,6 +11,7 @@ from app.core.models import new_id
 from app.matches import proposals, repository, worker
 from app.matches.duplicates import repository as duplicates
 from app.matches.models import QueuedKind
+from app.reports import repository as reports_repository
 from app.reports.models import Report, ReportStatus
 
 
@@ -32,6 +33,7 @@ def join(session: Session, a: Report, b: Report) -> str:
     if repository.confirmed_count_for_reports(session, members):
         set_statuses(members.values(), ReportStatus.located)
     proposals.withdraw_within_case(session, members)
+    regroup(session, members)
     return case_id
 
 
@@ -52,6 +54,16 @@ def split(session: Session, case_id: str) -> None:
     withheld = repository.confirmed_sightings_of(session, members)
     if withheld:
         worker.enqueue(session, QueuedKind.sighting, withheld)
+    regroup(session, members)
+
+
+def regroup(session: Session, report_ids: Iterable[str]) -> None:
+    """A case joined or split changes the siblings the group's evidence reads for its reports
+    (a sibling named on one report of a child is the child's, `groups.families`): when one of
+    them names a sibling, they are queued to be matched again, their groups with them."""
+    ids = sorted(report_ids)
+    if reports_repository.sibling_ids(session, ids):
+        worker.enqueue(session, QueuedKind.report, ids)
 
 
 def _connected(ids: Iterable[str], pairs: Iterable[object]) -> list[set[str]]:

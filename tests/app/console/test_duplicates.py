@@ -295,6 +295,16 @@ def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_word
         ("group", "seen with Назар, whose match to a sibling's report scores 0.003"),
         (
             "group",
+            "seen with Кира, whose match to a sibling's report scores 0.003"
+            " with the new family name and patronymic they share",
+        ),
+        (
+            "group",
+            "seen with Кира, whose match to a sibling's report scores 0.02"
+            " with the new family name they share",
+        ),
+        (
+            "group",
             "seen with Коваль Иван, who matches another family's report at 0.98 "
             "and none of this report's siblings",
         ),

@@ -434,3 +434,83 @@ def test_payload_helpers_still_file(client: TestClient, callers: Callers):
     """The shared payloads carry no relation: filing them answers empty lists."""
     report = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
     assert report.json()["siblings"] == []
+
+
+# Олена reported twice: by her mother, who filed Назар too and named them siblings, and who
+# gives only her birth year; and by her grandmother, with her birth date. Both children were
+# adopted into one family (another family name, the adoptive father's patronymic): by its
+# fields Олена's document matches the grandmother's report well, the mother's barely.
+OLENA_BY_MOTHER = {
+    "given_name": "Олена",
+    "family_name": "Мартинюк",
+    "patronymic": "Григорівна",
+    "sex": "female",
+    "date_of_birth": "2012",
+    "home_settlement": "Ізюм",
+}
+OLENA_BY_GRANDMOTHER = {**OLENA_BY_MOTHER, "date_of_birth": "2012-04-03"}
+OLENA_ADOPTED = {
+    "given_name": "Елена",
+    "family_name": "Вовк",
+    "patronymic": "Викторовна",
+    "sex": "female",
+    "date_of_birth": "2012-04-03",
+}
+
+
+def test_a_sibling_named_on_one_report_of_a_case_counts_for_its_other_reports(
+    client: TestClient, callers: Callers
+):
+    """Назар's sighting is seen with Олена's. Until the coordinator confirms the two reports
+    of Олена as one case, the group's evidence reads her match to the report the mother named
+    Назар's sibling, a weak one; then the grandmother's report is his sibling's too, and it
+    reads her match to that one. Reopening the pair splits the case and takes it back."""
+    olena = file_report(client, callers.family, OLENA_BY_MOTHER).json()["id"]
+    nazar = file_report(client, callers.family, NAZAR, siblings=[olena]).json()["id"]
+    again = file_report(client, callers.family2, OLENA_BY_GRANDMOTHER).json()["id"]
+    seen_olena = file_sighting(client, callers.field, OLENA_ADOPTED).json()["id"]
+    seen_nazar = file_sighting(client, callers.field, NAZAR_SEEN, seen_with=[seen_olena])
+    seen_nazar_id = seen_nazar.json()["id"]
+
+    def candidate(sighting_id: str, report_id: str) -> dict:
+        answer = client.get(
+            f"/api/v1/sightings/{sighting_id}/candidates", headers=callers.coordinator.headers
+        )
+        assert answer.status_code == 200, answer.text
+        [found] = [c for c in answer.json()["items"] if c["report_id"] == report_id]
+        return found
+
+    def sibling_seen() -> dict:
+        nazars = candidate(seen_nazar_id, nazar)["explanation"]
+        [found] = [e for e in nazars if e["verdict"] == "seen with a sibling"]
+        return found
+
+    to_grandmother = candidate(seen_olena, again)["score"]  # no group: no sibling named
+    assert to_grandmother >= 0.5
+    before = candidate(seen_nazar_id, nazar)
+    weak = sibling_seen()
+    assert not weak["detail"].endswith(f"scores {to_grandmother:.2f}")
+
+    [pair] = client.get(
+        "/api/v1/duplicates", params={"status": "proposed"}, headers=callers.coordinator.headers
+    ).json()["items"]
+    assert {pair["report_id"], pair["duplicate_of"]} == {olena, again}
+
+    def decide(decision: str, version: int) -> dict:
+        answer = client.post(
+            f"/api/v1/duplicates/{pair['id']}/decision",
+            json={"decision": decision, "note": "both families' papers", "version": version},
+            headers=callers.coordinator.headers,
+        )
+        assert answer.status_code == 200, answer.text
+        assert drain_queue(client) > 0  # the case's reports, their group with them
+        decided: dict = answer.json()
+        return decided
+
+    confirmed = decide("confirm", pair["version"])
+    joined = sibling_seen()
+    assert joined["detail"].endswith(f"scores {to_grandmother:.2f}")
+    assert joined["weight"] > weak["weight"] + 1
+    assert candidate(seen_nazar_id, nazar)["score"] > before["score"]
+    decide("reopen", confirmed["version"])
+    assert candidate(seen_nazar_id, nazar) == before
