@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+import matching
 from app.core.models import utcnow
 from app.core.pagination import page, split_page
 from app.core.person import PersonColumns
@@ -32,6 +33,7 @@ from app.matches.models import (
     MatchEvent,
     MatchingQueueItem,
     MatchStatus,
+    ReportCodes,
     ReportKey,
     ReportTerm,
     SightingKey,
@@ -321,14 +323,23 @@ def set_decision(
     return True
 
 
-def replace_report_indexes(
-    session: Session, indexes: Mapping[str, tuple[Iterable[str], Iterable[str]]]
-) -> None:
-    """Replace the blocking keys and name terms of reports: {report id: (keys, terms)}. Only
-    the reports whose stored index differs are written (a rematch after a change of the
-    threshold, or of the engine's scoring, leaves most keys as they were)."""
-    wanted = {i: (set(ks), set(ts)) for i, (ks, ts) in indexes.items()}
-    stored: dict[str, tuple[set[str], set[str]]] = {i: (set(), set()) for i in wanted}
+@dataclass(frozen=True)
+class ReportIndex:
+    """What the candidate index holds of one report."""
+
+    keys: frozenset[str]
+    terms: frozenset[str]
+    codes: matching.PassCodes
+
+
+def replace_report_indexes(session: Session, indexes: Mapping[str, ReportIndex]) -> None:
+    """Replace the blocking keys, name terms and first-pass codes of reports. Only the reports
+    whose stored index differs are written (a rematch after a change of the threshold, or of
+    the engine's scoring, leaves most keys as they were)."""
+    wanted = {i: (set(index.keys), set(index.terms), index.codes) for i, index in indexes.items()}
+    stored: dict[str, tuple[set[str], set[str], matching.PassCodes | None]] = {
+        i: (set(), set(), None) for i in wanted
+    }
     for chunk in chunks(list(wanted), 5000):
         for report_id, key in session.execute(
             select(ReportKey.report_id, ReportKey.key).where(ReportKey.report_id.in_(chunk))
@@ -338,17 +349,52 @@ def replace_report_indexes(
             select(ReportTerm.report_id, ReportTerm.term).where(ReportTerm.report_id.in_(chunk))
         ):
             stored[report_id][1].add(term)
+        for report_id, held in _codes_of(session, chunk):
+            stored[report_id] = (*stored[report_id][:2], held)
     changed = [i for i, index in wanted.items() if index != stored[i]]
     if not changed:
         return
     session.execute(delete(ReportKey).where(ReportKey.report_id.in_(changed)))
     session.execute(delete(ReportTerm).where(ReportTerm.report_id.in_(changed)))
+    session.execute(delete(ReportCodes).where(ReportCodes.report_id.in_(changed)))
     keys = [{"report_id": i, "key": k} for i in changed for k in wanted[i][0]]
     terms = [{"report_id": i, "term": t} for i in changed for t in wanted[i][1]]
+    codes = [{"report_id": i, **_code_columns(wanted[i][2])} for i in changed]
     if keys:
         session.execute(insert(ReportKey), keys)
     if terms:
         session.execute(insert(ReportTerm), terms)
+    session.execute(insert(ReportCodes), codes)
+
+
+def _code_columns(codes: matching.PassCodes) -> dict[str, int]:
+    return {
+        "birth_year": codes.year,
+        "birth_month": codes.month,
+        "birth_day": codes.day,
+        "place": codes.place,
+        "initials": codes.initials,
+    }
+
+
+def _codes_of(session: Session, ids: list[str]) -> Iterator[tuple[str, matching.PassCodes]]:
+    c = ReportCodes
+    rows = session.execute(
+        select(c.report_id, c.birth_year, c.birth_month, c.birth_day, c.place, c.initials).where(
+            c.report_id.in_(ids)
+        )
+    )
+    for report_id, year, month, day, place, initials in rows:
+        yield report_id, matching.PassCodes(year, month, day, place, initials)
+
+
+def report_codes(session: Session, ids: Iterable[str]) -> dict[str, matching.PassCodes]:
+    """The first-pass codes of these reports (a report indexed before migration 0018, and not
+    since, has none)."""
+    found: dict[str, matching.PassCodes] = {}
+    for chunk in chunks(list(set(ids)), 5000):
+        found.update(_codes_of(session, chunk))
+    return found
 
 
 def mark_matched(
