@@ -5,7 +5,8 @@ A plain library (no web, no database): build :class:`Person` values, then
 * :func:`compare` two of them for a calibrated score and an explanation (:func:`compare_each`
   for one sighting against many reports),
 * :func:`blocking_keys` to find candidates without scanning everything (:func:`first_pass` to
-  keep the best of many when the keys are indexed elsewhere),
+  keep the best of many when the keys are indexed elsewhere, weighing what
+  :func:`first_pass_codes` stored beside them),
 * :func:`prepare` a person's derived forms once, to hand to :func:`compare_each` many times,
 * :class:`Linker` for an in-memory index, or :func:`link_files` for two JSON-lines files,
 * :func:`link_groups` (or :func:`group_candidates` and :func:`with_group_evidence` on pairs
@@ -42,8 +43,10 @@ from ._linker import (
     Linker,
     LinkInputError,
     LinkSummary,
+    PassCodes,
     blocking_keys,
     first_pass,
+    first_pass_codes,
     link_files,
     person_frequencies,
 )
@@ -63,6 +66,7 @@ __all__ = [
     "LinkSummary",
     "Linker",
     "PartialDate",
+    "PassCodes",
     "Person",
     "Prepared",
     "blocking_keys",
@@ -72,6 +76,7 @@ __all__ = [
     "compare_reports_each",
     "find_duplicates",
     "first_pass",
+    "first_pass_codes",
     "group_candidates",
     "link_files",
     "link_groups",

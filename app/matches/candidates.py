@@ -25,7 +25,7 @@ def candidates_for_sighting(
     if ranked is None:
         person = engine.person_from_sighting(sighting)
         keys = {sighting.id: matching.blocking_keys(person)}
-        reports = scoring.reports_reached(session, keys, KnownReports())
+        reports = scoring.reports_reached(session, keys, {sighting.id: person}, KnownReports())
         ranked = scoring.rank_reports(
             sighting.id, person, reports[sighting.id], scoring.shares(session, person)
         )

@@ -148,7 +148,7 @@ def _group_scores(session: Session, area: Neighbourhood) -> tuple[list[Row[Any]]
     people = {row.id: engine.person_from_sighting(row) for row in rows}
     keys = {sid: matching.blocking_keys(p, remember=False) for sid, p in people.items()}
     known = KnownReports()
-    reached = scoring.reports_reached(session, keys, known)
+    reached = scoring.reports_reached(session, keys, people, known)
     shares = {sid: scoring.shares(session, person) for sid, person in people.items()}
     scored = {
         sid: matching.compare_each(people[sid], reached[sid], frequencies=shares[sid])

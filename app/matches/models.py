@@ -4,11 +4,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Float,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -47,6 +49,24 @@ class ReportKey(Base):
         ForeignKey(Report.id, ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ReportCodes(Base):
+    """Beside the candidate index: what the engine's first pass weighs of a report besides the
+    keys it shares (`matching.first_pass_codes`: birth year, month and day, place, the family
+    names' first letters), as integers. A sighting whose keys reach more reports than are
+    compared ranks them by these too, as the engine ranks its own index (migration 0018)."""
+
+    __tablename__ = "report_codes"
+
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey(Report.id, ondelete="CASCADE"), primary_key=True
+    )
+    birth_year: Mapped[int] = mapped_column(SmallInteger)  # 0: not given
+    birth_month: Mapped[int] = mapped_column(SmallInteger)
+    birth_day: Mapped[int] = mapped_column(SmallInteger)
+    place: Mapped[int] = mapped_column(Integer)  # -1: none
+    initials: Mapped[int] = mapped_column(BigInteger)  # one bit a letter
 
 
 class SightingKey(Base):

@@ -23,7 +23,7 @@ from app.sightings.models import Sighting
 def index_reports(
     session: Session, reports: Sequence[Report], *, settings: MatchingSettings
 ) -> None:
-    """Store the blocking keys and name terms of reports."""
+    """Store the blocking keys, name terms and first-pass codes of reports."""
     repository.replace_report_indexes(session, _report_indexes(reports))
     for report in reports:
         report.matched_with = settings.signature
@@ -62,13 +62,14 @@ def index_filed(session: Session, kind: QueuedKind, ids: Sequence[str]) -> None:
 
 def _report_indexes(
     reports: Sequence[Report | Row[Any]],
-) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+) -> dict[str, repository.ReportIndex]:
     indexes = {}
     for report in reports:
         person = engine.person_from_report(report)
-        indexes[report.id] = (
-            matching.blocking_keys(person, indexed=True),
-            engine.name_terms(person),
+        indexes[report.id] = repository.ReportIndex(
+            keys=matching.blocking_keys(person, indexed=True),
+            terms=engine.name_terms(person),
+            codes=matching.first_pass_codes(person),
         )
     return indexes
 
@@ -149,7 +150,7 @@ def score_sightings(
         for sighting_id, person in people.items()
     }
     known = KnownReports() if known_reports is None else known_reports
-    reached = scoring.reports_reached(session, keys, known)
+    reached = scoring.reports_reached(session, keys, people, known)
     existing = repository.matches_for_sightings(session, people)
     blocked = repository.case_blocked(session, people)
     ranked = {

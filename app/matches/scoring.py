@@ -90,39 +90,47 @@ class KnownReports:
 
 
 def reports_reached(
-    session: Session, keys: Mapping[str, frozenset[str]], known: KnownReports
+    session: Session,
+    keys: Mapping[str, frozenset[str]],
+    people: Mapping[str, matching.Person],
+    known: KnownReports,
 ) -> dict[str, dict[str, matching.Prepared]]:
     """The reports sharing a blocking key with each sighting: {sighting id: {report id: person}}.
     A sighting whose keys reach more than the engine compares (`matching.first_pass`: a
-    common name among a million reports) gets the best of its first pass over the keys each
-    report shares, from the index alone; only those are read.
+    common name among a million reports) gets the best of the engine's first pass, from the
+    index alone: the keys each report shares and what its codes (`report_codes`) share with
+    the sighting (`people`); only those are read.
 
     Reports already `known` are not read again; the others are read and added to it.
     """
     by_key = repository.report_ids_by_key(session, (k for ks in keys.values() for k in ks))
-    held: int | None = None
-    ids: dict[str, list[str]] = {}
-    cut = []
-    for sid, ks in keys.items():
-        blocks = [by_key[k] for k in ks if k in by_key]
-        if sum(len(b) for b in blocks) > matching.CANDIDATES_MOST:
-            if held is None:
-                held = repository.report_count(session)
+    crowded = [
+        sid
+        for sid, ks in keys.items()
+        if sum(len(by_key[k]) for k in ks if k in by_key) > matching.CANDIDATES_MOST
+    ]
+    ids = {
+        sid: sorted({rid for k in ks if k in by_key for rid in by_key[k]})
+        for sid, ks in keys.items()
+    }
+    if crowded:
+        held = repository.report_count(session)
+        codes = repository.report_codes(session, {rid for sid in crowded for rid in ids[sid]})
+        matched = repository.reports_matched_to(session, crowded)
+        for sid in crowded:
             # The first pass keeps the first met among equals: keys and ids in order, not in
-            # the order a set or the database gave them.
-            blocks = [sorted(by_key[k]) for k in sorted(ks) if k in by_key]
-            cut.append(sid)
-        ids[sid] = matching.first_pass(blocks, held or 0)
-    # A cut never drops a report the sighting has a match with: a proposal made from the
-    # report's side (which compares every sighting it reaches) would be withdrawn whenever the
-    # sighting is scored again, and a confirmed one would vanish from its candidates and its
-    # group's evidence. Those the keys no longer reach at all are left out, as without a cut.
-    for sid, matched in repository.reports_matched_to(session, cut).items():
-        reachable = {rid for k in keys[sid] for rid in by_key.get(k, ())}
-        kept = set(ids[sid])
-        ids[sid] += sorted(rid for rid in matched & reachable if rid not in kept)
-    people = known.reach(session, {rid for rids in ids.values() for rid in rids})
-    return {sid: {rid: people[rid] for rid in rids} for sid, rids in ids.items()}
+            # the order a set or the database gave them (the engine adds its keys in order).
+            blocks = [sorted(by_key[k]) for k in sorted(keys[sid]) if k in by_key]
+            chosen = matching.first_pass(blocks, held, sighting=people[sid], codes=codes)
+            # A cut never drops a report the sighting has a match with: a proposal made from
+            # the report's side (which compares every sighting it reaches) would be withdrawn
+            # whenever the sighting is scored again, and a confirmed one would vanish from its
+            # candidates and its group's evidence. Those its keys no longer reach are left out,
+            # as without a cut.
+            also = matched.get(sid, set()).intersection(ids[sid]).difference(chosen)
+            ids[sid] = chosen + sorted(also)
+    people_reached = known.reach(session, {rid for rids in ids.values() for rid in rids})
+    return {sid: {rid: people_reached[rid] for rid in rids} for sid, rids in ids.items()}
 
 
 def shares(session: Session, person: matching.Person) -> dict[str, float]:

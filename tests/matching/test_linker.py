@@ -13,6 +13,8 @@ from matching import (
     Person,
     _linker,
     blocking_keys,
+    first_pass,
+    first_pass_codes,
     link_files,
 )
 from matching._compare import compare_prepared_each
@@ -275,6 +277,46 @@ class TestFirstPass:
         assert len(reached) == CANDIDATES_MOST and "r1" in reached
         assert lk.reachable(witness) == reached  # ties are cut the same way each time
         assert lk.candidates(witness)[0].key == "r1"
+
+    # A document (full date and place), a listing (initial and month), a witness (nickname and
+    # age): each reaches more than the cut among 1,200 Миколи of 2010 to 2012. The witness
+    # gives nothing beside its keys that the crowd shares: its keys alone cut as the codes do.
+    SIGHTINGS = (
+        Person(full_name="ОЛЕЙНИК Николай Андреевич", sex="male", date_of_birth="2011-03-12",
+               settlement="Мелитополь"),
+        Person(given_name="Николай", family_name="О.", sex="male", date_of_birth="2011-03"),
+        Person(given_name="Коля", family_name="Олейник", sex="male", age_min=12, age_max=13,
+               observed_on="2024-05-01"),
+    )  # fmt: skip
+
+    @pytest.mark.parametrize("sighting", SIGHTINGS, ids=["document", "listing", "witness"])
+    def test_an_index_kept_elsewhere_with_its_codes_is_cut_as_the_linker_cuts(
+        self, sighting: Person
+    ) -> None:
+        places = ("Мелітополь", "Маріуполь", "Бердянськ", None)
+        reports = {"r1": REPORTS["r1"]}
+        for year in (2010, 2011, 2012):
+            for i, (key, person) in enumerate(crowd(400, given="Микола", year=year).items()):
+                reports[f"{year}-{key}"] = dataclasses.replace(person, settlement=places[i % 4])
+        # As a database holds them: the records under each key, by id; the keys in order.
+        index: dict[str, list[str]] = {}
+        for key in sorted(reports):
+            for k in blocking_keys(reports[key], indexed=True):
+                index.setdefault(k, []).append(key)
+        blocks = [index[k] for k in sorted(blocking_keys(sighting)) if k in index]
+        codes = {key: first_pass_codes(person) for key, person in reports.items()}
+        lk = held({key: reports[key] for key in sorted(reports)})
+        chosen = first_pass(blocks, len(reports), sighting=sighting, codes=codes)
+        assert len({r for b in blocks for r in b}) > CANDIDATES_MOST
+        assert len(chosen) == CANDIDATES_MOST
+        assert set(chosen) == lk.reachable(sighting, widen=False)
+        # The keys alone choose others when the sighting gives a date: the codes are weighed.
+        keys_alone = set(first_pass(blocks, len(reports)))
+        assert (keys_alone == set(chosen)) == (sighting.date_of_birth is None)
+
+    def test_the_codes_need_the_sighting(self) -> None:
+        with pytest.raises(ValueError, match="both"):
+            first_pass([["r1"]], 1, codes={"r1": first_pass_codes(REPORTS["r1"])})
 
 
 def as_api(person: Person) -> dict[str, str]:

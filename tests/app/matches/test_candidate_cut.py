@@ -1,7 +1,10 @@
 """A sighting whose keys reach more reports than the engine compares: only the best of its
-first pass are read and compared, and its true match is among them."""
+first pass are read and compared, the ones the engine's own first pass would choose, and its
+true match is among them."""
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import matching
@@ -70,7 +73,9 @@ def test_a_sighting_reaching_more_than_the_cut_compares_the_best_and_proposes_it
     keys = matching.blocking_keys(person, remember=False)
     by_key = repository.report_ids_by_key(session, keys)
     assert len(set().union(*by_key.values())) == len(reports) > matching.CANDIDATES_MOST
-    reached = scoring.reports_reached(session, {sighting_id: keys}, KnownReports())[sighting_id]
+    reached = scoring.reports_reached(
+        session, {sighting_id: keys}, {sighting_id: person}, KnownReports()
+    )[sighting_id]
     assert len(reached) == matching.CANDIDATES_MOST
     assert {true.id, *(r.id for r in same_day)} <= set(reached)
 
@@ -81,6 +86,102 @@ def test_a_sighting_reaching_more_than_the_cut_compares_the_best_and_proposes_it
     )
     assert candidates.status_code == 200
     assert candidates.json()["items"][0]["report_id"] == true.id
+
+
+# Families of several first letters (О: the sighting's own), places of the sighting's region.
+FAMILIES = (*OTHER_FAMILIES, "Олійник", "Остапенко", "Оліфіренко", "Бойко", "Савченко")
+PLACES = ("Мелітополь", "Маріуполь", "Бердянськ", "Херсон", None)
+
+
+def crowd(owner_id: str, n: int) -> list[Report]:
+    """``n`` boys named Микола born 2010 to 2012, of many families, days and places (each
+    taken in its own step through its list, so that they combine in many ways)."""
+    return [
+        Report(
+            owner_id=owner_id,
+            given_name="Микола",
+            family_name=FAMILIES[i % len(FAMILIES)],
+            sex="male",
+            birth_year=2010 + i % 3,
+            birth_month=1 + i * 7 % 12,
+            birth_day=None if i % 5 == 0 else 1 + i * 11 % 28,
+            home_settlement=PLACES[i // 3 % len(PLACES)],
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        {},  # a document: full name, date and place
+        {"full_name": None, "given_name": "Николай", "family_name": "О.",
+         "date_of_birth": "2011-03", "origin_settlement": None},  # a listing
+    ],
+    ids=["document", "listing"],
+)  # fmt: skip
+def test_the_reports_compared_are_those_the_engines_first_pass_chooses(
+    client: TestClient, callers: Callers, session: Session, settings: Settings, subject: dict
+):
+    reports = crowd(callers.family.user_id, 700)
+    session.add_all(reports)
+    session.flush()
+    proposals.index_reports(session, reports, settings=MatchingSettings.from_settings(settings))
+    session.commit()
+    filed = client.post(
+        "/api/v1/sightings", json=payloads.sighting(**subject), headers=callers.field.headers
+    )
+    assert filed.status_code == 201
+    sighting_id = filed.json()["id"]
+    person = engine.person_from_sighting(session.get_one(Sighting, sighting_id))
+    keys = matching.blocking_keys(person, remember=False)
+
+    reached = scoring.reports_reached(
+        session, {sighting_id: keys}, {sighting_id: person}, KnownReports()
+    )[sighting_id]
+
+    # The engine holding every stored report (in the order of their ids, which breaks ties
+    # as the service's index does) chooses the same, among more than it compares.
+    linker = matching.Linker()
+    for row in sorted(session.scalars(select(Report)), key=lambda r: r.id):
+        linker.add(row.id, engine.person_from_report(row))
+    by_key = repository.report_ids_by_key(session, keys)
+    assert len(set().union(*by_key.values())) > matching.CANDIDATES_MOST
+    assert len(reached) == matching.CANDIDATES_MOST
+    assert set(reached) == linker.reachable(person, widen=False)
+    # The keys alone would choose others: the stored codes are what made the difference.
+    blocks = [sorted(by_key[k]) for k in sorted(by_key)]
+    assert set(matching.first_pass(blocks, len(reports))) != set(reached)
+
+
+def stored_codes(session: Session, report_id: str) -> matching.PassCodes | None:
+    return repository.report_codes(session, [report_id]).get(report_id)
+
+
+def test_filing_and_amending_a_report_store_its_codes(
+    client: TestClient, callers: Callers, session: Session
+):
+    filed = client.post("/api/v1/reports", json=payloads.report(), headers=callers.family.headers)
+    assert filed.status_code == 201
+    report_id = filed.json()["id"]
+    codes = stored_codes(session, report_id)
+    assert codes is not None
+    assert (codes.year, codes.month, codes.day, codes.place >= 0) == (2011, 3, 12, True)
+
+    amended = client.patch(
+        f"/api/v1/reports/{report_id}",
+        json={"child": {"date_of_birth": "2012-07", "home_settlement": None}},
+        headers=callers.family.headers,
+    )
+    assert amended.status_code == 200, amended.text
+    session.expire_all()
+    report = session.get_one(Report, report_id)
+    assert stored_codes(session, report_id) == matching.first_pass_codes(
+        engine.person_from_report(report)
+    )
+    assert stored_codes(session, report_id) == matching.PassCodes(
+        year=2012, month=7, day=0, place=-1, initials=codes.initials
+    )
 
 
 def test_a_cut_never_drops_a_report_the_sighting_has_a_match_with(
@@ -113,8 +214,11 @@ def test_a_cut_never_drops_a_report_the_sighting_has_a_match_with(
     )
     assert filed.status_code == 201
     sighting = session.get_one(Sighting, filed.json()["id"])
-    keys = {sighting.id: matching.blocking_keys(engine.person_from_sighting(sighting))}
-    assert other.id not in scoring.reports_reached(session, keys, KnownReports())[sighting.id]
+    person = {sighting.id: engine.person_from_sighting(sighting)}
+    keys = {sighting.id: matching.blocking_keys(person[sighting.id])}
+    assert (
+        other.id not in scoring.reports_reached(session, keys, person, KnownReports())[sighting.id]
+    )
 
     # The report's side compares every sighting its keys reach, and proposes this one.
     proposals.stored_report_changed(session, other.id, settings=everything)
@@ -126,4 +230,5 @@ def test_a_cut_never_drops_a_report_the_sighting_has_a_match_with(
     proposals.match_sightings(session, [sighting], settings=everything)
     session.refresh(match)
     assert match.status == MatchStatus.proposed
-    assert other.id in scoring.reports_reached(session, keys, KnownReports())[sighting.id]
+    reached = scoring.reports_reached(session, keys, person, KnownReports())
+    assert other.id in reached[sighting.id]

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session, sessionmaker
 import matching
 from app.crypto.keyring import Keyring
 from app.crypto.orm import session_info
-from app.matches import engine, groups
+from app.matches import engine, groups, repository
 from app.matches.duplicates.models import Duplicate, DuplicateEvent
 from app.matches.engine import MatchingSettings
-from app.matches.models import Match, MatchEvent, ReportKey, SightingKey
+from app.matches.models import Match, MatchEvent, ReportCodes, ReportKey, SightingKey
 from app.matches.rematch import rematch
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -141,6 +141,28 @@ def test_rewrites_only_changed_keys_and_leaves_records_as_they_were(
     assert keys_of(session, kept) == kept_keys
     assert updated_at(session) == updated_before
     assert set(session.scalars(select(Report.matched_with))) == {MATCHING.signature}
+
+
+def test_a_report_indexed_before_its_codes_were_kept_gets_them(
+    client: TestClient,
+    callers: Callers,
+    session: Session,
+    connection: Connection,
+    keyring: Keyring,
+):
+    file_records(client, callers, 1)
+    report = session.scalars(select(Report)).one()
+    keys = keys_of(session, report.id)
+    # As a report indexed before migration 0018: its keys and terms, no codes.
+    session.execute(delete(ReportCodes))
+    session.execute(update(Report).values(matched_with="old-engine"))
+    session.commit()
+
+    rematch(factory(connection, keyring), settings=MATCHING, progress=False)
+
+    codes = repository.report_codes(session, [report.id])
+    assert codes == {report.id: matching.first_pass_codes(engine.person_from_report(report))}
+    assert keys_of(session, report.id) == keys
 
 
 def keys_of(session: Session, report_id: str) -> set[str]:
