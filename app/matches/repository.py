@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+import matching
 from app.core.models import utcnow
 from app.core.pagination import page, split_page
 from app.core.person import PersonColumns
@@ -444,12 +445,13 @@ def sightings_matched_to(session: Session, report_ids: Iterable[str]) -> set[str
 
 
 def all_term_shares(session: Session) -> dict[str, float]:
-    """Every term's share among all reports, for a run over everything."""
+    """Every term's share among all reports, for a run over everything, and the share one
+    report holds (as `term_shares`)."""
     total = session.scalar(select(func.count()).select_from(Report)) or 0
     if not total:
         return {}
     counts = session.execute(select(ReportTerm.term, func.count()).group_by(ReportTerm.term))
-    return {term: count / total for term, count in counts}
+    return {term: count / total for term, count in counts} | {matching.ONE_REPORT: 1 / total}
 
 
 def claim_stale(
@@ -511,7 +513,8 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def term_shares(session: Session, terms: Iterable[str]) -> dict[str, float]:
-    """Each term's share among all reports (what the engine calls frequencies)."""
+    """Each term's share among all reports (what the engine calls frequencies), and the
+    share one report holds (`matching.ONE_REPORT`), by which the engine counts namesakes."""
     wanted = list(terms)
     total = session.scalar(select(func.count()).select_from(Report)) or 0
     if not wanted or not total:
@@ -521,7 +524,7 @@ def term_shares(session: Session, terms: Iterable[str]) -> dict[str, float]:
         .where(ReportTerm.term.in_(wanted))
         .group_by(ReportTerm.term)
     )
-    return {term: count / total for term, count in counts}
+    return {term: count / total for term, count in counts} | {matching.ONE_REPORT: 1 / total}
 
 
 def add_event(session: Session, event: MatchEvent) -> None:
