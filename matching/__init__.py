@@ -15,16 +15,18 @@ A plain library (no web, no database): build :class:`Person` values, then
   :func:`find_duplicates` among many (:func:`write_duplicates` for a JSON-lines file).
 
 Term frequencies: ``compare(..., frequencies=...)`` and ``Linker(frequencies=...)`` take a
-mapping of ``"given:<group id>"`` and ``"family:<surname key>"`` to the share of reports holding
-that value; :func:`person_frequencies` computes it from any collection of people (a ``Linker``
-computes it from the reports it holds when none is given).
+mapping of ``"given:<group id>"``, ``"family:<surname key>"`` and the two together,
+``"names:<group id>|<surname key>"`` (namesakes), to the share of reports holding that value,
+and :data:`ONE_REPORT` (``"one:"``) to the share one report holds (1 / the reports);
+:func:`person_frequencies` computes it from any collection of people (a ``Linker`` computes it
+from the reports it holds when none is given).
 
 Scores are calibrated probabilities; :data:`DEFAULT_THRESHOLD` is the proposal threshold, with
 its measurement beside it in ``_linker.py``. Knowledge sources and what each adds and misses are
 described in ``_data.py`` and ``_names.py``.
 """
 
-from ._compare import Comparison, compare, compare_each
+from ._compare import ONE_REPORT, Comparison, compare, compare_each
 from ._dates import PartialDate
 from ._duplicates import (
     DUPLICATE_THRESHOLD,
@@ -58,6 +60,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "DUPLICATE_THRESHOLD",
     "GROUP_REACH",
+    "ONE_REPORT",
     "Candidate",
     "Comparison",
     "DuplicatePair",

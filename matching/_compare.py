@@ -18,6 +18,8 @@ from ._fields import (
     AGE_AT_SIGHTING,
     AGE_ESTIMATES,
     DATE_OF_BIRTH,
+    DEFAULT_FAMILY_FREQ,
+    DEFAULT_GIVEN_FREQ,
     FAMILY_NAME,
     GIVEN_NAME,
     INSTITUTION,
@@ -110,12 +112,84 @@ def to_probability(total: float) -> float:
     return e / (1.0 + e)
 
 
+# --- namesakes ---------------------------------------------------------------------------------
+# The given name's and the family name's weights each come from the name's own share among the
+# reports, as if the two were drawn apart: a random report shares both with the sighting as
+# often as the product of the shares says (u). Reports tell more than that: the other reports
+# that carry this very given name and family name (the child's namesakes: cousins named after
+# one grandfather, the same common name twice in one town) each agree with the sighting as well
+# as the child's own report, so that a sighting with nothing else to tell them apart (a
+# witness's "Паша Карпенко, 11-15") is one of them, not all. Each pair whose two names agree is
+# weighed by u estimated from both: the namesakes counted (c, the reports of the two names
+# other than the one compared) against those the shares expect (e = u * the reports held), as
+# the mean of a rate whose prior is the shares' own (an exponential prior of mean e, after c
+# are seen): u' = u (1 + c) / (1 + e). The names lose log2((1 + c) / (1 + e)) when more
+# namesakes are held than the shares expect, nothing when fewer: one namesake of a rare name
+# takes a bit, two 1.6; a common name's expected ones take none. Counted by
+# `Linker` and `person_frequencies` as "names:<group>|<surname key>", beside "one:", the
+# share one report holds (1 / the reports held).
+NAMES_TERM = "names:"
+ONE_REPORT = "one:"
+# The levels at which both names agree as one child's name does (not a spelling that is only
+# close, nor an initial: those say less than the namesakes' names do).
+_SAME_GIVEN = frozenset(("exact", "same under transliteration", "equivalent"))
+_SAME_FAMILY = frozenset(("exact", "same under transliteration", "respelled"))
+
+
+def name_terms(p: Prepared) -> list[str]:
+    """The given name and family name together, as counted for namesakes: each name group the
+    given names reach with each surname key."""
+    return [f"{NAMES_TERM}{g}|{k}" for g in p.given_groups for k in p.family_clerk]
+
+
+def _with_namesakes(
+    a: Prepared,
+    b: Prepared,
+    given: FieldComparison | None,
+    family: FieldComparison | None,
+    frequencies: Mapping[str, float] | None,
+) -> FieldComparison | None:
+    """The family name's verdict, less what the namesakes of the report ``a`` held beside it
+    take from the two names' agreement (see above)."""
+    if not frequencies or given is None or family is None:
+        return family
+    if given.verdict not in _SAME_GIVEN or family.verdict not in _SAME_FAMILY:
+        return family
+    one = frequencies.get(ONE_REPORT)
+    if not one:
+        return family
+    lost, namesakes = 0.0, 0
+    for g in a.given_groups.keys() & b.given_groups.keys():
+        given_share = frequencies.get("given:" + g, DEFAULT_GIVEN_FREQ)
+        for k in a.family_clerk & b.family_clerk:
+            held = round(frequencies.get(f"{NAMES_TERM}{g}|{k}", 0.0) / one)
+            counted = max(0, held - 1)  # the report compared is one of them
+            expected = given_share * frequencies.get("family:" + k, DEFAULT_FAMILY_FREQ) / one
+            loss = math.log2((1 + counted) / (1 + expected))
+            # The surname keys a pair shares read the name differently (a Latin spelling's
+            # keys hold Latin spellings only): the key that counts the most of them counts.
+            if loss > lost:
+                lost, namesakes = loss, counted
+    if lost <= 0.0:
+        return family
+    return FieldComparison(
+        family.field,
+        family.verdict,
+        f"{family.detail}; {namesakes} other {'report' if namesakes == 1 else 'reports'}"
+        " of the same given and family name",
+        family.weight - lost,
+        family.level,
+    )
+
+
 def compare_prepared(
     a: Prepared, b: Prepared, *, frequencies: Mapping[str, float] | None = None
 ) -> Comparison:
+    given = GIVEN_NAME.compare(a, b, frequencies)
+    family = FAMILY_NAME.compare(a, b, frequencies)
     return _combine(
-        GIVEN_NAME.compare(a, b, frequencies),
-        FAMILY_NAME.compare(a, b, frequencies),
+        given,
+        _with_namesakes(a, b, given, family, frequencies),
         PATRONYMIC.compare(a, b),
         _date_or_age(a, b),
         SEX.compare(a, b),
@@ -328,7 +402,8 @@ def _rank(fc: FieldComparison) -> tuple[float, str]:
 def compare(
     report: Person, sighting: Person, *, frequencies: Mapping[str, float] | None = None
 ) -> Comparison:
-    """Compare two people; ``frequencies`` maps "given:<group>" / "family:<key>" to shares."""
+    """Compare two people; ``frequencies`` maps "given:<group>" / "family:<key>" /
+    "names:<group>|<key>" to shares among the reports, and "one:" to one report's share."""
     return compare_prepared(prepare(report), prepare(sighting), frequencies=frequencies)
 
 
@@ -442,7 +517,7 @@ def compare_prepared_each(
             settlement = place_by_text[place] = SETTLEMENT.compare(a, b)
         comparison = _combine(
             given,
-            family,
+            _with_namesakes(a, b, given, family, frequencies),
             patronymic,
             dob,
             sex,

@@ -14,7 +14,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._compare import Comparison, Verdicts, compare_prepared_each
+from ._compare import ONE_REPORT, Comparison, Verdicts, compare_prepared_each, name_terms
 from ._fields import _initial_readings, family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
@@ -159,7 +159,9 @@ def person_frequencies(people: Iterable[Person]) -> dict[str, float]:
             counts["given:" + gid] += 1
         for k in p.family_clerk:
             counts["family:" + k] += 1
-    return {k: v / n for k, v in counts.items()} if n else {}
+        for k in name_terms(p):
+            counts[k] += 1
+    return {k: v / n for k, v in counts.items()} | {ONE_REPORT: 1 / n} if n else {}
 
 
 class _Shares(Mapping[str, float]):
@@ -170,6 +172,8 @@ class _Shares(Mapping[str, float]):
         self._total = total
 
     def __getitem__(self, key: str) -> float:
+        if key == ONE_REPORT:
+            return 1 / max(self._total(), 1)
         n = self._counts.get(key)
         if not n:
             raise KeyError(key)
@@ -509,6 +513,8 @@ class Linker:
             self._counts["given:" + gid] += 1
         for ck in p.family_clerk:
             self._counts["family:" + ck] += 1
+        for k in name_terms(p):
+            self._counts[k] += 1
 
     def _forget_verdicts(self) -> None:
         self._verdicts.clear()

@@ -569,6 +569,10 @@ _DETAILS_UK: tuple[tuple[re.Pattern[str], _Words], ...] = tuple(
         (r" \(father's name\)$", " (ім'я батька)"),
         (r" \(name may have been changed\)", " (прізвище могли змінити)"),
         (r" \(spelling\)", " (написання)"),
+        (
+            r"; (\d+) other reports? of the same given and family name$",
+            r"; ще заяв з тим самим ім'ям і прізвищем: \1",
+        ),
         (r" \(typo\)", " (описка)"),
         (r" \(different names\)", " (різні імена)"),
         (

@@ -66,8 +66,9 @@ def cached_reports() -> int:
 
 
 def name_terms(person: matching.Person) -> frozenset[str]:
-    """The terms whose frequency among reports tells a common name from a rare one."""
-    return frozenset(matching.person_frequencies([person]))
+    """The terms whose frequency among reports tells a common name from a rare one (and a
+    name held by namesakes); not one report's share, which `repository.term_shares` gives."""
+    return frozenset(matching.person_frequencies([person])) - {matching.ONE_REPORT}
 
 
 @cache

@@ -531,12 +531,13 @@ def sightings_matched_to(session: Session, report_ids: Iterable[str]) -> set[str
 
 
 def all_term_shares(session: Session) -> dict[str, float]:
-    """Every term's share among all reports, for a run over everything."""
+    """Every term's share among all reports, for a run over everything, and the share one
+    report holds (as `term_shares`)."""
     total = session.scalar(select(func.count()).select_from(Report)) or 0
     if not total:
         return {}
     counts = session.execute(select(ReportTerm.term, func.count()).group_by(ReportTerm.term))
-    return {term: count / total for term, count in counts}
+    return {term: count / total for term, count in counts} | {matching.ONE_REPORT: 1 / total}
 
 
 def claim_stale(
@@ -598,7 +599,8 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def term_shares(session: Session, terms: Iterable[str]) -> dict[str, float]:
-    """Each term's share among all reports (what the engine calls frequencies)."""
+    """Each term's share among all reports (what the engine calls frequencies), and the
+    share one report holds (`matching.ONE_REPORT`), by which the engine counts namesakes."""
     wanted = list(terms)
     if not wanted:
         return {}
@@ -611,7 +613,8 @@ def term_shares(session: Session, terms: Iterable[str]) -> dict[str, float]:
         .group_by(ReportTerm.term)
     )
     # A total reused (`report_count`) may be short of reports filed since: a share stays <= 1.
-    return {term: count / max(total, count) for term, count in counts}
+    shares = {term: count / max(total, count) for term, count in counts}
+    return shares | {matching.ONE_REPORT: 1 / total}
 
 
 def add_event(session: Session, event: MatchEvent) -> None:

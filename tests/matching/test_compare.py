@@ -263,6 +263,23 @@ class TestRanking:
 
         assert weight("Олесь") < weight("Олександр") - 1
 
+    @pytest.mark.parametrize(
+        ("written", "other", "verdict"),
+        [
+            ("Гребенюк", "Гребенююк", "close"),  # one letter doubled
+            ("Бондаренко", "Бондарченко", "close"),  # one letter more
+            ("Kusnjezowa", "Kuznetsova", "close"),  # a German spelling, one key edit away
+            ("Сорока", "Sergієнко", "similar"),  # keys that only begin alike: sirik, sirgink
+            ("Iakovenko", "Jacenko", "similar"),  # Яковенко, Яценко: two families
+        ],
+    )
+    def test_a_family_name_is_a_typo_only_one_slip_away(
+        self, written: str, other: str, verdict: str
+    ) -> None:
+        compared = compare(Person(family_name=written), Person(family_name=other))
+        [family] = compared.explanation
+        assert family.verdict == verdict
+
     def test_term_frequency_common_names_weigh_less(self) -> None:
         a = Person(given_name="Олександр")
         b = Person(given_name="Александр")

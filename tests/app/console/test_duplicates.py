@@ -245,6 +245,14 @@ def _english_words(text: str) -> set[str]:
     return {w.strip(".,:;()").lower() for w in text.split()} & ENGLISH
 
 
+# Children of other names, beside which three of one name are more than the names' shares say.
+_OTHER_NAMES = [
+    (given, family)
+    for given in ("Іван", "Петро", "Тарас", "Андрій", "Богдан")
+    for family in ("Коваль", "Бондар", "Ткачук", "Мельник")
+]
+
+
 def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_words():
     report = matching.Person(
         given_name="Микола",
@@ -274,6 +282,16 @@ def test_every_detail_the_engine_writes_on_a_range_of_pairs_is_in_ukrainian_word
     for subject in seen:
         compared = matching.compare(report, matching.Person(observed_on="2024-05-01", **subject))
         details |= {(item.field, item.detail) for item in compared.explanation}
+    # A name held by namesakes: the report and two more of its given and family name.
+    namesakes = matching.Linker()
+    for key in ("r1", "r2", "r3"):
+        namesakes.add(key, report)
+    for i, (given, family) in enumerate(_OTHER_NAMES):
+        namesakes.add(f"other{i}", matching.Person(given_name=given, family_name=family))
+    for candidate in namesakes.candidates(
+        matching.Person(given_name="Коля", family_name="Олійник")
+    ):
+        details |= {(item.field, item.detail) for item in candidate.explanation}
     # Family names of one stem, and an initial that begins only the Russian spelling.
     for family, other in (("Коваль", "Ковальчук"), ("Олексієнко", "А.")):
         compared = matching.compare(

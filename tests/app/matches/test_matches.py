@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import matching
 from app.matches.models import Match
 from app.reports.models import Report
 from tests.app import payloads
@@ -147,6 +148,55 @@ class TestCandidates:
             (item["score"] for item in items), reverse=True
         )
         assert all(item["explanation"] for item in items)
+
+    def test_namesakes_among_the_reports_weigh_as_the_engine_weighs_them(
+        self, client: TestClient, callers: Callers
+    ):
+        """Two reports of one name, beside children of other names: a witness's sighting of
+        that name scores each as a `matching.Linker` holding the same reports does."""
+        crowd = [
+            dict(given_name=given, family_name=family, date_of_birth=f"201{i}-0{i + 1}-1{i}")
+            for i, (given, family) in enumerate(
+                (("Іван", "Коваль"), ("Петро", "Бондар"), ("Тарас", "Ткачук"), ("Андрій", "Гончар"))
+            )
+        ]
+        namesakes = [
+            dict(given_name="Павло", family_name="Карпенко", date_of_birth=born)
+            for born in ("2010-09-24", "2009-10-16")
+        ]
+        linker = matching.Linker()
+        ids = []
+        for child in (*crowd, *namesakes):
+            body = payloads.report(**child, other_names=[])
+            response = client.post("/api/v1/reports", json=body, headers=callers.family.headers)
+            assert response.status_code == 201
+            ids.append(response.json()["id"])
+            linker.add(ids[-1], matching.Person.from_api(body["child"]))
+        subject = {
+            "given_name": "Паша",
+            "family_name": "Карпенко",
+            "age_estimate": {"min": 11, "max": 15},
+            "sex": "male",
+        }
+        body = {**payloads.sighting(), "subject": subject, "source_type": "witness"}
+        response = client.post("/api/v1/sightings", json=body, headers=callers.field.headers)
+        assert response.status_code == 201
+        drain_queue(client)
+        items = client.get(
+            f"/api/v1/sightings/{response.json()['id']}/candidates",
+            headers=callers.coordinator.headers,
+        ).json()["items"]
+        seen = matching.Person.from_api({**subject, "observed_on": body["observed_on"]})
+        expected = {str(c.key): c for c in linker.candidates(seen)}
+        by_report = {item["report_id"]: item for item in items}
+        for report_id in ids[-2:]:
+            family = next(
+                e for e in by_report[report_id]["explanation"] if e["field"] == "family_name"
+            )
+            assert family["detail"].endswith("; 1 other report of the same given and family name")
+            assert by_report[report_id]["score"] == pytest.approx(
+                expected[report_id].score, abs=1e-4
+            )
 
     def test_report_side(self, client: TestClient, callers: Callers):
         report_id, sighting_id = file_pair(client, callers)

@@ -1,0 +1,142 @@
+"""Namesakes: other reports of the same given and family name weigh against each one of them
+(``matching/_compare.py``, "namesakes")."""
+
+from __future__ import annotations
+
+import math
+
+import matching
+from matching import Linker, Person
+from matching._compare import ONE_REPORT, compare_prepared, name_terms
+from matching._person import prepare
+
+# Reports of children of other names: the crowd that sets each name's share.
+_CROWD = [
+    Person(
+        given_name=given,
+        family_name=family,
+        sex="male",
+        date_of_birth=f"20{10 + i % 6}-0{1 + i % 9}-1{i % 10}",
+    )
+    for i, (given, family) in enumerate(
+        (given, family)
+        for given in ("Іван", "Петро", "Тарас", "Андрій", "Богдан", "Остап", "Назар", "Марко")
+        for family in ("Коваль", "Бондар", "Ткачук", "Мельник", "Гончар", "Лисенко")
+    )
+]
+_PAVLO = Person(given_name="Павло", family_name="Карпенко", sex="male", date_of_birth="2010-09-24")
+_NAMESAKE = Person(
+    given_name="Павло", family_name="Карпенко", sex="male", date_of_birth="2009-10-16"
+)
+_WITNESS = Person(
+    given_name="Паша", family_name="Карпенко", sex="male", age_min=11, age_max=15,
+    observed_on="2024-05-01",
+)  # fmt: skip
+
+
+def _linker(*reports: Person) -> Linker:
+    linker = Linker()
+    for i, person in enumerate(_CROWD):
+        linker.add(f"crowd{i}", person)
+    for i, person in enumerate(reports):
+        linker.add(f"r{i}", person)
+    return linker
+
+
+def _score(linker: Linker, key: str, sighting: Person) -> matching.Comparison:
+    return compare_prepared(linker.prepared[key], prepare(sighting), frequencies=linker.frequencies)
+
+
+def test_a_namesake_beside_the_report_lowers_the_score_of_a_sighting_that_cannot_tell_them_apart():
+    alone = _score(_linker(_PAVLO), "r0", _WITNESS)
+    beside = _linker(_PAVLO, _NAMESAKE)
+    first, second = _score(beside, "r0", _WITNESS), _score(beside, "r1", _WITNESS)
+    assert first.score < alone.score
+    assert second.score < alone.score
+    family = next(fc for fc in first.explanation if fc.field == "family_name")
+    assert family.detail.endswith("; 1 other report of the same given and family name")
+    assert family.verdict == "exact"
+    # Only the family name's entry carries it: the given name's weighs as its share says.
+    without = {k: v for k, v in beside.frequencies.items() if k != ONE_REPORT}
+    plain = compare_prepared(beside.prepared["r0"], prepare(_WITNESS), frequencies=without)
+    assert [fc for fc in first.explanation if fc.field == "given_name"] == [
+        fc for fc in plain.explanation if fc.field == "given_name"
+    ]
+
+
+def test_two_namesakes_take_more_than_one():
+    one = _score(_linker(_PAVLO, _NAMESAKE), "r0", _WITNESS)
+    two = _score(
+        _linker(_PAVLO, _NAMESAKE, Person(given_name="Павло", family_name="Карпенко")),
+        "r0",
+        _WITNESS,
+    )
+    assert two.total < one.total
+
+
+def test_a_name_no_other_report_holds_weighs_as_its_shares_say():
+    linker = _linker(_PAVLO, _NAMESAKE)
+    sighting = Person(given_name="Остап", family_name="Гончар", age_min=11, age_max=15)
+    key = next(
+        f"crowd{i}"
+        for i, p in enumerate(_CROWD)
+        if (p.given_name, p.family_name) == ("Остап", "Гончар")
+    )
+    without = {k: v for k, v in linker.frequencies.items() if not k.startswith("names:")}
+    held = _score(linker, key, sighting)
+    unheld = compare_prepared(linker.prepared[key], prepare(sighting), frequencies=without)
+    assert held.total == unheld.total
+    assert not any("other report" in fc.detail for fc in held.explanation)
+
+
+def test_names_that_only_agree_in_spelling_are_not_weighed_for_namesakes():
+    linker = _linker(_PAVLO, _NAMESAKE)
+    typo = Person(given_name="Павло", family_name="Карпепко", age_min=11, age_max=15)
+    compared = _score(linker, "r0", typo)
+    family = next(fc for fc in compared.explanation if fc.field == "family_name")
+    assert family.verdict != "exact"
+    assert "other report" not in family.detail
+
+
+def test_the_latin_and_the_cyrillic_spelling_of_one_name_lose_alike():
+    linker = _linker(
+        Person(given_name="Ілля", family_name="Ткач", sex="male"),
+        Person(given_name="Illia", family_name="Tkach", sex="male"),
+    )
+    sighting = Person(given_name="Ilya", family_name="Tkach", sex="male")
+    without = {k: v for k, v in linker.frequencies.items() if k != ONE_REPORT}
+    lost = []
+    for key in ("r0", "r1"):
+        counted = _score(linker, key, sighting)
+        plain = compare_prepared(linker.prepared[key], prepare(sighting), frequencies=without)
+        family = next(fc for fc in counted.explanation if fc.field == "family_name")
+        assert family.detail.endswith("; 1 other report of the same given and family name")
+        lost.append(plain.total - counted.total)
+    # The Latin spelling's keys that only Latin spellings hold count no namesake: the key both
+    # share counts the other, for each alike.
+    assert lost[0] > 0
+    assert math.isclose(lost[0], lost[1])
+
+
+def test_the_loss_is_what_the_counted_and_the_expected_namesakes_say():
+    linker = _linker(_PAVLO, _NAMESAKE)
+    freqs = linker.frequencies
+    one = freqs[ONE_REPORT]
+    assert math.isclose(one, 1 / len(linker))
+    p = linker.prepared["r0"]
+    terms = name_terms(p)
+    assert terms and all(round(freqs[t] / one) == 2 for t in terms)
+    group = next(iter(p.given_groups))
+    key = next(iter(p.family_clerk))
+    expected = freqs["given:" + group] * freqs["family:" + key] / one
+    loss = math.log2((1 + 1) / (1 + expected))
+    with_namesake = _score(linker, "r0", _WITNESS)
+    without = {k: v for k, v in freqs.items() if k != ONE_REPORT}
+    plain = compare_prepared(p, prepare(_WITNESS), frequencies=without)
+    assert math.isclose(plain.total - with_namesake.total, loss, abs_tol=1e-9)
+
+
+def test_person_frequencies_count_names_together_and_one_report():
+    shares = matching.person_frequencies([_PAVLO, _NAMESAKE, *_CROWD[:2]])
+    assert shares[ONE_REPORT] == 1 / 4
+    assert all(shares[t] == 2 / 4 for t in name_terms(prepare(_PAVLO)))
