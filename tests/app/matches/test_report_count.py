@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 
+import matching
 from app.matches import repository
 from app.matches.models import ReportTerm
 from app.reports.models import Report
@@ -65,7 +66,8 @@ def test_many_reports_are_counted_once_a_while(
         # Within the window: the total counted, no statement counting the table again.
         assert repository.report_count(session) == first
         shares = repository.term_shares(session, ["given:nothing-holds-this"])
-    assert shares == {}
+    # No report holds the term; one report's share is of the total counted.
+    assert shares == {matching.ONE_REPORT: 1 / first}
     assert len(counted) == 1
 
     monkeypatch.setattr(repository, "COUNT_REUSED_FOR", 0.0)  # the window has passed
@@ -81,7 +83,8 @@ def test_a_reused_total_short_of_new_reports_gives_no_share_above_one(
     add_reports(session, callers.family.user_id, 2)  # filed since the total was counted
     session.add_all(ReportTerm(report_id=i, term="given:test") for i in report_ids(session))
     session.flush()
-    assert repository.term_shares(session, ["given:test"]) == {"given:test": 1.0}
+    shares = repository.term_shares(session, ["given:test"])
+    assert shares == {"given:test": 1.0, matching.ONE_REPORT: 1.0}
 
 
 def report_ids(session: Session) -> list[str]:
