@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import Comparison, FieldComparison, Person, compare, compare_each
-from matching._compare import compare_prepared_each
+from matching._compare import RENAMED_TOO_WEIGHT, compare_prepared_each
 from matching._fields import SEX
 from matching._ladder import Ladder, Level, always
 from matching._person import prepare
@@ -115,6 +115,33 @@ class TestDates:
         assert date.detail.endswith("new identity documents may give a new birth date too")
         same_family = Person(full_name="Кравець Людмила Кирилівна", date_of_birth="2016-03-18")
         assert field(compare(report, same_family), "date_of_birth")[1] < 0
+
+    def test_no_patronymic_on_either_record_shows_no_new_documents(self) -> None:
+        # A document copied without its patronymic (Мария Стельмах, born 2009-01-01) beside
+        # a report of Марія Жук, born 2009-12-07, and none either: the family names differ, yet
+        # nothing says either record is a new identity's, so the day and month that differ
+        # weigh as they do between two records of one child, and so does another given name.
+        report = Person(
+            given_name="Марія", family_name="Жук", sex="female", date_of_birth="2009-12-07"
+        )
+        copied = Person(
+            given_name="Мария", family_name="Стельмах", sex="female", date_of_birth="2009-01-01"
+        )
+        assert field(compare(report, copied), "date_of_birth") == dob("2009-12-07", "2009-01-01")
+        assert field(compare(report, copied), "date_of_birth")[1] < 0
+        renamed = Person(given_name="Ольга", family_name="Стельмах", sex="female")
+        given_name = field(compare(report, renamed), "given_name")
+        assert given_name[0] == "different" and given_name[1] < RENAMED_TOO_WEIGHT
+        # A patronymic on either record is what new documents show: both levels come back.
+        documented = dataclasses.replace(copied, patronymic="Игоревна")
+        date = field(compare(report, documented), "date_of_birth")
+        assert date[0] == "same year" and date[1] > 0
+        assert field(compare(documented, report), "date_of_birth") == date
+        named = dataclasses.replace(renamed, patronymic="Игоревна")
+        assert field(compare(report, named), "given_name") == (
+            "changed with the family name",
+            RENAMED_TOO_WEIGHT,
+        )
 
     def test_new_documents_may_change_the_year(self) -> None:
         # Коваль Алина Ярославовна, born 2023-02-15 on documents issued after adoption: the
