@@ -235,6 +235,30 @@ _CHANGED = ("different", "initial differs")
 _CHANGED_OR_FORMER = (*_CHANGED, "former name")
 
 
+# A patronymic that agrees under a family name that agrees tells less than either alone:
+# another child of that family name is often the child's brother or sister (families report
+# all their children, and children were taken together), and shares the father too. Of the
+# other children who share a family name, about a third are siblings, so the patronymic
+# agrees for u = 0.33 + 0.67 * 0.04 (two random children's fathers share a name) = 0.36,
+# against m = 0.9 of true pairs: log2(0.9 / 0.36) = 1.3. That holds for a family name that is
+# the same (as written, transliterated, respelt by a Russian clerk, or a former name on
+# record): one only close or similar in spelling is most often another family's, among whom
+# the patronymic agrees by chance alone, and it weighs its 4.0 (``_fields.PATRONYMIC``), as
+# it does under another family name.
+SIBLINGS_PATRONYMIC_WEIGHT = 1.3
+_FAMILY_SHARED = ("exact", "same under transliteration", "respelled", "former name")
+
+
+def _shared_by_siblings(patronymic: FieldComparison) -> FieldComparison:
+    return FieldComparison(
+        patronymic.field,
+        patronymic.verdict,
+        patronymic.detail,
+        SIBLINGS_PATRONYMIC_WEIGHT,
+        patronymic.level,
+    )
+
+
 def _renamed_too(given: FieldComparison, weight: float = RENAMED_TOO_WEIGHT) -> FieldComparison:
     return FieldComparison(
         "given_name",
@@ -329,6 +353,13 @@ def _combine(
         dob = _exact_unexplained(dob)
     elif changed and dob is not None and (partial := _partly_agreeing(dob)) is not None:
         dob = _partial_unexplained(dob, partial)
+    if (
+        patronymic is not None
+        and patronymic.weight > SIBLINGS_PATRONYMIC_WEIGHT
+        and family is not None
+        and family.verdict in _FAMILY_SHARED
+    ):
+        patronymic = _shared_by_siblings(patronymic)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=_rank)
     total = sum([fc.weight for fc in items])

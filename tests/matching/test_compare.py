@@ -7,7 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import Comparison, FieldComparison, Person, compare, compare_each
-from matching._compare import RENAMED_TOO_WEIGHT, compare_prepared_each
+from matching._compare import (
+    RENAMED_TOO_WEIGHT,
+    SIBLINGS_PATRONYMIC_WEIGHT,
+    compare_prepared_each,
+)
 from matching._fields import SEX
 from matching._ladder import Ladder, Level, always
 from matching._person import prepare
@@ -259,6 +263,32 @@ class TestRanking:
         )
         assert compare(self.report, sighting).score > compare(namesake, sighting).score
         assert compare(self.report, sighting).score > 0.5
+
+    def test_a_shared_father_under_a_shared_family_name_is_a_siblings_too(self) -> None:
+        # Онищенко Людмила Анатольевна on a document: her sister Дарія Онищенко Анатоліївна
+        # shares the family name and the father, so the patronymic adds little to the family
+        # name; under another family name (the child renamed) it is the thread to the father.
+        sighting = Person(full_name="Онищенко Людмила Анатольевна", sex="female")
+        sister = Person(
+            given_name="Дарія", family_name="Онищенко", patronymic="Анатоліївна", sex="female"
+        )
+        renamed = Person(
+            given_name="Людмила", family_name="Кононенко", patronymic="Анатоліївна", sex="female"
+        )
+        shared = field(compare(sister, sighting), "patronymic")
+        assert shared == ("equivalent", SIBLINGS_PATRONYMIC_WEIGHT)
+        assert field(compare(sighting, sister), "patronymic") == shared
+        assert 0 < shared[1] < field(compare(renamed, sighting), "patronymic")[1]
+        # A family name only close in spelling is most often another family's: the patronymic
+        # keeps its weight there.
+        misspelt = dataclasses.replace(sister, family_name="Онищенков")
+        assert field(compare(misspelt, sighting), "family_name")[0] == "close"
+        assert field(compare(misspelt, sighting), "patronymic")[1] > shared[1]
+        # The child herself, every name agreeing, is still as sure as a match gets.
+        child = dataclasses.replace(sister, given_name="Людмила", date_of_birth="2018-12-14")
+        assert (
+            compare(child, dataclasses.replace(sighting, date_of_birth="2018-12-14")).score > 0.99
+        )
 
     def test_explanation_largest_first(self) -> None:
         c = compare(self.report, Person(full_name="Oleinik Nikolai", date_of_birth="2011-03-12"))
