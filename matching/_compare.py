@@ -195,6 +195,7 @@ def compare_prepared(
         SEX.compare(a, b),
         SETTLEMENT.compare(a, b),
         INSTITUTION.compare(a, b),
+        patronymic_shown=bool(a.father_stems or b.father_stems),
     )
 
 
@@ -212,7 +213,8 @@ NEW_IDENTITY = FieldComparison(
 
 # New documents may give the child a new given name too (Russia's Family Code lets adopters
 # ask for it, and it is common for young children). So when the family name differs, and the
-# patronymic does too or is not there to say otherwise, a given name that differs is not the
+# patronymic does too or is not there on one record to say otherwise (on neither, nothing says
+# either is a new identity's: ``_combine``), a given name that differs is not the
 # near-proof against the pair that it is between two records of one name: m, the share of such
 # true pairs whose given name was changed too (about one in four), against u, the share of
 # random pairs whose given names differ (0.97): log2(0.25 / 0.97).
@@ -307,6 +309,30 @@ _CHANGED = ("different", "initial differs")
 _CHANGED_OR_FORMER = (*_CHANGED, "former name")
 
 
+# A patronymic that agrees under a family name that agrees tells less than either alone:
+# another child of that family name is often the child's brother or sister (families report
+# all their children, and children were taken together), and shares the father too. Of the
+# other children who share a family name, about a third are siblings, so the patronymic
+# agrees for u = 0.33 + 0.67 * 0.04 (two random children's fathers share a name) = 0.36,
+# against m = 0.9 of true pairs: log2(0.9 / 0.36) = 1.3. That holds for a family name that is
+# the same (as written, transliterated, respelt by a Russian clerk, or a former name on
+# record): one only close or similar in spelling is most often another family's, among whom
+# the patronymic agrees by chance alone, and it weighs its 4.0 (``_fields.PATRONYMIC``), as
+# it does under another family name.
+SIBLINGS_PATRONYMIC_WEIGHT = 1.3
+_FAMILY_SHARED = ("exact", "same under transliteration", "respelled", "former name")
+
+
+def _shared_by_siblings(patronymic: FieldComparison) -> FieldComparison:
+    return FieldComparison(
+        patronymic.field,
+        patronymic.verdict,
+        patronymic.detail,
+        SIBLINGS_PATRONYMIC_WEIGHT,
+        patronymic.level,
+    )
+
+
 def _renamed_too(given: FieldComparison, weight: float = RENAMED_TOO_WEIGHT) -> FieldComparison:
     return FieldComparison(
         "given_name",
@@ -364,12 +390,25 @@ def _combine(
     patronymic: FieldComparison | None,
     dob: FieldComparison | None,
     *fields: FieldComparison | None,
+    patronymic_shown: bool = True,
 ) -> Comparison:
+    """The fields' verdicts as one comparison; ``patronymic_shown``: either person shows a
+    patronymic."""
     changed = family is not None and family.verdict in _CHANGED
     renamed = changed and (patronymic is None or patronymic.verdict == "different")
     # Read before a new identity takes the family's place: a listing with a patronymic that
     # differs is a listing still.
     listed = family is not None and family.verdict == "initial differs"
+    # Russian documents name everyone with a patronymic, and new identity documents give the
+    # adoptive father's. What says one of two records may be such a document (and so may show
+    # a new given name and a rewritten birth date, as above) is a family name that differs
+    # where a patronymic is shown, a listing's family initial that differs (a listing never
+    # shows one), or a former name on record. Two records of which neither shows a patronymic
+    # (a copy, a list, a document read in part, beside a family's report) show no sign of new
+    # documents when their family names differ: the child may have been given another family
+    # name, but a given name or a birth date that differs weighs as between two records of one
+    # identity.
+    documented = renamed and (patronymic_shown or listed)
     if renamed and patronymic is not None:
         family, patronymic = NEW_IDENTITY, None
     # A former name on record says the child was given new documents: the patronymic is the
@@ -377,17 +416,24 @@ def _combine(
     former = family is not None and family.verdict == "former name"
     if former and patronymic is not None and patronymic.verdict == "different":
         patronymic = None
-    renamed = renamed or former
-    if renamed and given is not None and given.verdict in _NEW_GIVEN:
+    documented = documented or former
+    if documented and given is not None and given.verdict in _NEW_GIVEN:
         given = _renamed_too(given, LISTING_RENAMED_TOO_WEIGHT) if listed else _renamed_too(given)
     elif listed and given is not None and given.verdict in _KEPT:
         given = _kept_with_new_initial(given)
-    if renamed and dob is not None and _rewritable(dob):
+    if documented and dob is not None and _rewritable(dob):
         dob = _rewritten_date(dob)
     elif changed and dob is not None and dob.verdict == "exact" and dob.field == "date_of_birth":
         dob = _exact_unexplained(dob)
     elif changed and dob is not None and (partial := _partly_agreeing(dob)) is not None:
         dob = _partial_unexplained(dob, partial)
+    if (
+        patronymic is not None
+        and patronymic.weight > SIBLINGS_PATRONYMIC_WEIGHT
+        and family is not None
+        and family.verdict in _FAMILY_SHARED
+    ):
+        patronymic = _shared_by_siblings(patronymic)
     items = [x for x in (given, family, patronymic, dob, *fields) if x is not None]
     items.sort(key=_rank)
     total = sum([fc.weight for fc in items])
@@ -523,6 +569,7 @@ def compare_prepared_each(
             sex,
             settlement,
             INSTITUTION.compare(a, b) if person.institution else None,
+            patronymic_shown=bool(a.father_stems or b.father_stems),
         )
         if at_least is None or comparison.score >= at_least:
             compared[key] = comparison

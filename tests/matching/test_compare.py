@@ -7,7 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import Comparison, FieldComparison, Person, compare, compare_each
-from matching._compare import compare_prepared_each
+from matching._compare import (
+    RENAMED_TOO_WEIGHT,
+    SIBLINGS_PATRONYMIC_WEIGHT,
+    compare_prepared_each,
+)
 from matching._fields import SEX
 from matching._ladder import Ladder, Level, always
 from matching._person import prepare
@@ -115,6 +119,33 @@ class TestDates:
         assert date.detail.endswith("new identity documents may give a new birth date too")
         same_family = Person(full_name="Кравець Людмила Кирилівна", date_of_birth="2016-03-18")
         assert field(compare(report, same_family), "date_of_birth")[1] < 0
+
+    def test_no_patronymic_on_either_record_shows_no_new_documents(self) -> None:
+        # A document copied without its patronymic (Мария Стельмах, born 2009-01-01) beside
+        # a report of Марія Жук, born 2009-12-07, and none either: the family names differ, yet
+        # nothing says either record is a new identity's, so the day and month that differ
+        # weigh as they do between two records of one child, and so does another given name.
+        report = Person(
+            given_name="Марія", family_name="Жук", sex="female", date_of_birth="2009-12-07"
+        )
+        copied = Person(
+            given_name="Мария", family_name="Стельмах", sex="female", date_of_birth="2009-01-01"
+        )
+        assert field(compare(report, copied), "date_of_birth") == dob("2009-12-07", "2009-01-01")
+        assert field(compare(report, copied), "date_of_birth")[1] < 0
+        renamed = Person(given_name="Ольга", family_name="Стельмах", sex="female")
+        given_name = field(compare(report, renamed), "given_name")
+        assert given_name[0] == "different" and given_name[1] < RENAMED_TOO_WEIGHT
+        # A patronymic on either record is what new documents show: both levels come back.
+        documented = dataclasses.replace(copied, patronymic="Игоревна")
+        date = field(compare(report, documented), "date_of_birth")
+        assert date[0] == "same year" and date[1] > 0
+        assert field(compare(documented, report), "date_of_birth") == date
+        named = dataclasses.replace(renamed, patronymic="Игоревна")
+        assert field(compare(report, named), "given_name") == (
+            "changed with the family name",
+            RENAMED_TOO_WEIGHT,
+        )
 
     def test_new_documents_may_change_the_year(self) -> None:
         # Коваль Алина Ярославовна, born 2023-02-15 on documents issued after adoption: the
@@ -232,6 +263,32 @@ class TestRanking:
         )
         assert compare(self.report, sighting).score > compare(namesake, sighting).score
         assert compare(self.report, sighting).score > 0.5
+
+    def test_a_shared_father_under_a_shared_family_name_is_a_siblings_too(self) -> None:
+        # Онищенко Людмила Анатольевна on a document: her sister Дарія Онищенко Анатоліївна
+        # shares the family name and the father, so the patronymic adds little to the family
+        # name; under another family name (the child renamed) it is the thread to the father.
+        sighting = Person(full_name="Онищенко Людмила Анатольевна", sex="female")
+        sister = Person(
+            given_name="Дарія", family_name="Онищенко", patronymic="Анатоліївна", sex="female"
+        )
+        renamed = Person(
+            given_name="Людмила", family_name="Кононенко", patronymic="Анатоліївна", sex="female"
+        )
+        shared = field(compare(sister, sighting), "patronymic")
+        assert shared == ("equivalent", SIBLINGS_PATRONYMIC_WEIGHT)
+        assert field(compare(sighting, sister), "patronymic") == shared
+        assert 0 < shared[1] < field(compare(renamed, sighting), "patronymic")[1]
+        # A family name only close in spelling is most often another family's: the patronymic
+        # keeps its weight there.
+        misspelt = dataclasses.replace(sister, family_name="Онищенков")
+        assert field(compare(misspelt, sighting), "family_name")[0] == "close"
+        assert field(compare(misspelt, sighting), "patronymic")[1] > shared[1]
+        # The child herself, every name agreeing, is still as sure as a match gets.
+        child = dataclasses.replace(sister, given_name="Людмила", date_of_birth="2018-12-14")
+        assert (
+            compare(child, dataclasses.replace(sighting, date_of_birth="2018-12-14")).score > 0.99
+        )
 
     def test_explanation_largest_first(self) -> None:
         c = compare(self.report, Person(full_name="Oleinik Nikolai", date_of_birth="2011-03-12"))
