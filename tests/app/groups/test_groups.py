@@ -514,3 +514,50 @@ def test_a_sibling_named_on_one_report_of_a_case_counts_for_its_other_reports(
     assert candidate(seen_nazar_id, nazar)["score"] > before["score"]
     decide("reopen", confirmed["version"])
     assert candidate(seen_nazar_id, nazar) == before
+
+
+def test_joining_a_case_scores_its_group_again_when_no_report_names_a_sibling(
+    client: TestClient, callers: Callers
+):
+    """Олена reported twice, no sibling named; her adoptive document is seen with a witness's
+    Олена. A companion matching either report of the case is this child, so confirming the
+    two reports as one case changes what the witness's sighting scores with the group: its
+    stored proposal is scored again, to what its live candidates show."""
+    mother = file_report(client, callers.family, OLENA_BY_MOTHER).json()["id"]
+    file_report(client, callers.family2, OLENA_BY_GRANDMOTHER)
+    document = file_sighting(client, callers.field, OLENA_ADOPTED).json()["id"]
+    witness_seen = {**OLENA_BY_MOTHER, "origin_settlement": OLENA_BY_MOTHER["home_settlement"]}
+    del witness_seen["home_settlement"]
+    witness = file_sighting(client, callers.field, witness_seen, seen_with=[document])
+    witness_id = witness.json()["id"]
+
+    def live() -> float:
+        answer = client.get(
+            f"/api/v1/sightings/{witness_id}/candidates", headers=callers.coordinator.headers
+        )
+        [found] = [c for c in answer.json()["items"] if c["report_id"] == mother]
+        return float(found["score"])
+
+    def stored() -> float:
+        answer = client.get("/api/v1/matches", headers=callers.coordinator.headers)
+        [found] = [
+            m
+            for m in answer.json()["items"]
+            if (m["report_id"], m["sighting_id"]) == (mother, witness_id)
+        ]
+        return float(found["score"])
+
+    before = live()
+    assert stored() == before
+    [pair] = client.get(
+        "/api/v1/duplicates", params={"status": "proposed"}, headers=callers.coordinator.headers
+    ).json()["items"]
+    answer = client.post(
+        f"/api/v1/duplicates/{pair['id']}/decision",
+        json={"decision": "confirm", "note": "one child", "version": pair["version"]},
+        headers=callers.coordinator.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    drain_queue(client)
+    assert live() != before
+    assert stored() == live()
