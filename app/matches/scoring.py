@@ -121,7 +121,13 @@ def reports_reached(
             # The first pass keeps the first met among equals: keys and ids in order, not in
             # the order a set or the database gave them (the engine adds its keys in order).
             blocks = [sorted(by_key[k]) for k in sorted(keys[sid]) if k in by_key]
-            chosen = matching.first_pass(blocks, held, sighting=people[sid], codes=codes)
+            if codes.keys() >= set(ids[sid]):
+                chosen = matching.first_pass(blocks, held, sighting=people[sid], codes=codes)
+            else:
+                # Reports filed before migration 0018 have no codes until `ridni rematch` has
+                # run, and would rank below every report with them: by the keys alone, until
+                # each one the sighting reaches has its codes.
+                chosen = matching.first_pass(blocks, held)
             # A cut never drops a report the sighting has a match with: a proposal made from
             # the report's side (which compares every sighting it reaches) would be withdrawn
             # whenever the sighting is scored again, and a confirmed one would vanish from its

@@ -4,14 +4,14 @@ true match is among them."""
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import matching
 from app.core.settings import Settings
 from app.matches import engine, proposals, repository, scoring
 from app.matches.engine import MatchingSettings
-from app.matches.models import MatchStatus
+from app.matches.models import MatchStatus, ReportCodes
 from app.matches.scoring import KnownReports
 from app.reports.models import Report
 from app.sightings.models import Sighting
@@ -152,6 +152,33 @@ def test_the_reports_compared_are_those_the_engines_first_pass_chooses(
     # The keys alone would choose others: the stored codes are what made the difference.
     blocks = [sorted(by_key[k]) for k in sorted(by_key)]
     assert set(matching.first_pass(blocks, len(reports))) != set(reached)
+
+
+def test_until_every_report_reached_has_its_codes_the_keys_alone_rank(
+    client: TestClient, callers: Callers, session: Session, settings: Settings
+):
+    """Reports filed before migration 0018 have no codes until `ridni rematch`: ranked with the
+    others' codes they would all fall behind, so a sighting reaching one is ranked as before."""
+    reports = crowd(callers.family.user_id, 700)
+    session.add_all(reports)
+    session.flush()
+    proposals.index_reports(session, reports, settings=MatchingSettings.from_settings(settings))
+    session.execute(delete(ReportCodes).where(ReportCodes.report_id == reports[0].id))
+    session.commit()
+    filed = client.post(
+        "/api/v1/sightings", json=payloads.sighting(), headers=callers.field.headers
+    )
+    sighting_id = filed.json()["id"]
+    person = engine.person_from_sighting(session.get_one(Sighting, sighting_id))
+    keys = matching.blocking_keys(person, remember=False)
+    by_key = repository.report_ids_by_key(session, keys)
+    assert reports[0].id in set().union(*by_key.values())
+
+    reached = scoring.reports_reached(
+        session, {sighting_id: keys}, {sighting_id: person}, KnownReports()
+    )[sighting_id]
+    blocks = [sorted(by_key[k]) for k in sorted(by_key)]
+    assert list(reached) == matching.first_pass(blocks, len(reports))
 
 
 def stored_codes(session: Session, report_id: str) -> matching.PassCodes | None:
