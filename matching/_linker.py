@@ -8,13 +8,20 @@ import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._compare import ONE_REPORT, Comparison, Verdicts, compare_prepared_each, name_terms
+from ._compare import (
+    ONE_REPORT,
+    Comparison,
+    Verdicts,
+    compare_prepared_each,
+    name_terms,
+    same_child_terms,
+)
 from ._fields import _initial_readings, family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
@@ -485,6 +492,10 @@ class Linker:
         # changes the frequencies the names were weighed with).
         self._verdicts: Verdicts = {}
         self._pairs_held = 0  # the pairs compared since the verdicts were last counted
+        # Each report's other reports of its child (`same_child`), and the namesakes' terms
+        # they hold (made again when a report is added).
+        self._same_child: dict[Hashable, frozenset[Hashable]] = {}
+        self._same_child_terms: dict[Hashable, Counter[str]] | None = None
 
     def __len__(self) -> int:
         return len(self._people)
@@ -515,6 +526,28 @@ class Linker:
             self._counts["family:" + ck] += 1
         for k in name_terms(p):
             self._counts[k] += 1
+        self._same_child_terms = None
+
+    def same_child(self, relation: Mapping[Any, Collection[Any]]) -> None:
+        """Tell which held reports are of one child (each report's other reports of its
+        child, two relatives' reports joined as one case): they are not each other's
+        namesakes. Replaces what was told before; keys not held are ignored."""
+        self._same_child = {k: frozenset(v) for k, v in relation.items() if v}
+        self._same_child_terms = None
+        self._forget_verdicts()
+
+    def _mates_terms(self) -> dict[Hashable, Counter[str]] | None:
+        """By report, how many of its child's other held reports hold each namesakes' term."""
+        if not self._same_child:
+            return None
+        if self._same_child_terms is None:
+            held = self._people
+            self._same_child_terms = {
+                k: same_child_terms(held[m] for m in mates if m in held and m != k)
+                for k, mates in self._same_child.items()
+                if k in held
+            }
+        return self._same_child_terms
 
     def _forget_verdicts(self) -> None:
         self._verdicts.clear()
@@ -596,6 +629,7 @@ class Linker:
             at_least=at_least,
             best=limit,
             verdicts=self._verdicts,
+            same_child=self._mates_terms(),
         )
 
     def reachable(self, person: Person, *, widen: bool = True) -> set[Hashable]:
@@ -623,7 +657,11 @@ class Linker:
             reports = {k: held[k] for k in keys if k in held}
         self._pairs_held += len(reports)
         return compare_prepared_each(
-            sighting, reports, frequencies=self.frequencies, verdicts=self._verdicts
+            sighting,
+            reports,
+            frequencies=self.frequencies,
+            verdicts=self._verdicts,
+            same_child=self._mates_terms(),
         )
 
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
