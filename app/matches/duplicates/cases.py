@@ -11,7 +11,6 @@ from app.core.models import new_id
 from app.matches import proposals, repository, worker
 from app.matches.duplicates import repository as duplicates
 from app.matches.models import QueuedKind
-from app.reports import repository as reports_repository
 from app.reports.models import Report, ReportStatus
 
 
@@ -58,12 +57,12 @@ def split(session: Session, case_id: str) -> None:
 
 
 def regroup(session: Session, report_ids: Iterable[str]) -> None:
-    """A case joined or split changes the siblings the group's evidence reads for its reports
-    (a sibling named on one report of a child is the child's, `groups.families`): when one of
-    them names a sibling, they are queued to be matched again, their groups with them."""
-    ids = sorted(report_ids)
-    if reports_repository.sibling_ids(session, ids):
-        worker.enqueue(session, QueuedKind.report, ids)
+    """A case joined or split changes what the engine reads for its reports: the siblings the
+    group's evidence reads (a sibling named on one report of a child is the child's,
+    `groups.families`) and their namesakes (one child's reports are not each other's,
+    `repository.same_child_terms`): they are queued to be matched again, their groups with
+    them."""
+    worker.enqueue(session, QueuedKind.report, sorted(report_ids))
 
 
 def _connected(ids: Iterable[str], pairs: Iterable[object]) -> list[set[str]]:
