@@ -374,8 +374,10 @@ class TestNamesakesOfACase:
         detail: str = next(e for e in item["explanation"] if e["field"] == "family_name")["detail"]
         return detail
 
+    # Seen with another child, the sighting is scored with its group (`groups.group_ranking`).
+    @pytest.mark.parametrize("seen_with_another", [False, True])
     def test_the_case_mate_is_no_namesake_and_a_real_one_still_is(
-        self, client: TestClient, callers: Callers
+        self, client: TestClient, callers: Callers, seen_with_another: bool
     ):
         crowd = {file_report(client, callers.family, **child): child for child in self.crowd()}
         mothers = file_report(client, callers.family, **self.CHILD, date_of_birth="2010-09-24")
@@ -389,6 +391,13 @@ class TestNamesakesOfACase:
             "subject": {**subject, "date_of_birth": "2010-09", "origin_settlement": "Мелитополь"},
             "source_type": "witness",
         }
+        if seen_with_another:
+            companion = {**payloads.sighting(), "subject": {"full_name": "ШЕВЧУК Олена"}}
+            response = client.post(
+                "/api/v1/sightings", json=companion, headers=callers.field.headers
+            )
+            assert response.status_code == 201, response.text
+            body["seen_with"] = [response.json()["id"]]
         filed = client.post("/api/v1/sightings", json=body, headers=callers.field.headers)
         assert filed.status_code == 201, filed.text
         drain_queue(client)
