@@ -749,9 +749,12 @@ def _check_person(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _read(path: Path, field: str, relation: str) -> Iterator[tuple[int, str, Person, list[str]]]:
-    """Each line's number, key, person and the keys it lists under ``relation`` (a report's
-    ``siblings``, a sighting's ``seen_with``)."""
+_Line = tuple[int, str, Person, dict[str, list[str]]]
+
+
+def _read(path: Path, field: str, *relations: str) -> Iterator[_Line]:
+    """Each line's number, key, person and the keys it lists under each of ``relations`` (a
+    report's ``siblings`` and ``same_child``, a sighting's ``seen_with``)."""
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -769,26 +772,27 @@ def _read(path: Path, field: str, relation: str) -> Iterator[tuple[int, str, Per
                 if field not in obj:
                     raise ValueError(f"missing '{field}'")
                 data = _check_person(obj[field], field)
-                related = obj.get(relation) or []
-                if not isinstance(related, list) or not all(
-                    isinstance(k, str) and k for k in related
-                ):
-                    raise ValueError(f"'{relation}' must be a list of keys")
-                if key in related:
-                    raise ValueError(f"'{relation}' lists the line's own key")
-                yield n, key, Person.from_api(data), related
+                lists = {}
+                for relation in relations:
+                    related = obj.get(relation) or []
+                    if not isinstance(related, list) or not all(
+                        isinstance(k, str) and k for k in related
+                    ):
+                        raise ValueError(f"'{relation}' must be a list of keys")
+                    if key in related:
+                        raise ValueError(f"'{relation}' lists the line's own key")
+                    lists[relation] = related
+                yield n, key, Person.from_api(data), lists
             except ValueError as e:
                 raise LinkInputError(n, str(e), str(path)) from None
 
 
-def _relation(
-    lines: list[tuple[int, str, Person, list[str]]], relation: str, path: Path
-) -> dict[str, set[str]]:
+def _relation(lines: list[_Line], relation: str, path: Path) -> dict[str, set[str]]:
     """A file's relation made symmetric; a key no line of the file holds is an input error."""
     keys = {key for _, key, _, _ in lines}
     related: dict[str, set[str]] = {}
-    for n, key, _, others in lines:
-        for other in others:
+    for n, key, _, lists in lines:
+        for other in lists[relation]:
             if other not in keys:
                 raise LinkInputError(
                     n, f"'{relation}' names {other!r}, not a key of the file", str(path)
@@ -796,6 +800,24 @@ def _relation(
             related.setdefault(key, set()).add(other)
             related.setdefault(other, set()).add(key)
     return related
+
+
+def _closed(relation: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each key with every other key it is joined to, directly or through others (the
+    reports of one child: a third relative's report joined to either of two is all three's)."""
+    closed: dict[str, set[str]] = {}
+    for start in relation:
+        if start in closed:
+            continue
+        group, frontier = {start}, [start]
+        while frontier:
+            for other in relation.get(frontier.pop(), ()):
+                if other not in group:
+                    group.add(other)
+                    frontier.append(other)
+        for key in group:
+            closed[key] = group - {key}
+    return closed
 
 
 def _written_name(line: tuple[str, Person]) -> tuple[str, str, str, str]:
@@ -823,14 +845,16 @@ def link_files(
     Writes one line per sighting: ``{"key", "candidates": [{"key", "score", "proposed",
     "explanation"}]}`` with its ``limit`` best reports, best first. A report line may list
     ``siblings`` and a sighting line ``seen_with``, the keys of other lines of its file (the
-    relation is symmetric): their group's evidence is weighed (``_groups.py``). Raises
+    relation is symmetric): their group's evidence is weighed (``_groups.py``); a report line's
+    ``same_child`` lists the other reports of its child (two relatives' reports of one child:
+    one child to the group's evidence, and not each other's namesakes). Raises
     :class:`LinkInputError` on a malformed line or a key no line holds.
     """
     from ._groups import link_groups  # builds on Linker, defined here
 
     t0 = time.perf_counter()
     linker = Linker(verdicts_held=LINK_VERDICTS_HELD)
-    report_lines = list(_read(Path(reports_path), "child", "siblings"))
+    report_lines = list(_read(Path(reports_path), "child", "siblings", "same_child"))
     for n, key, person, _ in report_lines:
         try:
             linker.add(key, person)
@@ -847,6 +871,7 @@ def link_files(
         dict(sorted(sightings, key=_written_name)),
         seen_with=_relation(sighting_lines, "seen_with", Path(sightings_path)),
         siblings=_relation(report_lines, "siblings", Path(reports_path)),
+        same_child=_closed(_relation(report_lines, "same_child", Path(reports_path))),
         limit=limit,
     )
     proposed = 0

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
+
+import pytest
 
 import matching
-from matching import Linker, Person
+from matching import Linker, LinkInputError, Person, link_files
 from matching._compare import ONE_REPORT, compare_prepared, name_terms
 from matching._person import prepare
 
@@ -205,3 +209,47 @@ def test_compare_is_told_the_terms_of_the_same_childs_other_reports():
     assert matching.compare(_PAVLO, _WITNESS, frequencies=freqs, same_child=other) == (
         matching.compare(_PAVLO, _WITNESS, frequencies=freqs)
     )
+
+
+def _line(key: str, person: Person, **related: list[str]) -> str:
+    child = {"given_name": person.given_name, "family_name": person.family_name}
+    if person.date_of_birth:
+        child["date_of_birth"] = str(person.date_of_birth)
+    return json.dumps({"key": key, "child": child, **related}, ensure_ascii=False) + "\n"
+
+
+def test_link_files_reads_the_reports_of_one_child(tmp_path: Path):
+    # Three relatives' reports of one child (the third joined to the second only) and a
+    # cousin of the same name.
+    reports = tmp_path / "r.jsonl"
+    reports.write_text(
+        "".join(_line(f"crowd{i}", p) for i, p in enumerate(_CROWD))
+        + _line("r0", _PAVLO)
+        + _line("r1", _GRANDMOTHERS, same_child=["r0"])
+        + _line("r2", _PAVLO, same_child=["r1"])
+        + _line("r3", _NAMESAKE),
+        "utf-8",
+    )
+    sightings = tmp_path / "s.jsonl"
+    subject = {"given_name": "Паша", "family_name": "Карпенко", "sex": "male",
+               "age_estimate": {"min": 11, "max": 15}, "observed_on": "2024-05-01"}  # fmt: skip
+    sightings.write_text(json.dumps({"key": "s1", "subject": subject}) + "\n", "utf-8")
+    link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
+    [line] = (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
+    details = {
+        c["key"]: next(e["detail"] for e in c["explanation"] if e["field"] == "family_name")
+        for c in json.loads(line)["candidates"]
+    }
+    for key in ("r0", "r1", "r2"):
+        assert details[key].endswith("; 1 other report of the same given and family name")
+    assert details["r3"].endswith("; 3 other reports of the same given and family name")
+
+
+def test_link_files_refuses_a_same_child_key_no_line_holds(tmp_path: Path):
+    reports = tmp_path / "r.jsonl"
+    reports.write_text(_line("r0", _PAVLO, same_child=["r9"]), "utf-8")
+    sightings = tmp_path / "s.jsonl"
+    sightings.write_text(json.dumps({"key": "s1", "subject": {"given_name": "Павло"}}) + "\n")
+    with pytest.raises(LinkInputError) as raised:
+        link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
+    assert raised.value.reason == "'same_child' names 'r9', not a key of the file"
