@@ -253,3 +253,15 @@ def test_link_files_refuses_a_same_child_key_no_line_holds(tmp_path: Path):
     with pytest.raises(LinkInputError) as raised:
         link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
     assert raised.value.reason == "'same_child' names 'r9', not a key of the file"
+
+
+def test_a_report_of_the_child_added_after_the_linker_was_told_is_no_namesake_either():
+    linker = _linker(_PAVLO)
+    linker.same_child({"r0": {"r1"}, "r1": {"r0"}})
+    before = linker.compared(prepare.__wrapped__(_WITNESS), ("r0",))["r0"]
+    linker.add("r1", _GRANDMOTHERS)
+    after = linker.compared(prepare.__wrapped__(_WITNESS), ("r0", "r1"))
+    for key in ("r0", "r1"):
+        assert "other report" not in _family_detail(after[key])
+    # The one report more held lowers the names' shares' weight, not by a namesake's loss.
+    assert _family_detail(before) == _family_detail(after["r0"])
