@@ -26,7 +26,7 @@ its measurement beside it in ``_linker.py``. Knowledge sources and what each add
 described in ``_data.py`` and ``_names.py``.
 """
 
-from ._compare import ONE_REPORT, Comparison, compare, compare_each
+from ._compare import ONE_REPORT, Comparison, compare, compare_each, same_child_terms
 from ._dates import PartialDate
 from ._duplicates import (
     DUPLICATE_THRESHOLD,
@@ -86,6 +86,7 @@ __all__ = [
     "normalize",
     "person_frequencies",
     "prepare",
+    "same_child_terms",
     "skeleton",
     "skeletons",
     "with_group_evidence",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import math
-from collections.abc import Hashable, Mapping
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -127,7 +128,10 @@ def to_probability(total: float) -> float:
 # namesakes are held than the shares expect, nothing when fewer: one namesake of a rare name
 # takes a bit, two 1.6; a common name's expected ones take none. Counted by
 # `Linker` and `person_frequencies` as "names:<group>|<surname key>", beside "one:", the
-# share one report holds (1 / the reports held).
+# share one report holds (1 / the reports held). The other reports of the report's own child
+# (two relatives' reports of one child, joined as one case) are not its namesakes: a
+# comparison told how many of them hold each term (``same_child``, `same_child_terms`) does
+# not count them.
 NAMES_TERM = "names:"
 ONE_REPORT = "one:"
 # The levels at which both names agree as one child's name does (not a spelling that is only
@@ -142,15 +146,26 @@ def name_terms(p: Prepared) -> list[str]:
     return [f"{NAMES_TERM}{g}|{k}" for g in p.given_groups for k in p.family_clerk]
 
 
+def same_child_terms(others: Iterable[Person | Prepared]) -> Counter[str]:
+    """How many of ``others`` (the other reports of one report's child) hold each namesakes'
+    term: what a comparison of that report is told as its ``same_child``."""
+    held: Counter[str] = Counter()
+    for other in others:
+        held.update(name_terms(other if isinstance(other, Prepared) else prepare(other)))
+    return held
+
+
 def _with_namesakes(
     a: Prepared,
     b: Prepared,
     given: FieldComparison | None,
     family: FieldComparison | None,
     frequencies: Mapping[str, float] | None,
+    same_child: Mapping[str, int] | None = None,
 ) -> FieldComparison | None:
     """The family name's verdict, less what the namesakes of the report ``a`` held beside it
-    take from the two names' agreement (see above)."""
+    take from the two names' agreement (see above); ``same_child``: how many other reports of
+    ``a``'s child hold each term (not namesakes)."""
     if not frequencies or given is None or family is None:
         return family
     if given.verdict not in _SAME_GIVEN or family.verdict not in _SAME_FAMILY:
@@ -162,8 +177,11 @@ def _with_namesakes(
     for g in a.given_groups.keys() & b.given_groups.keys():
         given_share = frequencies.get("given:" + g, DEFAULT_GIVEN_FREQ)
         for k in a.family_clerk & b.family_clerk:
-            held = round(frequencies.get(f"{NAMES_TERM}{g}|{k}", 0.0) / one)
-            counted = max(0, held - 1)  # the report compared is one of them
+            term = f"{NAMES_TERM}{g}|{k}"
+            held = round(frequencies.get(term, 0.0) / one)
+            # The report compared is one of them, and its child's other reports are no one's
+            # namesakes.
+            counted = max(0, held - 1 - (same_child.get(term, 0) if same_child else 0))
             expected = given_share * frequencies.get("family:" + k, DEFAULT_FAMILY_FREQ) / one
             loss = math.log2((1 + counted) / (1 + expected))
             # The surname keys a pair shares read the name differently (a Latin spelling's
@@ -183,13 +201,17 @@ def _with_namesakes(
 
 
 def compare_prepared(
-    a: Prepared, b: Prepared, *, frequencies: Mapping[str, float] | None = None
+    a: Prepared,
+    b: Prepared,
+    *,
+    frequencies: Mapping[str, float] | None = None,
+    same_child: Mapping[str, int] | None = None,
 ) -> Comparison:
     given = GIVEN_NAME.compare(a, b, frequencies)
     family = FAMILY_NAME.compare(a, b, frequencies)
     return _combine(
         given,
-        _with_namesakes(a, b, given, family, frequencies),
+        _with_namesakes(a, b, given, family, frequencies, same_child),
         PATRONYMIC.compare(a, b),
         _date_or_age(a, b),
         SEX.compare(a, b),
@@ -446,11 +468,19 @@ def _rank(fc: FieldComparison) -> tuple[float, str]:
 
 
 def compare(
-    report: Person, sighting: Person, *, frequencies: Mapping[str, float] | None = None
+    report: Person,
+    sighting: Person,
+    *,
+    frequencies: Mapping[str, float] | None = None,
+    same_child: Mapping[str, int] | None = None,
 ) -> Comparison:
     """Compare two people; ``frequencies`` maps "given:<group>" / "family:<key>" /
-    "names:<group>|<key>" to shares among the reports, and "one:" to one report's share."""
-    return compare_prepared(prepare(report), prepare(sighting), frequencies=frequencies)
+    "names:<group>|<key>" to shares among the reports, and "one:" to one report's share;
+    ``same_child`` says how many other reports of the report's child hold each "names:" term
+    (`same_child_terms`): they are not its namesakes."""
+    return compare_prepared(
+        prepare(report), prepare(sighting), frequencies=frequencies, same_child=same_child
+    )
 
 
 def compare_each(
@@ -459,9 +489,11 @@ def compare_each(
     *,
     frequencies: Mapping[str, float] | None = None,
     at_least: float | None = None,
+    same_child: Mapping[K, Mapping[str, int]] | None = None,
 ) -> dict[K, Comparison]:
     """Compare one sighting with many reports (``compare(report, sighting)`` for each); with
-    ``at_least``, only the reports whose score reaches it.
+    ``at_least``, only the reports whose score reaches it. ``same_child``: by report, its
+    ``compare`` argument (the reports not in it have no other report of their child).
 
     Reports are prepared through the shared cache, since every new sighting meets them again
     (a caller that holds many may hand them over prepared); the sighting is prepared once and
@@ -474,7 +506,11 @@ def compare_each(
     every other field agreed is not compared further (most of what the keys reach).
     """
     return compare_prepared_each(
-        prepare.__wrapped__(sighting), reports, frequencies=frequencies, at_least=at_least
+        prepare.__wrapped__(sighting),
+        reports,
+        frequencies=frequencies,
+        at_least=at_least,
+        same_child=same_child,
     )
 
 
@@ -495,6 +531,7 @@ def compare_prepared_each(
     at_least: float | None = None,
     best: int | None = None,
     verdicts: Verdicts | None = None,
+    same_child: Mapping[K, Mapping[str, int]] | None = None,
 ) -> dict[K, Comparison]:
     """:func:`compare_each` for a sighting already prepared. With ``best``, the ``best``
     comparisons ranked first (by total, then by the key's text, as :meth:`Linker.candidates`
@@ -563,7 +600,9 @@ def compare_prepared_each(
             settlement = place_by_text[place] = SETTLEMENT.compare(a, b)
         comparison = _combine(
             given,
-            _with_namesakes(a, b, given, family, frequencies),
+            _with_namesakes(
+                a, b, given, family, frequencies, same_child.get(key) if same_child else None
+            ),
             patronymic,
             dob,
             sex,

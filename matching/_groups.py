@@ -499,7 +499,10 @@ def link_groups(
 ) -> dict[S, list[Candidate]]:
     """:meth:`Linker.candidates` for every sighting, with the group's evidence for those seen
     with others (compared also with the siblings of the reports their companions match).
-    ``same_child`` as for :func:`with_group_evidence`."""
+    ``same_child`` as for :func:`with_group_evidence`; the linker is told it too
+    (:meth:`Linker.same_child`: one child's reports are not each other's namesakes)."""
+    if same_child is not None:
+        linker.same_child(same_child)
     grouped = {s for s, companions in seen_with.items() if companions and s in sightings}
     prepared = {s: prepare.__wrapped__(sightings[s]) for s in grouped}
     # The linker's keys are the reports' keys, the ones `siblings` names.

@@ -8,13 +8,20 @@ import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._compare import ONE_REPORT, Comparison, Verdicts, compare_prepared_each, name_terms
+from ._compare import (
+    ONE_REPORT,
+    Comparison,
+    Verdicts,
+    compare_prepared_each,
+    name_terms,
+    same_child_terms,
+)
 from ._fields import _initial_readings, family_initials
 from ._ladder import FieldComparison
 from ._person import Person, Prepared, prepare
@@ -485,6 +492,10 @@ class Linker:
         # changes the frequencies the names were weighed with).
         self._verdicts: Verdicts = {}
         self._pairs_held = 0  # the pairs compared since the verdicts were last counted
+        # Each report's other reports of its child (`same_child`), and the namesakes' terms
+        # they hold (made again when a report is added).
+        self._same_child: dict[Hashable, frozenset[Hashable]] = {}
+        self._same_child_terms: dict[Hashable, Counter[str]] | None = None
 
     def __len__(self) -> int:
         return len(self._people)
@@ -515,6 +526,28 @@ class Linker:
             self._counts["family:" + ck] += 1
         for k in name_terms(p):
             self._counts[k] += 1
+        self._same_child_terms = None
+
+    def same_child(self, relation: Mapping[Any, Collection[Any]]) -> None:
+        """Tell which held reports are of one child (each report's other reports of its
+        child, two relatives' reports joined as one case): they are not each other's
+        namesakes. Replaces what was told before; keys not held are ignored."""
+        self._same_child = {k: frozenset(v) for k, v in relation.items() if v}
+        self._same_child_terms = None
+        self._forget_verdicts()
+
+    def _mates_terms(self) -> dict[Hashable, Counter[str]] | None:
+        """By report, how many of its child's other held reports hold each namesakes' term."""
+        if not self._same_child:
+            return None
+        if self._same_child_terms is None:
+            held = self._people
+            self._same_child_terms = {
+                k: same_child_terms(held[m] for m in mates if m in held and m != k)
+                for k, mates in self._same_child.items()
+                if k in held
+            }
+        return self._same_child_terms
 
     def _forget_verdicts(self) -> None:
         self._verdicts.clear()
@@ -596,6 +629,7 @@ class Linker:
             at_least=at_least,
             best=limit,
             verdicts=self._verdicts,
+            same_child=self._mates_terms(),
         )
 
     def reachable(self, person: Person, *, widen: bool = True) -> set[Hashable]:
@@ -623,7 +657,11 @@ class Linker:
             reports = {k: held[k] for k in keys if k in held}
         self._pairs_held += len(reports)
         return compare_prepared_each(
-            sighting, reports, frequencies=self.frequencies, verdicts=self._verdicts
+            sighting,
+            reports,
+            frequencies=self.frequencies,
+            verdicts=self._verdicts,
+            same_child=self._mates_terms(),
         )
 
     def candidates(self, person: Person, limit: int = 10) -> list[Candidate]:
@@ -711,9 +749,12 @@ def _check_person(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _read(path: Path, field: str, relation: str) -> Iterator[tuple[int, str, Person, list[str]]]:
-    """Each line's number, key, person and the keys it lists under ``relation`` (a report's
-    ``siblings``, a sighting's ``seen_with``)."""
+_Line = tuple[int, str, Person, dict[str, list[str]]]
+
+
+def _read(path: Path, field: str, *relations: str) -> Iterator[_Line]:
+    """Each line's number, key, person and the keys it lists under each of ``relations`` (a
+    report's ``siblings`` and ``same_child``, a sighting's ``seen_with``)."""
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -731,26 +772,27 @@ def _read(path: Path, field: str, relation: str) -> Iterator[tuple[int, str, Per
                 if field not in obj:
                     raise ValueError(f"missing '{field}'")
                 data = _check_person(obj[field], field)
-                related = obj.get(relation) or []
-                if not isinstance(related, list) or not all(
-                    isinstance(k, str) and k for k in related
-                ):
-                    raise ValueError(f"'{relation}' must be a list of keys")
-                if key in related:
-                    raise ValueError(f"'{relation}' lists the line's own key")
-                yield n, key, Person.from_api(data), related
+                lists = {}
+                for relation in relations:
+                    related = obj.get(relation) or []
+                    if not isinstance(related, list) or not all(
+                        isinstance(k, str) and k for k in related
+                    ):
+                        raise ValueError(f"'{relation}' must be a list of keys")
+                    if key in related:
+                        raise ValueError(f"'{relation}' lists the line's own key")
+                    lists[relation] = related
+                yield n, key, Person.from_api(data), lists
             except ValueError as e:
                 raise LinkInputError(n, str(e), str(path)) from None
 
 
-def _relation(
-    lines: list[tuple[int, str, Person, list[str]]], relation: str, path: Path
-) -> dict[str, set[str]]:
+def _relation(lines: list[_Line], relation: str, path: Path) -> dict[str, set[str]]:
     """A file's relation made symmetric; a key no line of the file holds is an input error."""
     keys = {key for _, key, _, _ in lines}
     related: dict[str, set[str]] = {}
-    for n, key, _, others in lines:
-        for other in others:
+    for n, key, _, lists in lines:
+        for other in lists[relation]:
             if other not in keys:
                 raise LinkInputError(
                     n, f"'{relation}' names {other!r}, not a key of the file", str(path)
@@ -758,6 +800,24 @@ def _relation(
             related.setdefault(key, set()).add(other)
             related.setdefault(other, set()).add(key)
     return related
+
+
+def _closed(relation: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each key with every other key it is joined to, directly or through others (the
+    reports of one child: a third relative's report joined to either of two is all three's)."""
+    closed: dict[str, set[str]] = {}
+    for start in relation:
+        if start in closed:
+            continue
+        group, frontier = {start}, [start]
+        while frontier:
+            for other in relation.get(frontier.pop(), ()):
+                if other not in group:
+                    group.add(other)
+                    frontier.append(other)
+        for key in group:
+            closed[key] = group - {key}
+    return closed
 
 
 def _written_name(line: tuple[str, Person]) -> tuple[str, str, str, str]:
@@ -785,14 +845,16 @@ def link_files(
     Writes one line per sighting: ``{"key", "candidates": [{"key", "score", "proposed",
     "explanation"}]}`` with its ``limit`` best reports, best first. A report line may list
     ``siblings`` and a sighting line ``seen_with``, the keys of other lines of its file (the
-    relation is symmetric): their group's evidence is weighed (``_groups.py``). Raises
+    relation is symmetric): their group's evidence is weighed (``_groups.py``); a report line's
+    ``same_child`` lists the other reports of its child (two relatives' reports of one child:
+    one child to the group's evidence, and not each other's namesakes). Raises
     :class:`LinkInputError` on a malformed line or a key no line holds.
     """
     from ._groups import link_groups  # builds on Linker, defined here
 
     t0 = time.perf_counter()
     linker = Linker(verdicts_held=LINK_VERDICTS_HELD)
-    report_lines = list(_read(Path(reports_path), "child", "siblings"))
+    report_lines = list(_read(Path(reports_path), "child", "siblings", "same_child"))
     for n, key, person, _ in report_lines:
         try:
             linker.add(key, person)
@@ -809,6 +871,7 @@ def link_files(
         dict(sorted(sightings, key=_written_name)),
         seen_with=_relation(sighting_lines, "seen_with", Path(sightings_path)),
         siblings=_relation(report_lines, "siblings", Path(reports_path)),
+        same_child=_closed(_relation(report_lines, "same_child", Path(reports_path))),
         limit=limit,
     )
     proposed = 0

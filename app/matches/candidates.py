@@ -27,7 +27,11 @@ def candidates_for_sighting(
         keys = {sighting.id: matching.blocking_keys(person)}
         reports = scoring.reports_reached(session, keys, {sighting.id: person}, KnownReports())
         ranked = scoring.rank_reports(
-            sighting.id, person, reports[sighting.id], scoring.shares(session, person)
+            sighting.id,
+            person,
+            reports[sighting.id],
+            scoring.shares(session, person),
+            same_child=repository.same_child_terms(session, reports[sighting.id]),
         )
     shown = ranked[:limit]
     matches = repository.matches_for_sightings(session, [sighting.id]).get(sighting.id, {})

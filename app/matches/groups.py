@@ -150,8 +150,12 @@ def _group_scores(session: Session, area: Neighbourhood) -> tuple[list[Row[Any]]
     known = KnownReports()
     reached = scoring.reports_reached(session, keys, people, known)
     shares = {sid: scoring.shares(session, person) for sid, person in people.items()}
+    # One child's reports (a case) are not each other's namesakes.
+    mates = repository.same_child_terms(session, {r for rs in reached.values() for r in rs})
     scored = {
-        sid: matching.compare_each(people[sid], reached[sid], frequencies=shares[sid])
+        sid: matching.compare_each(
+            people[sid], reached[sid], frequencies=shares[sid], same_child=mates
+        )
         for sid in people
     }
     seen_with = {sid: companions.get(sid, set()) & set(people) for sid in people}
@@ -160,9 +164,12 @@ def _group_scores(session: Session, area: Neighbourhood) -> tuple[list[Row[Any]]
         scored, seen_with=seen_with, siblings=siblings, same_child=same_child
     )
     extra_reports = known.reach(session, {r for rs in more.values() for r in rs})
+    mates |= repository.same_child_terms(session, extra_reports.keys() - mates.keys())
     for sid, extra in more.items():
         found = {r: extra_reports[r] for r in extra if r in extra_reports}
-        scored[sid].update(matching.compare_each(people[sid], found, frequencies=shares[sid]))
+        scored[sid].update(
+            matching.compare_each(people[sid], found, frequencies=shares[sid], same_child=mates)
+        )
     siblings, same_child = families(session, {r for c in scored.values() for r in c})
     existing = repository.matches_for_sightings(session, people)
     raised = matching.with_group_evidence(

@@ -153,6 +153,7 @@ def score_sightings(
     reached = scoring.reports_reached(session, keys, people, known)
     existing = repository.matches_for_sightings(session, people)
     blocked = repository.case_blocked(session, people)
+    same_child = repository.same_child_terms(session, {r for rs in reached.values() for r in rs})
     ranked = {
         sighting_id: [
             scored
@@ -162,6 +163,7 @@ def score_sightings(
                 reached[sighting_id],
                 shares if shares is not None else scoring.shares(session, person),
                 at_least=settings.proposal_threshold,
+                same_child=same_child,
             )
             if (scored.report_id, sighting_id) not in blocked
         ]

@@ -617,6 +617,34 @@ def term_shares(session: Session, terms: Iterable[str]) -> dict[str, float]:
     return shares | {matching.ONE_REPORT: 1 / total}
 
 
+def same_child_terms(session: Session, report_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+    """{report id: how many other reports of its case (its child's, `Report.case_id`) hold each
+    namesakes' term} for these reports that are in a case: what the engine is told as
+    `same_child`, so that one child's reports are not each other's namesakes. One query a
+    few thousand reports, whoever may see them (the engine's view)."""
+    found: dict[str, dict[str, int]] = {}
+    mate = aliased(Report)
+    for chunk in chunks(sorted(set(report_ids)), 5000):
+        rows = session.execute(
+            select(Report.id, ReportTerm.term, func.count())
+            .join(mate, and_(mate.case_id == Report.case_id, mate.id != Report.id))
+            .join(ReportTerm, ReportTerm.report_id == mate.id)
+            .where(
+                Report.id.in_(chunk),
+                Report.case_id.is_not(None),
+                ReportTerm.term.startswith(_NAMES_TERM, autoescape=True),
+            )
+            .group_by(Report.id, ReportTerm.term)
+        )
+        for report_id, term, count in rows:
+            found.setdefault(report_id, {})[term] = count
+    return found
+
+
+# The namesakes' terms ("names:<group>|<surname key>", `matching.name_terms`).
+_NAMES_TERM = "names:"
+
+
 def add_event(session: Session, event: MatchEvent) -> None:
     session.add(event)
 

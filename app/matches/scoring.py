@@ -151,9 +151,13 @@ def rank_reports(
     term_shares: Mapping[str, float],
     *,
     at_least: float | None = None,
+    same_child: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[Scored]:
-    """The sighting's person against each of `reports`, best first."""
-    compared = matching.compare_each(person, reports, frequencies=term_shares, at_least=at_least)
+    """The sighting's person against each of `reports`, best first; `same_child` as
+    `repository.same_child_terms` gives it (one child's reports are not its namesakes)."""
+    compared = matching.compare_each(
+        person, reports, frequencies=term_shares, at_least=at_least, same_child=same_child
+    )
     scored = (Scored(report_id, sighting_id, c) for report_id, c in compared.items())
     return sorted(scored, key=lambda s: (-s.weight, s.report_id))
 
@@ -162,6 +166,8 @@ def score_report(session: Session, report: Report | Row[Any]) -> list[Scored]:
     """The report against every sighting sharing one of its blocking keys, best first."""
     person = engine.person_from_report(report)
     term_shares = shares(session, person)
+    # The report's case mates (its child's other reports) are not its namesakes.
+    same_child = repository.same_child_terms(session, [report.id]).get(report.id)
     rows = repository.sighting_rows_sharing_keys(
         session, matching.blocking_keys(person, indexed=True)
     )
@@ -169,7 +175,12 @@ def score_report(session: Session, report: Report | Row[Any]) -> list[Scored]:
         Scored(
             report.id,
             row.id,
-            matching.compare(person, engine.person_from_sighting(row), frequencies=term_shares),
+            matching.compare(
+                person,
+                engine.person_from_sighting(row),
+                frequencies=term_shares,
+                same_child=same_child,
+            ),
         )
         for row in rows
     )

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
+
+import pytest
 
 import matching
-from matching import Linker, Person
+from matching import Linker, LinkInputError, Person, link_files
 from matching._compare import ONE_REPORT, compare_prepared, name_terms
 from matching._person import prepare
 
@@ -140,3 +144,124 @@ def test_person_frequencies_count_names_together_and_one_report():
     shares = matching.person_frequencies([_PAVLO, _NAMESAKE, *_CROWD[:2]])
     assert shares[ONE_REPORT] == 1 / 4
     assert all(shares[t] == 2 / 4 for t in name_terms(prepare(_PAVLO)))
+
+
+# Two relatives' reports of one child (a mother's and a grandmother's): one child, not two.
+_GRANDMOTHERS = Person(
+    given_name="Павло", family_name="Карпенко", sex="male", date_of_birth="2010-09"
+)
+
+
+def _family_detail(comparison: matching.Comparison) -> str:
+    return next(fc.detail for fc in comparison.explanation if fc.field == "family_name")
+
+
+def test_the_other_reports_of_the_same_child_are_not_its_namesakes():
+    linker = _linker(_PAVLO, _GRANDMOTHERS)
+    linker.same_child({"r0": {"r1"}, "r1": {"r0"}})
+    found = linker.compared(prepare.__wrapped__(_WITNESS), ("r0", "r1", "r2"))
+    # Neither report loses to the other: each weighs its names as their shares say.
+    without = {k: v for k, v in linker.frequencies.items() if k != ONE_REPORT}
+    for key in ("r0", "r1"):
+        assert "other report" not in _family_detail(found[key])
+        plain = compare_prepared(linker.prepared[key], prepare(_WITNESS), frequencies=without)
+        assert found[key] == plain
+    # Told nothing, each loses to the other.
+    told_nothing = _score(linker, "r0", _WITNESS)
+    assert told_nothing.total < found["r0"].total - 0.5
+    assert _family_detail(told_nothing).endswith(
+        "; 1 other report of the same given and family name"
+    )
+
+
+def test_a_real_namesake_still_counts_beside_the_same_childs_reports():
+    linker = _linker(_PAVLO, _GRANDMOTHERS, _NAMESAKE)
+    linker.same_child({"r0": {"r1"}, "r1": {"r0"}})
+    found = linker.compared(prepare.__wrapped__(_WITNESS), ("r0", "r1", "r2"))
+    for key in ("r0", "r1"):
+        assert _family_detail(found[key]).endswith(
+            "; 1 other report of the same given and family name"
+        )
+    # The namesake's own report counts both of the child's: two.
+    assert _family_detail(found["r2"]).endswith(
+        "; 2 other reports of the same given and family name"
+    )
+    assert found["r2"].total < found["r0"].total
+
+
+def test_compare_is_told_the_terms_of_the_same_childs_other_reports():
+    linker = _linker(_PAVLO, _GRANDMOTHERS, _NAMESAKE)
+    freqs = linker.frequencies
+    mates = matching.same_child_terms([_GRANDMOTHERS])
+    assert mates == {t: 1 for t in name_terms(prepare(_GRANDMOTHERS))}
+    told = matching.compare(_PAVLO, _WITNESS, frequencies=freqs, same_child=mates)
+    each = matching.compare_each(
+        _WITNESS, {"r0": _PAVLO, "r2": _NAMESAKE}, frequencies=freqs, same_child={"r0": mates}
+    )
+    assert told == each["r0"]
+    assert _family_detail(told).endswith("; 1 other report of the same given and family name")
+    assert _family_detail(each["r2"]).endswith(
+        "; 2 other reports of the same given and family name"
+    )
+    # A term the other report does not hold is not taken off.
+    other = matching.same_child_terms([Person(given_name="Петро", family_name="Карпенко")])
+    assert other and not other.keys() & set(name_terms(prepare(_PAVLO)))
+    assert matching.compare(_PAVLO, _WITNESS, frequencies=freqs, same_child=other) == (
+        matching.compare(_PAVLO, _WITNESS, frequencies=freqs)
+    )
+
+
+def _line(key: str, person: Person, **related: list[str]) -> str:
+    child = {"given_name": person.given_name, "family_name": person.family_name}
+    if person.date_of_birth:
+        child["date_of_birth"] = str(person.date_of_birth)
+    return json.dumps({"key": key, "child": child, **related}, ensure_ascii=False) + "\n"
+
+
+def test_link_files_reads_the_reports_of_one_child(tmp_path: Path):
+    # Three relatives' reports of one child (the third joined to the second only) and a
+    # cousin of the same name.
+    reports = tmp_path / "r.jsonl"
+    reports.write_text(
+        "".join(_line(f"crowd{i}", p) for i, p in enumerate(_CROWD))
+        + _line("r0", _PAVLO)
+        + _line("r1", _GRANDMOTHERS, same_child=["r0"])
+        + _line("r2", _PAVLO, same_child=["r1"])
+        + _line("r3", _NAMESAKE),
+        "utf-8",
+    )
+    sightings = tmp_path / "s.jsonl"
+    subject = {"given_name": "Паша", "family_name": "Карпенко", "sex": "male",
+               "age_estimate": {"min": 11, "max": 15}, "observed_on": "2024-05-01"}  # fmt: skip
+    sightings.write_text(json.dumps({"key": "s1", "subject": subject}) + "\n", "utf-8")
+    link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
+    [line] = (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
+    details = {
+        c["key"]: next(e["detail"] for e in c["explanation"] if e["field"] == "family_name")
+        for c in json.loads(line)["candidates"]
+    }
+    for key in ("r0", "r1", "r2"):
+        assert details[key].endswith("; 1 other report of the same given and family name")
+    assert details["r3"].endswith("; 3 other reports of the same given and family name")
+
+
+def test_link_files_refuses_a_same_child_key_no_line_holds(tmp_path: Path):
+    reports = tmp_path / "r.jsonl"
+    reports.write_text(_line("r0", _PAVLO, same_child=["r9"]), "utf-8")
+    sightings = tmp_path / "s.jsonl"
+    sightings.write_text(json.dumps({"key": "s1", "subject": {"given_name": "Павло"}}) + "\n")
+    with pytest.raises(LinkInputError) as raised:
+        link_files(reports, sightings, tmp_path / "out.jsonl", progress=False)
+    assert raised.value.reason == "'same_child' names 'r9', not a key of the file"
+
+
+def test_a_report_of_the_child_added_after_the_linker_was_told_is_no_namesake_either():
+    linker = _linker(_PAVLO)
+    linker.same_child({"r0": {"r1"}, "r1": {"r0"}})
+    before = linker.compared(prepare.__wrapped__(_WITNESS), ("r0",))["r0"]
+    linker.add("r1", _GRANDMOTHERS)
+    after = linker.compared(prepare.__wrapped__(_WITNESS), ("r0", "r1"))
+    for key in ("r0", "r1"):
+        assert "other report" not in _family_detail(after[key])
+    # The one report more held lowers the names' shares' weight, not by a namesake's loss.
+    assert _family_detail(before) == _family_detail(after["r0"])

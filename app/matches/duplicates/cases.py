@@ -57,10 +57,11 @@ def split(session: Session, case_id: str) -> None:
 
 
 def regroup(session: Session, report_ids: Iterable[str]) -> None:
-    """A case joined or split changes what the group's evidence reads for its reports: the
-    siblings named on any report of a child are the child's (`groups.families`), and a
-    companion matching any of them is this child. So they are queued to be matched again,
-    their groups with them."""
+    """A case joined or split changes what the engine reads for its reports: the siblings the
+    group's evidence reads (a sibling named on one report of a child is the child's,
+    `groups.families`), a companion matching any of them (this child), and their namesakes
+    (one child's reports are not each other's, `repository.same_child_terms`): they are
+    queued to be matched again, their groups with them."""
     worker.enqueue(session, QueuedKind.report, sorted(report_ids))
 
 

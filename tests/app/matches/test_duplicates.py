@@ -3,7 +3,7 @@
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.orm import Session
 
+import matching
 from app.audit.models import AuditEvent
 from app.core.security import Principal
 from app.matches.duplicates import review
@@ -336,6 +337,135 @@ class TestSightingsOfACase:
         decide(client, callers.coordinator, confirmed, "reopen")
         assert report_as(client, callers.family, first)["status"] == "located"
         assert report_as(client, callers.family2, second)["status"] == "open"
+
+
+class TestNamesakesOfACase:
+    """Two relatives' reports of one child, joined as one case, are not each other's
+    namesakes: a sighting of the child weighs both without the namesakes' loss, as a
+    `matching.Linker` told they are one child does, and a real namesake still counts."""
+
+    CHILD: ClassVar[dict[str, Any]] = {
+        "given_name": "Павло",
+        "family_name": "Карпенко",
+        "other_names": [],
+    }
+
+    # Children of other names: the crowd that sets each name's share (few enough namesakes
+    # are then expected that one of a rare name counts).
+    @staticmethod
+    def crowd() -> list[dict[str, Any]]:
+        names = [
+            (given, family)
+            for given in ("Іван", "Петро", "Тарас", "Андрій", "Богдан")
+            for family in ("Коваль", "Бондар")
+        ]
+        return [
+            {
+                "given_name": given,
+                "family_name": family,
+                "other_names": [],
+                "date_of_birth": f"201{i % 6}-0{1 + i % 9}-1{i}",
+            }
+            for i, (given, family) in enumerate(names)
+        ]
+
+    def _detail(self, items: list[dict], report_id: str) -> str:
+        [item] = [i for i in items if i["report_id"] == report_id]
+        detail: str = next(e for e in item["explanation"] if e["field"] == "family_name")["detail"]
+        return detail
+
+    # Seen with another child, the sighting is scored with its group (`groups.group_ranking`).
+    @pytest.mark.parametrize("seen_with_another", [False, True])
+    def test_the_case_mate_is_no_namesake_and_a_real_one_still_is(
+        self, client: TestClient, callers: Callers, seen_with_another: bool
+    ):
+        crowd = {file_report(client, callers.family, **child): child for child in self.crowd()}
+        mothers = file_report(client, callers.family, **self.CHILD, date_of_birth="2010-09-24")
+        grandmothers = file_report(
+            client, callers.family2, **self.CHILD, date_of_birth="2010-09-24"
+        )
+        cousins = file_report(client, callers.family, **self.CHILD, date_of_birth="2009-10-16")
+        subject = {"given_name": "Паша", "family_name": "Карпенко", "sex": "male"}
+        body = {
+            **payloads.sighting(),
+            "subject": {**subject, "date_of_birth": "2010-09", "origin_settlement": "Мелитополь"},
+            "source_type": "witness",
+        }
+        if seen_with_another:
+            companion = {**payloads.sighting(), "subject": {"full_name": "ШЕВЧУК Олена"}}
+            response = client.post(
+                "/api/v1/sightings", json=companion, headers=callers.field.headers
+            )
+            assert response.status_code == 201, response.text
+            body["seen_with"] = [response.json()["id"]]
+        filed = client.post("/api/v1/sightings", json=body, headers=callers.field.headers)
+        assert filed.status_code == 201, filed.text
+        drain_queue(client)
+        url = f"/api/v1/sightings/{filed.json()['id']}/candidates"
+
+        def candidates() -> list[dict]:
+            response = client.get(url, headers=callers.coordinator.headers)
+            assert response.status_code == 200, response.text
+            items: list[dict] = response.json()["items"]
+            return items
+
+        before = candidates()
+        for report_id in (mothers, grandmothers):
+            assert self._detail(before, report_id).endswith(
+                "; 2 other reports of the same given and family name"
+            )
+        [pair] = [
+            p
+            for p in duplicates(client, callers.coordinator, "proposed")
+            if {p["report_id"], p["duplicate_of"]} == {mothers, grandmothers}
+        ]
+        assert decide(client, callers.coordinator, pair, "confirm").status_code == 200
+        drain_queue(client)
+        after = candidates()
+        # The engine told the same: the grandmother's report is the mother's child.
+        linker = matching.Linker()
+        for report_id, written in crowd.items():
+            child = payloads.report(**written)["child"]
+            linker.add(report_id, matching.Person.from_api(child))
+        for report_id, born in (
+            (mothers, "2010-09-24"),
+            (grandmothers, "2010-09-24"),
+            (cousins, "2009-10-16"),
+        ):
+            child = payloads.report(**self.CHILD, date_of_birth=born)["child"]
+            linker.add(report_id, matching.Person.from_api(child))
+        linker.same_child({mothers: {grandmothers}, grandmothers: {mothers}})
+        seen = matching.Person.from_api({**body["subject"], "observed_on": body["observed_on"]})
+        expected = {str(c.key): c.score for c in linker.candidates(seen)}
+        for report_id in (mothers, grandmothers):
+            assert self._detail(after, report_id).endswith(
+                "; 1 other report of the same given and family name"
+            )
+            [item] = [i for i in after if i["report_id"] == report_id]
+            [earlier] = [i for i in before if i["report_id"] == report_id]
+            assert item["score"] > earlier["score"]
+            assert item["score"] == pytest.approx(expected[report_id], abs=1e-4)
+        # The cousin's report counts both of the child's: they are his namesakes.
+        assert self._detail(after, cousins).endswith(
+            "; 2 other reports of the same given and family name"
+        )
+        # The stored matches are scored again when the case is joined.
+        stored = client.get(
+            "/api/v1/matches",
+            params={"sighting_id": filed.json()["id"]},
+            headers=callers.coordinator.headers,
+        ).json()["items"]
+        by_report = {m["report_id"]: m for m in stored}
+        for report_id in (mothers, grandmothers):
+            [item] = [i for i in after if i["report_id"] == report_id]
+            assert by_report[report_id]["score"] == pytest.approx(item["score"], abs=1e-4)
+        # From the report's side too (the report's candidates).
+        sightings = client.get(
+            f"/api/v1/reports/{mothers}/candidates", headers=callers.coordinator.headers
+        ).json()["items"]
+        [seen_item] = [i for i in sightings if i["sighting_id"] == filed.json()["id"]]
+        family = next(e for e in seen_item["explanation"] if e["field"] == "family_name")
+        assert family["detail"].endswith("; 1 other report of the same given and family name")
 
 
 class TestWithheldSightings:
