@@ -31,6 +31,7 @@ from ._fields import (
     SEX,
     YEAR_AGREES,
     YEAR_OFF_BY_ONE,
+    weighed_shares,
 )
 from ._ladder import FieldComparison, Ladder
 from ._person import Person, Prepared, prepare
@@ -182,7 +183,12 @@ def _with_namesakes(
             # The report compared is one of them, and its child's other reports are no one's
             # namesakes.
             counted = max(0, held - 1 - (same_child.get(term, 0) if same_child else 0))
-            expected = given_share * frequencies.get("family:" + k, DEFAULT_FAMILY_FREQ) / one
+            # Expected as the names' weights took their shares, so that a pair whose weights
+            # were already bounded (rare names among many reports) is not discounted twice.
+            shares = weighed_shares(
+                given_share, frequencies.get("family:" + k, DEFAULT_FAMILY_FREQ)
+            )
+            expected = shares[0] * shares[1] / one
             loss = math.log2((1 + counted) / (1 + expected))
             # The surname keys a pair shares read the name differently (a Latin spelling's
             # keys hold Latin spellings only): the key that counts the most of them counts.

@@ -53,6 +53,7 @@ __all__ = [
     "SEX",
     "YEAR_AGREES",
     "YEAR_OFF_BY_ONE",
+    "weighed_shares",
 ]
 
 # Frequencies default to the shares one sees among Ukrainian children's names when nothing is
@@ -70,6 +71,16 @@ def _tf_weight(m: float, freq: float, lo: float, hi: float) -> float:
 
 def _given_tf(m: float, freq: float) -> float:
     return _tf_weight(m, freq, _GIVEN_LO, _GIVEN_HI)
+
+
+def weighed_shares(given: float, family: float) -> tuple[float, float]:
+    """A given name's and a family name's shares as their exact agreement's weights take them:
+    the share a weight says (m / 2^weight), which the floor and the bounds of the weights move
+    off the share counted (a name one report holds among a million weighs as one of 1 / 570)."""
+    return (
+        0.9 / 2.0 ** _given_tf(0.9, given),
+        0.9 / 2.0 ** _tf_weight(0.9, family, _FAMILY_LO, _FAMILY_HI),
+    )
 
 
 class Sides:

@@ -265,3 +265,46 @@ def test_a_report_of_the_child_added_after_the_linker_was_told_is_no_namesake_ei
         assert "other report" not in _family_detail(after[key])
     # The one report more held lowers the names' shares' weight, not by a namesake's loss.
     assert _family_detail(before) == _family_detail(after["r0"])
+
+
+def test_a_namesake_of_names_whose_weights_are_bounded_takes_nothing_they_did_not_count():
+    """Among a million reports, Павло held by a thousand and Карпенко by two (Павло and his
+    namesake): the family name's weight is bounded at 10 bits, as if one report in about 1,100
+    held it, so the shares' expectation of namesakes is the bounded one (about 1.6), and one
+    namesake is fewer than that. Counted by the raw shares (0.002 expected) it would take a
+    bit."""
+    report, witness = prepare(_PAVLO), prepare(_WITNESS)
+    [term] = {t for t in name_terms(report) if t in set(name_terms(witness))}
+    group, key = term.removeprefix("names:").split("|")
+    million = 1_000_000
+    shares = {
+        ONE_REPORT: 1 / million,
+        f"given:{group}": 1_000 / million,
+        f"family:{key}": 2 / million,
+        term: 2 / million,
+    }
+    bounded = compare_prepared(report, witness, frequencies=shares)
+    family = next(fc for fc in bounded.explanation if fc.field == "family_name")
+    assert "other report" not in family.detail
+    assert (
+        family.weight
+        == compare_prepared(
+            report, witness, frequencies={k: v for k, v in shares.items() if k != term}
+        )
+        .explanation[[fc.field for fc in bounded.explanation].index("family_name")]
+        .weight
+    )
+
+    # Where the weights read the shares as counted, a namesake beyond them still takes its bit.
+    thousand = {
+        ONE_REPORT: 1 / 1_000,
+        f"given:{group}": 20 / 1_000,
+        f"family:{key}": 2 / 1_000,
+        term: 2 / 1_000,
+    }
+    family = next(
+        fc
+        for fc in compare_prepared(report, witness, frequencies=thousand).explanation
+        if fc.field == "family_name"
+    )
+    assert family.detail.endswith("1 other report of the same given and family name")
