@@ -16,17 +16,24 @@ A plain library (no web, no database): build :class:`Person` values, then
 
 Term frequencies: ``compare(..., frequencies=...)`` and ``Linker(frequencies=...)`` take a
 mapping of ``"given:<group id>"``, ``"family:<surname key>"`` and the two together,
-``"names:<group id>|<surname key>"`` (namesakes), to the share of reports holding that value,
-and :data:`ONE_REPORT` (``"one:"``) to the share one report holds (1 / the reports);
-:func:`person_frequencies` computes it from any collection of people (a ``Linker`` computes it
-from the reports it holds when none is given).
+``"names:<group id>|<surname key>"`` (:data:`NAMES_TERM`: namesakes), to the share of reports
+holding that value, and :data:`ONE_REPORT` (``"one:"``) to the share one report holds (1 / the
+reports); :func:`person_frequencies` computes it from any collection of people (a ``Linker``
+computes it from the reports it holds when none is given).
 
 Scores are calibrated probabilities; :data:`DEFAULT_THRESHOLD` is the proposal threshold, with
 its measurement beside it in ``_linker.py``. Knowledge sources and what each adds and misses are
 described in ``_data.py`` and ``_names.py``.
 """
 
-from ._compare import ONE_REPORT, Comparison, compare, compare_each, same_child_terms
+from ._compare import (
+    NAMES_TERM,
+    ONE_REPORT,
+    Comparison,
+    compare,
+    compare_each,
+    same_child_terms,
+)
 from ._dates import PartialDate
 from ._duplicates import (
     DUPLICATE_THRESHOLD,
@@ -60,6 +67,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "DUPLICATE_THRESHOLD",
     "GROUP_REACH",
+    "NAMES_TERM",
     "ONE_REPORT",
     "Candidate",
     "Comparison",

@@ -632,17 +632,13 @@ def same_child_terms(session: Session, report_ids: Iterable[str]) -> dict[str, d
             .where(
                 Report.id.in_(chunk),
                 Report.case_id.is_not(None),
-                ReportTerm.term.startswith(_NAMES_TERM, autoescape=True),
+                ReportTerm.term.startswith(matching.NAMES_TERM, autoescape=True),
             )
             .group_by(Report.id, ReportTerm.term)
         )
         for report_id, term, count in rows:
             found.setdefault(report_id, {})[term] = count
     return found
-
-
-# The namesakes' terms ("names:<group>|<surname key>", `matching.name_terms`).
-_NAMES_TERM = "names:"
 
 
 def add_event(session: Session, event: MatchEvent) -> None:
